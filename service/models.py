@@ -1,0 +1,191 @@
+"""Database tables (SQLAlchemy Core): articles, comments, decisions, moderators, model versions, idempotency keys.
+
+Core tables rather than ORM classes: the submit path inserts with Core (see MEASUREMENTS.md: the ORM unit of work
+alone caps inserts near 600/s on SQLite), and one way of writing queries is easier to read than two.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    Uuid,
+    false,
+    text,
+)
+from sqlalchemy.types import TypeDecorator
+
+STATUSES = ("pending", "published", "rejected")
+ARTICLE_STATUSES = ("open", "premoderated", "closed")
+ROLES = ("moderator", "admin")
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on both databases (SQLite hands back naive values otherwise)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
+        return value.astimezone(UTC)  # type: ignore[no-any-return]
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+articles = Table(
+    "articles",
+    metadata,
+    Column("id", String(128), primary_key=True),
+    Column("status", String(16), nullable=False, server_default="open"),
+    Column("title", String(300), nullable=True),
+    Column("url", String(2000), nullable=True),
+    # Denormalised so the count endpoint and `total` stay O(1) at millions of rows.
+    Column("published_count", Integer, nullable=False, server_default="0"),
+    # Bumped whenever the set of published comments changes: the ETag of reader responses.
+    Column("revision", Integer, nullable=False, server_default="0"),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    CheckConstraint(_in("status", ARTICLE_STATUSES), name="status"),
+)
+
+_published = "status = 'published'"
+
+comments = Table(
+    "comments",
+    metadata,
+    Column("id", Uuid(), primary_key=True),
+    Column("article_id", String(128), ForeignKey("articles.id"), nullable=False),
+    Column("parent_id", Uuid(), ForeignKey("comments.id"), nullable=True),
+    # The top-level ancestor, so a page of threads loads all its replies in one query.
+    Column("root_id", Uuid(), ForeignKey("comments.id"), nullable=True),
+    Column("name", String(80), nullable=False),
+    Column("email", String(320), nullable=False),
+    Column("website", String(200), nullable=True),
+    Column("body", Text(), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("spam_score", Float(), nullable=True),
+    Column("abuse_score", Float(), nullable=True),
+    Column("model_version", String(64), nullable=True),
+    Column("reasons", JSON(), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    CheckConstraint(_in("status", STATUSES), name="status"),
+)
+
+Index(
+    "ix_comments_published_top_level",
+    comments.c.article_id,
+    comments.c.created_at,
+    comments.c.id,
+    sqlite_where=text(f"{_published} AND parent_id IS NULL"),
+    postgresql_where=text(f"{_published} AND parent_id IS NULL"),
+)
+Index(
+    "ix_comments_published_replies",
+    comments.c.root_id,
+    comments.c.created_at,
+    comments.c.id,
+    sqlite_where=text(f"{_published} AND root_id IS NOT NULL"),
+    postgresql_where=text(f"{_published} AND root_id IS NOT NULL"),
+)
+Index("ix_comments_queue", comments.c.status, comments.c.created_at, comments.c.id)
+Index(
+    "ix_comments_article_queue",
+    comments.c.article_id,
+    comments.c.status,
+    comments.c.created_at,
+    comments.c.id,
+)
+Index("ix_comments_author_history", comments.c.email, comments.c.status)
+
+decisions = Table(
+    "decisions",
+    metadata,
+    Column("id", Uuid(), primary_key=True),
+    Column("comment_id", Uuid(), ForeignKey("comments.id"), nullable=False, index=True),
+    # "model" for automatic decisions, "moderator" for people; moderator_id says which person.
+    Column("actor", String(16), nullable=False),
+    Column("moderator_id", Integer(), ForeignKey("moderators.id"), nullable=True),
+    Column("from_status", String(16), nullable=True),
+    Column("to_status", String(16), nullable=False),
+    Column("reason", String(32), nullable=True),
+    Column("note", String(1000), nullable=True),
+    Column("spam_score", Float(), nullable=True),
+    Column("abuse_score", Float(), nullable=True),
+    Column("model_version", String(64), nullable=True),
+    Column("reasons", JSON(), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    CheckConstraint("actor IN ('model', 'moderator')", name="actor"),
+)
+
+moderators = Table(
+    "moderators",
+    metadata,
+    Column("id", Integer(), primary_key=True, autoincrement=True),
+    Column("name", String(80), nullable=False, unique=True),
+    # SHA-256 of a 256-bit random token: high-entropy secrets need no slow hash, and lookup stays indexed.
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("role", String(16), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("revoked_at", UTCDateTime(), nullable=True),
+    CheckConstraint(_in("role", ROLES), name="role"),
+)
+
+model_versions = Table(
+    "model_versions",
+    metadata,
+    Column("version", String(64), primary_key=True),
+    Column("path", String(1000), nullable=False),
+    Column("card", JSON(), nullable=False),
+    Column("active", Boolean(), nullable=False, server_default=false()),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("key", String(255), primary_key=True),
+    Column("article_id", String(128), nullable=False),
+    Column("request_hash", String(64), nullable=False),
+    Column("comment_id", Uuid(), ForeignKey("comments.id"), nullable=False),
+    Column("response", JSON(), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False, index=True),
+)

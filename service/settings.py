@@ -1,0 +1,116 @@
+"""Service settings: the only reader of the REPLYGUARD_* environment, validated at start-up."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+PREFIX = "REPLYGUARD_"
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./replyguard.db"
+
+
+class SettingsError(ValueError):
+    """A REPLYGUARD_* variable holds a value the service cannot use; the message names it."""
+
+
+def _default_data_dir() -> Path | None:
+    # The corpora live beside the repository in development and CI; elsewhere the seed corpus alone is used.
+    candidate = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+    return candidate if candidate.is_dir() else None
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything an operator can set. Each field is REPLYGUARD_<FIELD NAME IN CAPITALS>."""
+
+    database_url: str = DEFAULT_DATABASE_URL
+    model_dir: Path = Path("models")
+    data_dir: Path | None = field(default_factory=_default_data_dir)
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_level: str = "INFO"
+
+    # Submission rules (the contract's limits; body length is configurable).
+    body_max_chars: int = 5000
+    request_max_bytes: int = 64 * 1024
+    email_check_deliverability: bool = False
+    max_links: int = 3
+    idempotency_ttl_hours: int = 24
+
+    # Threshold overrides; None means "use the thresholds the active model card was tuned with".
+    spam_hold_threshold: float | None = None
+    spam_reject_threshold: float | None = None
+    abuse_hold_threshold: float | None = None
+    abuse_reject_threshold: float | None = None
+
+    # Origins whose pages may receive the 303 of a plain form post (e.g. "https://news.example").
+    allowed_origins: tuple[str, ...] = ()
+    rate_limit_enabled: bool = True
+    train_if_missing: bool = True
+    db_pool_size: int = 10
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.body_max_chars <= 100_000:
+            raise SettingsError("REPLYGUARD_BODY_MAX_CHARS must be between 1 and 100000")
+        if self.request_max_bytes < 1024:
+            raise SettingsError("REPLYGUARD_REQUEST_MAX_BYTES must be at least 1024")
+        if not 0 <= self.max_links <= 100:
+            raise SettingsError("REPLYGUARD_MAX_LINKS must be between 0 and 100")
+        for name in ("spam_hold_threshold", "spam_reject_threshold", "abuse_hold_threshold", "abuse_reject_threshold"):
+            value = getattr(self, name)
+            if value is not None and not 0.0 <= value <= 1.0:
+                raise SettingsError(f"{PREFIX}{name.upper()} must be between 0 and 1")
+        if not self.database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise SettingsError(
+                "REPLYGUARD_DATABASE_URL must start with sqlite+aiosqlite:// or postgresql+asyncpg://"
+            )
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def with_overrides(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Build settings from REPLYGUARD_* variables; unknown REPLYGUARD_* names are an error (typos fail loudly)."""
+        env = os.environ if environ is None else environ
+        known = {f.name: f for f in fields(cls)}
+        values: dict[str, Any] = {}
+        for key, raw in env.items():
+            if not key.startswith(PREFIX) or key.startswith(PREFIX + "TEST_"):
+                continue
+            name = key[len(PREFIX) :].lower()
+            if name not in known:
+                raise SettingsError(f"unknown setting {key}")
+            values[name] = _parse(name, str(known[name].type), raw)
+        return cls(**values)
+
+
+def _parse(name: str, type_name: str, raw: str) -> Any:
+    text = raw.strip()
+    try:
+        if type_name == "bool":
+            lowered = text.lower()
+            if lowered in {"1", "true", "yes", "on"}:
+                return True
+            if lowered in {"0", "false", "no", "off"}:
+                return False
+            raise ValueError(text)
+        if type_name == "int":
+            return int(text)
+        if type_name == "float | None":
+            return None if text == "" else float(text)
+        if type_name == "Path":
+            return Path(text)
+        if type_name == "Path | None":
+            return None if text == "" else Path(text)
+        if type_name == "tuple[str, ...]":
+            return tuple(part.strip().rstrip("/") for part in text.split(",") if part.strip())
+    except ValueError as exc:
+        raise SettingsError(f"{PREFIX}{name.upper()}: cannot read {raw!r} as {type_name}") from exc
+    return text
