@@ -64,9 +64,7 @@ class Settings:
             if value is not None and not 0.0 <= value <= 1.0:
                 raise SettingsError(f"{PREFIX}{name.upper()} must be between 0 and 1")
         if not self.database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
-            raise SettingsError(
-                "REPLYGUARD_DATABASE_URL must start with sqlite+aiosqlite:// or postgresql+asyncpg://"
-            )
+            raise SettingsError("REPLYGUARD_DATABASE_URL must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
 
     @property
     def is_sqlite(self) -> bool:

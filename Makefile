@@ -1,0 +1,28 @@
+# The two quick-start commands are `make run` and `make test`; both install what they need from uv.lock first.
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+UV := .tools/bin/uv
+BIN := .venv/bin
+
+.PHONY: install run test lint typecheck
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+install: $(UV)  ## create/refresh .venv exactly from uv.lock (idempotent)
+	$(UV) sync --locked --python $(PYTHON) --quiet
+
+run: install  ## serve on the embedded SQLite default (migrates, trains a default model if none is registered)
+	$(BIN)/replyguard serve
+
+lint: install
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+
+typecheck: install
+	$(BIN)/mypy
+
+test: lint typecheck  ## lint, type-check, then the whole test suite
+	$(BIN)/pytest

@@ -1,0 +1,84 @@
+"""create_app(settings, scoring=None): lifespan, dependencies, routes and error mapping. Wiring only."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar import Litestar
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+
+from service import __version__
+from service.database import Database, connect
+from service.http_errors import EXCEPTION_HANDLERS
+from service.policy import Overrides
+from service.registry import load_active
+from service.routes import articles, moderation, operations, public
+from service.routes.moderation import current_moderator
+from service.scoring import ScoringState
+from service.settings import Settings
+
+
+class MetricsController(PrometheusController):
+    path = "/metrics"
+
+
+def overrides_from(settings: Settings) -> Overrides:
+    return Overrides(
+        spam_hold=settings.spam_hold_threshold,
+        spam_reject=settings.spam_reject_threshold,
+        abuse_hold=settings.abuse_hold_threshold,
+        abuse_reject=settings.abuse_reject_threshold,
+    )
+
+
+def create_app(settings: Settings, *, scoring: ScoringState | None = None) -> Litestar:
+    """The service. `scoring` is a seam for tests; by default the active model is loaded at start-up."""
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        db = connect(settings)
+        app.state.db = db
+        app.state.scoring = scoring or await load_active(db, overrides_from(settings))
+        try:
+            yield
+        finally:
+            await db.dispose()
+
+    def provide_db(state: State) -> Database:
+        return state.db  # type: ignore[no-any-return]
+
+    def provide_scoring(state: State) -> ScoringState:
+        return state.scoring  # type: ignore[no-any-return]
+
+    def provide_settings() -> Settings:
+        return settings
+
+    prometheus = PrometheusConfig(app_name="replyguard", prefix="replyguard", group_path=True, exclude=["/metrics"])
+    handlers: list[Any] = [*public.ROUTES, *moderation.ROUTES, *articles.ROUTES, *operations.ROUTES, MetricsController]
+    return Litestar(
+        route_handlers=handlers,
+        lifespan=[lifespan],
+        dependencies={
+            "db": Provide(provide_db, sync_to_thread=False),
+            "scoring": Provide(provide_scoring, sync_to_thread=False),
+            "settings": Provide(provide_settings, sync_to_thread=False),
+            "moderator": Provide(current_moderator),
+        },
+        exception_handlers=EXCEPTION_HANDLERS,
+        middleware=[prometheus.middleware],
+        request_max_body_size=settings.request_max_bytes,
+        openapi_config=OpenAPIConfig(
+            title="replyguard",
+            version=__version__,
+            description="Comment moderation: submit, score, decide, moderate and publish replies under articles.",
+            path="/schema",
+            render_plugins=[JsonRenderPlugin()],
+        ),
+        debug=False,
+    )

@@ -1,0 +1,99 @@
+"""Domain errors and their one mapping to HTTP.
+
+ReplyguardError                      base; never a 500
+├── InvalidInput (422)               field-level problems: errors=[FieldError(field, message)]
+│   └── BadRequest (400)             a request that cannot be read at all (malformed JSON, bad cursor)
+├── Unauthorized (401)               no or bad moderator token
+├── Forbidden (403)                  token without the needed role
+├── ArticleClosed (403)              replies are closed on this article
+├── NotFound (404)
+├── Conflict (409)                   expected_status moved on; Idempotency-Key reused with another payload
+├── UnsupportedMediaType (415)
+└── Unavailable (503)                the database does not answer; carries Retry-After
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import msgspec
+
+
+class FieldError(msgspec.Struct, frozen=True):
+    field: str
+    message: str
+
+
+class ErrorBody(msgspec.Struct, omit_defaults=True):
+    """The JSON body of every 4xx/5xx answer."""
+
+    status_code: int
+    detail: str
+    errors: list[FieldError] = msgspec.field(default_factory=list)
+
+
+@dataclass
+class ReplyguardError(Exception):
+    detail: str
+    status_code: ClassVar[int] = 400
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return self.detail
+
+
+@dataclass
+class InvalidInput(ReplyguardError):
+    errors: list[FieldError] = field(default_factory=list)
+    status_code: ClassVar[int] = 422
+
+
+@dataclass
+class BadRequest(InvalidInput):
+    status_code: ClassVar[int] = 400
+
+
+@dataclass
+class Unauthorized(ReplyguardError):
+    status_code: ClassVar[int] = 401
+
+
+@dataclass
+class Forbidden(ReplyguardError):
+    status_code: ClassVar[int] = 403
+
+
+@dataclass
+class ArticleClosed(ReplyguardError):
+    status_code: ClassVar[int] = 403
+
+
+@dataclass
+class NotFound(ReplyguardError):
+    status_code: ClassVar[int] = 404
+
+
+@dataclass
+class Conflict(ReplyguardError):
+    status_code: ClassVar[int] = 409
+
+
+@dataclass
+class UnsupportedMediaType(ReplyguardError):
+    status_code: ClassVar[int] = 415
+
+
+@dataclass
+class Unavailable(ReplyguardError):
+    status_code: ClassVar[int] = 503
+
+
+def invalid(field_name: str, message: str) -> InvalidInput:
+    """A 422 naming one field."""
+    return InvalidInput("Invalid input", errors=[FieldError(field_name, message)])
+
+
+def error_body(exc: ReplyguardError) -> ErrorBody:
+    errors = exc.errors if isinstance(exc, InvalidInput) else []
+    return ErrorBody(status_code=exc.status_code, detail=exc.detail, errors=list(errors))

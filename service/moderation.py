@@ -1,0 +1,91 @@
+"""Use cases of moderators: the review queue, one item with its history, and decisions (compare-and-set)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from service import store
+from service.auth import Moderator
+from service.cursor import decode_cursor, encode_cursor
+from service.database import Database
+from service.errors import Conflict, NotFound
+from service.ids import new_id
+from service.views import ItemDetail, QueueItem, QueuePage, decision_view, queue_item
+
+ACTIONS = {"approve": "published", "reject": "rejected"}
+REJECT_REASONS = ("spam", "abuse", "off_topic", "other")
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    action: str  # "approve" | "reject"
+    reason: str | None = None
+    note: str | None = None
+    expected_status: str | None = None
+
+
+async def queue(db: Database, *, status: str, article_id: str | None, cursor: str | None, limit: int) -> QueuePage:
+    position = decode_cursor(cursor)
+    async with db.read() as conn:
+        rows = await store.queue_page(conn, status=status, article_id=article_id, cursor=position, limit=limit)
+        page = rows[:limit]
+        history = await store.author_history(conn, [row.email for row in page])
+    items = [queue_item(row, history.get(row.email, {})) for row in page]
+    next_cursor = encode_cursor(page[-1].created_at, page[-1].id) if len(rows) > limit else None
+    return QueuePage(items=items, next_cursor=next_cursor)
+
+
+async def item_detail(db: Database, comment_id: uuid.UUID) -> ItemDetail:
+    async with db.read() as conn:
+        row = await store.get_comment(conn, comment_id)
+        if row is None:
+            raise NotFound("No such comment")
+        history = await store.author_history(conn, [row.email])
+        decisions = await store.decision_history(conn, comment_id)
+    item: QueueItem = queue_item(row, history.get(row.email, {}))
+    return ItemDetail(
+        **{f: getattr(item, f) for f in item.__struct_fields__}, decisions=[decision_view(d) for d in decisions]
+    )
+
+
+async def decide_comment(
+    db: Database, comment_id: uuid.UUID, decision: Decision, *, moderator: Moderator
+) -> ItemDetail:
+    """Apply a moderator's decision under a row lock; with expected_status, a moved-on item is a 409 and unchanged.
+
+    Deciding what an item already is records nothing (there is no change of status to audit).
+    """
+    now = datetime.now(UTC)
+    target = ACTIONS[decision.action]
+    async with db.write() as conn:
+        row = await store.get_comment(conn, comment_id, lock=True)
+        if row is None:
+            raise NotFound("No such comment")
+        if decision.expected_status is not None and row.status != decision.expected_status:
+            raise Conflict(f"The comment is {row.status} now, not {decision.expected_status}")
+        if row.status != target:
+            await store.set_status(conn, comment_id, status=target, now=now)
+            await store.insert_decision(
+                conn,
+                {
+                    "id": new_id(),
+                    "comment_id": comment_id,
+                    "actor": "moderator",
+                    "moderator_id": moderator.id,
+                    "from_status": row.status,
+                    "to_status": target,
+                    "reason": decision.reason,
+                    "note": decision.note,
+                    "spam_score": row.spam_score,
+                    "abuse_score": row.abuse_score,
+                    "model_version": row.model_version,
+                    "reasons": row.reasons,
+                    "created_at": now,
+                },
+            )
+            if "published" in (row.status, target):
+                delta = 1 if target == "published" else -1
+                await store.change_published(conn, row.article_id, delta=delta, now=now)
+    return await item_detail(db, comment_id)

@@ -1,0 +1,107 @@
+"""The decision policy: scores + rules + thresholds -> (status, reasons). Pure: no I/O, no clock."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import msgspec
+
+from classifier import Contribution, Scores, Thresholds
+
+_LINK = re.compile(r"(?:https?://|www\.)[^\s<>\"']+", re.IGNORECASE)
+
+
+class Reason(msgspec.Struct, frozen=True, omit_defaults=True):
+    """Why a comment got its status: a rule that fired, or a word/feature that pushed a score."""
+
+    code: str
+    message: str
+    head: str | None = None
+    term: str | None = None
+    weight: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    status: str  # "published" | "pending" | "rejected"
+    reasons: tuple[Reason, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Overrides:
+    """Operator settings that replace the model card's thresholds, field by field."""
+
+    spam_hold: float | None = None
+    spam_reject: float | None = None
+    abuse_hold: float | None = None
+    abuse_reject: float | None = None
+
+
+def effective_thresholds(card: Thresholds, overrides: Overrides) -> Thresholds:
+    def pick(override: float | None, default: float) -> float:
+        return default if override is None else override
+
+    return Thresholds(
+        spam_hold=pick(overrides.spam_hold, card.spam_hold),
+        spam_reject=pick(overrides.spam_reject, card.spam_reject),
+        abuse_hold=pick(overrides.abuse_hold, card.abuse_hold),
+        abuse_reject=pick(overrides.abuse_reject, card.abuse_reject),
+    )
+
+
+def count_links(text: str) -> int:
+    return len(_LINK.findall(text))
+
+
+def accepts_replies(article_status: str) -> bool:
+    """Closed articles take no replies at all (the contract's 403)."""
+    return article_status != "closed"
+
+
+def _head_reasons(
+    head: str, score: float, hold: float, reject: float, contributions: tuple[Contribution, ...]
+) -> list[Reason]:
+    if score < hold:
+        return []
+    level = "high" if score >= reject else "borderline"
+    reasons = [Reason(code=f"{head}_score_{level}", message=f"{head} score {score:.2f}", head=head)]
+    reasons += [
+        Reason(code="feature", message=f"'{c.term}' pushed the {head} score", head=head, term=c.term, weight=c.weight)
+        for c in contributions
+        if c.head == head
+    ]
+    return reasons
+
+
+def decide(
+    scores: Scores | None,
+    *,
+    thresholds: Thresholds | None,
+    article_status: str,
+    link_count: int,
+    max_links: int,
+) -> Verdict:
+    """Reject only what the model is sure of; hold anything a rule or a borderline score flags; publish the rest.
+
+    Without scores (no model, or scoring failed) nothing is published automatically and nothing is rejected.
+    """
+    rules: list[Reason] = []
+    if article_status == "premoderated":
+        rules.append(Reason(code="article_premoderated", message="every reply on this article waits for a person"))
+    if link_count > max_links:
+        rules.append(Reason(code="too_many_links", message=f"{link_count} links (more than {max_links})"))
+    if scores is None or thresholds is None:
+        rules.append(Reason(code="model_unavailable", message="no model could score this reply"))
+        return Verdict(status="pending", reasons=tuple(rules))
+
+    spam = _head_reasons("spam", scores.spam_score, thresholds.spam_hold, thresholds.spam_reject, scores.contributions)
+    abuse = _head_reasons(
+        "abuse", scores.abuse_score, thresholds.abuse_hold, thresholds.abuse_reject, scores.contributions
+    )
+    reasons = tuple(rules + spam + abuse)
+    if scores.spam_score >= thresholds.spam_reject or scores.abuse_score >= thresholds.abuse_reject:
+        return Verdict(status="rejected", reasons=reasons)
+    if rules or spam or abuse:
+        return Verdict(status="pending", reasons=reasons)
+    return Verdict(status="published", reasons=())

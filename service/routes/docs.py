@@ -1,0 +1,66 @@
+"""OpenAPI descriptions the handlers cannot infer: the submit body, accepted as JSON or as an HTML form."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from litestar.openapi.spec import OpenAPIFormat, OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
+
+_string = OpenAPIType.STRING
+SUBMISSION_SCHEMA = Schema(
+    type=OpenAPIType.OBJECT,
+    required=["name", "email", "body"],
+    properties={
+        "name": Schema(type=_string, min_length=1, max_length=80, description="Shown with the reply."),
+        "email": Schema(
+            type=_string, format=OpenAPIFormat.EMAIL, description="Private: never published, never logged."
+        ),
+        "body": Schema(type=_string, min_length=1, max_length=5000, description="Stored as submitted, shown escaped."),
+        "parent_id": Schema(
+            type=[_string, OpenAPIType.NULL], format=OpenAPIFormat.UUID, description="A published comment."
+        ),
+        "website": Schema(type=[_string, OpenAPIType.NULL], max_length=200, description="An http(s) URL."),
+    },
+)
+FORM_SCHEMA = Schema(
+    type=OpenAPIType.OBJECT,
+    required=["name", "email", "body"],
+    properties={
+        **(SUBMISSION_SCHEMA.properties or {}),
+        "parent_id": Schema(type=_string, description="A published comment's id, or empty."),
+        "website": Schema(type=_string, description="An http(s) URL, or empty."),
+        "return_to": Schema(type=_string, description="The article page to go back to (an allowed origin)."),
+    },
+)
+
+
+@dataclass
+class SubmitOperation(Operation):
+    def __post_init__(self) -> None:
+        self.request_body = RequestBody(
+            required=True,
+            content={
+                "application/json": OpenAPIMediaType(schema=SUBMISSION_SCHEMA),
+                "application/x-www-form-urlencoded": OpenAPIMediaType(schema=FORM_SCHEMA),
+            },
+        )
+
+
+DECISION_SCHEMA = Schema(
+    type=OpenAPIType.OBJECT,
+    required=["action"],
+    properties={
+        "action": Schema(type=_string, enum=["approve", "reject"]),
+        "reason": Schema(type=[_string, OpenAPIType.NULL], enum=["spam", "abuse", "off_topic", "other", None]),
+        "note": Schema(type=[_string, OpenAPIType.NULL], max_length=1000),
+        "expected_status": Schema(type=[_string, OpenAPIType.NULL], enum=["pending", "published", "rejected", None]),
+    },
+)
+
+
+@dataclass
+class DecisionOperation(Operation):
+    def __post_init__(self) -> None:
+        self.request_body = RequestBody(
+            required=True, content={"application/json": OpenAPIMediaType(schema=DECISION_SCHEMA)}
+        )

@@ -1,0 +1,50 @@
+"""Probes for operators and orchestrators: liveness touches nothing, readiness checks the database and the model."""
+
+from __future__ import annotations
+
+import logging
+
+import msgspec
+from litestar import Response, get
+from sqlalchemy import text
+
+from service.database import Database
+from service.scoring import ScoringState
+
+log = logging.getLogger(__name__)
+
+
+class Health(msgspec.Struct):
+    status: str
+
+
+class Readiness(msgspec.Struct):
+    status: str  # "ready" | "not_ready"
+    database: str  # "ok" or what went wrong
+    model: str  # the active model version, or why there is none
+    model_loaded: bool
+
+
+@get("/health", summary="The process is alive", cache=False)
+async def health() -> Health:
+    return Health(status="ok")
+
+
+@get("/ready", summary="Ready to take traffic: database answers and a model is loaded", cache=False)
+async def ready(db: Database, scoring: ScoringState) -> Response[Readiness]:
+    try:
+        async with db.read() as conn:
+            await conn.execute(text("SELECT 1"))
+        database = "ok"
+    except Exception as exc:  # any failure means "not ready", and the reason is for the operator
+        log.warning("readiness: database check failed: %s", type(exc).__name__)
+        database = f"unavailable ({type(exc).__name__})"
+    model = scoring.version or f"missing: {scoring.problem or 'not loaded'}"
+    is_ready = database == "ok" and scoring.ready
+    body = Readiness(
+        status="ready" if is_ready else "not_ready", database=database, model=model, model_loaded=scoring.ready
+    )
+    return Response(body, status_code=200 if is_ready else 503)
+
+
+ROUTES = [health, ready]

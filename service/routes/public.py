@@ -1,0 +1,132 @@
+"""Routes for article pages and readers: submit a reply, read a thread, count replies."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import timedelta
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from litestar import Request, Response, get, post
+from litestar.params import Parameter
+
+from service import comments
+from service.database import Database
+from service.errors import NotFound
+from service.requests import read_payload
+from service.routes.docs import SubmitOperation
+from service.scoring import ScoringState
+from service.settings import Settings
+from service.store import get_comment
+from service.validation import check_article_id, validate_submission
+from service.views import CommentCount, CommentPage, CreatedComment, PublicComment, public_view
+
+ArticleId = Annotated[str, Parameter(description="The site's id for the article: 1-128 of A-Z a-z 0-9 . _ ~ -")]
+CACHE_CONTROL = "public, max-age=10, stale-while-revalidate=30"
+
+
+def _return_target(payload: dict[str, Any], request: Request[Any, Any, Any], settings: Settings) -> str | None:
+    """Where a plain form post goes back to: only pages on the operator's allowed origins."""
+    target = payload.get("return_to") or request.headers.get("referer")
+    if not isinstance(target, str) or not target:
+        return None
+    try:
+        parts = urlsplit(target)
+    except ValueError:
+        return None
+    origin = f"{parts.scheme}://{parts.netloc}".lower()
+    return target if parts.scheme in {"http", "https"} and origin in settings.allowed_origins else None
+
+
+@post(
+    "/api/v1/articles/{article_id:str}/comments",
+    operation_class=SubmitOperation,
+    status_code=201,
+    summary="Submit a reply",
+    responses={},
+)
+async def submit(
+    request: Request[Any, Any, Any],
+    article_id: ArticleId,
+    db: Database,
+    scoring: ScoringState,
+    settings: Settings,
+    idempotency_key: Annotated[str | None, Parameter(header="Idempotency-Key", max_length=255, required=False)] = None,
+) -> Response[CreatedComment]:
+    check_article_id(article_id)
+    payload, from_form = await read_payload(request, allow_form=True)
+    new = validate_submission(
+        payload, body_max_chars=settings.body_max_chars, check_deliverability=settings.email_check_deliverability
+    )
+    submitted = await comments.submit_comment(
+        db,
+        scoring,
+        article_id=article_id,
+        new=new,
+        options=comments.SubmitOptions(
+            max_links=settings.max_links, idempotency_ttl=timedelta(hours=settings.idempotency_ttl_hours)
+        ),
+        idempotency_key=idempotency_key or None,
+    )
+    created = submitted.comment
+    location = f"/api/v1/articles/{article_id}/comments/{created.id}"
+    target = _return_target(payload, request, settings) if from_form else None
+    if target is not None:
+        fragment = f"#comment-{created.id}" if created.status == "published" else "#reply-pending"
+        return Response(created, status_code=303, headers={"Location": target.split("#")[0] + fragment})
+    return Response(created, status_code=201, headers={"Location": location})
+
+
+def _etag(revision: int, *parts: object) -> str:
+    digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
+    return f'W/"{revision}-{digest}"'
+
+
+def _not_modified(request: Request[Any, Any, Any], etag: str) -> bool:
+    return etag in {tag.strip() for tag in request.headers.get("if-none-match", "").split(",")}
+
+
+@get("/api/v1/articles/{article_id:str}/comments", summary="Published replies, threaded and paginated")
+async def list_comments(
+    request: Request[Any, Any, Any],
+    article_id: ArticleId,
+    db: Database,
+    limit: Annotated[int, Parameter(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Parameter(max_length=200)] = None,
+    order: Literal["oldest", "newest"] = "oldest",
+) -> Response[CommentPage]:
+    check_article_id(article_id)
+    etag = _etag(await comments.article_revision(db, article_id), article_id, limit, cursor, order)
+    headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
+    if _not_modified(request, etag):
+        return Response(CommentPage(items=[], next_cursor=None, total=0), status_code=304, headers=headers)
+    page = await comments.list_thread(db, article_id, limit=limit, cursor=cursor, newest_first=order == "newest")
+    return Response(page, headers=headers)
+
+
+@get("/api/v1/articles/{article_id:str}/comments/count", summary="How many replies are published")
+async def count_comments(
+    request: Request[Any, Any, Any], article_id: ArticleId, db: Database
+) -> Response[CommentCount]:
+    check_article_id(article_id)
+    count = await comments.count_published(db, article_id)
+    etag = _etag(count, article_id, "count")
+    headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
+    if _not_modified(request, etag):
+        return Response(CommentCount(count=count), status_code=304, headers=headers)
+    return Response(CommentCount(count=count), headers=headers)
+
+
+@get("/api/v1/articles/{article_id:str}/comments/{comment_id:uuid}", summary="One published reply")
+async def get_published(article_id: ArticleId, comment_id: uuid.UUID, db: Database) -> PublicComment:
+    """A published reply of this article; anything else (pending, rejected, unknown) is a 404."""
+    check_article_id(article_id)
+    async with db.read() as conn:
+        row = await get_comment(conn, comment_id)
+    if row is None or row.article_id != article_id or row.status != "published":
+        raise NotFound("No such published comment")
+    return public_view(row)
+
+
+ROUTES = [submit, list_comments, count_comments, get_published]

@@ -1,0 +1,163 @@
+"""SQL for comments, articles, decisions and idempotency keys. Runs inside the caller's transaction; never commits."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, func, select, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from service.models import articles, comments, decisions, idempotency_keys
+
+Cursor = tuple[datetime, uuid.UUID]
+
+
+async def get_article(conn: AsyncConnection, article_id: str) -> Row[Any] | None:
+    return (await conn.execute(select(articles).where(articles.c.id == article_id))).first()
+
+
+async def ensure_article(conn: AsyncConnection, article_id: str, *, now: datetime) -> Row[Any]:
+    """The article, created `open` on its first reply; safe when two first replies race."""
+    row = await get_article(conn, article_id)
+    if row is not None:
+        return row
+    values = {"id": article_id, "status": "open", "created_at": now, "updated_at": now}
+    dialect = conn.dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    await conn.execute(insert(articles).values(values).on_conflict_do_nothing(index_elements=["id"]))
+    created = await get_article(conn, article_id)
+    assert created is not None  # inserted above or by the racing transaction
+    return created
+
+
+async def upsert_article(conn: AsyncConnection, article_id: str, *, now: datetime, **fields: Any) -> Row[Any]:
+    await ensure_article(conn, article_id, now=now)
+    if fields:
+        await conn.execute(update(articles).where(articles.c.id == article_id).values(updated_at=now, **fields))
+    row = await get_article(conn, article_id)
+    assert row is not None
+    return row
+
+
+async def change_published(conn: AsyncConnection, article_id: str, *, delta: int, now: datetime) -> None:
+    """Keep the published count and the reader ETag revision in step with a change of published comments."""
+    await conn.execute(
+        update(articles)
+        .where(articles.c.id == article_id)
+        .values(
+            published_count=articles.c.published_count + delta,
+            revision=articles.c.revision + 1,
+            updated_at=now,
+        )
+    )
+
+
+async def get_comment(conn: AsyncConnection, comment_id: uuid.UUID, *, lock: bool = False) -> Row[Any] | None:
+    query = select(comments).where(comments.c.id == comment_id)
+    if lock:
+        query = query.with_for_update()
+    return (await conn.execute(query)).first()
+
+
+async def insert_comment(conn: AsyncConnection, values: dict[str, Any]) -> None:
+    await conn.execute(comments.insert(), values)
+
+
+async def set_status(conn: AsyncConnection, comment_id: uuid.UUID, *, status: str, now: datetime) -> None:
+    await conn.execute(update(comments).where(comments.c.id == comment_id).values(status=status, updated_at=now))
+
+
+async def insert_decision(conn: AsyncConnection, values: dict[str, Any]) -> None:
+    await conn.execute(decisions.insert(), values)
+
+
+async def decision_history(conn: AsyncConnection, comment_id: uuid.UUID) -> Sequence[Row[Any]]:
+    query = (
+        select(decisions).where(decisions.c.comment_id == comment_id).order_by(decisions.c.created_at, decisions.c.id)
+    )
+    return (await conn.execute(query)).all()
+
+
+def _after(cursor: Cursor | None, *, newest_first: bool) -> Any:
+    if cursor is None:
+        return None
+    key = tuple_(comments.c.created_at, comments.c.id)
+    return key < tuple_(*cursor) if newest_first else key > tuple_(*cursor)
+
+
+def _ordered(query: Any, *, newest_first: bool) -> Any:
+    if newest_first:
+        return query.order_by(comments.c.created_at.desc(), comments.c.id.desc())
+    return query.order_by(comments.c.created_at, comments.c.id)
+
+
+async def published_top_level(
+    conn: AsyncConnection, article_id: str, *, cursor: Cursor | None, limit: int, newest_first: bool
+) -> Sequence[Row[Any]]:
+    """One page (plus one row, to tell whether more follow) of published top-level comments, by keyset."""
+    query = select(comments).where(
+        comments.c.article_id == article_id, comments.c.status == "published", comments.c.parent_id.is_(None)
+    )
+    after = _after(cursor, newest_first=newest_first)
+    if after is not None:
+        query = query.where(after)
+    query = _ordered(query, newest_first=newest_first).limit(limit + 1)
+    return (await conn.execute(query)).all()
+
+
+async def published_replies(conn: AsyncConnection, root_ids: Sequence[uuid.UUID]) -> Sequence[Row[Any]]:
+    """Every published reply below the given top-level comments, oldest first, in one query."""
+    if not root_ids:
+        return []
+    query = (
+        select(comments)
+        .where(comments.c.root_id.in_(root_ids), comments.c.status == "published")
+        .order_by(comments.c.created_at, comments.c.id)
+    )
+    return (await conn.execute(query)).all()
+
+
+async def queue_page(
+    conn: AsyncConnection, *, status: str, article_id: str | None, cursor: Cursor | None, limit: int
+) -> Sequence[Row[Any]]:
+    """Oldest first, so nothing waits forever at the bottom of the queue."""
+    query = select(comments).where(comments.c.status == status)
+    if article_id is not None:
+        query = query.where(comments.c.article_id == article_id)
+    after = _after(cursor, newest_first=False)
+    if after is not None:
+        query = query.where(after)
+    query = _ordered(query, newest_first=False).limit(limit + 1)
+    return (await conn.execute(query)).all()
+
+
+async def author_history(conn: AsyncConnection, emails: Sequence[str]) -> dict[str, dict[str, int]]:
+    """Per email, how many of its comments are in each status: one grouped query for a whole page."""
+    if not emails:
+        return {}
+    query = (
+        select(comments.c.email, comments.c.status, func.count())
+        .where(comments.c.email.in_(set(emails)))
+        .group_by(comments.c.email, comments.c.status)
+    )
+    history: dict[str, dict[str, int]] = {}
+    for email, status, count in (await conn.execute(query)).all():
+        history.setdefault(email, {})[status] = count
+    return history
+
+
+async def get_idempotent(conn: AsyncConnection, key: str) -> Row[Any] | None:
+    query = select(idempotency_keys).where(idempotency_keys.c.key == key)
+    return (await conn.execute(query)).first()
+
+
+async def delete_idempotent(conn: AsyncConnection, key: str) -> None:
+    await conn.execute(idempotency_keys.delete().where(idempotency_keys.c.key == key))
+
+
+async def insert_idempotent(conn: AsyncConnection, values: dict[str, Any]) -> None:
+    await conn.execute(idempotency_keys.insert(), values)

@@ -1,0 +1,160 @@
+"""Validation and normalisation of a submitted reply: every field rule of the contract, reported per field."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from email_validator import EmailNotValidError, validate_email
+
+from service.errors import FieldError, InvalidInput
+from service.ids import parse_id
+
+ARTICLE_ID = re.compile(r"[A-Za-z0-9._~-]{1,128}")
+NAME_MAX = 80
+WEBSITE_MAX = 200
+# Bidi embeddings/overrides/isolates and line/paragraph separators: invisible, and used to spoof names.
+_FORMAT_CONTROLS = {0x2028, 0x2029, *range(0x202A, 0x202F), *range(0x2066, 0x206A)}
+_BODY_ALLOWED_CONTROLS = {"\t", "\n", "\r"}
+
+
+@dataclass(frozen=True, slots=True)
+class NewComment:
+    """A submission that passed every field rule; text is NFC-normalised."""
+
+    name: str
+    email: str
+    email_domain: str
+    body: str
+    parent_id: uuid.UUID | None
+    website: str | None
+
+
+def check_article_id(article_id: str) -> str:
+    if not ARTICLE_ID.fullmatch(article_id):
+        raise InvalidInput(
+            "Invalid article id",
+            errors=[FieldError("article_id", "must be 1-128 characters of A-Z a-z 0-9 . _ ~ -")],
+        )
+    return article_id
+
+
+def _is_control(char: str) -> bool:
+    return unicodedata.category(char) in {"Cc", "Cs"} or ord(char) in _FORMAT_CONTROLS
+
+
+def _text(payload: Mapping[str, object], key: str, errors: list[FieldError], *, required: bool) -> str | None:
+    value = payload.get(key)
+    if value is None or (not required and value == ""):
+        if required:
+            errors.append(FieldError(key, "is required"))
+        return None
+    if not isinstance(value, str):
+        errors.append(FieldError(key, "must be a string"))
+        return None
+    return unicodedata.normalize("NFC", value)
+
+
+def _name(payload: Mapping[str, object], errors: list[FieldError]) -> str | None:
+    raw = _text(payload, "name", errors, required=True)
+    if raw is None:
+        return None
+    name = raw.strip()
+    if not name:
+        errors.append(FieldError("name", "is required"))
+    elif len(name) > NAME_MAX:
+        errors.append(FieldError("name", f"must be at most {NAME_MAX} characters"))
+    elif any(_is_control(c) for c in name):
+        errors.append(FieldError("name", "must not contain control characters"))
+    else:
+        return name
+    return None
+
+
+def _email(payload: Mapping[str, object], errors: list[FieldError], *, deliverability: bool) -> tuple[str, str] | None:
+    raw = _text(payload, "email", errors, required=True)
+    if raw is None:
+        return None
+    address = raw.strip()
+    if not address:
+        errors.append(FieldError("email", "is required"))
+        return None
+    try:
+        valid = validate_email(address, check_deliverability=deliverability)
+    except EmailNotValidError as exc:
+        # The validator's words, with the address itself taken out: error messages must never echo an email.
+        message = str(exc).replace(address, "the address")
+        errors.append(FieldError("email", message))
+        return None
+    return valid.normalized, valid.domain
+
+
+def _body(payload: Mapping[str, object], errors: list[FieldError], *, max_chars: int) -> str | None:
+    body = _text(payload, "body", errors, required=True)
+    if body is None:
+        return None
+    trimmed = body.strip()
+    if not trimmed:
+        errors.append(FieldError("body", "is required"))
+    elif len(trimmed) > max_chars:
+        errors.append(FieldError("body", f"must be at most {max_chars} characters"))
+    elif any(_is_control(c) and c not in _BODY_ALLOWED_CONTROLS for c in body):
+        errors.append(FieldError("body", "must not contain control characters"))
+    else:
+        return body
+    return None
+
+
+def _website(payload: Mapping[str, object], errors: list[FieldError]) -> str | None:
+    raw = _text(payload, "website", errors, required=False)
+    if raw is None:
+        return None
+    website = raw.strip()
+    if not website:
+        return None
+    if len(website) > WEBSITE_MAX:
+        errors.append(FieldError("website", f"must be at most {WEBSITE_MAX} characters"))
+        return None
+    try:
+        parts = urlsplit(website)
+        host = parts.hostname
+    except ValueError:
+        host, parts = None, None
+    if (
+        parts is None
+        or parts.scheme.lower() not in {"http", "https"}
+        or not host
+        or any(c.isspace() or _is_control(c) for c in website)
+    ):
+        errors.append(FieldError("website", "must be an http or https URL"))
+        return None
+    return website
+
+
+def _parent_id(payload: Mapping[str, object], errors: list[FieldError]) -> uuid.UUID | None:
+    raw = payload.get("parent_id")
+    if raw is None or raw == "":
+        return None
+    parent = parse_id(raw) if isinstance(raw, str) else None
+    if parent is None:
+        errors.append(FieldError("parent_id", "must be the id of a published comment of this article"))
+    return parent
+
+
+def validate_submission(
+    payload: Mapping[str, object], *, body_max_chars: int, check_deliverability: bool
+) -> NewComment:
+    """The validated submission; raises InvalidInput naming every offending field at once."""
+    errors: list[FieldError] = []
+    name = _name(payload, errors)
+    email = _email(payload, errors, deliverability=check_deliverability)
+    body = _body(payload, errors, max_chars=body_max_chars)
+    website = _website(payload, errors)
+    parent_id = _parent_id(payload, errors)
+    if errors or name is None or email is None or body is None:
+        raise InvalidInput("Invalid submission", errors=errors)
+    return NewComment(name=name, email=email[0], email_domain=email[1], body=body, parent_id=parent_id, website=website)

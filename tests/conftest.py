@@ -1,0 +1,160 @@
+"""Shared fixtures: a real database (SQLite by default, PostgreSQL when REPLYGUARD_TEST_DATABASE_URL is set),
+the real trained model (trained once per run), the app through Litestar's test client, and moderator tokens."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar.testing import TestClient
+from sqlalchemy import text
+
+from classifier import train_model
+from service import migrate
+from service.app import create_app
+from service.auth import create_moderator
+from service.database import connect
+from service.models import metadata
+from service.registry import register_model
+from service.settings import Settings
+
+POSTGRES_URL = os.environ.get("REPLYGUARD_TEST_DATABASE_URL")
+DATA_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+SITE = "https://news.example"
+
+
+def run(coro: Any) -> Any:
+    return asyncio.run(coro)
+
+
+@pytest.fixture(scope="session")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The default model, trained on the real corpora (seed only where they are absent) once per test run.
+
+    REPLYGUARD_TEST_MODEL_ROOT lets .ci/run train once for both database runs.
+    """
+    configured = os.environ.get("REPLYGUARD_TEST_MODEL_ROOT")
+    root = Path(configured) if configured else tmp_path_factory.mktemp("models")
+    existing = sorted(p.parent for p in root.glob("*/card.json"))
+    if existing:
+        return existing[-1]
+    return train_model(output_root=root, data_dir=DATA_DIR if DATA_DIR.is_dir() else None)
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A database at the latest migration: a SQLite file to copy per test, or the PostgreSQL test database."""
+    if POSTGRES_URL:
+        migrate.downgrade(POSTGRES_URL, "base")
+        migrate.upgrade(POSTGRES_URL)
+        return POSTGRES_URL
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    url = f"sqlite+aiosqlite:///{path}"
+    migrate.upgrade(url)
+    return str(path)
+
+
+async def _reset_postgres(url: str) -> None:
+    db = connect(Settings(database_url=url, data_dir=None))
+    try:
+        async with db.write() as conn:
+            names = ", ".join(table.name for table in metadata.sorted_tables)
+            await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    finally:
+        await db.dispose()
+
+
+@pytest.fixture
+def database_url(migrated_template: str, tmp_path: Path) -> str:
+    """An empty, migrated database for this test alone."""
+    if POSTGRES_URL:
+        run(_reset_postgres(POSTGRES_URL))
+        return POSTGRES_URL
+    path = tmp_path / "replyguard.db"
+    shutil.copyfile(migrated_template, path)
+    return f"sqlite+aiosqlite:///{path}"
+
+
+async def _register(settings: Settings, model_dir: Path) -> None:
+    db = connect(settings)
+    try:
+        async with db.write() as conn:
+            await register_model(conn, model_dir)
+    finally:
+        await db.dispose()
+
+
+@pytest.fixture
+def settings(database_url: str, model_dir: Path, tmp_path: Path) -> Settings:
+    """Settings for a test, with the real model registered as the active one."""
+    configured = Settings(
+        database_url=database_url,
+        model_dir=tmp_path / "models",
+        data_dir=None,
+        allowed_origins=(SITE,),
+        train_if_missing=False,
+    )
+    run(_register(configured, model_dir))
+    return configured
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient[Any]]:
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+def add_moderator(settings: Settings, name: str, role: str = "moderator") -> str:
+    async def create() -> str:
+        db = connect(settings)
+        try:
+            async with db.write() as conn:
+                _, token = await create_moderator(conn, name, role=role)
+                return token
+        finally:
+            await db.dispose()
+
+    return str(run(create()))
+
+
+@pytest.fixture
+def moderator_headers(settings: Settings) -> dict[str, str]:
+    return {"Authorization": f"Bearer {add_moderator(settings, 'mod')}"}
+
+
+@pytest.fixture
+def admin_headers(settings: Settings) -> dict[str, str]:
+    return {"Authorization": f"Bearer {add_moderator(settings, 'admin', 'admin')}"}
+
+
+@pytest.fixture
+def live_server(settings: Settings) -> Iterator[str]:
+    """The app in a real uvicorn server on a free loopback port, for tests that speak real HTTP."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

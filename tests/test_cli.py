@@ -1,0 +1,68 @@
+"""The `replyguard` command as an operator runs it: score, moderator add, migrate."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from litestar.testing import TestClient
+
+from tests.replies import ABUSIVE, POLITE, SPAM
+
+
+def _cli(*args: str, env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("REPLYGUARD_")}
+    return subprocess.run(
+        [sys.executable, "-m", "service.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env={**clean, **env},
+        timeout=120,
+        check=False,
+    )
+
+
+def test_score_writes_one_line_per_input_in_order(model_dir: Path, tmp_path: Path) -> None:
+    lines = [
+        {"body": POLITE[0], "name": "Ana", "email": "ana@example.org"},
+        {"body": SPAM[0], "website": "http://pills.example"},
+        {"body": ABUSIVE[0], "article_title": "Budget", "parent_body": "I agree"},
+    ]
+    stdin = "\n".join(json.dumps(line) for line in lines) + "\n"
+    env = {"REPLYGUARD_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/cli.db"}
+    done = _cli("score", "--model-dir", str(model_dir), env=env, stdin=stdin)
+    assert done.returncode == 0, done.stderr
+    out = [json.loads(line) for line in done.stdout.splitlines()]
+    assert len(out) == 3
+    assert all(set(o) == {"spam_score", "abuse_score", "model_version"} for o in out)
+    assert out[0]["spam_score"] < out[1]["spam_score"]
+    assert out[0]["abuse_score"] < out[2]["abuse_score"]
+    assert "ana@example.org" not in done.stderr
+
+
+def test_score_reports_a_bad_line_and_keeps_going(model_dir: Path, tmp_path: Path) -> None:
+    env = {"REPLYGUARD_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/cli.db"}
+    done = _cli("score", "--model-dir", str(model_dir), env=env, stdin='not json\n{"body": "fine"}\n')
+    assert done.returncode == 1
+    out = [json.loads(line) for line in done.stdout.splitlines()]
+    assert "error" in out[0] and "spam_score" in out[1]
+
+
+def test_moderator_add_prints_a_token_that_works(settings: Any, client: TestClient[Any]) -> None:
+    done = _cli("moderator", "add", "alice", "--role", "admin", env={"REPLYGUARD_DATABASE_URL": settings.database_url})
+    assert done.returncode == 0, done.stderr
+    token = done.stdout.strip().splitlines()[-1]
+    assert token.startswith("rg_")
+    response = client.get("/api/v1/moderation/queue", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+
+
+def test_unknown_setting_is_refused_clearly(tmp_path: Path) -> None:
+    done = _cli("migrate", env={"REPLYGUARD_DATABSE_URL": "typo"})
+    assert done.returncode == 2
+    assert "REPLYGUARD_DATABSE_URL" in done.stderr

@@ -1,0 +1,64 @@
+"""Probes, metrics and the OpenAPI schema."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.testing import TestClient
+
+from service.app import create_app, overrides_from
+from service.scoring import ScoringState
+from service.settings import Settings
+from tests.replies import POLITE, reply
+
+
+def test_health_and_ready(client: TestClient[Any]) -> None:
+    assert client.get("/health").json() == {"status": "ok"}
+    ready = client.get("/ready")
+    assert ready.status_code == 200
+    assert ready.json()["status"] == "ready" and ready.json()["model_loaded"] is True
+
+
+def test_without_a_model_ready_is_503_and_replies_wait(settings: Settings, moderator_headers: dict[str, str]) -> None:
+    no_model = ScoringState(scorer=None, overrides=overrides_from(settings), problem="no model is registered")
+    with TestClient(create_app(settings, scoring=no_model)) as client:
+        ready = client.get("/ready")
+        assert ready.status_code == 503
+        assert "no model" in ready.json()["model"]
+        created = client.post("/api/v1/articles/x/comments", json=reply(POLITE[0]))
+        assert created.status_code == 201 and created.json()["status"] == "pending"
+        item = client.get(f"/api/v1/moderation/comments/{created.json()['id']}", headers=moderator_headers).json()
+        assert item["status"] == "pending"
+        assert [r["code"] for r in item["reasons"]] == ["model_unavailable"]
+
+
+def test_unreachable_database_is_503_with_retry_after(tmp_path: Any, model_dir: Any) -> None:
+    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path}/missing/dir/x.db", data_dir=None)
+    with TestClient(create_app(settings, scoring=ScoringState(None, overrides_from(settings)))) as client:
+        response = client.post("/api/v1/articles/x/comments", json=reply(POLITE[0]))
+        assert response.status_code == 503
+        assert response.headers["retry-after"]
+        assert client.get("/ready").status_code == 503
+
+
+def test_metrics_are_prometheus_text(client: TestClient[Any]) -> None:
+    client.get("/api/v1/articles/x/comments")
+    response = client.get("/metrics")
+    assert response.status_code == 200
+    assert "replyguard_requests_total" in response.text
+
+
+def test_openapi_schema_documents_the_contract(client: TestClient[Any]) -> None:
+    schema = client.get("/schema/openapi.json").json()
+    paths = schema["paths"]
+    submit = paths["/api/v1/articles/{article_id}/comments"]["post"]
+    assert set(submit["requestBody"]["content"]) == {"application/json", "application/x-www-form-urlencoded"}
+    for path in (
+        "/api/v1/articles/{article_id}/comments/count",
+        "/api/v1/moderation/queue",
+        "/api/v1/moderation/comments/{comment_id}",
+        "/api/v1/moderation/comments/{comment_id}/decision",
+        "/health",
+        "/ready",
+    ):
+        assert path in paths

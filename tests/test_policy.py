@@ -1,0 +1,95 @@
+"""The decision policy as a table of boundary cases: pure function, no database, no model."""
+
+from __future__ import annotations
+
+import pytest
+
+from classifier import Contribution, Scores, Thresholds
+from service.policy import Overrides, accepts_replies, count_links, decide, effective_thresholds
+
+T = Thresholds(spam_hold=0.5, spam_reject=0.9, abuse_hold=0.4, abuse_reject=0.8)
+
+
+def scores(spam: float, abuse: float) -> Scores:
+    contributions = (Contribution(head="spam", term="casino", weight=2.0), Contribution("abuse", "idiot", 1.5))
+    return Scores(spam_score=spam, abuse_score=abuse, contributions=contributions, model_version="v1")
+
+
+@pytest.mark.parametrize(
+    ("spam", "abuse", "status"),
+    [
+        (0.0, 0.0, "published"),
+        (0.4999, 0.3999, "published"),
+        (0.5, 0.0, "pending"),  # at the hold threshold: held
+        (0.0, 0.4, "pending"),
+        (0.8999, 0.7999, "pending"),
+        (0.9, 0.0, "rejected"),  # at the reject threshold: rejected
+        (0.0, 0.8, "rejected"),
+        (1.0, 1.0, "rejected"),
+    ],
+)
+def test_scores_at_each_threshold(spam: float, abuse: float, status: str) -> None:
+    verdict = decide(scores(spam, abuse), thresholds=T, article_status="open", link_count=0, max_links=3)
+    assert verdict.status == status
+
+
+def test_published_replies_carry_no_reasons() -> None:
+    assert decide(scores(0.1, 0.1), thresholds=T, article_status="open", link_count=0, max_links=3).reasons == ()
+
+
+def test_held_reply_names_the_score_and_the_words_behind_it() -> None:
+    verdict = decide(scores(0.6, 0.1), thresholds=T, article_status="open", link_count=0, max_links=3)
+    codes = [r.code for r in verdict.reasons]
+    assert codes == ["spam_score_borderline", "feature"]
+    assert verdict.reasons[1].term == "casino"
+
+
+def test_rejection_reason_says_high() -> None:
+    verdict = decide(scores(0.1, 0.95), thresholds=T, article_status="open", link_count=0, max_links=3)
+    assert verdict.reasons[0].code == "abuse_score_high"
+
+
+@pytest.mark.parametrize(("links", "status"), [(3, "published"), (4, "pending")])
+def test_more_links_than_allowed_wait(links: int, status: str) -> None:
+    verdict = decide(scores(0.0, 0.0), thresholds=T, article_status="open", link_count=links, max_links=3)
+    assert verdict.status == status
+
+
+def test_premoderated_article_holds_a_clean_reply() -> None:
+    verdict = decide(scores(0.0, 0.0), thresholds=T, article_status="premoderated", link_count=0, max_links=3)
+    assert verdict.status == "pending"
+    assert verdict.reasons[0].code == "article_premoderated"
+
+
+def test_premoderation_does_not_save_a_certain_rejection() -> None:
+    verdict = decide(scores(0.99, 0.0), thresholds=T, article_status="premoderated", link_count=0, max_links=3)
+    assert verdict.status == "rejected"
+
+
+def test_without_scores_nothing_is_published_or_rejected() -> None:
+    verdict = decide(None, thresholds=None, article_status="open", link_count=0, max_links=3)
+    assert verdict.status == "pending"
+    assert verdict.reasons[-1].code == "model_unavailable"
+
+
+def test_closed_articles_take_no_replies() -> None:
+    assert not accepts_replies("closed")
+    assert accepts_replies("open") and accepts_replies("premoderated")
+
+
+def test_overrides_replace_only_the_given_thresholds() -> None:
+    merged = effective_thresholds(T, Overrides(spam_reject=0.99))
+    assert merged == Thresholds(spam_hold=0.5, spam_reject=0.99, abuse_hold=0.4, abuse_reject=0.8)
+
+
+@pytest.mark.parametrize(
+    ("text", "links"),
+    [
+        ("no links here", 0),
+        ("see https://a.example/x and http://b.example", 2),
+        ("www.shop.example is great", 1),
+        ("HTTPS://LOUD.EXAMPLE/PATH", 1),
+    ],
+)
+def test_count_links(text: str, links: int) -> None:
+    assert count_links(text) == links
