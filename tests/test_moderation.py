@@ -67,7 +67,9 @@ def test_queue_filters_by_status_and_article_and_paginates(
     ).json()
     assert [i["id"] for i in first["items"] + second["items"]] == ids
     assert second["next_cursor"] is None
-    published = client.get(QUEUE, params={"status": "published"}, headers=moderator_headers).json()
+    published = client.get(
+        QUEUE, params={"status": "published", "article_id": "budget"}, headers=moderator_headers
+    ).json()
     assert published["items"] == []
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import schemathesis
-from schemathesis.core.result import Ok
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
+from schemathesis.core.result import Ok
 
 EXAMPLES_PER_OPERATION = 40
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, put
+from litestar.di import NamedDependency
+from litestar.params import PathParameter
 
 from service import store
 from service.auth import Moderator
@@ -50,7 +52,10 @@ def _article_fields(payload: dict[str, Any]) -> dict[str, Any]:
 
 @put("/api/v1/articles/{article_id:str}", summary="Set an article's status, title and URL (admin)")
 async def put_article(
-    request: Request[Any, Any, Any], article_id: str, db: Database, moderator: Moderator
+    request: Request[Any, Any, Any],
+    article_id: Annotated[str, PathParameter()],
+    db: NamedDependency[Database],
+    moderator: NamedDependency[Moderator],
 ) -> ArticleView:
     moderator.require("admin")
     check_article_id(article_id)

@@ -6,7 +6,8 @@ import uuid
 from typing import Annotated, Any, Literal
 
 from litestar import Request, get, post
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import PathParameter, QueryParameter
 
 from service import moderation
 from service.auth import Moderator, authenticate
@@ -20,7 +21,7 @@ from service.views import ItemDetail, QueuePage
 Status = Literal["pending", "published", "rejected"]
 
 
-async def current_moderator(request: Request[Any, Any, Any], db: Database) -> Moderator:
+async def current_moderator(request: Request[Any, Any, Any], db: NamedDependency[Database]) -> Moderator:
     """Provided to every moderation route: 401 without a valid token."""
     async with db.read() as conn:
         return await authenticate(conn, request.headers.get("authorization"))
@@ -67,12 +68,12 @@ def parse_decision(payload: dict[str, Any]) -> moderation.Decision:
 
 @get("/api/v1/moderation/queue", summary="The review queue, oldest first")
 async def review_queue(
-    db: Database,
-    moderator: Moderator,
-    status: Status = "pending",
-    article_id: Annotated[str | None, Parameter(max_length=128)] = None,
-    limit: Annotated[int, Parameter(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Parameter(max_length=200)] = None,
+    db: NamedDependency[Database],
+    moderator: NamedDependency[Moderator],
+    status: Annotated[Status, QueryParameter()] = "pending",
+    article_id: Annotated[str | None, QueryParameter(max_length=128)] = None,
+    limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
 ) -> QueuePage:
     moderator.require("moderator")
     if article_id is not None:
@@ -81,7 +82,11 @@ async def review_queue(
 
 
 @get("/api/v1/moderation/comments/{comment_id:uuid}", summary="One comment with its full decision history")
-async def comment_detail(comment_id: uuid.UUID, db: Database, moderator: Moderator) -> ItemDetail:
+async def comment_detail(
+    comment_id: Annotated[uuid.UUID, PathParameter()],
+    db: NamedDependency[Database],
+    moderator: NamedDependency[Moderator],
+) -> ItemDetail:
     moderator.require("moderator")
     return await moderation.item_detail(db, comment_id)
 
@@ -93,7 +98,10 @@ async def comment_detail(comment_id: uuid.UUID, db: Database, moderator: Moderat
     summary="Approve or reject a comment",
 )
 async def decide(
-    request: Request[Any, Any, Any], comment_id: uuid.UUID, db: Database, moderator: Moderator
+    request: Request[Any, Any, Any],
+    comment_id: Annotated[uuid.UUID, PathParameter()],
+    db: NamedDependency[Database],
+    moderator: NamedDependency[Moderator],
 ) -> ItemDetail:
     moderator.require("moderator")
     payload, _ = await read_payload(request, allow_form=False)

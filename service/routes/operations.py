@@ -6,6 +6,7 @@ import logging
 
 import msgspec
 from litestar import Response, get
+from litestar.di import NamedDependency
 from sqlalchemy import text
 
 from service.database import Database
@@ -31,7 +32,7 @@ async def health() -> Health:
 
 
 @get("/ready", summary="Ready to take traffic: database answers and a model is loaded", cache=False)
-async def ready(db: Database, scoring: ScoringState) -> Response[Readiness]:
+async def ready(db: NamedDependency[Database], scoring: NamedDependency[ScoringState]) -> Response[Readiness]:
     try:
         async with db.read() as conn:
             await conn.execute(text("SELECT 1"))

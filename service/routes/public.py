@@ -9,7 +9,8 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from litestar import Request, Response, get, post
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import HeaderParameter, PathParameter, QueryParameter
 
 from service import comments
 from service.database import Database
@@ -22,11 +23,13 @@ from service.store import get_comment
 from service.validation import check_article_id, validate_submission
 from service.views import CommentCount, CommentPage, CreatedComment, PublicComment, public_view
 
-ArticleId = Annotated[str, Parameter(description="The site's id for the article: 1-128 of A-Z a-z 0-9 . _ ~ -")]
+ArticleId = Annotated[str, PathParameter(description="The site's id for the article: 1-128 of A-Z a-z 0-9 . _ ~ -")]
 CACHE_CONTROL = "public, max-age=10, stale-while-revalidate=30"
 
 
-def _return_target(payload: dict[str, Any], request: Request[Any, Any, Any], settings: Settings) -> str | None:
+def _return_target(
+    payload: dict[str, Any], request: Request[Any, Any, Any], settings: NamedDependency[Settings]
+) -> str | None:
     """Where a plain form post goes back to: only pages on the operator's allowed origins."""
     target = payload.get("return_to") or request.headers.get("referer")
     if not isinstance(target, str) or not target:
@@ -49,10 +52,12 @@ def _return_target(payload: dict[str, Any], request: Request[Any, Any, Any], set
 async def submit(
     request: Request[Any, Any, Any],
     article_id: ArticleId,
-    db: Database,
-    scoring: ScoringState,
-    settings: Settings,
-    idempotency_key: Annotated[str | None, Parameter(header="Idempotency-Key", max_length=255, required=False)] = None,
+    db: NamedDependency[Database],
+    scoring: NamedDependency[ScoringState],
+    settings: NamedDependency[Settings],
+    idempotency_key: Annotated[
+        str | None, HeaderParameter(name="Idempotency-Key", max_length=255, required=False)
+    ] = None,
 ) -> Response[CreatedComment]:
     check_article_id(article_id)
     payload, from_form = await read_payload(request, allow_form=True)
@@ -87,39 +92,46 @@ def _not_modified(request: Request[Any, Any, Any], etag: str) -> bool:
     return etag in {tag.strip() for tag in request.headers.get("if-none-match", "").split(",")}
 
 
+def _unchanged(headers: dict[str, str]) -> Response[Any]:
+    """A 304 carries no body."""
+    return Response(content=None, status_code=304, headers=headers)
+
+
 @get("/api/v1/articles/{article_id:str}/comments", summary="Published replies, threaded and paginated")
 async def list_comments(
     request: Request[Any, Any, Any],
     article_id: ArticleId,
-    db: Database,
-    limit: Annotated[int, Parameter(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Parameter(max_length=200)] = None,
-    order: Literal["oldest", "newest"] = "oldest",
+    db: NamedDependency[Database],
+    limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
+    order: Annotated[Literal["oldest", "newest"], QueryParameter()] = "oldest",
 ) -> Response[CommentPage]:
     check_article_id(article_id)
     etag = _etag(await comments.article_revision(db, article_id), article_id, limit, cursor, order)
     headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
     if _not_modified(request, etag):
-        return Response(CommentPage(items=[], next_cursor=None, total=0), status_code=304, headers=headers)
+        return _unchanged(headers)
     page = await comments.list_thread(db, article_id, limit=limit, cursor=cursor, newest_first=order == "newest")
     return Response(page, headers=headers)
 
 
 @get("/api/v1/articles/{article_id:str}/comments/count", summary="How many replies are published")
 async def count_comments(
-    request: Request[Any, Any, Any], article_id: ArticleId, db: Database
+    request: Request[Any, Any, Any], article_id: ArticleId, db: NamedDependency[Database]
 ) -> Response[CommentCount]:
     check_article_id(article_id)
     count = await comments.count_published(db, article_id)
     etag = _etag(count, article_id, "count")
     headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
     if _not_modified(request, etag):
-        return Response(CommentCount(count=count), status_code=304, headers=headers)
+        return _unchanged(headers)
     return Response(CommentCount(count=count), headers=headers)
 
 
 @get("/api/v1/articles/{article_id:str}/comments/{comment_id:uuid}", summary="One published reply")
-async def get_published(article_id: ArticleId, comment_id: uuid.UUID, db: Database) -> PublicComment:
+async def get_published(
+    article_id: ArticleId, comment_id: Annotated[uuid.UUID, PathParameter()], db: NamedDependency[Database]
+) -> PublicComment:
     """A published reply of this article; anything else (pending, rejected, unknown) is a 404."""
     check_article_id(article_id)
     async with db.read() as conn:
