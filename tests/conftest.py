@@ -40,7 +40,7 @@ def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """
     configured = os.environ.get("REPLYGUARD_TEST_MODEL_ROOT")
     root = Path(configured) if configured else tmp_path_factory.mktemp("models")
-    existing = sorted(p.parent for p in root.glob("**/card.json"))
+    existing = sorted(p.parent for p in root.glob("*/card.json"))
     if existing:
         return existing[-1]
     return train_model(output_root=root, data_dir=DATA_DIR if DATA_DIR.is_dir() else None)

@@ -1,0 +1,61 @@
+"""The model card: what a model folder holds, how it was built, how good it is, and its tuned thresholds."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from classifier.thresholds import Thresholds
+
+CARD_FILE = "card.json"
+MODEL_FILE = "model.skops"
+
+
+def version_for(*, created_at: datetime, sha256: str) -> str:
+    """Return "YYYYMMDD-<first 12 hex of the model file's sha256>": sortable by date, unique by content."""
+    return f"{created_at:%Y%m%d}-{sha256[:12]}"
+
+
+@dataclass(frozen=True)
+class ModelCard:
+    """Saved as card.json beside model.skops. Loading refuses a model whose sha256 or scikit-learn differs.
+
+    data_fingerprints maps each corpus to "sha256=<hex of its files>;rows=<rows kept after de-duplication>".
+    metrics holds held-out quality per head; thresholds are the ones tuned on that held-out split.
+    """
+
+    version: str
+    created_at: str
+    sha256: str
+    sklearn_version: str
+    library_versions: dict[str, str]
+    data_fingerprints: dict[str, str]
+    metrics: dict[str, Any]
+    thresholds: Thresholds
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready values, thresholds as a nested object."""
+        return asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ModelCard:
+        """Inverse of to_dict; raises KeyError, TypeError or ValueError on a malformed card."""
+        return cls(
+            version=str(data["version"]),
+            created_at=str(data["created_at"]),
+            sha256=str(data["sha256"]),
+            sklearn_version=str(data["sklearn_version"]),
+            library_versions={str(k): str(v) for k, v in data["library_versions"].items()},
+            data_fingerprints={str(k): str(v) for k, v in data["data_fingerprints"].items()},
+            metrics=dict(data["metrics"]),
+            thresholds=Thresholds(**{k: float(v) for k, v in data["thresholds"].items()}),
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> ModelCard:
+        return cls.from_dict(json.loads(text))

@@ -1,0 +1,21 @@
+"""The submission: what the classifier is allowed to see of a reply."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    """One reply as the service hands it over.
+
+    `email_domain` carries the domain part only: the classifier never needs, and must never see, the full
+    address. `has_parent` is accepted for future use; no training corpus labels threads, so the current
+    models ignore it.
+    """
+
+    body: str
+    name: str = ""
+    website: str | None = None
+    email_domain: str | None = None
+    has_parent: bool = False

@@ -1,0 +1,77 @@
+"""Corpora load into one row shape, skip what is missing, de-duplicate across sets, and split reproducibly."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+from classifier import corpora
+from classifier.dataset import load_evaluation_sets, load_training_rows, split_held_out
+from classifier.rows import LabelledRow, dedupe, dedupe_key
+from tests.classifier.fake_corpora import write_fake_corpora
+
+
+def test_every_training_and_evaluation_corpus_is_read_from_its_own_format(tmp_path: Path) -> None:
+    root = write_fake_corpora(tmp_path)
+    assert len(corpora.read_youtube(root / "youtube-spam-collection")) == 48
+    assert len(corpora.read_sms(root / "sms-spam-collection")) == 26
+    assert len(corpora.read_jigsaw(root / "jigsaw-toxic-comment-sample")) == 24
+    assert len(corpora.read_davidson(root / "davidson-hate-offensive")) == 24
+    assert len(corpora.read_fox_news(root / "fox-news-hate-comments")) == 24
+    assert len(corpora.read_ethos(root / "ethos-hate-speech")) == 24
+    sfu = corpora.read_sfu(root / "sfu-constructiveness-toxicity")
+    assert sum(row.abuse or 0 for row in sfu) == 12
+    assert sum(row.abuse or 0 for row in corpora.read_sfu(root / "sfu-constructiveness-toxicity", min_level=3)) == 8
+
+
+def test_youtube_keeps_content_and_author_only_with_html_stripped(tmp_path: Path) -> None:
+    rows = corpora.read_youtube(write_fake_corpora(tmp_path) / "youtube-spam-collection")
+    ham = rows[0]
+    assert "<br" not in ham.text and "&#39;" not in ham.text and "'ok'" in ham.text
+    assert ham.name == "Viewer" and ham.spam == 0 and ham.abuse is None
+    assert {row.group for row in rows} == {"youtube-alpha", "youtube-beta"}
+
+
+def test_davidson_maps_hate_and_offensive_to_abuse_and_drops_retweet_noise(tmp_path: Path) -> None:
+    rows = corpora.read_davidson(write_fake_corpora(tmp_path) / "davidson-hate-offensive")
+    assert Counter(row.abuse for row in rows) == {0: 12, 1: 12}
+    assert all(row.spam is None for row in rows)
+    assert "@someone" not in rows[0].text and "RT" not in rows[0].text and "&" in rows[0].text
+
+
+def test_missing_folders_are_skipped_and_the_seed_alone_remains(tmp_path: Path) -> None:
+    rows, fingerprints = load_training_rows(tmp_path / "absent")
+    assert {row.source for row in rows} == {"seed"}
+    assert set(fingerprints) == {"seed"}
+    assert load_evaluation_sets(None) == {}
+    assert corpora.read_sms(tmp_path) == [] and corpora.read_ethos(tmp_path) == []
+
+
+def test_training_rows_are_unique_after_normalisation_and_exclude_evaluation_texts(tmp_path: Path) -> None:
+    root = write_fake_corpora(tmp_path)
+    rows, fingerprints = load_training_rows(root)
+    keys = [dedupe_key(row.text) for row in rows]
+    assert len(keys) == len(set(keys))
+    evaluation = {dedupe_key(row.text) for rows in load_evaluation_sets(root).values() for row in rows}
+    assert not evaluation & set(keys)
+    assert Counter(row.source for row in rows)["sms"] == 24  # two exact duplicates removed
+    assert Counter(row.source for row in rows)["jigsaw"] == 23  # one text held apart for the Wikipedia set
+    assert fingerprints["sms-spam-collection"].endswith(";rows=24")
+    assert not {row.source for row in rows} & {"sfu", "ethos", "wikipedia-identity"}
+
+
+def test_dedupe_treats_disguised_copies_as_the_same_text_and_keeps_the_first() -> None:
+    first = LabelledRow("Free  CASINO bonus", spam=1, source="a")
+    rows = [first, LabelledRow("free casino\u200b bonus", spam=0, source="b"), LabelledRow("   ", source="c")]
+    assert dedupe(rows) == [first]
+
+
+def test_split_is_reproducible_stratified_and_disjoint(tmp_path: Path) -> None:
+    rows, _ = load_training_rows(write_fake_corpora(tmp_path))
+    train, held_out = split_held_out(rows)
+    again_train, again_held_out = split_held_out(rows)
+    assert (train, held_out) == (again_train, again_held_out)
+    assert len(train) + len(held_out) == len(rows)
+    assert not {id(row) for row in train} & {id(row) for row in held_out}
+    strata = Counter((row.source, row.spam, row.abuse) for row in held_out)
+    assert strata[("sms", 1, None)] == round(12 * 0.2)

@@ -1,0 +1,32 @@
+"""On the real corpora (skipped where ../shared/data is absent): the documented traps are handled."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from classifier.dataset import MAX_ROWS, load_evaluation_sets, load_training_rows
+from classifier.rows import dedupe_key
+
+DATA_DIR = Path(__file__).resolve().parents[3] / "shared" / "data"
+pytestmark = pytest.mark.skipif(not DATA_DIR.is_dir(), reason="shared corpora not available")
+
+
+def test_real_training_rows_are_unique_capped_clean_and_apart_from_evaluation_sets() -> None:
+    rows, fingerprints = load_training_rows(DATA_DIR)
+    keys = [dedupe_key(row.text) for row in rows]
+    assert len(keys) == len(set(keys))
+    evaluation = load_evaluation_sets(DATA_DIR)
+    assert {"sfu-toxic", "ethos", "wikipedia-identity"} <= set(evaluation)
+    assert not {dedupe_key(row.text) for rows in evaluation.values() for row in rows} & set(keys)
+    sources = Counter(row.source for row in rows)
+    assert sources["davidson"] == MAX_ROWS["davidson"]
+    assert sources["sms"] < 5574 - 400  # the 403 exact duplicates are gone
+    assert not any("<br" in row.text or "&#39;" in row.text for row in rows if row.source == "youtube")
+    assert not {"sfu", "ethos"} & set(sources)
+    assert set(fingerprints) == {
+        "seed", "youtube-spam-collection", "fox-news-hate-comments", "sms-spam-collection",
+        "jigsaw-toxic-comment-sample", "davidson-hate-offensive",
+    }  # fmt: skip

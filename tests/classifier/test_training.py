@@ -1,0 +1,69 @@
+"""Training is deterministic, equals a plain Pipeline.fit, refuses unusable data, and evaluation reports in JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from classifier import TrainingDataError, evaluate_model, load_scorer, train_model
+from classifier.corpora import read_seed
+from classifier.dataset import split_held_out
+from classifier.pipeline import build_head_pipeline
+from classifier.rows import LabelledRow
+from classifier.train import SEED_WEIGHT, fit_heads
+from tests.classifier.fake_corpora import write_fake_corpora
+
+
+def _coefficients(model_dir: Path) -> dict[str, np.ndarray]:
+    pipelines = load_scorer(model_dir).pipelines
+    return {
+        head: p.named_steps["classifier"].calibrated_classifiers_[0].estimator.coef_ for head, p in pipelines.items()
+    }
+
+
+def test_training_twice_gives_identical_coefficients_and_thresholds(seed_model_dir: Path, tmp_path: Path) -> None:
+    again = train_model(output_root=tmp_path, data_dir=None)
+    assert again.parent == tmp_path
+    first, second = _coefficients(seed_model_dir), _coefficients(again)
+    assert all(np.array_equal(first[head], second[head]) for head in first)
+    assert load_scorer(again).thresholds == load_scorer(seed_model_dir).thresholds
+
+
+def test_shared_hashing_fit_equals_fitting_each_pipeline_on_its_own() -> None:
+    train, held_out = split_held_out(read_seed())
+    texts = [row.model_text() for row in held_out]
+    fitted = fit_heads(train)
+    for head, pipeline in fitted.items():
+        weights = [SEED_WEIGHT] * len(train)  # every seed row carries the seed weight
+        plain = build_head_pipeline().fit(
+            [r.model_text() for r in train], [r.label(head) for r in train], classifier__sample_weight=weights
+        )
+        assert np.allclose(pipeline.predict_proba(texts), plain.predict_proba(texts), atol=1e-12)
+
+
+def test_a_head_with_a_single_class_is_refused() -> None:
+    rows = [LabelledRow(f"reply number {i}", spam=0, abuse=i % 2) for i in range(40)]
+    with pytest.raises(TrainingDataError, match="spam"):
+        fit_heads(rows)
+
+
+def test_a_missing_data_dir_trains_on_the_seed_only(tmp_path: Path) -> None:
+    model_dir = train_model(output_root=tmp_path, data_dir=tmp_path / "no-such-folder")
+    assert set(load_scorer(model_dir).card.data_fingerprints) == {"seed"}
+
+
+def test_evaluation_reports_every_set_and_domain_as_json(seed_model_dir: Path, tmp_path: Path) -> None:
+    report = evaluate_model(seed_model_dir, data_dir=write_fake_corpora(tmp_path, per_class=12))
+    json.dumps(report)
+    assert report["data_matches_card"] is False
+    assert set(report["evaluation_only"]) == {
+        "wikipedia-identity", "wikipedia-identity-fuzzed", "sfu-mild-or-worse", "sfu-toxic", "ethos",
+    }  # fmt: skip
+    assert report["evaluation_only"]["ethos"]["abuse"]["rows"] == 24
+    assert "identity_term_auc_drop" in report
+    assert {"sms", "youtube-alpha", "youtube-beta"} <= set(report["leave_one_domain_out"]["spam"])
+    assert {"jigsaw", "davidson", "fox-news"} <= set(report["leave_one_domain_out"]["abuse"])
+    assert set(report["held_out"]["spam"]["by_source"]) >= {"seed", "sms", "youtube"}
