@@ -66,3 +66,29 @@ def test_unknown_setting_is_refused_clearly(tmp_path: Path) -> None:
     done = _cli("migrate", env={"REPLYGUARD_DATABSE_URL": "typo"})
     assert done.returncode == 2
     assert "REPLYGUARD_DATABSE_URL" in done.stderr
+
+
+def test_train_registers_a_model_that_score_and_serve_use(tmp_path: Path) -> None:
+    env = {
+        "REPLYGUARD_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/train.db",
+        "REPLYGUARD_MODEL_DIR": str(tmp_path / "models"),
+    }
+    empty = tmp_path / "no-corpora"
+    empty.mkdir()
+    trained = _cli("train", "--data-dir", str(empty), env=env)
+    assert trained.returncode == 0, trained.stderr
+    version = trained.stdout.split("model ")[1].split()[0]
+    assert (tmp_path / "models" / version / "card.json").is_file()
+    scored = _cli("score", "--model", version, env=env, stdin=json.dumps({"body": POLITE[0]}) + "\n")
+    assert scored.returncode == 0, scored.stderr
+    assert json.loads(scored.stdout)["model_version"] == version
+    active = _cli("score", env=env, stdin=json.dumps({"body": POLITE[1]}) + "\n")
+    assert json.loads(active.stdout)["model_version"] == version
+
+
+def test_score_with_an_unknown_version_says_so(tmp_path: Path) -> None:
+    env = {"REPLYGUARD_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/x.db"}
+    assert _cli("migrate", env=env).returncode == 0
+    done = _cli("score", "--model", "19990101-000000000000", env=env, stdin="")
+    assert done.returncode != 0
+    assert "19990101-000000000000" in done.stderr
