@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -17,7 +19,7 @@ from service import __version__
 from service.database import Database, connect
 from service.http_errors import EXCEPTION_HANDLERS
 from service.policy import Overrides
-from service.registry import load_active
+from service.registry import follow_registry, load_active
 from service.routes import articles, moderation, operations, public
 from service.routes.moderation import current_moderator
 from service.scoring import ScoringState
@@ -45,9 +47,18 @@ def create_app(settings: Settings, *, scoring: ScoringState | None = None) -> Li
         db = connect(settings)
         app.state.db = db
         app.state.scoring = scoring or await load_active(db, overrides_from(settings))
+        follower = None
+        if scoring is None and settings.model_poll_seconds > 0:
+            follower = asyncio.create_task(
+                follow_registry(db, app.state.scoring, every_seconds=settings.model_poll_seconds)
+            )
         try:
             yield
         finally:
+            if follower is not None:
+                follower.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await follower
             await db.dispose()
 
     def provide_db(state: State) -> Database:

@@ -62,7 +62,7 @@ async def load_active(db: Database, overrides: Overrides) -> ScoringState:
     if row is None:
         return ScoringState(scorer=None, overrides=overrides, problem="no model is registered")
     try:
-        scorer = load_scorer(Path(row.path))
+        scorer = await asyncio.to_thread(load_scorer, Path(row.path))
     except ModelLoadError as exc:
         log.error("cannot load model %s: %s", row.version, exc)
         return ScoringState(scorer=None, overrides=overrides, problem=f"model {row.version} cannot be loaded: {exc}")
@@ -79,3 +79,35 @@ async def ensure_model(db: Database, settings: Settings) -> str:
     model_dir = train_model(output_root=settings.model_dir, data_dir=settings.data_dir)
     async with db.write() as conn:
         return await register_model(conn, model_dir)
+
+
+async def refresh(db: Database, scoring: ScoringState) -> bool:
+    """Switch `scoring` to the registry's active model if another one was promoted; True when it switched.
+
+    The registry lives in the database, so every worker and replica converges on the promoted version. A model
+    that cannot be loaded leaves the current one in place (and says so in the log and /ready's detail).
+    """
+    async with db.read() as conn:
+        row = await active_model(conn)
+    if row is None or row.version == scoring.version:
+        return False
+    try:
+        scorer = await asyncio.to_thread(load_scorer, Path(row.path))
+    except ModelLoadError as exc:
+        log.error("cannot switch to model %s: %s", row.version, exc)
+        scoring.problem = f"model {row.version} cannot be loaded: {exc}"
+        return False
+    previous = scoring.version
+    scoring.scorer, scoring.problem = scorer, None
+    log.info("switched model", extra={"from_version": previous, "to_version": scorer.version})
+    return True
+
+
+async def follow_registry(db: Database, scoring: ScoringState, *, every_seconds: float) -> None:
+    """Poll the registry until cancelled (the app's lifespan owns this task)."""
+    while True:
+        await asyncio.sleep(every_seconds)
+        try:
+            await refresh(db, scoring)
+        except Exception:  # a database hiccup must not kill the poller; the next round tries again
+            log.warning("model registry poll failed", exc_info=True)

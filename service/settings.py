@@ -50,6 +50,8 @@ class Settings:
     allowed_origins: tuple[str, ...] = ()
     rate_limit_enabled: bool = True
     train_if_missing: bool = True
+    # How often a running service checks the registry for a newly promoted model (0 turns it off).
+    model_poll_seconds: float = 30.0
     db_pool_size: int = 10
 
     def __post_init__(self) -> None:
@@ -63,6 +65,8 @@ class Settings:
             value = getattr(self, name)
             if value is not None and not 0.0 <= value <= 1.0:
                 raise SettingsError(f"{PREFIX}{name.upper()} must be between 0 and 1")
+        if self.model_poll_seconds < 0:
+            raise SettingsError("REPLYGUARD_MODEL_POLL_SECONDS must be 0 (off) or more")
         if not self.database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise SettingsError("REPLYGUARD_DATABASE_URL must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
 
@@ -101,6 +105,8 @@ def _parse(name: str, type_name: str, raw: str) -> Any:
             raise ValueError(text)
         if type_name == "int":
             return int(text)
+        if type_name == "float":
+            return float(text)
         if type_name == "float | None":
             return None if text == "" else float(text)
         if type_name == "Path":
