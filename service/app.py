@@ -9,20 +9,24 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from litestar import Litestar
+from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.stores.memory import MemoryStore
 
 from service import __version__
 from service.database import Database, connect
 from service.http_errors import EXCEPTION_HANDLERS
+from service.limits import SubmissionLimiter
 from service.policy import Overrides
 from service.registry import follow_registry, load_active
 from service.routes import articles, moderation, operations, public
 from service.routes.moderation import current_moderator
 from service.scoring import ScoringState
+from service.security import add_security_headers
 from service.settings import Settings
 
 
@@ -39,6 +43,19 @@ def overrides_from(settings: Settings) -> Overrides:
     )
 
 
+def _cors(settings: Settings) -> CORSConfig | None:
+    """Cross-origin reads and submissions only from the operator's sites; none when no origin is configured."""
+    if not settings.allowed_origins:
+        return None
+    return CORSConfig(
+        allow_origins=list(settings.allowed_origins),
+        allow_methods=["GET", "POST"],
+        allow_headers=["Content-Type", "Idempotency-Key"],
+        expose_headers=["Location", "ETag", "Retry-After"],
+        max_age=600,
+    )
+
+
 def create_app(settings: Settings, *, scoring: ScoringState | None = None) -> Litestar:
     """The service. `scoring` is a seam for tests; by default the active model is loaded at start-up."""
 
@@ -47,6 +64,13 @@ def create_app(settings: Settings, *, scoring: ScoringState | None = None) -> Li
         db = connect(settings)
         app.state.db = db
         app.state.scoring = scoring or await load_active(db, overrides_from(settings))
+        app.state.limiter = SubmissionLimiter(
+            store=app.stores.get("rate_limit"),
+            per_address=settings.submit_limit_per_address,
+            per_email=settings.submit_limit_per_email,
+            window_seconds=settings.submit_limit_window_seconds,
+            enabled=settings.rate_limit_enabled,
+        )
         follower = None
         if scoring is None and settings.model_poll_seconds > 0:
             follower = asyncio.create_task(
@@ -70,6 +94,9 @@ def create_app(settings: Settings, *, scoring: ScoringState | None = None) -> Li
     def provide_settings() -> Settings:
         return settings
 
+    def provide_limiter(state: State) -> SubmissionLimiter:
+        return state.limiter  # type: ignore[no-any-return]
+
     prometheus = PrometheusConfig(app_name="replyguard", prefix="replyguard", group_path=True, exclude=["/metrics"])
     handlers: list[Any] = [*public.ROUTES, *moderation.ROUTES, *articles.ROUTES, *operations.ROUTES, MetricsController]
     return Litestar(
@@ -79,10 +106,14 @@ def create_app(settings: Settings, *, scoring: ScoringState | None = None) -> Li
             "db": Provide(provide_db, sync_to_thread=False),
             "scoring": Provide(provide_scoring, sync_to_thread=False),
             "settings": Provide(provide_settings, sync_to_thread=False),
+            "limiter": Provide(provide_limiter, sync_to_thread=False),
             "moderator": Provide(current_moderator),
         },
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[prometheus.middleware],
+        before_send=[add_security_headers],
+        cors_config=_cors(settings),
+        stores={"rate_limit": MemoryStore()},
         request_max_body_size=settings.request_max_bytes,
         openapi_config=OpenAPIConfig(
             title="replyguard",

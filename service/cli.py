@@ -39,7 +39,9 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         host=settings.host,
         port=settings.port,
         log_config=log_config(settings.log_level),
-        proxy_headers=False,
+        # X-Forwarded-For is believed only from the operator's own proxies.
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=list(settings.trusted_proxies) or None,
         server_header=False,
     )
     return 0

@@ -61,8 +61,12 @@ async def submit_comment(
     new: NewComment,
     options: SubmitOptions,
     idempotency_key: str | None = None,
+    honeypot_filled: bool = False,
 ) -> Submitted:
-    """Score, decide and durably store a reply with its automatic decision; returns once the commit succeeded."""
+    """Score, decide and durably store a reply with its automatic decision; returns once the commit succeeded.
+
+    A filled honeypot is stored as rejected (and, like every rejection, answered as pending).
+    """
     now = datetime.now(UTC)
     fingerprint = request_fingerprint(article_id, new)
     if idempotency_key is not None:
@@ -81,7 +85,9 @@ async def submit_comment(
         )
     )
     try:
-        return await _store(db, scoring, article_id, new, scores, options, idempotency_key, fingerprint, now)
+        return await _store(
+            db, scoring, article_id, new, scores, options, idempotency_key, fingerprint, now, honeypot_filled
+        )
     except IntegrityError:
         if idempotency_key is None:
             raise
@@ -102,6 +108,7 @@ async def _store(
     idempotency_key: str | None,
     fingerprint: str,
     now: datetime,
+    honeypot_filled: bool,
 ) -> Submitted:
     comment_id = new_id()
     async with db.write() as conn:
@@ -120,6 +127,7 @@ async def _store(
             article_status=article.status,
             link_count=count_links(new.body),
             max_links=options.max_links,
+            honeypot_filled=honeypot_filled,
         )
         reasons = msgspec.to_builtins(verdict.reasons)
         row = {

@@ -81,11 +81,16 @@ def decide(
     article_status: str,
     link_count: int,
     max_links: int,
+    honeypot_filled: bool = False,
 ) -> Verdict:
     """Reject only what the model is sure of; hold anything a rule or a borderline score flags; publish the rest.
 
     Without scores (no model, or scoring failed) nothing is published automatically and nothing is rejected.
     """
+    if honeypot_filled:
+        return Verdict(
+            status="rejected", reasons=(Reason(code="honeypot", message="a hidden form field was filled in"),)
+        )
     rules: list[Reason] = []
     if article_status == "premoderated":
         rules.append(Reason(code="article_premoderated", message="every reply on this article waits for a person"))

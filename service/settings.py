@@ -49,6 +49,14 @@ class Settings:
     # Origins whose pages may receive the 303 of a plain form post (e.g. "https://news.example").
     allowed_origins: tuple[str, ...] = ()
     rate_limit_enabled: bool = True
+    # Submissions allowed per client address and per email address in each window.
+    submit_limit_per_address: int = 20
+    submit_limit_per_email: int = 5
+    submit_limit_window_seconds: int = 60
+    # Proxies whose X-Forwarded-For is believed (comma-separated addresses); none by default.
+    trusted_proxies: tuple[str, ...] = ()
+    # Name of the hidden form field that people leave empty and bots fill in.
+    honeypot_field: str = "homepage"
     train_if_missing: bool = True
     # How often a running service checks the registry for a newly promoted model (0 turns it off).
     model_poll_seconds: float = 30.0
@@ -65,6 +73,9 @@ class Settings:
             value = getattr(self, name)
             if value is not None and not 0.0 <= value <= 1.0:
                 raise SettingsError(f"{PREFIX}{name.upper()} must be between 0 and 1")
+        for name in ("submit_limit_per_address", "submit_limit_per_email", "submit_limit_window_seconds"):
+            if getattr(self, name) < 1:
+                raise SettingsError(f"{PREFIX}{name.upper()} must be at least 1")
         if self.model_poll_seconds < 0:
             raise SettingsError("REPLYGUARD_MODEL_POLL_SECONDS must be 0 (off) or more")
         if not self.database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):

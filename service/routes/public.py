@@ -15,6 +15,7 @@ from litestar.params import HeaderParameter, PathParameter, QueryParameter
 from service import comments
 from service.database import Database
 from service.errors import NotFound
+from service.limits import SubmissionLimiter
 from service.requests import read_payload
 from service.routes.docs import SubmitOperation
 from service.scoring import ScoringState
@@ -55,15 +56,18 @@ async def submit(
     db: NamedDependency[Database],
     scoring: NamedDependency[ScoringState],
     settings: NamedDependency[Settings],
+    limiter: NamedDependency[SubmissionLimiter],
     idempotency_key: Annotated[
         str | None, HeaderParameter(name="Idempotency-Key", max_length=255, required=False)
     ] = None,
 ) -> Response[CreatedComment]:
     check_article_id(article_id)
+    await limiter.check_address(request.client.host if request.client else "unknown")
     payload, from_form = await read_payload(request, allow_form=True)
     new = validate_submission(
         payload, body_max_chars=settings.body_max_chars, check_deliverability=settings.email_check_deliverability
     )
+    await limiter.check_email(new.email)
     submitted = await comments.submit_comment(
         db,
         scoring,
@@ -73,6 +77,7 @@ async def submit(
             max_links=settings.max_links, idempotency_ttl=timedelta(hours=settings.idempotency_ttl_hours)
         ),
         idempotency_key=idempotency_key or None,
+        honeypot_filled=bool(payload.get(settings.honeypot_field)),
     )
     created = submitted.comment
     location = f"/api/v1/articles/{article_id}/comments/{created.id}"
