@@ -55,7 +55,8 @@ async def decide_comment(
 ) -> ItemDetail:
     """Apply a moderator's decision under a row lock; with expected_status, a moved-on item is a 409 and unchanged.
 
-    Deciding what an item already is records nothing (there is no change of status to audit).
+    The decision is recorded even when the status stays as it was (from_status == to_status): a person confirming
+    the model is still a judgment, and every judgment is a training label.
     """
     now = datetime.now(UTC)
     target = ACTIONS[decision.action]
@@ -67,25 +68,25 @@ async def decide_comment(
             raise Conflict(f"The comment is {row.status} now, not {decision.expected_status}")
         if row.status != target:
             await store.set_status(conn, comment_id, status=target, now=now)
-            await store.insert_decision(
-                conn,
-                {
-                    "id": new_id(),
-                    "comment_id": comment_id,
-                    "actor": "moderator",
-                    "moderator_id": moderator.id,
-                    "from_status": row.status,
-                    "to_status": target,
-                    "reason": decision.reason,
-                    "note": decision.note,
-                    "spam_score": row.spam_score,
-                    "abuse_score": row.abuse_score,
-                    "model_version": row.model_version,
-                    "reasons": row.reasons,
-                    "created_at": now,
-                },
-            )
             if "published" in (row.status, target):
                 delta = 1 if target == "published" else -1
                 await store.change_published(conn, row.article_id, delta=delta, now=now)
+        await store.insert_decision(
+            conn,
+            {
+                "id": new_id(),
+                "comment_id": comment_id,
+                "actor": "moderator",
+                "moderator_id": moderator.id,
+                "from_status": row.status,
+                "to_status": target,
+                "reason": decision.reason,
+                "note": decision.note,
+                "spam_score": row.spam_score,
+                "abuse_score": row.abuse_score,
+                "model_version": row.model_version,
+                "reasons": row.reasons,
+                "created_at": now,
+            },
+        )
     return await item_detail(db, comment_id)
