@@ -11,7 +11,7 @@ $(UV):
 	.tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
 install: $(UV)  ## create/refresh .venv exactly from uv.lock (idempotent)
-	$(UV) sync --locked --python $(PYTHON) --quiet
+	$(UV) sync --locked --python $(PYTHON) --quiet --compile-bytecode
 
 run: install  ## serve on the embedded SQLite default (migrates, trains a default model if none is registered)
 	$(BIN)/replyguard serve

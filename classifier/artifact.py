@@ -14,7 +14,7 @@ from sklearn.pipeline import Pipeline
 
 from classifier.card import CARD_FILE, MODEL_FILE, ModelCard
 from classifier.errors import ModelLoadError
-from classifier.pipeline import HEADS
+from classifier.pipeline import HEADS, RECIPE
 
 # Every non-builtin type a model file may contain. skops refuses anything else, and so do we, before it
 # constructs a single object.
@@ -95,7 +95,8 @@ def read_card(folder: Path) -> ModelCard:
 
 
 def read_models(folder: Path, card: ModelCard) -> dict[str, Pipeline]:
-    """Load the pipelines after checking the file against the card, the installed sklearn and TRUSTED_TYPES."""
+    """Load the pipelines after checking the file against the card, the installed sklearn, the feature recipe
+    and TRUSTED_TYPES."""
     path = folder / MODEL_FILE
     actual = file_sha256(path)
     if actual != card.sha256:
@@ -104,6 +105,11 @@ def read_models(folder: Path, card: ModelCard) -> dict[str, Pipeline]:
         raise ModelLoadError(
             f"{folder} was trained with scikit-learn {card.sklearn_version}, but {sklearn.__version__} is "
             "installed: retrain the model or install the matching version"
+        )
+    if card.recipe != RECIPE:
+        raise ModelLoadError(
+            f"{folder} was trained with feature recipe {card.recipe}, but this code builds recipe {RECIPE}: "
+            "retrain the model"
         )
     try:
         allowed = set(TRUSTED_TYPES) | _STRUCTURAL_TYPES

@@ -20,7 +20,7 @@ def version_for(*, created_at: datetime, sha256: str) -> str:
 
 @dataclass(frozen=True)
 class ModelCard:
-    """Saved as card.json beside model.skops. Loading refuses a model whose sha256 or scikit-learn differs.
+    """Saved as card.json beside model.skops. Loading refuses a model whose sha256, scikit-learn or recipe differs.
 
     data_fingerprints maps each corpus to "sha256=<hex of its files>;rows=<rows kept after de-duplication>".
     metrics holds held-out quality per head; thresholds are the ones tuned on that held-out split.
@@ -34,6 +34,8 @@ class ModelCard:
     data_fingerprints: dict[str, str]
     metrics: dict[str, Any]
     thresholds: Thresholds
+    # The text-to-features code the model was fitted with (pipeline.RECIPE); cards from before it existed say "1".
+    recipe: str = "1"
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready values, thresholds as a nested object."""
@@ -54,6 +56,7 @@ class ModelCard:
             data_fingerprints={str(k): str(v) for k, v in data["data_fingerprints"].items()},
             metrics=dict(data["metrics"]),
             thresholds=Thresholds(**{k: float(v) for k, v in data["thresholds"].items()}),
+            recipe=str(data.get("recipe", "1")),
         )
 
     @classmethod

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-from collections import Counter, defaultdict
-from collections.abc import Callable
+import itertools
+import json
+from collections import Counter
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Final
 
@@ -37,7 +39,10 @@ EVALUATION_SETS: Final[dict[str, tuple[str, Reader]]] = {
     "sfu-toxic": ("sfu-constructiveness-toxicity", lambda folder: corpora.read_sfu(folder, min_level=3)),
     "ethos": ("ethos-hate-speech", corpora.read_ethos),
 }
-HELD_OUT_FRACTION: Final = 0.2
+# Held-out rows are the texts whose hash falls in two of ten buckets (20%): bucket 0 tunes the thresholds
+# (validation), bucket 1 measures them (test).
+BUCKETS: Final = 10
+HELD_OUT_BUCKETS: Final = (0, 1)
 # Davidson's 24k tweets are 83% abusive and full of tweet slang; all of them drown the news-like corpora and
 # lower quality on news comments (Fox News, SFU) and ETHOS, so a fixed random sample is used.
 MAX_ROWS: Final[dict[str, int]] = {"davidson": 4000}
@@ -68,10 +73,14 @@ def load_evaluation_sets(data_dir: Path | None) -> dict[str, list[LabelledRow]]:
     return sets
 
 
-def load_training_rows(data_dir: Path | None) -> tuple[list[LabelledRow], dict[str, str]]:
+def load_training_rows(
+    data_dir: Path | None, *, extra_rows: Sequence[LabelledRow] = ()
+) -> tuple[list[LabelledRow], dict[str, str]]:
     """The seed corpus plus every training corpus present, de-duplicated across all of them, with fingerprints.
 
-    Texts that also occur in an evaluation-only set are dropped here, before any split.
+    `extra_rows` (moderators' decisions) come first, so a person's label wins over any corpus copy of the same
+    text; they are fingerprinted under the name "extra". Texts that also occur in an evaluation-only set are
+    dropped here, before any split.
     """
     found = [("seed", [corpora.SEED_PATH], corpora.read_seed())]
     for name, reader in TRAINING_CORPORA.items():
@@ -79,13 +88,26 @@ def load_training_rows(data_dir: Path | None) -> tuple[list[LabelledRow], dict[s
         if folder is not None and folder.is_dir():
             found.append((name, _folder_files(folder), reader(folder)))
     held_apart = frozenset(dedupe_key(row.text) for rows in load_evaluation_sets(data_dir).values() for row in rows)
-    rows = _cap_sources(dedupe((row for _, _, rows in found for row in rows), exclude=held_apart))
+    extra = list(extra_rows)
+    corpus_rows = (row for _, _, rows in found for row in rows)
+    rows = _cap_sources(dedupe(itertools.chain(extra, corpus_rows), exclude=held_apart))
     kept = Counter(row.source for row in rows)
     fingerprints = {}
-    for name, paths, corpus_rows in found:
-        source = corpus_rows[0].source if corpus_rows else name
+    for name, paths, corpus in found:
+        source = corpus[0].source if corpus else name
         fingerprints[name] = f"sha256={fingerprint_files(paths)};rows={kept[source]}"
+    if extra:
+        fingerprints["extra"] = f"sha256={fingerprint_rows(extra)};rows={len(extra)}"
     return rows, fingerprints
+
+
+def fingerprint_rows(rows: Sequence[LabelledRow]) -> str:
+    """sha256 over each row's text, name, website, labels and weight, in the order given."""
+    digest = hashlib.sha256()
+    for row in rows:
+        fields = (row.text, row.name, row.website, row.spam, row.abuse, row.source, row.weight)
+        digest.update(json.dumps(fields, ensure_ascii=False).encode())
+    return digest.hexdigest()
 
 
 def _cap_sources(rows: list[LabelledRow]) -> list[LabelledRow]:
@@ -98,24 +120,33 @@ def _cap_sources(rows: list[LabelledRow]) -> list[LabelledRow]:
     return [row for index, row in enumerate(rows) if index not in dropped]
 
 
-def split_held_out(rows: list[LabelledRow]) -> tuple[list[LabelledRow], list[LabelledRow]]:
-    """Split into (train, held_out) with HELD_OUT_FRACTION of every (source, spam, abuse) stratum held out.
+def split_bucket(row: LabelledRow) -> int:
+    """The row's bucket 0-9, a pure function of its normalised text.
 
-    Deterministic for the same rows in the same order; both parts come back shuffled, because the calibrator's
+    Because no other row affects it, a text keeps its bucket in every model trained by this code, whatever
+    rows are added: a later model's held-out rows were never training rows of an earlier one.
+    """
+    return int.from_bytes(hashlib.sha256(dedupe_key(row.text).encode()).digest()[:4], "big") % BUCKETS
+
+
+def split_held_out(rows: list[LabelledRow]) -> tuple[list[LabelledRow], list[LabelledRow]]:
+    """Split into (train, held_out): held out are the rows in HELD_OUT_BUCKETS (20%), chosen by text hash.
+
+    Deterministic for the same rows; both parts come back shuffled with a fixed seed, because the calibrator's
     cross-validation folds are taken in order and must not line up with corpora.
     """
-    strata: dict[tuple[str, int | None, int | None], list[int]] = defaultdict(list)
-    for index, row in enumerate(rows):
-        strata[(row.source, row.spam, row.abuse)].append(index)
+    train = [index for index, row in enumerate(rows) if split_bucket(row) not in HELD_OUT_BUCKETS]
+    held_out = [index for index, row in enumerate(rows) if split_bucket(row) in HELD_OUT_BUCKETS]
     generator = np.random.default_rng(RANDOM_STATE)
-    train: list[int] = []
-    held_out: list[int] = []
-    for members in strata.values():
-        shuffled = generator.permutation(members).tolist()
-        cut = round(len(shuffled) * HELD_OUT_FRACTION)
-        held_out.extend(shuffled[:cut])
-        train.extend(shuffled[cut:])
     return (
-        [rows[i] for i in generator.permutation(train)],
-        [rows[i] for i in generator.permutation(held_out)],
+        [rows[i] for i in generator.permutation(np.asarray(train, dtype=np.int64))],
+        [rows[i] for i in generator.permutation(np.asarray(held_out, dtype=np.int64))],
     )
+
+
+def split_validation(held_out: list[LabelledRow]) -> tuple[list[LabelledRow], list[LabelledRow]]:
+    """Split held-out rows into (validation, test): thresholds are tuned on the first, their effect measured on
+    the second, so the rates in the card are not the ones the thresholds were fitted to."""
+    validation = [row for row in held_out if split_bucket(row) == HELD_OUT_BUCKETS[0]]
+    test = [row for row in held_out if split_bucket(row) != HELD_OUT_BUCKETS[0]]
+    return validation, test

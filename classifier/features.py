@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from classifier.normalise import normalise_text
 from classifier.submission import Submission
@@ -23,15 +24,42 @@ _SHORTENERS = frozenset(
 )  # fmt: skip
 # More links than this add nothing: three links already mark a link drop.
 _MAX_LINK_TOKENS = 3
+_TLD = re.compile(r"\.([a-z]{2,12})$")
+# Runs of five or more digits (phone numbers, claim codes) and amounts of money.
+_LONG_NUMBER = re.compile(r"\d[\d -]{3,}\d")
+_MONEY = re.compile(
+    r"[$\u00a3\u20ac\u00a5]\s?\d|\d\s?(?:[$\u00a3\u20ac]|usd|eur|gbp|dollars?|pounds?)\b", re.IGNORECASE
+)
+# Buckets, chosen so the middle bucket (most replies) has no token at all.
+_SHORT_CHARS, _LONG_CHARS = 25, 400
+_CAPS_MIN_LETTERS, _CAPS_HIGH = 8, 0.6
+_PUNCT_MIN_CHARS, _PUNCT_HIGH = 10, 0.15
+# No "name and body in different scripts" signal: tried, it pushed polite replies in Arabic or Japanese from
+# people with Latin-script names towards spam (weight about 1.6 on the spam logit) without a measured gain.
 
-# Pseudo-token -> the name a moderator sees in a contribution.
+# Fixed pseudo-token -> the name a moderator sees in a contribution; "__tld_<x>__" shows as "link_domain_.<x>".
 SIGNAL_NAMES: dict[str, str] = {
     "__link__": "link_count",
     "__shortener__": "url_shortener",
     "__website__": "has_website",
     "__name_has_url__": "name_has_url",
     "__name_many_words__": "name_many_words",
+    "__caps_high__": "mostly_capitals",
+    "__punct_high__": "much_punctuation",
+    "__len_short__": "very_short",
+    "__len_long__": "very_long",
+    "__long_number__": "long_number",
+    "__money__": "money_amount",
 }
+
+
+def signal_name(token: str) -> str | None:
+    """The display name of a pseudo-token, or None if `token` is an ordinary word."""
+    if token in SIGNAL_NAMES:
+        return SIGNAL_NAMES[token]
+    if token.startswith("__tld_") and token.endswith("__"):
+        return f"link_domain_.{token[6:-2]}"
+    return None
 
 
 def find_links(text: str) -> list[str]:
@@ -39,17 +67,24 @@ def find_links(text: str) -> list[str]:
     return _LINK.findall(text)
 
 
-def _is_shortened(link: str) -> bool:
+def _host(link: str) -> str:
     match = _HOST.match(link)
-    return match is not None and match.group(1).lower() in _SHORTENERS
+    return match.group(1).lower().rstrip(".") if match else ""
 
 
-def signal_tokens(submission: Submission) -> list[str]:
-    """Return the pseudo-tokens describing the submission beyond its words; repeated tokens count up."""
-    links = find_links(submission.body)
+def _link_tokens(submission: Submission, body: str) -> list[str]:
+    links = find_links(body)
     tokens = ["__link__"] * min(len(links), _MAX_LINK_TOKENS)
-    if any(_is_shortened(link) for link in links):
+    hosts = [_host(link) for link in links]
+    if any(host in _SHORTENERS for host in hosts):
         tokens.append("__shortener__")
+    tlds = dict.fromkeys(match.group(1) for host in hosts if (match := _TLD.search(host)))
+    tokens.extend(f"__tld_{tld}__" for tld in list(tlds)[:_MAX_LINK_TOKENS])
+    return tokens
+
+
+def _identity_tokens(submission: Submission, body: str) -> list[str]:
+    tokens = []
     if submission.website:
         tokens.append("__website__")
     if find_links(submission.name):
@@ -60,10 +95,57 @@ def signal_tokens(submission: Submission) -> list[str]:
     return tokens
 
 
+def _shape_tokens(submission: Submission, body: str) -> list[str]:
+    # Length and punctuation are read from the normalised body, so padding with invisible characters or
+    # repeats changes nothing; capitals only survive in the raw one (normalising casefolds).
+    tokens = []
+    if len(body) < _SHORT_CHARS:
+        tokens.append("__len_short__")
+    elif len(body) > _LONG_CHARS:
+        tokens.append("__len_long__")
+    letters = [char for char in submission.body if char.isalpha()]
+    if len(letters) >= _CAPS_MIN_LETTERS and sum(char.isupper() for char in letters) / len(letters) >= _CAPS_HIGH:
+        tokens.append("__caps_high__")
+    visible = [char for char in body if not char.isspace()]
+    punctuation = sum(not char.isalnum() for char in visible)
+    if len(visible) >= _PUNCT_MIN_CHARS and punctuation / len(visible) >= _PUNCT_HIGH:
+        tokens.append("__punct_high__")
+    return tokens
+
+
+def _number_tokens(submission: Submission, body: str) -> list[str]:
+    tokens = []
+    if _LONG_NUMBER.search(body):
+        tokens.append("__long_number__")
+    if _MONEY.search(body):
+        tokens.append("__money__")
+    return tokens
+
+
+# Each family of signals, by name, in the order their tokens are appended; each reads the submission and its
+# normalised body. bench/classifier_signals.py switches families off by name to check each earns its place.
+SIGNALS: dict[str, Callable[[Submission, str], list[str]]] = {
+    "links": _link_tokens,
+    "identity": _identity_tokens,
+    "shape": _shape_tokens,
+    "numbers": _number_tokens,
+}
+
+
+def signal_tokens(submission: Submission, body: str | None = None) -> list[str]:
+    """Return the pseudo-tokens describing the submission beyond its words; repeated tokens count up.
+
+    `body` is normalise_text(submission.body), passed when the caller has it already.
+    """
+    normalised = normalise_text(submission.body) if body is None else body
+    return [token for signal in SIGNALS.values() for token in signal(submission, normalised)]
+
+
 def model_text(submission: Submission) -> str:
     """Return the single string the model pipeline reads for `submission`.
 
     The name is appended as words because keyword-stuffed names use the same vocabulary as spam bodies.
     """
-    parts = [normalise_text(submission.body), normalise_text(submission.name), *signal_tokens(submission)]
+    body = normalise_text(submission.body)
+    parts = [body, normalise_text(submission.name), *signal_tokens(submission, body)]
     return " ".join(part for part in parts if part)

@@ -67,25 +67,32 @@ class TextHasher:
         columns: list[int] = []
         terms: list[int] = []
         shares: list[float] = []
-
-        def add(column: int, owners: list[str]) -> None:
-            occurrences.append(column)
-            for owner in owners:
-                columns.append(column)
-                terms.append(term_ids.setdefault(owner, len(term_ids)))
-                shares.append(1.0 / len(owners))
+        word_index, char_index = self._word_index, self._char_index
 
         tokens = self._tokenize(text)
         low, high = self._word_ngram_range
         for n in range(low, high + 1):
+            share = 1.0 / n
             for start in range(len(tokens) - n + 1):
                 # A bigram's weight is shared by the words it joins.
-                add(self._word_index(" ".join(tokens[start : start + n])), tokens[start : start + n])
+                owners = tokens[start : start + n]
+                column = word_index(" ".join(owners))
+                occurrences.append(column)
+                for owner in owners:
+                    columns.append(column)
+                    terms.append(term_ids.setdefault(owner, len(term_ids)))
+                    shares.append(share)
         for chunk in text.split():
             # char_wb n-grams never cross whitespace, so each belongs to the words inside its chunk.
             owners = self._tokenize(chunk) or [chunk]
-            for ngram in self._char_ngrams(chunk):
-                add(self._char_index(ngram), owners)
+            ngram_columns = [char_index(ngram) for ngram in self._char_ngrams(chunk)]
+            occurrences.extend(ngram_columns)
+            share = 1.0 / len(owners)
+            for owner in owners:
+                owner_id = term_ids.setdefault(owner, len(term_ids))
+                columns.extend(ngram_columns)
+                terms.extend([owner_id] * len(ngram_columns))
+                shares.extend([share] * len(ngram_columns))
 
         unique, counts = np.unique(np.asarray(occurrences, dtype=np.int64), return_counts=True)
         return HashedText(

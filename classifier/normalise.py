@@ -1,9 +1,15 @@
-"""Text normalisation applied before the model sees any text, at training and at scoring time alike."""
+"""Text normalisation applied before the model sees any text, at training and at scoring time alike.
+
+Spammers disguise words so that a filter's vocabulary misses them while a reader still sees them; each step
+below undoes one trick, so "c\u0430sino" (a Cyrillic a), full-width "casino", "c\u200basino", "c4s1no",
+"c a s i n o" and "c.a.s.i.n.o" all read "casino". The stored reply is never changed: this is only what the model reads.
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Final
 
 # Three or more of the same non-digit character become two: "soooo" and "sooooooo" read alike, while
 # "good", "Mississippi" and "1000" keep their spelling.
@@ -13,6 +19,26 @@ _REPEATS = re.compile(r"(\D)\1{2,}")
 _UNDERSCORES = re.compile(r"_{2,}")
 _WHITESPACE = re.compile(r"\s+")
 _ASCII_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+# Cyrillic and Greek letters that look like Latin ones (Unicode's confusables, the unambiguous part). Applied
+# only inside a word that also has a Latin letter, so Russian and Greek text keep their own letters.
+CONFUSABLES: Final = str.maketrans(
+    "АВЕКМНОРСТХУЅІЈаеорсухѕіјԁһӏԛԝүɡΑΒΕΖΗΙΚΜΝΟΡΤΥΧαοιυνρκτχεϲ",
+    "ABEKMHOPCTXYSIJaeopcyxsijdhlqwygABEZHIKMNOPTYXaoiuvpktxec",
+)
+_CONFUSABLE_CHARS: Final = frozenset(chr(code) for code in CONFUSABLES)
+_WORD: Final = re.compile(r"\w+")
+_LATIN_LETTER: Final = re.compile(r"[a-zA-Z]")
+
+# Digits and symbols standing in for letters. Applied only to a word that starts with a letter and mixes in
+# one of these ("v1agra", "fr33", "c@sino"), so numbers, "1st" and "$100" keep their digits.
+LEET: Final = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
+_LEET_WORD: Final = re.compile(r"\b[^\W\d_][\w@$]*[013457@$][\w@$]*")
+_OTHER_DIGIT: Final = re.compile(r"[26789]")
+# Three or more single letters each followed by one separator: "f r e e", "c.a.s.i.n.o", "c-a-s-h". Two
+# spaces between runs ("f r e e  m o n e y") keep the words apart.
+_SPACED: Final = re.compile(r"(?<![^\W_])(?:[^\W\d_][ .\-*·_]){2,}[^\W\d_](?![^\W_])")
+_SEPARATORS: Final = re.compile(r"[ .\-*·_]")
 
 
 def _is_kept(char: str) -> bool:
@@ -25,18 +51,44 @@ def _visible(char: str) -> str:
     return " " if unicodedata.category(char) == "Cc" else char
 
 
+def _latinise_word(match: re.Match[str]) -> str:
+    word = match.group()
+    if _LATIN_LETTER.search(word) and not _CONFUSABLE_CHARS.isdisjoint(word):
+        return word.translate(CONFUSABLES)
+    return word
+
+
+def _unleet_word(match: re.Match[str]) -> str:
+    word = match.group()
+    # "covid19", "b2b" and "h2o" are names, not disguises: a word with any other digit keeps its digits, and
+    # so does one that is mostly digits. The price is that "mp3" reads "mpe", in training and scoring alike.
+    letters = sum(char.isalpha() for char in word)
+    if letters < 2 or letters < len(word) / 2 or _OTHER_DIGIT.search(word):
+        return word
+    return word.translate(LEET)
+
+
+def _join_spaced(match: re.Match[str]) -> str:
+    return _SEPARATORS.sub("", match.group())
+
+
 def normalise_text(text: str) -> str:
     """Return the canonical form of `text`: what a human would read, folded so look-alikes share features.
 
-    NFKC folds full-width and compatibility forms (full-width "casino" -> ASCII "casino"); casefold goes further than
-    lower() (German "ß" -> "ss"); NFKC runs again because casefolding can leave non-normalised sequences.
+    In order: invisible characters go; Cyrillic/Greek look-alikes inside Latin words become Latin; NFKC folds
+    full-width and compatibility forms; casefold goes further than lower() (German "ß" -> "ss"); leetspeak
+    digits inside words become letters; letters spaced out one by one are joined; long repeats shrink to two.
     """
-    # Most replies are ASCII, which has control characters but no format characters: skip the per-char walk.
+    # Most replies are ASCII, which has control characters but no format characters or look-alikes.
     if text.isascii():
-        stripped = _ASCII_CONTROL.sub(" ", text)
+        folded = _ASCII_CONTROL.sub(" ", text).casefold()
     else:
         stripped = "".join(_visible(char) for char in text if _is_kept(char))
-    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", stripped).casefold())
+        # Full-width letters become ASCII first, so a full-width word with a Cyrillic "a" is still a Latin word.
+        latin = _WORD.sub(_latinise_word, unicodedata.normalize("NFKC", stripped))
+        folded = unicodedata.normalize("NFKC", latin.casefold())
     folded = _UNDERSCORES.sub("_", folded)
+    folded = _LEET_WORD.sub(_unleet_word, folded)
+    folded = _SPACED.sub(_join_spaced, folded)
     folded = _REPEATS.sub(r"\1\1", folded)
     return _WHITESPACE.sub(" ", folded).strip()

@@ -15,6 +15,8 @@ class LabelledRow:
     """A reply with what is known about it: a label of None means the corpus says nothing about that head.
 
     `source` names the corpus; `group` the unit that must not straddle a split (a video, an article thread).
+    `weight` scales the row's say in training relative to its corpus (1.0 = like any other row of that corpus):
+    the service gives newer moderator decisions a larger weight than old ones.
     """
 
     text: str
@@ -24,6 +26,7 @@ class LabelledRow:
     abuse: int | None = None
     source: str = ""
     group: str = ""
+    weight: float = 1.0
 
     def label(self, head: str) -> int | None:
         """Return the row's label for head "spam" or "abuse"."""

@@ -13,7 +13,7 @@ from sklearn.pipeline import Pipeline
 from classifier.artifact import read_card, read_models
 from classifier.card import ModelCard
 from classifier.errors import ModelLoadError
-from classifier.features import SIGNAL_NAMES, model_text
+from classifier.features import model_text, signal_name
 from classifier.hashing import TextHasher
 from classifier.lean import LinearHead
 from classifier.pipeline import HEADS
@@ -73,7 +73,7 @@ class Scorer:
             weights = linear.term_weights(hashed)
             strongest = sorted((item for item in weights.items() if item[1] > 0), key=lambda item: -item[1])
             contributions.extend(
-                Contribution(head=head, term=SIGNAL_NAMES.get(term, term), weight=weight)
+                Contribution(head=head, term=signal_name(term) or term, weight=weight)
                 for term, weight in strongest[:MAX_CONTRIBUTIONS_PER_HEAD]
             )
         return Scores(

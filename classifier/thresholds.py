@@ -1,14 +1,34 @@
-"""Per-head decision thresholds: the value type, and how they are chosen from held-out scores."""
+"""Per-head decision thresholds: the value type, and how they are chosen from validation scores.
+
+The rule: a bad reply (spam or abuse) is published when it scores below its head's hold threshold, and a good
+reply is rejected unseen when either head scores it at or above its reject threshold. Thresholds are placed
+at the error targets (BAD_PUBLISHED_MAX, GOOD_REJECTED_MAX) and no further, so the band between them, what
+people must review, is as narrow as the targets allow. A head with too few validation rows to place a 1% or
+0.5% quantile falls back to the small-sample rule (choose_small_sample_thresholds).
+"""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
 from numpy.typing import NDArray
 
-# Reject automatically only where almost every rejected reply really is spam or abuse.
+# At most this share of a head's positives may score below its hold threshold (and so be published).
+BAD_PUBLISHED_MAX: Final = 0.01
+# At most this share of ordinary replies may be rejected unseen. Either head can reject, so each head gets half.
+GOOD_REJECTED_MAX: Final = 0.005
+PER_HEAD_GOOD_REJECTED_MAX: Final = GOOD_REJECTED_MAX / 2
+# People review at most this share of the realistic mix. When the 1% bad-published target would need more,
+# the target is relaxed step by step (BAD_PUBLISHED_STEPS) until review fits, and the card says so.
+REVIEW_BUDGET: Final = 0.15
+BAD_PUBLISHED_STEPS: Final = tuple(round(0.01 + 0.005 * step, 3) for step in range(59))  # 1% to 30%
+# Fewer validation rows than these cannot place those quantiles: 1% of 100 positives is one reply.
+MIN_POSITIVES: Final = 100
+MIN_ORDINARY: Final = 200
+# Small-sample rule: reject automatically only where almost every rejected reply really is spam or abuse.
 REJECT_PRECISION: Final = 0.97
 # Hold at most this share of ordinary replies; aim to catch this share of positives.
 HOLD_MAX_FALSE_RATE: Final = 0.03
@@ -44,8 +64,38 @@ def _quantile_threshold(scores: NDArray[np.float64], share: float) -> float:
     return float(ordered[allowed]) + 1e-9 if allowed < len(ordered) else 0.0
 
 
-def choose_head_thresholds(labels: NDArray[np.int64], scores: NDArray[np.float64]) -> tuple[float, float]:
-    """Return (hold, reject) for one head from held-out labels and calibrated scores.
+def has_enough_rows(positive_scores: NDArray[np.float64], ordinary_scores: NDArray[np.float64]) -> bool:
+    """Whether the targets' quantiles can be placed from this many rows."""
+    return len(positive_scores) >= MIN_POSITIVES and len(ordinary_scores) >= MIN_ORDINARY
+
+
+def choose_target_thresholds(
+    positive_scores: NDArray[np.float64],
+    ordinary_scores: NDArray[np.float64],
+    *,
+    bad_published: float = BAD_PUBLISHED_MAX,
+) -> tuple[float, float]:
+    """Return (hold, reject) for one head: hold as high as `bad_published` of positives allows, reject as low
+    as PER_HEAD_GOOD_REJECTED_MAX of ordinary replies allows.
+
+    When the classes separate so well that hold would reach reject, nothing needs review and both meet in the
+    middle, MIN_GAP apart. Reject never goes below REJECT_FLOOR (a reply the model finds more likely fine than
+    not is never rejected unseen), and both stay inside [LOWEST, HIGHEST].
+    """
+    ordered = np.sort(positive_scores)
+    hold = float(ordered[int(np.floor(bad_published * len(ordered)))])
+    reject = _quantile_threshold(ordinary_scores, PER_HEAD_GOOD_REJECTED_MAX)
+    if hold > reject - MIN_GAP:
+        middle = (hold + reject) / 2
+        hold, reject = middle - MIN_GAP / 2, middle + MIN_GAP / 2
+    hold = min(max(hold, LOWEST), HIGHEST - MIN_GAP)
+    reject = min(max(reject, hold + MIN_GAP, REJECT_FLOOR), HIGHEST)
+    # Round towards review: a lower hold and a higher reject only ever send more replies to people.
+    return math.floor(hold * 1e4) / 1e4, math.ceil(reject * 1e4) / 1e4
+
+
+def choose_small_sample_thresholds(labels: NDArray[np.int64], scores: NDArray[np.float64]) -> tuple[float, float]:
+    """Return (hold, reject) for one head from few held-out labels and calibrated scores (the seed alone).
 
     reject: the lowest score at which precision of "score >= t" reaches REJECT_PRECISION, and at least
     REJECT_FLOOR.

@@ -1,11 +1,13 @@
-"""Training: fit both heads on the training split, tune thresholds on the held-out split, write the model folder."""
+"""Training: fit both heads on the training split, tune thresholds on held-out rows, write the model folder."""
 
 from __future__ import annotations
 
+import dataclasses
 import platform
 import shutil
 import tempfile
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,22 +20,38 @@ from sklearn.pipeline import Pipeline
 
 from classifier.artifact import write_card, write_models
 from classifier.card import ModelCard, version_for
-from classifier.dataset import load_training_rows, split_held_out
+from classifier.dataset import load_training_rows, split_held_out, split_validation
 from classifier.errors import TrainingDataError
 from classifier.metrics import head_metrics
-from classifier.pipeline import HEADS, build_head_pipeline
+from classifier.operating import expected_rates, reply_kind
+from classifier.pipeline import HEADS, RECIPE, build_head_pipeline
 from classifier.rows import LabelledRow
-from classifier.thresholds import Thresholds, choose_head_thresholds
+from classifier.thresholds import (
+    BAD_PUBLISHED_STEPS,
+    REVIEW_BUDGET,
+    Thresholds,
+    choose_small_sample_thresholds,
+    choose_target_thresholds,
+    has_enough_rows,
+)
 
 MIN_ROWS_PER_CLASS = 5
 # The seed is the only hand-labelled, news-reply-shaped data; without extra weight the off-domain corpora
 # (where nearly every link is spam) teach the model to reject ordinary replies that cite a source.
 SEED_WEIGHT = 5.0
+# Moderators' decisions are replies from the very site the model serves: worth as much as the seed, by default.
+EXTRA_WEIGHT = 5.0
+EXTRA_SOURCE = "moderators"
 
 
 def _labels(rows: list[LabelledRow], head: str) -> tuple[list[int], np.ndarray]:
     picked = [i for i, row in enumerate(rows) if row.label(head) is not None]
     return picked, np.array([rows[i].label(head) for i in picked], dtype=np.int64)
+
+
+def row_weights(rows: list[LabelledRow]) -> np.ndarray:
+    """Each row's training weight: its own weight, times SEED_WEIGHT for seed rows."""
+    return np.array([row.weight * (SEED_WEIGHT if row.source == "seed" else 1.0) for row in rows])
 
 
 def fit_heads(rows: list[LabelledRow]) -> dict[str, Pipeline]:
@@ -51,40 +69,110 @@ def fit_heads(rows: list[LabelledRow]) -> dict[str, Pipeline]:
             raise TrainingDataError(f"the {head} head needs at least {MIN_ROWS_PER_CLASS} rows of each class")
         pipeline.named_steps["features"].fit(texts[:1])
         weighted = pipeline.named_steps["tfidf"].fit_transform(hashed[picked])
-        weights = np.array([SEED_WEIGHT if rows[i].source == "seed" else 1.0 for i in picked])
+        weights = row_weights([rows[i] for i in picked])
         pipeline.named_steps["classifier"].fit(weighted, labels, sample_weight=weights)
     return pipelines
 
 
+def score_rows(pipelines: dict[str, Pipeline], rows: list[LabelledRow]) -> dict[str, np.ndarray]:
+    """Both heads' calibrated scores for every row (labelled for that head or not), in row order."""
+    texts = [row.model_text() for row in rows]
+    empty = np.empty(0, dtype=np.float64)
+    return {head: pipeline.predict_proba(texts)[:, 1] if texts else empty for head, pipeline in pipelines.items()}
+
+
+def choose_thresholds(rows: list[LabelledRow], scores: dict[str, np.ndarray]) -> tuple[Thresholds, dict[str, str]]:
+    """Thresholds per head from the rows' scores, and which rule placed each head's (see thresholds.py).
+
+    Reject thresholds meet the good-rejected target. Hold thresholds meet the tightest bad-published step
+    whose review rate on the 80/15/5 mix of these rows fits REVIEW_BUDGET (the loosest step if none does).
+    """
+    ordinary = np.array([reply_kind(row) == "ordinary" for row in rows], dtype=bool)
+    positives = {head: np.array([row.label(head) == 1 for row in rows], dtype=bool) for head in HEADS}
+    if not all(has_enough_rows(scores[head][positives[head]], scores[head][ordinary]) for head in HEADS):
+        chosen: dict[str, float] = {}
+        for head in HEADS:
+            picked, labels = _labels(rows, head)
+            chosen[f"{head}_hold"], chosen[f"{head}_reject"] = choose_small_sample_thresholds(
+                labels, scores[head][picked]
+            )
+        return Thresholds(**chosen), dict.fromkeys(HEADS, "small-sample")
+    for step in BAD_PUBLISHED_STEPS:
+        chosen = {}
+        for head in HEADS:
+            chosen[f"{head}_hold"], chosen[f"{head}_reject"] = choose_target_thresholds(
+                scores[head][positives[head]], scores[head][ordinary], bad_published=step
+            )
+        thresholds = Thresholds(**chosen)
+        if expected_rates(rows, scores["spam"], scores["abuse"], thresholds)["review_rate"] <= REVIEW_BUDGET:
+            break
+    rule = "targets" if step == BAD_PUBLISHED_STEPS[0] else f"review budget: bad published per head <= {step}"
+    return thresholds, dict.fromkeys(HEADS, rule)
+
+
 def assess_heads(pipelines: dict[str, Pipeline], rows: list[LabelledRow]) -> tuple[Thresholds, dict[str, Any]]:
-    """Tune thresholds on held-out rows and report metrics there, overall and per source corpus."""
-    chosen: dict[str, float] = {}
+    """Tune thresholds on the validation part of the held-out rows; report quality and rates on the test part.
+
+    With too few validation rows for the error targets (a seed-only model), thresholds come from the
+    small-sample rule on all held-out rows, and the figures are measured on those same rows.
+    """
+    validation, test = split_validation(rows)
+    thresholds, rules = choose_thresholds(validation, score_rows(pipelines, validation))
+    if "small-sample" in rules.values():
+        thresholds, rules = choose_thresholds(rows, score_rows(pipelines, rows))
+        test = rows
+    scores = score_rows(pipelines, test)
     metrics: dict[str, Any] = {}
-    for head, pipeline in pipelines.items():
-        picked, labels = _labels(rows, head)
-        scores = pipeline.predict_proba([rows[i].model_text() for i in picked])[:, 1]
-        hold, reject = choose_head_thresholds(labels, scores)
-        chosen[f"{head}_hold"], chosen[f"{head}_reject"] = hold, reject
-        sources = np.array([rows[i].source for i in picked])
+    for head in HEADS:
+        picked, labels = _labels(test, head)
+        head_scores = scores[head][picked]
+        hold, reject = getattr(thresholds, f"{head}_hold"), getattr(thresholds, f"{head}_reject")
+        sources = np.array([test[i].source for i in picked])
         metrics[head] = {
-            "held_out": head_metrics(labels, scores, hold=hold, reject=reject),
+            "threshold_rule": rules[head],
+            "held_out": head_metrics(labels, head_scores, hold=hold, reject=reject),
             "held_out_by_source": {
-                source: head_metrics(labels[sources == source], scores[sources == source], hold=hold, reject=reject)
+                source: head_metrics(
+                    labels[sources == source], head_scores[sources == source], hold=hold, reject=reject
+                )
                 for source in sorted(set(sources.tolist()))
             },
         }
-    return Thresholds(**chosen), metrics
+    metrics["operating_point"] = expected_rates(test, scores["spam"], scores["abuse"], thresholds)
+    metrics["operating_point"]["measured_on"] = "test" if test is not rows else "held_out"
+    return thresholds, metrics
 
 
-def train_model(*, output_root: Path, data_dir: Path | None) -> Path:
+def weighted_extra_rows(extra_rows: Sequence[LabelledRow], *, extra_weight: float) -> list[LabelledRow]:
+    """The extra rows as training sees them: weight multiplied by extra_weight, source "moderators" if unnamed."""
+    return [
+        dataclasses.replace(row, weight=row.weight * extra_weight, source=row.source or EXTRA_SOURCE)
+        for row in extra_rows
+    ]
+
+
+def train_model(
+    *,
+    output_root: Path,
+    data_dir: Path | None,
+    extra_rows: Sequence[LabelledRow] = (),
+    extra_weight: float = EXTRA_WEIGHT,
+) -> Path:
     """Train both heads, save <version>/{model.skops,card.json} under output_root, return that folder.
 
     data_dir is the folder of corpora (the shared/data layout); None or missing means the seed corpus only.
+    extra_rows are labelled replies from outside the corpora (moderators' decisions), listed most trusted
+    first: of two rows with the same normalised text the first wins, and a person's label beats a corpus's.
+    Each trains with weight extra_weight * row.weight (row.weight defaults to 1.0, so newer decisions can be
+    given more say). Like every row, an extra row is held out when its text hashes into the held-out buckets.
     Deterministic in its numbers; the file's bytes (and so the version) differ between runs because skops
     names its zip members after object ids.
     """
     started = time.perf_counter()
-    rows, fingerprints = load_training_rows(data_dir if data_dir is not None and data_dir.is_dir() else None)
+    rows, fingerprints = load_training_rows(
+        data_dir if data_dir is not None and data_dir.is_dir() else None,
+        extra_rows=weighted_extra_rows(extra_rows, extra_weight=extra_weight),
+    )
     train_rows, held_out_rows = split_held_out(rows)
     pipelines = fit_heads(train_rows)
     thresholds, metrics = assess_heads(pipelines, held_out_rows)
@@ -101,6 +189,7 @@ def train_model(*, output_root: Path, data_dir: Path | None) -> Path:
         created_at=created_at.isoformat(),
         sha256=sha256,
         sklearn_version=sklearn.__version__,
+        recipe=RECIPE,
         library_versions={
             "python": platform.python_version(), "numpy": np.__version__, "scipy": scipy.__version__,
             "scikit-learn": sklearn.__version__, "skops": skops.__version__,

@@ -23,7 +23,7 @@ from service.http_errors import EXCEPTION_HANDLERS
 from service.limits import SubmissionLimiter
 from service.policy import Overrides
 from service.registry import follow_registry, load_active
-from service.routes import articles, moderation, operations, public
+from service.routes import articles, moderation, operations, privacy, public
 from service.routes.moderation import current_moderator
 from service.scoring import ScoringState
 from service.security import add_security_headers
@@ -98,7 +98,14 @@ def create_app(settings: Settings, *, scoring: ScoringState | None = None) -> Li
         return state.limiter  # type: ignore[no-any-return]
 
     prometheus = PrometheusConfig(app_name="replyguard", prefix="replyguard", group_path=True, exclude=["/metrics"])
-    handlers: list[Any] = [*public.ROUTES, *moderation.ROUTES, *articles.ROUTES, *operations.ROUTES, MetricsController]
+    handlers: list[Any] = [
+        *public.ROUTES,
+        *moderation.ROUTES,
+        *articles.ROUTES,
+        *privacy.ROUTES,
+        *operations.ROUTES,
+        MetricsController,
+    ]
     return Litestar(
         route_handlers=handlers,
         lifespan=[lifespan],

@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from service.errors import Forbidden, Unauthorized
@@ -67,3 +67,13 @@ async def authenticate(conn: AsyncConnection, header: str | None) -> Moderator:
     if row is None:
         raise Unauthorized("Invalid or revoked token", headers={"WWW-Authenticate": "Bearer"})
     return Moderator(id=row.id, name=row.name, role=row.role)
+
+
+async def revoke_moderator(conn: AsyncConnection, name: str) -> bool:
+    """Revoke the moderator's token at once; False when there is no such active moderator."""
+    result = await conn.execute(
+        update(moderators)
+        .where(moderators.c.name == name, moderators.c.revoked_at.is_(None))
+        .values(revoked_at=datetime.now(UTC))
+    )
+    return bool(result.rowcount)

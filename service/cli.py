@@ -8,15 +8,17 @@ import json
 import logging
 import logging.config
 import sys
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
 from sqlalchemy import select
 
-from classifier import Submission, evaluate_model, load_scorer, train_model
-from service import migrate
-from service.auth import create_moderator
+from classifier import Submission, compare_models, evaluate_model, load_scorer, train_model, write_report
+from service import migrate, privacy
+from service.auth import create_moderator, revoke_moderator
 from service.database import connect
+from service.labels import moderator_labels
 from service.logs import log_config
 from service.models import model_versions
 from service.registry import active_model, ensure_model, register_model
@@ -39,6 +41,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         host=settings.host,
         port=settings.port,
         log_config=log_config(settings.log_level),
+        access_log=settings.access_log,
         # X-Forwarded-For is believed only from the operator's own proxies.
         proxy_headers=bool(settings.trusted_proxies),
         forwarded_allow_ips=list(settings.trusted_proxies) or None,
@@ -56,17 +59,46 @@ async def _with_db(settings: Settings, action: Any) -> Any:
 
 
 def _train(settings: Settings, args: argparse.Namespace) -> int:
+    """Train a challenger on the corpora plus the moderators' decisions; promote it only if it is not worse."""
     migrate.upgrade(settings.database_url)
     data_dir = Path(args.data_dir) if args.data_dir else settings.data_dir
-    model_dir = train_model(output_root=settings.model_dir, data_dir=data_dir)
-
-    async def register(db: Any) -> str:
-        async with db.write() as conn:
-            return await register_model(conn, model_dir, activate=not args.no_activate)
-
-    version = asyncio.run(_with_db(settings, register))
-    print(f"trained and registered model {version} in {model_dir}")
+    outcome = asyncio.run(_with_db(settings, lambda db: _learn(db, settings, data_dir, args)))
+    print(json.dumps(outcome, indent=2, sort_keys=True))
+    print(outcome["summary"])
     return 0
+
+
+async def _learn(db: Any, settings: Settings, data_dir: Path | None, args: argparse.Namespace) -> dict[str, Any]:
+    async with db.read() as conn:
+        labels = await moderator_labels(conn)
+        champion = await active_model(conn)
+    log.info("training a challenger", extra={"moderator_labels": len(labels), "data_dir": str(data_dir)})
+    challenger_dir = await asyncio.to_thread(
+        train_model, output_root=settings.model_dir, data_dir=data_dir, extra_rows=labels
+    )
+    outcome: dict[str, Any] = {"challenger": challenger_dir.name, "moderator_labels": len(labels)}
+    if champion is None:
+        promote = True
+        outcome["comparison"] = None
+    else:
+        comparison = await asyncio.to_thread(
+            compare_models, Path(champion.path), challenger_dir, data_dir=data_dir, extra_rows=labels
+        )
+        outcome["comparison"] = comparison
+        promote = bool(comparison["challenger_not_worse"]) or args.promote
+    if args.dry_run:
+        outcome["summary"] = f"dry run: challenger {challenger_dir.name} would {'' if promote else 'not '}be promoted"
+        return outcome
+    async with db.write() as conn:
+        await register_model(conn, challenger_dir, activate=promote)
+    verdict = (
+        "promoted to the active model"
+        if promote
+        else f"registered; {champion.version if champion else ''} stays active"
+    )
+    outcome["summary"] = f"model {challenger_dir.name} {verdict}"
+    outcome["promoted"] = promote
+    return outcome
 
 
 async def _model_path(settings: Settings, version: str | None) -> Path:
@@ -90,7 +122,11 @@ def _evaluate(settings: Settings, args: argparse.Namespace) -> int:
     if data_dir is None:
         raise SystemExit("replyguard: evaluate needs the corpora: set REPLYGUARD_DATA_DIR or pass --data-dir")
     model_dir = Path(args.model_dir) if args.model_dir else asyncio.run(_model_path(settings, args.model))
-    print(json.dumps(evaluate_model(model_dir, data_dir=data_dir), indent=2, sort_keys=True))
+    report = evaluate_model(model_dir, data_dir=data_dir, refits=not args.quick)
+    if args.report:
+        page = write_report(report, Path(args.report))
+        print(f"wrote {page}", file=sys.stderr)
+    print(json.dumps(report, indent=2, sort_keys=True))
     return 0
 
 
@@ -151,6 +187,41 @@ def _moderator_add(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _privacy(settings: Settings, args: argparse.Namespace) -> int:
+    migrate.upgrade(settings.database_url)
+    if args.privacy_command == "export":
+        report = asyncio.run(_with_db(settings, lambda db: privacy.export_author(db, args.email, moderator_id=None)))
+        print(json.dumps(report, indent=2, ensure_ascii=False))
+    else:
+        count = asyncio.run(_with_db(settings, lambda db: privacy.erase_author(db, args.email, moderator_id=None)))
+        print(f"erased {count} comments")
+    return 0
+
+
+def _purge(settings: Settings, args: argparse.Namespace) -> int:
+    migrate.upgrade(settings.database_url)
+    days = (
+        args.rejected_older_than_days if args.rejected_older_than_days is not None else settings.retention_rejected_days
+    )
+    count = asyncio.run(_with_db(settings, lambda db: privacy.purge_rejected(db, older_than=timedelta(days=days))))
+    print(f"purged {count} rejected comments older than {days} days")
+    return 0
+
+
+def _moderator_revoke(settings: Settings, args: argparse.Namespace) -> int:
+    migrate.upgrade(settings.database_url)
+
+    async def revoke(db: Any) -> bool:
+        async with db.write() as conn:
+            return await revoke_moderator(conn, args.name)
+
+    if not asyncio.run(_with_db(settings, revoke)):
+        print(f"replyguard: no active moderator named {args.name}", file=sys.stderr)
+        return 1
+    print(f"revoked {args.name}: the token no longer works")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="replyguard", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -161,12 +232,15 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("migrate", help="apply database migrations").set_defaults(run=_migrate)
     train = commands.add_parser("train", help="train, save and register a model")
     train.add_argument("--data-dir", help="folder of corpora (default: REPLYGUARD_DATA_DIR or ../shared/data)")
-    train.add_argument("--no-activate", action="store_true", help="register without making it the active model")
+    train.add_argument("--promote", action="store_true", help="make the challenger active even if it is worse")
+    train.add_argument("--dry-run", action="store_true", help="train and compare, register nothing")
     train.set_defaults(run=_train)
     evaluate = commands.add_parser("evaluate", help="report a model's quality on the corpora")
     evaluate.add_argument("--model", help="a registered version (default: the active one)")
     evaluate.add_argument("--model-dir", help="a model folder, instead of a registered version")
     evaluate.add_argument("--data-dir")
+    evaluate.add_argument("--report", help="also write report.json, index.html and plots into this folder")
+    evaluate.add_argument("--quick", action="store_true", help="skip the cross-domain refits (most of the time)")
     evaluate.set_defaults(run=_evaluate)
     score = commands.add_parser("score", help="score JSON lines from stdin to stdout")
     score.add_argument("--model", help="a registered version (default: the active one)")
@@ -178,6 +252,20 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("name")
     add.add_argument("--role", choices=["moderator", "admin"], default="moderator")
     add.set_defaults(run=_moderator_add)
+    revoke = moderator_commands.add_parser("revoke", help="revoke a moderator's token at once")
+    revoke.add_argument("name")
+    revoke.set_defaults(run=_moderator_revoke)
+    privacy_parser = commands.add_parser("privacy", help="export or erase what is stored about an email address")
+    privacy_commands = privacy_parser.add_subparsers(dest="privacy_command", required=True)
+    for name, text in (
+        ("export", "print everything stored about EMAIL as JSON"),
+        ("erase", "anonymise EMAIL's comments"),
+    ):
+        privacy_commands.add_parser(name, help=text).add_argument("email")
+    privacy_parser.set_defaults(run=_privacy)
+    purge = commands.add_parser("purge", help="delete old rejected replies (for a scheduler)")
+    purge.add_argument("--rejected-older-than-days", type=int, help="default: REPLYGUARD_RETENTION_REJECTED_DAYS")
+    purge.set_defaults(run=_purge)
     return parser
 
 

@@ -189,3 +189,16 @@ idempotency_keys = Table(
     Column("response", JSON(), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False, index=True),
 )
+
+# The audit of privacy operations (export, erase, retention purge). It records that they happened and how many
+# comments they touched, never the email address they were about.
+privacy_events = Table(
+    "privacy_events",
+    metadata,
+    Column("id", Uuid(), primary_key=True),
+    Column("action", String(16), nullable=False),
+    Column("moderator_id", Integer(), ForeignKey("moderators.id"), nullable=True),
+    Column("comments_affected", Integer(), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    CheckConstraint("action IN ('export', 'erase', 'purge')", name="action"),
+)

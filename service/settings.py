@@ -32,6 +32,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     log_level: str = "INFO"
+    access_log: bool = True
 
     # Submission rules (the contract's limits; body length is configurable).
     body_max_chars: int = 5000
@@ -55,6 +56,8 @@ class Settings:
     submit_limit_window_seconds: int = 60
     # Proxies whose X-Forwarded-For is believed (comma-separated addresses); none by default.
     trusted_proxies: tuple[str, ...] = ()
+    # Rejected replies older than this are deleted by `replyguard purge` (run it from a scheduler).
+    retention_rejected_days: int = 90
     # Name of the hidden form field that people leave empty and bots fill in.
     honeypot_field: str = "homepage"
     train_if_missing: bool = True

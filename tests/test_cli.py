@@ -92,3 +92,28 @@ def test_score_with_an_unknown_version_says_so(tmp_path: Path) -> None:
     done = _cli("score", "--model", "19990101-000000000000", env=env, stdin="")
     assert done.returncode != 0
     assert "19990101-000000000000" in done.stderr
+
+
+def test_moderator_revoke_stops_the_token_at_once(settings: Any, client: TestClient[Any]) -> None:
+    env = {"REPLYGUARD_DATABASE_URL": settings.database_url}
+    token = _cli("moderator", "add", "bob", env=env).stdout.strip().splitlines()[-1]
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/moderation/queue", headers=headers).status_code == 200
+    assert _cli("moderator", "revoke", "bob", env=env).returncode == 0
+    assert client.get("/api/v1/moderation/queue", headers=headers).status_code == 401
+    assert _cli("moderator", "revoke", "bob", env=env).returncode == 1
+
+
+def test_evaluate_writes_a_report_with_plots(model_dir: Path, tmp_path: Path) -> None:
+    from tests.classifier.fake_corpora import write_fake_corpora
+
+    data = write_fake_corpora(tmp_path / "corpora")
+    env = {"REPLYGUARD_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/e.db"}
+    done = _cli(
+        "evaluate", "--model-dir", str(model_dir), "--data-dir", str(data), "--quick", "--report", str(tmp_path / "r"),
+        env=env,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = json.loads(done.stdout)
+    assert {"spam", "abuse"} <= set(json.dumps(report).split('"')) and (tmp_path / "r" / "index.html").is_file()
+    assert list((tmp_path / "r").glob("*.png"))

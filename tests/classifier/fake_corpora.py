@@ -47,8 +47,8 @@ def write_fake_corpora(root: Path, *, per_class: int = 12) -> Path:
         [[i, 3, 0, 0, 3, 2, f"RT @someone: {NICE.format(f'tweet {i}')} &amp; more"] for i in range(per_class)]
         + [[i, 3, 0, 3, 0, 1, RUDE.format(f"t{i}")] for i in range(per_class)],
     )
-    fox = [{"title": f"Article {i % 2}", "text": NICE.format(f"fox {i}"), "label": 0} for i in range(per_class)]
-    fox += [{"title": f"Article {i % 2}", "text": RUDE.format(f"f{i}"), "label": 1} for i in range(per_class)]
+    fox = [{"title": f"Article {i % 3}", "text": NICE.format(f"fox {i}"), "label": 0} for i in range(per_class)]
+    fox += [{"title": f"Article {i % 3}", "text": RUDE.format(f"f{i}"), "label": 1} for i in range(per_class)]
     (root / "fox-news-hate-comments").mkdir(parents=True)
     (root / "fox-news-hate-comments" / "fox-news-comments.json").write_text(
         "\n".join(json.dumps(item) for item in fox) + "\n", encoding="utf-8"

@@ -42,6 +42,12 @@ def test_load_refuses_a_card_from_another_scikit_learn_version(model_copy: Path)
         load_scorer(model_copy)
 
 
+def test_load_refuses_a_model_fitted_under_another_feature_recipe(model_copy: Path) -> None:
+    write_card(dataclasses.replace(read_card(model_copy), recipe="1"), model_copy)
+    with pytest.raises(ModelLoadError, match="recipe 1"):
+        load_scorer(model_copy)
+
+
 @pytest.mark.parametrize("missing", ["model.skops", "card.json"])
 def test_load_refuses_a_folder_missing_a_file(model_copy: Path, missing: str) -> None:
     (model_copy / missing).unlink()

@@ -6,7 +6,7 @@ from collections import Counter
 from pathlib import Path
 
 from classifier import corpora
-from classifier.dataset import load_evaluation_sets, load_training_rows, split_held_out
+from classifier.dataset import load_evaluation_sets, load_training_rows, split_held_out, split_validation
 from classifier.rows import LabelledRow, dedupe, dedupe_key
 from tests.classifier.fake_corpora import write_fake_corpora
 
@@ -66,12 +66,37 @@ def test_dedupe_treats_disguised_copies_as_the_same_text_and_keeps_the_first() -
     assert dedupe(rows) == [first]
 
 
-def test_split_is_reproducible_stratified_and_disjoint(tmp_path: Path) -> None:
-    rows, _ = load_training_rows(write_fake_corpora(tmp_path))
+def test_split_is_reproducible_disjoint_and_holds_out_about_a_fifth(tmp_path: Path) -> None:
+    rows, _ = load_training_rows(write_fake_corpora(tmp_path, per_class=60))
     train, held_out = split_held_out(rows)
-    again_train, again_held_out = split_held_out(rows)
-    assert (train, held_out) == (again_train, again_held_out)
+    assert (train, held_out) == split_held_out(rows)
     assert len(train) + len(held_out) == len(rows)
     assert not {id(row) for row in train} & {id(row) for row in held_out}
-    strata = Counter((row.source, row.spam, row.abuse) for row in held_out)
-    assert strata[("sms", 1, None)] == round(12 * 0.2)
+    assert 0.15 < len(held_out) / len(rows) < 0.25
+
+
+def test_a_row_stays_on_its_side_of_the_split_when_other_rows_are_added(tmp_path: Path) -> None:
+    rows, _ = load_training_rows(write_fake_corpora(tmp_path))
+    _, held_out = split_held_out(rows)
+    more = [LabelledRow(f"another reply about topic {i}", spam=0, abuse=0, source="moderators") for i in range(50)]
+    _, held_out_later = split_held_out(more + rows)
+    assert {row.text for row in held_out} == {row.text for row in held_out_later if row.source != "moderators"}
+
+
+def test_validation_and_test_parts_partition_the_held_out_rows(tmp_path: Path) -> None:
+    rows, _ = load_training_rows(write_fake_corpora(tmp_path, per_class=60))
+    _, held_out = split_held_out(rows)
+    validation, test = split_validation(held_out)
+    assert len(validation) + len(test) == len(held_out)
+    assert validation and test
+    assert not {row.text for row in validation} & {row.text for row in test}
+
+
+def test_extra_rows_win_over_corpus_copies_and_are_fingerprinted(tmp_path: Path) -> None:
+    root = write_fake_corpora(tmp_path)
+    corpus_row = corpora.read_sms(root / "sms-spam-collection")[0]
+    relabelled = LabelledRow(corpus_row.text.upper(), spam=1, abuse=None, source="moderators", weight=2.0)
+    rows, fingerprints = load_training_rows(root, extra_rows=[relabelled])
+    assert relabelled in rows
+    assert not [row for row in rows if row.text == corpus_row.text]
+    assert fingerprints["extra"].endswith(";rows=1")

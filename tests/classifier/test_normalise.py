@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from classifier import Scorer, Submission
-from classifier.features import model_text, signal_tokens
+from classifier.features import model_text, signal_name, signal_tokens
 from classifier.normalise import normalise_text
 from tests.classifier.examples import full_width
 
@@ -23,6 +23,65 @@ from tests.classifier.examples import full_width
 )
 def test_disguised_text_normalises_to_its_plain_form(disguised: str, plain: str) -> None:
     assert normalise_text(disguised) == plain
+
+
+@pytest.mark.parametrize(
+    ("disguised", "plain"),
+    [
+        ("c\u0430sino b\u043enus", "casino bonus"),  # Cyrillic a and o inside Latin words
+        ("\u0421HEAP \u0412\u0415ST", "cheap best"),  # Cyrillic capitals C, B, E
+        (
+            "\u03bdiagra \u03bf\u03bd sale",
+            "viagra \u03bf\u03bd sale",
+        ),  # Greek nu and omicron; a word all in Greek stays Greek
+        ("v1agra c4sino fr33 m0ney", "viagra casino free money"),
+        ("c@sh pr1ze", "cash prize"),
+        ("f r e e  m o n e y", "free money"),
+        ("c.a.s.i.n.o and c-a-s-h", "casino and cash"),
+        ("fr333eeee", "free"),
+    ],
+)
+def test_spammers_disguises_normalise_to_the_plain_word(disguised: str, plain: str) -> None:
+    assert normalise_text(disguised) == plain
+
+
+@pytest.mark.parametrize(
+    "kept",
+    [
+        "\u0421\u043f\u0430\u0441\u0438\u0431\u043e \u0430\u0432\u0442\u043e\u0440\u0443",  # Russian
+        "\u039a\u03b1\u03bb\u03b7\u03bc\u03ad\u03c1\u03b1",  # Greek
+        "covid19 1000 2nd $100 b2b",
+        "e.g. the u.s. plan",
+        "i am a fan",
+    ],
+)
+def test_ordinary_text_in_any_script_keeps_its_letters_and_numbers(kept: str) -> None:
+    assert normalise_text(kept) == kept.casefold()
+
+
+# Each disguise beside its plain form: the seed-trained model must score them alike on both heads.
+TRICKS = [
+    ("Best online c\u0430sin\u043e bonus, free spins every day", "Best online casino bonus, free spins every day"),
+    (full_width("Cheap viagra without prescription"), "Cheap viagra without prescription"),
+    ("Buy v1agra and c1al1s ch34p", "Buy viagra and cialis cheap"),
+    ("Win fr33 c4sh n0w at our c4sino", "Win free cash now at our casino"),
+    ("f r e e  m o n e y, click here", "free money, click here"),
+    ("Play at c.a.s.i.n.o tonight", "Play at casino tonight"),
+    ("Shut up you s\u200btup\u200bid m\u200boron", "Shut up you stupid moron"),
+    ("\u202eYou are a pathetic idi\u043et\u202c", "You are a pathetic idiot"),
+    ("You are an idiooooooot and a l0ser", "You are an idiot and a loser"),
+    ("Thank you for the thoughtful artic\u200ble", "Thank you for the thoughtful article"),
+]
+TOLERANCE = 0.05
+
+
+@pytest.mark.parametrize(("disguised", "plain"), TRICKS, ids=[plain[:30] for _, plain in TRICKS])
+def test_each_disguise_scores_like_its_plain_form_on_both_heads(
+    seed_scorer: Scorer, disguised: str, plain: str
+) -> None:
+    tricked, honest = seed_scorer.score(Submission(disguised)), seed_scorer.score(Submission(plain))
+    assert tricked.spam_score == pytest.approx(honest.spam_score, abs=TOLERANCE)
+    assert tricked.abuse_score == pytest.approx(honest.abuse_score, abs=TOLERANCE)
 
 
 @pytest.mark.parametrize(
@@ -52,8 +111,42 @@ def test_signals_count_links_up_to_three_and_flag_shorteners_websites_and_names(
         website="https://loans.example.xyz",
     )
     assert signal_tokens(submission) == [
-        "__link__", "__link__", "__link__", "__shortener__", "__website__", "__name_has_url__", "__name_many_words__",
+        "__link__", "__link__", "__link__", "__shortener__", "__tld_com__", "__tld_org__", "__tld_ly__",
+        "__website__", "__name_has_url__", "__name_many_words__", "__punct_high__",
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("body", "token"),
+    [
+        ("WINNER!! YOU HAVE BEEN SELECTED FOR A PRIZE", "__caps_high__"),
+        ("!!! $$$ >>> click <<< ### *** !!!", "__punct_high__"),
+        ("ok", "__len_short__"),
+        ("A long and thoughtful reply about the budget. " * 10, "__len_long__"),
+        ("Call 09061701461 now to claim your reward today", "__long_number__"),
+        ("You have won a guaranteed \u00a31000 cash award today", "__money__"),
+        ("See the offer at http://deals.example.xyz today", "__tld_xyz__"),
+    ],
+)
+def test_each_submission_signal_appears_as_its_pseudo_token(body: str, token: str) -> None:
+    assert token in signal_tokens(Submission(body))
+
+
+@pytest.mark.parametrize(
+    "padded",
+    [
+        "ok\u200b\u200b\u200b\u200b\u200b\u200b\u200b\u200b\u200b\u200b\u200b\u200b\u200b\u200b\u200b\u200b\u200b\u200b\u200b\u200b",
+        "okkkkkkkkkkkkkkkkkkkkkkkkkk",
+    ],
+)
+def test_shape_signals_read_the_normalised_body_so_padding_changes_nothing(padded: str) -> None:
+    assert signal_tokens(Submission(padded)) == signal_tokens(Submission(normalise_text(padded)))
+
+
+def test_signal_tokens_show_to_moderators_under_readable_names() -> None:
+    assert signal_name("__tld_xyz__") == "link_domain_.xyz"
+    assert signal_name("__money__") == "money_amount"
+    assert signal_name("casino") is None
 
 
 def test_a_plain_reply_has_no_signals() -> None:

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from classifier import Scorer, Submission
-from classifier.features import SIGNAL_NAMES, model_text
+from classifier.features import SIGNAL_NAMES, model_text, signal_name
 from classifier.pipeline import TOKEN_PATTERN
 from tests.classifier.examples import ABUSE, POLITE, SPAM
 
@@ -49,7 +49,8 @@ def test_contribution_terms_are_words_of_the_text_or_signal_names(seed_scorer: S
         assert all(c.weight > 0 for c in mine)
         assert [c.weight for c in mine] == sorted((c.weight for c in mine), reverse=True)
     for contribution in contributions:
-        assert contribution.term in words or contribution.term in SIGNAL_NAMES.values()
+        signals = set(SIGNAL_NAMES.values()) | {signal_name(token) for token in text.split()}
+        assert contribution.term in words or contribution.term in signals
 
 
 def test_spam_contributions_name_the_submission_signals_and_the_selling_words(seed_scorer: Scorer) -> None:

@@ -1,4 +1,4 @@
-"""Thresholds come from held-out scores, stay ordered inside (0, 1), and the value type refuses nonsense."""
+"""Thresholds meet the error targets on validation scores, stay ordered inside (0, 1), and refuse nonsense."""
 
 from __future__ import annotations
 
@@ -6,13 +6,25 @@ import numpy as np
 import pytest
 
 from classifier import Thresholds
-from classifier.thresholds import HIGHEST, LOWEST, REJECT_FLOOR, choose_head_thresholds
+from classifier.operating import decide, expected_rates
+from classifier.rows import LabelledRow
+from classifier.thresholds import (
+    BAD_PUBLISHED_MAX,
+    HIGHEST,
+    LOWEST,
+    PER_HEAD_GOOD_REJECTED_MAX,
+    REJECT_FLOOR,
+    REVIEW_BUDGET,
+    choose_small_sample_thresholds,
+    choose_target_thresholds,
+)
+from classifier.train import choose_thresholds
 
 
 def test_well_separated_scores_hold_between_the_classes_and_reject_only_confident_ones() -> None:
     labels = np.array([0] * 90 + [1] * 10)
     scores = np.concatenate([np.linspace(0.0, 0.2, 90), np.linspace(0.6, 0.99, 10)])
-    hold, reject = choose_head_thresholds(labels, scores)
+    hold, reject = choose_small_sample_thresholds(labels, scores)
     assert 0.2 < hold <= 0.6
     assert np.mean(scores[labels == 1] >= hold) >= 0.9
     assert np.mean(scores[labels == 0] >= hold) <= 0.03
@@ -23,7 +35,7 @@ def test_overlapping_scores_protect_ordinary_replies_before_recall() -> None:
     generator = np.random.default_rng(0)
     labels = np.array([0] * 500 + [1] * 100)
     scores = np.concatenate([generator.uniform(0, 0.7, 500), generator.uniform(0.3, 1.0, 100)])
-    hold, reject = choose_head_thresholds(labels, scores)
+    hold, reject = choose_small_sample_thresholds(labels, scores)
     assert np.mean(scores[labels == 0] >= hold) <= 0.03
     assert hold < reject
 
@@ -33,7 +45,7 @@ def test_overlapping_scores_protect_ordinary_replies_before_recall() -> None:
     [([0, 0, 0], [0.0, 0.0, 0.0]), ([1, 1, 1], [1.0, 1.0, 1.0]), ([0, 1], [0.999, 0.9999])],
 )
 def test_degenerate_inputs_still_give_sane_bounds(labels: list[int], scores: list[float]) -> None:
-    hold, reject = choose_head_thresholds(np.array(labels), np.array(scores, dtype=np.float64))
+    hold, reject = choose_small_sample_thresholds(np.array(labels), np.array(scores, dtype=np.float64))
     assert LOWEST <= hold < reject <= HIGHEST
 
 
@@ -41,3 +53,56 @@ def test_degenerate_inputs_still_give_sane_bounds(labels: list[int], scores: lis
 def test_thresholds_refuse_unordered_or_boundary_values(hold: float, reject: float) -> None:
     with pytest.raises(ValueError, match="hold < reject"):
         Thresholds(spam_hold=hold, spam_reject=reject, abuse_hold=0.5, abuse_reject=0.9)
+
+
+def test_target_thresholds_publish_at_most_one_percent_of_bad_and_reject_at_most_the_allowed_good() -> None:
+    generator = np.random.default_rng(1)
+    positives = generator.beta(5, 2, 2000)
+    ordinary = generator.beta(2, 5, 8000)
+    hold, reject = choose_target_thresholds(positives, ordinary)
+    assert np.mean(positives < hold) <= BAD_PUBLISHED_MAX
+    assert np.mean(ordinary >= reject) <= PER_HEAD_GOOD_REJECTED_MAX
+    assert hold < reject
+    # No slack: a visibly higher hold would publish more than the target allows.
+    assert np.mean(positives < hold + 0.01) > BAD_PUBLISHED_MAX
+
+
+def test_separable_scores_meet_in_the_middle_and_leave_nothing_to_review() -> None:
+    hold, reject = choose_target_thresholds(np.linspace(0.8, 1.0, 500), np.linspace(0.0, 0.3, 500))
+    assert 0.3 < hold < reject < 0.8 or reject == REJECT_FLOOR
+
+
+def test_decisions_reject_on_either_head_and_hold_on_either_head() -> None:
+    thresholds = Thresholds(spam_hold=0.3, spam_reject=0.8, abuse_hold=0.4, abuse_reject=0.9)
+    spam = np.array([0.1, 0.35, 0.1, 0.85, 0.1])
+    abuse = np.array([0.1, 0.1, 0.5, 0.1, 0.95])
+    assert decide(spam, abuse, thresholds).tolist() == ["publish", "review", "review", "reject", "reject"]
+
+
+def test_expected_rates_weight_each_kind_of_reply_by_the_mix() -> None:
+    thresholds = Thresholds(spam_hold=0.3, spam_reject=0.8, abuse_hold=0.4, abuse_reject=0.9)
+    rows = [LabelledRow("a", spam=0, abuse=0), LabelledRow("b", spam=1), LabelledRow("c", abuse=1)]
+    rates = expected_rates(rows, np.array([0.5, 0.9, 0.1]), np.array([0.1, 0.1, 0.1]), thresholds)
+    assert rates["by_kind"]["ordinary"]["review"] == 1.0
+    assert rates["review_rate"] == 0.8
+    assert rates["bad_published"] == 0.25  # the abusive reply (5 of the 20 bad points) goes out
+    assert rates["good_rejected"] == 0.0
+    assert rates["complete_mix"] is True
+
+
+def test_when_one_percent_bad_published_needs_too_much_review_the_target_is_relaxed_to_fit_the_budget() -> None:
+    generator = np.random.default_rng(2)
+    rows = (
+        [LabelledRow(f"o{i}", spam=0, abuse=0) for i in range(4000)]
+        + [LabelledRow(f"s{i}", spam=1) for i in range(600)]
+        + [LabelledRow(f"a{i}", abuse=1) for i in range(300)]
+    )
+    overlap = {  # positives overlap ordinary replies a lot, as abuse on news comments does
+        "spam": np.concatenate([generator.beta(1, 6, 4000), generator.beta(5, 2, 600), generator.beta(1, 6, 300)]),
+        "abuse": np.concatenate([generator.beta(1, 4, 4000), generator.beta(1, 6, 600), generator.beta(3, 2, 300)]),
+    }
+    thresholds, rules = choose_thresholds(rows, overlap)
+    rates = expected_rates(rows, overlap["spam"], overlap["abuse"], thresholds)
+    assert rates["review_rate"] <= REVIEW_BUDGET
+    assert rules["abuse"].startswith("review budget")
+    assert rates["bad_published"] > BAD_PUBLISHED_MAX

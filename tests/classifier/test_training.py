@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from classifier import TrainingDataError, evaluate_model, load_scorer, train_model
+from classifier import TrainingDataError, evaluate_model, load_scorer, train_model, write_report
 from classifier.corpora import read_seed
 from classifier.dataset import split_held_out
 from classifier.pipeline import build_head_pipeline
@@ -55,15 +55,36 @@ def test_a_missing_data_dir_trains_on_the_seed_only(tmp_path: Path) -> None:
     assert set(load_scorer(model_dir).card.data_fingerprints) == {"seed"}
 
 
-def test_evaluation_reports_every_set_and_domain_as_json(seed_model_dir: Path, tmp_path: Path) -> None:
-    report = evaluate_model(seed_model_dir, data_dir=write_fake_corpora(tmp_path, per_class=12))
+def test_evaluation_reports_every_set_and_domain_beside_the_baseline_as_json(
+    seed_model_dir: Path, tmp_path: Path
+) -> None:
+    report = evaluate_model(seed_model_dir, data_dir=write_fake_corpora(tmp_path, per_class=12), progress=None)
     json.dumps(report)
     assert report["data_matches_card"] is False
     assert set(report["evaluation_only"]) == {
         "wikipedia-identity", "wikipedia-identity-fuzzed", "sfu-mild-or-worse", "sfu-toxic", "ethos",
     }  # fmt: skip
-    assert report["evaluation_only"]["ethos"]["abuse"]["rows"] == 24
+    ethos = report["evaluation_only"]["ethos"]["abuse"]
+    assert ethos["ours"]["rows"] == ethos["baseline"]["rows"] == 24
     assert "identity_term_auc_drop" in report
-    assert {"sms", "youtube-alpha", "youtube-beta"} <= set(report["leave_one_domain_out"]["spam"])
-    assert {"jigsaw", "davidson", "fox-news"} <= set(report["leave_one_domain_out"]["abuse"])
-    assert set(report["held_out"]["spam"]["by_source"]) >= {"seed", "sms", "youtube"}
+    for kind in ("ours", "baseline"):
+        assert {"sms", "youtube-alpha", "youtube-beta"} <= set(report["cross_domain"][kind]["spam"])
+        assert {"jigsaw", "davidson", "fox-news", "fox-threads"} <= set(report["cross_domain"][kind]["abuse"])
+        assert report["operating_point"][kind]["review_rate"] is not None
+    held_out = report["held_out"]["spam"]
+    assert {"ece", "pr_auc", "roc_auc"} <= set(held_out["ours"]) and "f1" in held_out["ours"]["at_hold"]
+    assert set(held_out["by_source"]) >= {"seed", "youtube"}
+
+
+def test_write_report_saves_json_plots_and_a_page_that_shows_them(seed_model_dir: Path, tmp_path: Path) -> None:
+    report = evaluate_model(
+        seed_model_dir, data_dir=write_fake_corpora(tmp_path, per_class=12), progress=None, refits=False
+    )
+    index = write_report(report, tmp_path / "report")
+    assert json.loads((tmp_path / "report" / "report.json").read_text()) == json.loads(json.dumps(report))
+    page = index.read_text()
+    for head in ("spam", "abuse"):
+        for kind in ("roc", "pr", "calibration"):
+            png = tmp_path / "report" / f"{head}_{kind}.png"
+            assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+            assert png.name in page
