@@ -33,7 +33,7 @@ from service import migrate  # noqa: E402
 from service.auth import create_moderator  # noqa: E402
 from service.database import connect  # noqa: E402
 from service.models import articles, comments  # noqa: E402
-from service.registry import ensure_model  # noqa: E402
+from service.registry import ensure_model, register_model  # noqa: E402
 from service.settings import Settings  # noqa: E402
 
 SERVER_FLAGS = ["--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning"]
@@ -49,7 +49,12 @@ async def prepare(settings: Settings, replies: int, pending: int) -> str:
     """Migrate, make sure a model is registered, seed a thread of `replies` published replies; return a token."""
     db = connect(settings)
     try:
-        await ensure_model(db, settings)
+        existing = sorted(settings.model_dir.glob("*/card.json"))
+        if existing:  # reuse a trained model rather than training one per run
+            async with db.write() as conn:
+                await register_model(conn, existing[-1].parent)
+        else:
+            await ensure_model(db, settings)
         now = datetime.now(UTC)
         async with db.write() as conn:
             await conn.execute(

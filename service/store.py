@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from service.models import articles, comments, decisions, idempotency_keys
 
 Cursor = tuple[datetime, uuid.UUID]
+# What readers may see: selecting only these keeps private columns out of reach and skips decoding the rest.
+PUBLIC_COLUMNS = (comments.c.id, comments.c.parent_id, comments.c.name, comments.c.body, comments.c.created_at)
 
 
 async def get_article(conn: AsyncConnection, article_id: str) -> Row[Any] | None:
@@ -99,7 +101,7 @@ async def published_top_level(
     conn: AsyncConnection, article_id: str, *, cursor: Cursor | None, limit: int, newest_first: bool
 ) -> Sequence[Row[Any]]:
     """One page (plus one row, to tell whether more follow) of published top-level comments, by keyset."""
-    query = select(comments).where(
+    query = select(*PUBLIC_COLUMNS).where(
         comments.c.article_id == article_id, comments.c.status == "published", comments.c.parent_id.is_(None)
     )
     after = _after(cursor, newest_first=newest_first)
@@ -114,7 +116,7 @@ async def published_replies(conn: AsyncConnection, root_ids: Sequence[uuid.UUID]
     if not root_ids:
         return []
     query = (
-        select(comments)
+        select(*PUBLIC_COLUMNS)
         .where(comments.c.root_id.in_(root_ids), comments.c.status == "published")
         .order_by(comments.c.created_at, comments.c.id)
     )
