@@ -115,7 +115,7 @@ async def published_replies(conn: AsyncConnection, root_ids: Sequence[uuid.UUID]
     """Every published reply below the given top-level comments, oldest first, in one query."""
     if not root_ids:
         return []
-    query = (
+    query: Any = (
         select(*PUBLIC_COLUMNS)
         .where(comments.c.root_id.in_(root_ids), comments.c.status == "published")
         .order_by(comments.c.created_at, comments.c.id)
