@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from service import migrate  # noqa: E402
 from service.auth import create_moderator  # noqa: E402
-from service.database import connect  # noqa: E402
+from service.database import opened  # noqa: E402
 from service.models import articles, comments  # noqa: E402
 from service.registry import ensure_model, register_model  # noqa: E402
 from service.settings import Settings  # noqa: E402
@@ -47,8 +47,7 @@ def free_port() -> int:
 
 async def prepare(settings: Settings, replies: int, pending: int) -> str:
     """Migrate, make sure a model is registered, seed a thread of `replies` published replies; return a token."""
-    db = connect(settings)
-    try:
+    async with opened(settings) as db:
         existing = sorted(settings.model_dir.glob("*/card.json"))
         if existing:  # reuse a trained model rather than training one per run
             async with db.write() as conn:
@@ -76,8 +75,6 @@ async def prepare(settings: Settings, replies: int, pending: int) -> str:
                 await conn.execute(comments.insert(), rows[start : start + 2000])
             _, token = await create_moderator(conn, "bench", role="moderator")
         return token
-    finally:
-        await db.dispose()
 
 
 def start(command: list[str], env: dict[str, str], port: int, ready_path: str) -> subprocess.Popen[bytes]:

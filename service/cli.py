@@ -17,7 +17,7 @@ from sqlalchemy import select
 from classifier import Submission, compare_models, evaluate_model, load_scorer, train_model, write_report
 from service import migrate, privacy
 from service.auth import create_moderator, revoke_moderator
-from service.database import connect
+from service.database import opened
 from service.labels import moderator_labels
 from service.logs import log_config
 from service.models import model_versions
@@ -51,11 +51,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _with_db(settings: Settings, action: Any) -> Any:
-    db = connect(settings)
-    try:
+    async with opened(settings) as db:
         return await action(db)
-    finally:
-        await db.dispose()
 
 
 def _train(settings: Settings, args: argparse.Namespace) -> int:
@@ -102,16 +99,12 @@ async def _learn(db: Any, settings: Settings, data_dir: Path | None, args: argpa
 
 
 async def _model_path(settings: Settings, version: str | None) -> Path:
-    db = connect(settings)
-    try:
-        async with db.read() as conn:
-            if version is None:
-                row = await active_model(conn)
-            else:
-                query = select(model_versions).where(model_versions.c.version == version)
-                row = (await conn.execute(query)).first()
-    finally:
-        await db.dispose()
+    async with opened(settings) as db, db.read() as conn:
+        if version is None:
+            row = await active_model(conn)
+        else:
+            query = select(model_versions).where(model_versions.c.version == version)
+            row = (await conn.execute(query)).first()
     if row is None:
         raise SystemExit(f"replyguard: no model {'is active' if version is None else version + ' is registered'}")
     return Path(row.path)

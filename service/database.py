@@ -71,6 +71,16 @@ def _sqlite_engine(url: str, *, pool_size: int, immediate: bool) -> AsyncEngine:
     return engine
 
 
+@asynccontextmanager
+async def opened(settings: Settings) -> AsyncIterator[Database]:
+    """The engines for one job (a CLI command, a test step), disposed of when it ends."""
+    db = connect(settings)
+    try:
+        yield db
+    finally:
+        await db.dispose()
+
+
 def connect(settings: Settings) -> Database:
     """Create the engines for the configured database (nothing is opened until first use)."""
     if settings.is_sqlite:

@@ -18,7 +18,7 @@ from classifier import train_model
 from service import migrate
 from service.app import create_app
 from service.auth import create_moderator
-from service.database import connect
+from service.database import connect, opened
 from service.models import metadata
 from service.registry import register_model
 from service.settings import Settings
@@ -81,12 +81,8 @@ def database_url(migrated_template: str, tmp_path: Path) -> str:
 
 
 async def _register(settings: Settings, model_dir: Path) -> None:
-    db = connect(settings)
-    try:
-        async with db.write() as conn:
-            await register_model(conn, model_dir)
-    finally:
-        await db.dispose()
+    async with opened(settings) as db, db.write() as conn:
+        await register_model(conn, model_dir)
 
 
 @pytest.fixture
@@ -113,13 +109,9 @@ def client(settings: Settings) -> Iterator[TestClient[Any]]:
 
 def add_moderator(settings: Settings, name: str, role: str = "moderator") -> str:
     async def create() -> str:
-        db = connect(settings)
-        try:
-            async with db.write() as conn:
-                _, token = await create_moderator(conn, name, role=role)
-                return token
-        finally:
-            await db.dispose()
+        async with opened(settings) as db, db.write() as conn:
+            _, token = await create_moderator(conn, name, role=role)
+            return token
 
     return str(run(create()))
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy import func, select
 
-from service.database import connect
+from service.database import opened
 from service.models import comments
 from service.settings import Settings
 from tests.replies import POLITE, reply
@@ -65,32 +65,22 @@ def _server(settings: Settings, port: int, log: Path) -> Iterator[subprocess.Pop
 
 def _stored(settings: Settings, ids: list[str]) -> dict[str, int]:
     async def count() -> dict[str, int]:
-        db = connect(settings)
-        try:
-            async with db.read() as conn:
-                query = (
-                    select(comments.c.id, func.count())
-                    .where(comments.c.id.in_([uuid.UUID(i) for i in ids]))
-                    .group_by(comments.c.id)
-                )
-                return {str(row[0]): int(row[1]) for row in (await conn.execute(query)).all()}
-        finally:
-            await db.dispose()
+        async with opened(settings) as db, db.read() as conn:
+            query = (
+                select(comments.c.id, func.count())
+                .where(comments.c.id.in_([uuid.UUID(i) for i in ids]))
+                .group_by(comments.c.id)
+            )
+            return {str(row[0]): int(row[1]) for row in (await conn.execute(query)).all()}
 
     return asyncio.run(count())
 
 
 def _published_rows(settings: Settings, article_id: str) -> int:
     async def count() -> int:
-        db = connect(settings)
-        try:
-            async with db.read() as conn:
-                query = select(func.count()).where(
-                    comments.c.article_id == article_id, comments.c.status == "published"
-                )
-                return int((await conn.execute(query)).scalar_one())
-        finally:
-            await db.dispose()
+        async with opened(settings) as db, db.read() as conn:
+            query = select(func.count()).where(comments.c.article_id == article_id, comments.c.status == "published")
+            return int((await conn.execute(query)).scalar_one())
 
     return asyncio.run(count())
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from litestar.testing import TestClient
 
-from service.database import connect
+from service.database import opened
 from service.labels import moderator_labels
 from service.settings import Settings
 from tests.replies import POLITE, SPAM, reply
@@ -23,12 +23,8 @@ def _decide(client: TestClient[Any], headers: dict[str, str], comment_id: str, *
 
 def _labels(settings: Settings) -> list[Any]:
     async def load() -> list[Any]:
-        db = connect(settings)
-        try:
-            async with db.read() as conn:
-                return await moderator_labels(conn)
-        finally:
-            await db.dispose()
+        async with opened(settings) as db, db.read() as conn:
+            return await moderator_labels(conn)
 
     return asyncio.run(load())
 

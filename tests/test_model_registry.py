@@ -13,7 +13,7 @@ from litestar.testing import TestClient
 
 from classifier import train_model
 from service.app import create_app, overrides_from
-from service.database import connect
+from service.database import opened
 from service.registry import load_active, refresh, register_model
 from service.settings import Settings
 
@@ -24,18 +24,13 @@ def challenger_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 async def _promote(settings: Settings, model_dir: Path) -> str:
-    db = connect(settings)
-    try:
-        async with db.write() as conn:
-            return await register_model(conn, model_dir)
-    finally:
-        await db.dispose()
+    async with opened(settings) as db, db.write() as conn:
+        return await register_model(conn, model_dir)
 
 
 def test_refresh_switches_to_a_promoted_model(settings: Settings, model_dir: Path, challenger_dir: Path) -> None:
     async def scenario() -> tuple[str | None, bool, str | None, bool]:
-        db = connect(settings)
-        try:
+        async with opened(settings) as db:
             scoring = await load_active(db, overrides_from(settings))
             before = scoring.version
             unchanged = await refresh(db, scoring)
@@ -43,8 +38,6 @@ def test_refresh_switches_to_a_promoted_model(settings: Settings, model_dir: Pat
                 await register_model(conn, challenger_dir)
             switched = await refresh(db, scoring)
             return before, unchanged, scoring.version, switched
-        finally:
-            await db.dispose()
 
     before, unchanged, after, switched = asyncio.run(scenario())
     assert before == model_dir.name and unchanged is False
@@ -60,14 +53,11 @@ def test_a_tampered_model_is_refused_and_the_current_one_kept(
         handle.write(b"tampered")
 
     async def scenario() -> tuple[bool, str | None, str | None]:
-        db = connect(settings)
-        try:
+        async with opened(settings) as db:
             scoring = await load_active(db, overrides_from(settings))
             async with db.write() as conn:
                 await register_model(conn, broken)
             return await refresh(db, scoring), scoring.version, scoring.problem
-        finally:
-            await db.dispose()
 
     switched, version, problem = asyncio.run(scenario())
     assert switched is False and version == model_dir.name

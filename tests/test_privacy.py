@@ -47,16 +47,12 @@ def _events(settings: Any) -> list[Any]:
 
     from sqlalchemy import select
 
-    from service.database import connect
+    from service.database import opened
     from service.models import privacy_events
 
     async def load() -> list[Any]:
-        db = connect(settings)
-        try:
-            async with db.read() as conn:
-                return list((await conn.execute(select(privacy_events))).all())
-        finally:
-            await db.dispose()
+        async with opened(settings) as db, db.read() as conn:
+            return list((await conn.execute(select(privacy_events))).all())
 
     return asyncio.run(load())
 
