@@ -33,7 +33,8 @@ def _return_target(
 ) -> str | None:
     """Where a plain form post goes back to: only pages on the operator's allowed origins."""
     target = payload.get("return_to") or request.headers.get("referer")
-    if not isinstance(target, str) or not target:
+    # Only printable ASCII: anything else could split the Location header (CR/LF) or fail to encode in it.
+    if not isinstance(target, str) or not target or not all(0x21 <= ord(c) < 0x7F for c in target):
         return None
     try:
         parts = urlsplit(target)
