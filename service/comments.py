@@ -30,6 +30,9 @@ log = logging.getLogger(__name__)
 class SubmitOptions:
     max_links: int
     idempotency_ttl: timedelta
+    # A repeat of the same body from the same email within this window waits for a person (a double post or a
+    # spam run); an Idempotency-Key retry never gets here, it is answered from the first submission.
+    duplicate_window: timedelta = timedelta(hours=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +131,8 @@ async def _store(
             link_count=count_links(new.body),
             max_links=options.max_links,
             honeypot_filled=honeypot_filled,
+            repeats_recent=bool(options.duplicate_window)
+            and await store.repeats_recent(conn, email=new.email, body=new.body, since=now - options.duplicate_window),
         )
         reasons = msgspec.to_builtins(verdict.reasons)
         row = {

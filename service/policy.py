@@ -82,6 +82,7 @@ def decide(
     link_count: int,
     max_links: int,
     honeypot_filled: bool = False,
+    repeats_recent: bool = False,
 ) -> Verdict:
     """Reject only what the model is sure of; hold anything a rule or a borderline score flags; publish the rest.
 
@@ -96,6 +97,8 @@ def decide(
         rules.append(Reason(code="article_premoderated", message="every reply on this article waits for a person"))
     if link_count > max_links:
         rules.append(Reason(code="too_many_links", message=f"{link_count} links (more than {max_links})"))
+    if repeats_recent:
+        rules.append(Reason(code="duplicate", message="the same text from the same email a short while ago"))
     if scores is None or thresholds is None:
         rules.append(Reason(code="model_unavailable", message="no model could score this reply"))
         return Verdict(status="pending", reasons=tuple(rules))

@@ -40,6 +40,8 @@ class Settings:
     email_check_deliverability: bool = False
     max_links: int = 3
     idempotency_ttl_hours: int = 24
+    # The same body from the same email again within this many minutes waits for a person (0 turns it off).
+    duplicate_window_minutes: int = 60
 
     # Threshold overrides; None means "use the thresholds the active model card was tuned with".
     spam_hold_threshold: float | None = None

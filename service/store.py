@@ -163,3 +163,13 @@ async def delete_idempotent(conn: AsyncConnection, key: str) -> None:
 
 async def insert_idempotent(conn: AsyncConnection, values: dict[str, Any]) -> None:
     await conn.execute(idempotency_keys.insert(), values)
+
+
+async def repeats_recent(conn: AsyncConnection, *, email: str, body: str, since: datetime) -> bool:
+    """Whether this email already sent this exact body since `since` (the author-history index narrows it)."""
+    query = (
+        select(comments.c.id)
+        .where(comments.c.email == email, comments.c.body == body, comments.c.created_at >= since)
+        .limit(1)
+    )
+    return (await conn.execute(query)).first() is not None

@@ -72,3 +72,15 @@ def test_cors_only_for_configured_site_origins(client: TestClient[Any]) -> None:
     )
     assert preflight.status_code in {200, 204}
     assert "idempotency-key" in preflight.headers.get("access-control-allow-headers", "").lower()
+
+
+def test_same_body_from_same_email_again_waits_for_a_person(
+    client: TestClient[Any], moderator_headers: dict[str, str]
+) -> None:
+    first = client.post(URL, json=reply(POLITE[0], email="repeat@example.org")).json()
+    again = client.post(URL, json=reply(POLITE[0], email="repeat@example.org")).json()
+    other_author = client.post(URL, json=reply(POLITE[0], email="someone@example.org")).json()
+    assert first["status"] == "published" and other_author["status"] == "published"
+    assert again["status"] == "pending"
+    detail = client.get(f"/api/v1/moderation/comments/{again['id']}", headers=moderator_headers).json()
+    assert "duplicate" in {reason["code"] for reason in detail["reasons"]}

@@ -93,3 +93,10 @@ def test_overrides_replace_only_the_given_thresholds() -> None:
 )
 def test_count_links(text: str, links: int) -> None:
     assert count_links(text) == links
+
+
+def test_a_recent_repeat_waits_for_a_person() -> None:
+    verdict = decide(
+        scores(0.0, 0.0), thresholds=T, article_status="open", link_count=0, max_links=3, repeats_recent=True
+    )
+    assert verdict.status == "pending" and verdict.reasons[0].code == "duplicate"

@@ -75,7 +75,9 @@ async def submit(
         article_id=article_id,
         new=new,
         options=comments.SubmitOptions(
-            max_links=settings.max_links, idempotency_ttl=timedelta(hours=settings.idempotency_ttl_hours)
+            max_links=settings.max_links,
+            idempotency_ttl=timedelta(hours=settings.idempotency_ttl_hours),
+            duplicate_window=timedelta(minutes=settings.duplicate_window_minutes),
         ),
         idempotency_key=idempotency_key or None,
         honeypot_filled=bool(payload.get(settings.honeypot_field)),
