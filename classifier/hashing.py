@@ -59,6 +59,33 @@ class TextHasher:
         # Hashing is a pure function of the n-gram; caching it makes repeated vocabulary almost free.
         self._word_index = lru_cache(maxsize=2**18)(lambda term: hashed_index(term, self._word_columns))
         self._char_index = lru_cache(maxsize=2**18)(lambda term: self._word_columns + hashed_index(term, char_columns))
+        # char_wb n-grams never cross whitespace, so a text's n-grams are those of its words, one word at a time
+        # (sklearn pads each word with a space). Words repeat from comment to comment, so the columns of a word are
+        # cached whole: one lookup instead of ~4 per character, the largest cost of scoring a clean reply.
+        self._preprocess: Callable[[str], str] = chars.build_preprocessor()
+        word_ngrams: Callable[[str], list[str]] = chars._char_wb_ngrams
+        self._word_char_columns = lru_cache(maxsize=2**16)(
+            lambda word: tuple(self._char_index(ngram) for ngram in word_ngrams(word))
+        )
+
+    def hash_counts(self, text: str) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        """Only the columns and counts of FeatureUnion.transform([text]): the scoring path, without attribution.
+
+        The char n-grams come word by word from a cache (see __init__); the order differs from the analyzer's, the
+        counts do not.
+        """
+        word_index = self._word_index
+        tokens = self._tokenize(text)
+        low, high = self._word_ngram_range
+        occurrences = [
+            word_index(" ".join(tokens[start : start + n]))
+            for n in range(low, high + 1)
+            for start in range(len(tokens) - n + 1)
+        ]
+        for word in self._preprocess(text).split():
+            occurrences.extend(self._word_char_columns(word))
+        unique, counts = np.unique(np.asarray(occurrences, dtype=np.int64), return_counts=True)
+        return unique, counts.astype(np.float64)
 
     def hash_text(self, text: str) -> HashedText:
         """Return the columns and counts FeatureUnion.transform([text]) would produce, traced to terms."""

@@ -52,13 +52,20 @@ class LinearHead:
 
     def weighted_values(self, hashed: HashedText) -> NDArray[np.float64]:
         """The tf-idf values of hashed.columns, as TfidfTransformer.transform would give them."""
-        values = (np.log(hashed.counts) + 1.0) * self.idf[hashed.columns]
+        return self._weighted(hashed.columns, hashed.counts)
+
+    def _weighted(self, columns: NDArray[np.int64], counts: NDArray[np.float64]) -> NDArray[np.float64]:
+        values = (np.log(counts) + 1.0) * self.idf[columns]
         norm = float(np.sqrt(np.dot(values, values)))
         return values / norm if norm > 0.0 else values
 
     def score(self, hashed: HashedText) -> float:
         """Calibrated probability of the positive class."""
-        logit = float(np.dot(self.weighted_values(hashed), self.coef[hashed.columns])) + self.intercept
+        return self.score_counts(hashed.columns, hashed.counts)
+
+    def score_counts(self, columns: NDArray[np.int64], counts: NDArray[np.float64]) -> float:
+        """The same probability from bare columns and counts (TextHasher.hash_counts)."""
+        logit = float(np.dot(self._weighted(columns, counts), self.coef[columns])) + self.intercept
         return float(expit(-(self.calibration_a * logit + self.calibration_b)))
 
     def term_weights(self, hashed: HashedText) -> dict[str, float]:

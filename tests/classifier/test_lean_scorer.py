@@ -90,3 +90,20 @@ def test_unsigned_murmurhash_would_give_wrong_columns_for_negative_hashes() -> N
     # Why hashed_index uses abs(signed hash): the unsigned hash disagrees whenever the signed one is negative.
     negative = next(f"term{i}" for i in range(100) if murmurhash3_32(f"term{i}", seed=0) < 0)
     assert murmurhash3_32(negative, seed=0, positive=True) % 2**18 != hashed_index(negative, 2**18)
+
+
+def test_hash_counts_equal_the_traced_hash(seed_scorer: Scorer) -> None:
+    hasher = TextHasher(seed_scorer.pipelines["spam"].named_steps["features"])
+    for submission in varied_submissions(200):
+        text = model_text(submission)
+        columns, counts = hasher.hash_counts(text)
+        traced = hasher.hash_text(text)
+        assert columns.tolist() == traced.columns.tolist()
+        assert counts.tolist() == traced.counts.tolist()
+
+
+def test_scores_without_explanation_are_the_same_scores(seed_scorer: Scorer) -> None:
+    for submission in varied_submissions(200):
+        full, quick = seed_scorer.score(submission), seed_scorer.score(submission, explain=False)
+        assert quick.contributions == ()
+        assert (quick.spam_score, quick.abuse_score) == (full.spam_score, full.abuse_score)
