@@ -103,11 +103,12 @@ def _shape_tokens(submission: Submission, body: str) -> list[str]:
         tokens.append("__len_short__")
     elif len(body) > _LONG_CHARS:
         tokens.append("__len_long__")
-    letters = [char for char in submission.body if char.isalpha()]
-    if len(letters) >= _CAPS_MIN_LETTERS and sum(char.isupper() for char in letters) / len(letters) >= _CAPS_HIGH:
+    # filter/map with str methods count in C: this runs on every reply scored.
+    letters = "".join(filter(str.isalpha, submission.body))
+    if len(letters) >= _CAPS_MIN_LETTERS and sum(map(str.isupper, letters)) / len(letters) >= _CAPS_HIGH:
         tokens.append("__caps_high__")
-    visible = [char for char in body if not char.isspace()]
-    punctuation = sum(not char.isalnum() for char in visible)
+    visible = "".join(body.split())  # str.split() drops exactly the characters str.isspace() accepts
+    punctuation = len(visible) - sum(map(str.isalnum, visible))
     if len(visible) >= _PUNCT_MIN_CHARS and punctuation / len(visible) >= _PUNCT_HIGH:
         tokens.append("__punct_high__")
     return tokens

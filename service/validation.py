@@ -47,6 +47,13 @@ def _is_control(char: str) -> bool:
     return unicodedata.category(char) in {"Cc", "Cs"} or ord(char) in _FORMAT_CONTROLS
 
 
+# _is_control as one character class (Cc and Cs are fixed ranges of the standard): a regex scan instead of a Python
+# call per character, which cost ~0.4 ms on a 5,000-character body. tests/test_validation_rules.py checks that both
+# agree on every code point.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_BODY_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
 def _text(payload: Mapping[str, object], key: str, errors: list[FieldError], *, required: bool) -> str | None:
     value = payload.get(key)
     if value is None or (not required and value == ""):
@@ -68,7 +75,7 @@ def _name(payload: Mapping[str, object], errors: list[FieldError]) -> str | None
         errors.append(FieldError("name", "is required"))
     elif len(name) > NAME_MAX:
         errors.append(FieldError("name", f"must be at most {NAME_MAX} characters"))
-    elif any(_is_control(c) for c in name):
+    elif _CONTROL.search(name):
         errors.append(FieldError("name", "must not contain control characters"))
     else:
         return name
@@ -102,7 +109,7 @@ def _body(payload: Mapping[str, object], errors: list[FieldError], *, max_chars:
         errors.append(FieldError("body", "is required"))
     elif len(trimmed) > max_chars:
         errors.append(FieldError("body", f"must be at most {max_chars} characters"))
-    elif any(_is_control(c) and c not in _BODY_ALLOWED_CONTROLS for c in body):
+    elif _BODY_CONTROL.search(body):
         errors.append(FieldError("body", "must not contain control characters"))
     else:
         return body
