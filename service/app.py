@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 from litestar import Litestar
@@ -18,13 +19,16 @@ from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from litestar.stores.memory import MemoryStore
 
 from service import __version__
+from service.comments import ReplyWriter, SubmitOptions
 from service.database import Database, connect
 from service.http_errors import EXCEPTION_HANDLERS
 from service.limits import SubmissionLimiter
 from service.policy import Overrides
+from service.reader_cache import ReaderCache
 from service.registry import follow_registry, load_active
 from service.routes import articles, moderation, operations, privacy, public
 from service.routes.moderation import current_moderator
+from service.runtime import Runtime
 from service.scoring import ScoringState
 from service.security import add_security_headers
 from service.settings import Settings
@@ -40,6 +44,14 @@ def overrides_from(settings: Settings) -> Overrides:
         spam_reject=settings.spam_reject_threshold,
         abuse_hold=settings.abuse_hold_threshold,
         abuse_reject=settings.abuse_reject_threshold,
+    )
+
+
+def submit_options(settings: Settings) -> SubmitOptions:
+    return SubmitOptions(
+        max_links=settings.max_links,
+        idempotency_ttl=timedelta(hours=settings.idempotency_ttl_hours),
+        duplicate_window=timedelta(minutes=settings.duplicate_window_minutes),
     )
 
 
@@ -62,15 +74,25 @@ def create_app(settings: Settings, *, scoring: ScoringState | None = None) -> Li
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         db = connect(settings)
-        app.state.db = db
-        app.state.scoring = scoring or await load_active(db, overrides_from(settings))
-        app.state.limiter = SubmissionLimiter(
-            store=app.stores.get("rate_limit"),
-            per_address=settings.submit_limit_per_address,
-            per_email=settings.submit_limit_per_email,
-            window_seconds=settings.submit_limit_window_seconds,
-            enabled=settings.rate_limit_enabled,
+        reader_cache = ReaderCache(max_pages=settings.read_cache_entries, freshness_seconds=settings.read_cache_seconds)
+        db.change_listeners.append(reader_cache.forget)
+        runtime = Runtime(
+            settings=settings,
+            db=db,
+            scoring=scoring or await load_active(db, overrides_from(settings)),
+            limiter=SubmissionLimiter(
+                store=app.stores.get("rate_limit"),
+                per_address=settings.submit_limit_per_address,
+                per_email=settings.submit_limit_per_email,
+                window_seconds=settings.submit_limit_window_seconds,
+                enabled=settings.rate_limit_enabled,
+            ),
+            reader_cache=reader_cache,
+            replies=ReplyWriter(db, submit_options(settings)),
         )
+        app.state.runtime = runtime
+        # The other routes take these one by one.
+        app.state.db, app.state.scoring = db, runtime.scoring
         follower = None
         if scoring is None and settings.model_poll_seconds > 0:
             follower = asyncio.create_task(
@@ -83,6 +105,7 @@ def create_app(settings: Settings, *, scoring: ScoringState | None = None) -> Li
                 follower.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await follower
+            await runtime.replies.drain()  # replies already accepted are committed before the engines close
             await db.dispose()
 
     def provide_db(state: State) -> Database:
@@ -94,8 +117,8 @@ def create_app(settings: Settings, *, scoring: ScoringState | None = None) -> Li
     def provide_settings() -> Settings:
         return settings
 
-    def provide_limiter(state: State) -> SubmissionLimiter:
-        return state.limiter  # type: ignore[no-any-return]
+    def provide_runtime(state: State) -> Runtime:
+        return state.runtime  # type: ignore[no-any-return]
 
     prometheus = PrometheusConfig(app_name="replyguard", prefix="replyguard", group_path=True, exclude=["/metrics"])
     handlers: list[Any] = [
@@ -113,7 +136,7 @@ def create_app(settings: Settings, *, scoring: ScoringState | None = None) -> Li
             "db": Provide(provide_db, sync_to_thread=False),
             "scoring": Provide(provide_scoring, sync_to_thread=False),
             "settings": Provide(provide_settings, sync_to_thread=False),
-            "limiter": Provide(provide_limiter, sync_to_thread=False),
+            "runtime": Provide(provide_runtime, sync_to_thread=False),
             "moderator": Provide(current_moderator),
         },
         exception_handlers=EXCEPTION_HANDLERS,

@@ -5,20 +5,25 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import msgspec
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from classifier import Submission
+from classifier import Scores, Submission, Thresholds
 from service import store
 from service.cursor import decode_cursor, encode_cursor
 from service.database import Database
 from service.errors import ArticleClosed, Conflict, invalid
+from service.group_commit import GroupCommit
 from service.ids import new_id
-from service.policy import accepts_replies, count_links, decide
+from service.policy import Verdict, accepts_replies, count_links, decide
+from service.reader_cache import ArticleSnapshot
 from service.scoring import ScoringState
 from service.validation import NewComment
 from service.views import CommentPage, CreatedComment, PublicComment, created_view, public_view
@@ -41,9 +46,52 @@ class Submitted:
     replayed: bool  # True when an Idempotency-Key matched an earlier identical submission
 
 
+@dataclass(frozen=True, slots=True)
+class PendingReply:
+    """A valid, scored submission on its way into a transaction."""
+
+    article_id: str
+    new: NewComment
+    scores: Scores | None
+    thresholds: Thresholds | None  # of the model that gave `scores`, taken together so a promotion can't split them
+    received_at: datetime
+    honeypot_filled: bool
+    idempotency_key: str | None
+    fingerprint: str
+
+
+class _KeyRepeatedInBatch(Exception):
+    """Two requests of one batch carried the same Idempotency-Key: the later one is answered from the earlier."""
+
+
 def request_fingerprint(article_id: str, new: NewComment) -> str:
     payload = [article_id, new.name, new.email, new.body, str(new.parent_id or ""), new.website or ""]
     return hashlib.sha256(msgspec.json.encode(payload)).hexdigest()
+
+
+class ReplyWriter:
+    """Stores replies with their automatic decision. The replies of concurrent requests commit together
+    (service/group_commit.py), and each request is answered only once its own reply is committed."""
+
+    def __init__(self, db: Database, options: SubmitOptions, *, max_batch: int = 64) -> None:
+        self.db = db
+        self.options = options
+        # SQLite has one writer whatever we do; PostgreSQL takes a few transactions at once.
+        concurrency = 1 if db.dialect == "sqlite" else 4
+        self._group: GroupCommit[PendingReply, Submitted] = GroupCommit(
+            self._store_batch, max_batch=max_batch, concurrency=concurrency
+        )
+
+    async def store(self, pending: PendingReply) -> Submitted:
+        return await self._group.run(pending)
+
+    async def drain(self) -> None:
+        """Finish writing what was accepted (at shutdown)."""
+        await self._group.drain()
+
+    async def _store_batch(self, batch: Sequence[PendingReply]) -> list[Submitted | Exception]:
+        async with self.db.write() as conn:
+            return await _store_replies(conn, batch, self.options)
 
 
 async def _replay(db: Database, key: str, fingerprint: str, *, ttl: timedelta, now: datetime) -> Submitted | None:
@@ -57,12 +105,11 @@ async def _replay(db: Database, key: str, fingerprint: str, *, ttl: timedelta, n
 
 
 async def submit_comment(
-    db: Database,
+    writer: ReplyWriter,
     scoring: ScoringState,
     *,
     article_id: str,
     new: NewComment,
-    options: SubmitOptions,
     idempotency_key: str | None = None,
     honeypot_filled: bool = False,
 ) -> Submitted:
@@ -71,142 +118,179 @@ async def submit_comment(
     A filled honeypot is stored as rejected (and, like every rejection, answered as pending).
     """
     now = datetime.now(UTC)
+    ttl = writer.options.idempotency_ttl
     fingerprint = request_fingerprint(article_id, new)
     if idempotency_key is not None:
-        replayed = await _replay(db, idempotency_key, fingerprint, ttl=options.idempotency_ttl, now=now)
+        replayed = await _replay(writer.db, idempotency_key, fingerprint, ttl=ttl, now=now)
         if replayed is not None:
             return replayed
 
-    # Scored before the transaction opens: the model needs no database, and the write lock is held briefly.
-    scores = scoring.score(
-        Submission(
-            body=new.body,
-            name=new.name,
-            website=new.website,
-            email_domain=new.email_domain,
-            has_parent=new.parent_id is not None,
-        )
+    # Scored before the transaction: the model needs no database, and the write lock is held briefly.
+    submission = Submission(
+        body=new.body,
+        name=new.name,
+        website=new.website,
+        email_domain=new.email_domain,
+        has_parent=new.parent_id is not None,
+    )
+    pending = PendingReply(
+        article_id=article_id,
+        new=new,
+        scores=scoring.score(submission),
+        thresholds=scoring.thresholds,
+        received_at=now,
+        honeypot_filled=honeypot_filled,
+        idempotency_key=idempotency_key,
+        fingerprint=fingerprint,
     )
     try:
-        return await _store(
-            db, scoring, article_id, new, scores, options, idempotency_key, fingerprint, now, honeypot_filled
-        )
-    except IntegrityError:
+        return await writer.store(pending)
+    except (IntegrityError, _KeyRepeatedInBatch):
         if idempotency_key is None:
             raise
         # Two requests with the same key raced; the loser answers what the winner stored.
-        replayed = await _replay(db, idempotency_key, fingerprint, ttl=options.idempotency_ttl, now=now)
+        replayed = await _replay(writer.db, idempotency_key, fingerprint, ttl=ttl, now=now)
         if replayed is None:
             raise
         return replayed
 
 
-async def _store(
-    db: Database,
-    scoring: ScoringState,
-    article_id: str,
-    new: NewComment,
-    scores: Any,
-    options: SubmitOptions,
-    idempotency_key: str | None,
-    fingerprint: str,
-    now: datetime,
-    honeypot_filled: bool,
-) -> Submitted:
-    comment_id = new_id()
-    async with db.write() as conn:
-        article = await store.ensure_article(conn, article_id, now=now)
-        if not accepts_replies(article.status):
-            raise ArticleClosed("Replies are closed on this article")
+async def _store_replies(
+    conn: AsyncConnection, batch: Sequence[PendingReply], options: SubmitOptions
+) -> list[Submitted | Exception]:
+    """Decide and insert a batch of replies inside the caller's transaction, with a fixed number of statements.
+
+    Returns, in order, each reply's answer or the rule it broke (closed article, bad parent); a broken rule skips
+    that reply only.
+    """
+    received = min(pending.received_at for pending in batch)
+    articles = await store.ensure_articles(conn, {pending.article_id for pending in batch}, now=received)
+    parents = await store.get_comments(conn, (p.new.parent_id for p in batch if p.new.parent_id is not None))
+    repeated: set[tuple[str, str]] = set()
+    if options.duplicate_window:
+        pairs = ((pending.new.email, pending.new.body) for pending in batch)
+        repeated = await store.recent_repeats(conn, pairs, since=received - options.duplicate_window)
+
+    outcomes: list[Submitted | Exception] = []
+    comment_rows: list[dict[str, Any]] = []
+    decision_rows: list[dict[str, Any]] = []
+    answer_rows: list[dict[str, Any]] = []
+    published: Counter[str] = Counter()
+    for pending in batch:
+        new = pending.new
+        if not accepts_replies(articles[pending.article_id].status):
+            outcomes.append(ArticleClosed("Replies are closed on this article"))
+            continue
         root_id: uuid.UUID | None = None
         if new.parent_id is not None:
-            parent = await store.get_comment(conn, new.parent_id)
-            if parent is None or parent.article_id != article_id or parent.status != "published":
-                raise invalid("parent_id", "must be the id of a published comment of this article")
+            parent = parents.get(new.parent_id)
+            if parent is None or parent.article_id != pending.article_id or parent.status != "published":
+                outcomes.append(invalid("parent_id", "must be the id of a published comment of this article"))
+                continue
             root_id = parent.root_id or parent.id
+        key = pending.idempotency_key
+        if key is not None and any(row["key"] == key for row in answer_rows):
+            outcomes.append(_KeyRepeatedInBatch())
+            continue
+        pair = (new.email, new.body)
         verdict = decide(
-            scores,
-            thresholds=scoring.thresholds,
-            article_status=article.status,
+            pending.scores,
+            thresholds=pending.thresholds,
+            article_status=articles[pending.article_id].status,
             link_count=count_links(new.body),
             max_links=options.max_links,
-            honeypot_filled=honeypot_filled,
-            repeats_recent=bool(options.duplicate_window)
-            and await store.repeats_recent(conn, email=new.email, body=new.body, since=now - options.duplicate_window),
+            honeypot_filled=pending.honeypot_filled,
+            repeats_recent=pair in repeated,
         )
-        reasons = msgspec.to_builtins(verdict.reasons)
-        row = {
-            "id": comment_id,
-            "article_id": article_id,
-            "parent_id": new.parent_id,
-            "root_id": root_id,
-            "name": new.name,
-            "email": new.email,
-            "website": new.website,
-            "body": new.body,
-            "status": verdict.status,
-            "spam_score": scores.spam_score if scores else None,
-            "abuse_score": scores.abuse_score if scores else None,
-            "model_version": scores.model_version if scores else None,
-            "reasons": reasons,
-            "created_at": now,
-            "updated_at": now,
-        }
-        await store.insert_comment(conn, row)
-        await store.insert_decision(
-            conn,
-            {
-                "id": new_id(),
-                "comment_id": comment_id,
-                "actor": "model",
-                "from_status": None,
-                "to_status": verdict.status,
-                "spam_score": row["spam_score"],
-                "abuse_score": row["abuse_score"],
-                "model_version": row["model_version"],
-                "reasons": reasons,
-                "created_at": now,
-            },
-        )
+        repeated.add(pair)  # a repeat inside this batch counts too
+        row = _comment_row(pending, verdict, root_id)
+        comment_rows.append(row)
+        decision_rows.append(_model_decision(row))
         if verdict.status == "published":
-            await store.change_published(conn, article_id, delta=1, now=now)
+            published[pending.article_id] += 1
         created = created_view(row)
-        if idempotency_key is not None:
-            await store.delete_idempotent(conn, idempotency_key)  # an expired one, if any
-            await store.insert_idempotent(
-                conn,
+        if key is not None:
+            answer_rows.append(
                 {
-                    "key": idempotency_key,
-                    "article_id": article_id,
-                    "request_hash": fingerprint,
-                    "comment_id": comment_id,
+                    "key": key,
+                    "article_id": pending.article_id,
+                    "request_hash": pending.fingerprint,
+                    "comment_id": row["id"],
                     "response": msgspec.to_builtins(created),
-                    "created_at": now,
-                },
+                    "created_at": pending.received_at,
+                }
             )
-    log.info(
-        "comment stored",
-        extra={"comment_id": str(comment_id), "article_id": article_id, "status": verdict.status},
-    )
-    return Submitted(comment=created, replayed=False)
+        outcomes.append(Submitted(comment=created, replayed=False))
+
+    if comment_rows:
+        await store.insert_comments(conn, comment_rows)
+        await store.insert_decisions(conn, decision_rows)
+    for article_id, delta in published.items():
+        await store.change_published(conn, article_id, delta=delta, now=received)
+    await store.insert_idempotent(conn, answer_rows, expired_before=received - options.idempotency_ttl)
+    for row in comment_rows:
+        log.info("comment stored", extra={"comment_id": str(row["id"]), "article_id": row["article_id"],
+                                          "status": row["status"]})  # fmt: skip
+    return outcomes
 
 
-async def article_revision(db: Database, article_id: str) -> int:
-    """Changes whenever the published comments of the article change; 0 for an article with no replies yet."""
+def _comment_row(pending: PendingReply, verdict: Verdict, root_id: uuid.UUID | None) -> dict[str, Any]:
+    new, scores = pending.new, pending.scores
+    return {
+        "id": new_id(),
+        "article_id": pending.article_id,
+        "parent_id": new.parent_id,
+        "root_id": root_id,
+        "name": new.name,
+        "email": new.email,
+        "website": new.website,
+        "body": new.body,
+        "status": verdict.status,
+        "spam_score": scores.spam_score if scores else None,
+        "abuse_score": scores.abuse_score if scores else None,
+        "model_version": scores.model_version if scores else None,
+        "reasons": msgspec.to_builtins(verdict.reasons),
+        "created_at": pending.received_at,
+        "updated_at": pending.received_at,
+    }
+
+
+def _model_decision(row: dict[str, Any]) -> dict[str, Any]:
+    """The automatic decision that put a new reply in its first status, with the scores behind it."""
+    return {
+        "id": new_id(),
+        "comment_id": row["id"],
+        "actor": "model",
+        "from_status": None,
+        "to_status": row["status"],
+        "spam_score": row["spam_score"],
+        "abuse_score": row["abuse_score"],
+        "model_version": row["model_version"],
+        "reasons": row["reasons"],
+        "created_at": row["created_at"],
+    }
+
+
+async def article_snapshot(db: Database, article_id: str) -> ArticleSnapshot:
+    """The article's reader revision and published count; zeros for an article with no replies yet."""
     async with db.read() as conn:
         article = await store.get_article(conn, article_id)
-    return int(article.revision) if article is not None else 0
+    if article is None:
+        return ArticleSnapshot(revision=0, published_count=0)
+    return ArticleSnapshot(revision=int(article.revision), published_count=int(article.published_count))
 
 
 async def list_thread(
-    db: Database, article_id: str, *, limit: int, cursor: str | None, newest_first: bool
+    db: Database, article_id: str, *, total: int, limit: int, cursor: str | None, newest_first: bool
 ) -> CommentPage:
-    """A page of published top-level comments with their published replies nested; two queries whatever the size."""
+    """A page of published top-level comments with their published replies nested; two queries whatever the size.
+
+    `total` is the article's published count from its snapshot; with none published there is nothing to read.
+    """
     position = decode_cursor(cursor)
+    if total == 0:
+        return CommentPage(items=[], next_cursor=None, total=0)
     async with db.read() as conn:
-        article = await store.get_article(conn, article_id)
-        if article is None:
-            return CommentPage(items=[], next_cursor=None, total=0)
         rows = await store.published_top_level(
             conn, article_id, cursor=position, limit=limit, newest_first=newest_first
         )
@@ -222,10 +306,4 @@ async def list_thread(
         parent.replies.append(node)
         nodes[node.id] = node
     next_cursor = encode_cursor(page[-1].created_at, page[-1].id) if len(rows) > limit else None
-    return CommentPage(items=items, next_cursor=next_cursor, total=int(article.published_count))
-
-
-async def count_published(db: Database, article_id: str) -> int:
-    async with db.read() as conn:
-        article = await store.get_article(conn, article_id)
-    return int(article.published_count) if article is not None else 0
+    return CommentPage(items=items, next_cursor=next_cursor, total=total)

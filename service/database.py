@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import event
@@ -12,6 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from service.settings import Settings
+
+CHANGED_ARTICLES = "replyguard.changed_articles"
+
+
+def note_article_changed(conn: AsyncConnection, article_id: str) -> None:
+    """Record, on the transaction's connection, that readers of this article must see new data after it commits."""
+    conn.info.setdefault(CHANGED_ARTICLES, set()).add(article_id)
 
 
 @dataclass(slots=True)
@@ -24,6 +31,9 @@ class Database:
 
     writer: AsyncEngine
     reader: AsyncEngine
+    # Called after each write transaction with the articles whose published replies it changed (see
+    # note_article_changed); the reader cache listens here.
+    change_listeners: list[Callable[[set[str]], None]] = field(default_factory=list)
 
     @property
     def dialect(self) -> str:
@@ -32,8 +42,16 @@ class Database:
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
         """One transaction that commits on success; a failed COMMIT raises, so no 2xx is sent for it."""
-        async with self.writer.begin() as conn:
-            yield conn
+        async with self.writer.connect() as conn:
+            try:
+                async with conn.begin():
+                    yield conn
+            finally:
+                # Told even when the COMMIT failed: its outcome is unknown, and forgetting costs one read.
+                changed: set[str] = conn.info.pop(CHANGED_ARTICLES, set())
+                if changed:
+                    for listener in self.change_listeners:
+                        listener(changed)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:

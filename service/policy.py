@@ -59,6 +59,13 @@ def accepts_replies(article_status: str) -> bool:
     return article_status != "closed"
 
 
+def needs_explaining(scores: Scores | None, thresholds: Thresholds | None) -> bool:
+    """Whether a head's score reaches its hold threshold, the only case where decide() quotes the terms behind it."""
+    if scores is None or thresholds is None:
+        return False
+    return scores.spam_score >= thresholds.spam_hold or scores.abuse_score >= thresholds.abuse_hold
+
+
 def _head_reasons(
     head: str, score: float, hold: float, reject: float, contributions: tuple[Contribution, ...]
 ) -> list[Reason]:

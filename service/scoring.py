@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 
 from classifier import Scorer, Scores, Submission, Thresholds
-from service.policy import Overrides, effective_thresholds
+from service.policy import Overrides, effective_thresholds, needs_explaining
 
 log = logging.getLogger(__name__)
 
@@ -34,11 +34,19 @@ class ScoringState:
         return effective_thresholds(self.scorer.thresholds, self.overrides)
 
     def score(self, submission: Submission) -> Scores | None:
-        """The scores, or None when no model is loaded or scoring raised (logged without the text)."""
-        if self.scorer is None:
+        """The scores, or None when no model is loaded or scoring raised (logged without the text).
+
+        The terms behind a score are traced only when it is high enough to hold the reply, where moderators read
+        them; most replies are clean and skip that half of the cost.
+        """
+        scorer = self.scorer
+        if scorer is None:
             return None
         try:
-            return self.scorer.score(submission)
+            quick = scorer.score(submission, explain=False)
+            if needs_explaining(quick, effective_thresholds(scorer.thresholds, self.overrides)):
+                return scorer.score(submission)
+            return quick
         except Exception:
             log.exception("scoring failed; the reply will wait for a person")
             return None

@@ -66,6 +66,10 @@ class Settings:
     # How often a running service checks the registry for a newly promoted model (0 turns it off).
     model_poll_seconds: float = 30.0
     db_pool_size: int = 10
+    # Rendered reader pages kept in memory per worker (0 turns the reader cache off), and how long another
+    # worker's write may take to show here (this worker's own writes show at once). See service/reader_cache.py.
+    read_cache_entries: int = 1024
+    read_cache_seconds: float = 1.0
 
     def __post_init__(self) -> None:
         if not 1 <= self.body_max_chars <= 100_000:
@@ -81,6 +85,8 @@ class Settings:
         for name in ("submit_limit_per_address", "submit_limit_per_email", "submit_limit_window_seconds"):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{PREFIX}{name.upper()} must be at least 1")
+        if self.read_cache_entries < 0 or not 0 <= self.read_cache_seconds <= 60:
+            raise SettingsError("REPLYGUARD_READ_CACHE_ENTRIES must be 0 or more, REPLYGUARD_READ_CACHE_SECONDS 0-60")
         if self.model_poll_seconds < 0:
             raise SettingsError("REPLYGUARD_MODEL_POLL_SECONDS must be 0 (off) or more")
         if not self.database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +11,7 @@ from sqlalchemy import Row, func, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from service.database import note_article_changed
 from service.models import articles, comments, decisions, idempotency_keys
 
 Cursor = tuple[datetime, uuid.UUID]
@@ -24,16 +25,24 @@ async def get_article(conn: AsyncConnection, article_id: str) -> Row[Any] | None
 
 async def ensure_article(conn: AsyncConnection, article_id: str, *, now: datetime) -> Row[Any]:
     """The article, created `open` on its first reply; safe when two first replies race."""
-    row = await get_article(conn, article_id)
-    if row is not None:
-        return row
-    values = {"id": article_id, "status": "open", "created_at": now, "updated_at": now}
-    dialect = conn.dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    await conn.execute(insert(articles).values(values).on_conflict_do_nothing(index_elements=["id"]))
-    created = await get_article(conn, article_id)
-    assert created is not None  # inserted above or by the racing transaction
-    return created
+    return (await ensure_articles(conn, [article_id], now=now))[article_id]
+
+
+async def ensure_articles(conn: AsyncConnection, article_ids: Iterable[str], *, now: datetime) -> dict[str, Row[Any]]:
+    """The articles by id, creating the missing ones `open`: one SELECT when they all exist, three at most."""
+    wanted = set(article_ids)
+    query = select(articles).where(articles.c.id.in_(wanted))
+    found = {row.id: row for row in (await conn.execute(query)).all()}
+    missing = wanted - found.keys()
+    if missing:
+        dialect = conn.dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        values = [{"id": id_, "status": "open", "created_at": now, "updated_at": now} for id_ in sorted(missing)]
+        # DO NOTHING: a racing first reply (another worker) may have created it since the SELECT.
+        await conn.execute(insert(articles).on_conflict_do_nothing(index_elements=["id"]), values)
+        created = select(articles).where(articles.c.id.in_(missing))
+        found.update({row.id: row for row in (await conn.execute(created)).all()})
+    return found
 
 
 async def upsert_article(conn: AsyncConnection, article_id: str, *, now: datetime, **fields: Any) -> Row[Any]:
@@ -47,6 +56,7 @@ async def upsert_article(conn: AsyncConnection, article_id: str, *, now: datetim
 
 async def change_published(conn: AsyncConnection, article_id: str, *, delta: int, now: datetime) -> None:
     """Keep the published count and the reader ETag revision in step with a change of published comments."""
+    note_article_changed(conn, article_id)
     await conn.execute(
         update(articles)
         .where(articles.c.id == article_id)
@@ -65,8 +75,16 @@ async def get_comment(conn: AsyncConnection, comment_id: uuid.UUID, *, lock: boo
     return (await conn.execute(query)).first()
 
 
-async def insert_comment(conn: AsyncConnection, values: dict[str, Any]) -> None:
-    await conn.execute(comments.insert(), values)
+async def get_comments(conn: AsyncConnection, comment_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Row[Any]]:
+    wanted = set(comment_ids)
+    if not wanted:
+        return {}
+    return {row.id: row for row in (await conn.execute(select(comments).where(comments.c.id.in_(wanted)))).all()}
+
+
+async def insert_comments(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
+    """One statement for the whole list (executemany)."""
+    await conn.execute(comments.insert(), list(rows))
 
 
 async def set_status(conn: AsyncConnection, comment_id: uuid.UUID, *, status: str, now: datetime) -> None:
@@ -74,7 +92,11 @@ async def set_status(conn: AsyncConnection, comment_id: uuid.UUID, *, status: st
 
 
 async def insert_decision(conn: AsyncConnection, values: dict[str, Any]) -> None:
-    await conn.execute(decisions.insert(), values)
+    await insert_decisions(conn, [values])
+
+
+async def insert_decisions(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
+    await conn.execute(decisions.insert(), list(rows))
 
 
 async def decision_history(conn: AsyncConnection, comment_id: uuid.UUID) -> Sequence[Row[Any]]:
@@ -157,19 +179,27 @@ async def get_idempotent(conn: AsyncConnection, key: str) -> Row[Any] | None:
     return (await conn.execute(query)).first()
 
 
-async def delete_idempotent(conn: AsyncConnection, key: str) -> None:
-    await conn.execute(idempotency_keys.delete().where(idempotency_keys.c.key == key))
+async def insert_idempotent(conn: AsyncConnection, rows: Sequence[dict[str, Any]], *, expired_before: datetime) -> None:
+    """Store the answers for these keys. An expired earlier use of a key is dropped first; a live one is kept, so a
+    racing second use fails on the primary key (IntegrityError) and is answered from the first."""
+    if not rows:
+        return
+    keys = [row["key"] for row in rows]
+    expired = idempotency_keys.c.created_at < expired_before
+    await conn.execute(idempotency_keys.delete().where(idempotency_keys.c.key.in_(keys), expired))
+    await conn.execute(idempotency_keys.insert(), list(rows))
 
 
-async def insert_idempotent(conn: AsyncConnection, values: dict[str, Any]) -> None:
-    await conn.execute(idempotency_keys.insert(), values)
-
-
-async def repeats_recent(conn: AsyncConnection, *, email: str, body: str, since: datetime) -> bool:
-    """Whether this email already sent this exact body since `since` (the author-history index narrows it)."""
-    query = (
-        select(comments.c.id)
-        .where(comments.c.email == email, comments.c.body == body, comments.c.created_at >= since)
-        .limit(1)
+async def recent_repeats(
+    conn: AsyncConnection, pairs: Iterable[tuple[str, str]], *, since: datetime
+) -> set[tuple[str, str]]:
+    """Which (email, body) pairs were already sent since `since`: one query (the author-history index narrows it)."""
+    wanted = set(pairs)
+    if not wanted:
+        return set()
+    query = select(comments.c.email, comments.c.body).where(
+        comments.c.email.in_({email for email, _ in wanted}),
+        comments.c.body.in_({body for _, body in wanted}),
+        comments.c.created_at >= since,
     )
-    return (await conn.execute(query)).first() is not None
+    return {(row.email, row.body) for row in (await conn.execute(query)).all()} & wanted

@@ -4,21 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from datetime import timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 from urllib.parse import urlsplit
 
-from litestar import Request, Response, get, post
+import msgspec
+from litestar import MediaType, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import HeaderParameter, PathParameter, QueryParameter
 
 from service import comments
-from service.database import Database
 from service.errors import NotFound
-from service.limits import SubmissionLimiter
 from service.requests import read_payload
 from service.routes.docs import SubmitOperation
-from service.scoring import ScoringState
+from service.runtime import Runtime
 from service.settings import Settings
 from service.store import get_comment
 from service.validation import check_article_id, validate_submission
@@ -28,9 +26,7 @@ ArticleId = Annotated[str, PathParameter(description="The site's id for the arti
 CACHE_CONTROL = "public, max-age=10, stale-while-revalidate=30"
 
 
-def _return_target(
-    payload: dict[str, Any], request: Request[Any, Any, Any], settings: NamedDependency[Settings]
-) -> str | None:
+def _return_target(payload: dict[str, Any], request: Request[Any, Any, Any], settings: Settings) -> str | None:
     """Where a plain form post goes back to: only pages on the operator's allowed origins."""
     target = payload.get("return_to") or request.headers.get("referer")
     # Only printable ASCII: anything else could split the Location header (CR/LF) or fail to encode in it.
@@ -54,15 +50,13 @@ def _return_target(
 async def submit(
     request: Request[Any, Any, Any],
     article_id: ArticleId,
-    db: NamedDependency[Database],
-    scoring: NamedDependency[ScoringState],
-    settings: NamedDependency[Settings],
-    limiter: NamedDependency[SubmissionLimiter],
+    runtime: NamedDependency[Runtime],
     idempotency_key: Annotated[
         str | None, HeaderParameter(name="Idempotency-Key", max_length=255, required=False)
     ] = None,
 ) -> Response[CreatedComment]:
     check_article_id(article_id)
+    settings, limiter = runtime.settings, runtime.limiter
     await limiter.check_address(request.client.host if request.client else "unknown")
     payload, from_form = await read_payload(request, allow_form=True)
     new = validate_submission(
@@ -70,15 +64,10 @@ async def submit(
     )
     await limiter.check_email(new.email)
     submitted = await comments.submit_comment(
-        db,
-        scoring,
+        runtime.replies,
+        runtime.scoring,
         article_id=article_id,
         new=new,
-        options=comments.SubmitOptions(
-            max_links=settings.max_links,
-            idempotency_ttl=timedelta(hours=settings.idempotency_ttl_hours),
-            duplicate_window=timedelta(minutes=settings.duplicate_window_minutes),
-        ),
         idempotency_key=idempotency_key or None,
         honeypot_filled=bool(payload.get(settings.honeypot_field)),
     )
@@ -109,40 +98,56 @@ def _unchanged(headers: dict[str, str]) -> Response[Any]:
 async def list_comments(
     request: Request[Any, Any, Any],
     article_id: ArticleId,
-    db: NamedDependency[Database],
+    runtime: NamedDependency[Runtime],
     limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
     order: Annotated[Literal["oldest", "newest"], QueryParameter()] = "oldest",
 ) -> Response[CommentPage]:
     check_article_id(article_id)
-    etag = _etag(await comments.article_revision(db, article_id), article_id, limit, cursor, order)
+    db, reader_cache = runtime.db, runtime.reader_cache
+    snapshot = await reader_cache.snapshot(article_id, lambda: comments.article_snapshot(db, article_id))
+    etag = _etag(snapshot.revision, article_id, limit, cursor, order)
     headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
     if _not_modified(request, etag):
         return _unchanged(headers)
-    page = await comments.list_thread(db, article_id, limit=limit, cursor=cursor, newest_first=order == "newest")
-    return Response(page, headers=headers)
+
+    async def render() -> bytes:
+        page = await comments.list_thread(
+            db,
+            article_id,
+            total=snapshot.published_count,
+            limit=limit,
+            cursor=cursor,
+            newest_first=order == "newest",
+        )
+        return msgspec.json.encode(page)
+
+    body = await reader_cache.page((article_id, limit, cursor, order), snapshot.revision, render)
+    # The page goes out as the bytes rendered once; the annotation above is what the schema documents.
+    return cast("Response[CommentPage]", Response(body, media_type=MediaType.JSON, headers=headers))
 
 
 @get("/api/v1/articles/{article_id:str}/comments/count", summary="How many replies are published")
 async def count_comments(
-    request: Request[Any, Any, Any], article_id: ArticleId, db: NamedDependency[Database]
+    request: Request[Any, Any, Any], article_id: ArticleId, runtime: NamedDependency[Runtime]
 ) -> Response[CommentCount]:
     check_article_id(article_id)
-    count = await comments.count_published(db, article_id)
-    etag = _etag(count, article_id, "count")
+    db = runtime.db
+    snapshot = await runtime.reader_cache.snapshot(article_id, lambda: comments.article_snapshot(db, article_id))
+    etag = _etag(snapshot.published_count, article_id, "count")
     headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
     if _not_modified(request, etag):
         return _unchanged(headers)
-    return Response(CommentCount(count=count), headers=headers)
+    return Response(CommentCount(count=snapshot.published_count), headers=headers)
 
 
 @get("/api/v1/articles/{article_id:str}/comments/{comment_id:uuid}", summary="One published reply")
 async def get_published(
-    article_id: ArticleId, comment_id: Annotated[uuid.UUID, PathParameter()], db: NamedDependency[Database]
+    article_id: ArticleId, comment_id: Annotated[uuid.UUID, PathParameter()], runtime: NamedDependency[Runtime]
 ) -> PublicComment:
     """A published reply of this article; anything else (pending, rejected, unknown) is a 404."""
     check_article_id(article_id)
-    async with db.read() as conn:
+    async with runtime.db.read() as conn:
         row = await get_comment(conn, comment_id)
     if row is None or row.article_id != article_id or row.status != "published":
         raise NotFound("No such published comment")
