@@ -16,13 +16,12 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
-from litestar.stores.memory import MemoryStore
 
 from service import __version__
 from service.comments import ReplyWriter, SubmitOptions
 from service.database import Database, connect
 from service.http_errors import EXCEPTION_HANDLERS
-from service.limits import SubmissionLimiter
+from service.limits import MemoryCounter, RedisCounter, SubmissionLimiter
 from service.policy import Overrides
 from service.reader_cache import ReaderCache
 from service.registry import follow_registry, load_active
@@ -81,7 +80,7 @@ def create_app(settings: Settings, *, scoring: ScoringState | None = None) -> Li
             db=db,
             scoring=scoring or await load_active(db, overrides_from(settings)),
             limiter=SubmissionLimiter(
-                store=app.stores.get("rate_limit"),
+                counter=RedisCounter.from_url(settings.redis_url) if settings.redis_url else MemoryCounter(),
                 per_address=settings.submit_limit_per_address,
                 per_email=settings.submit_limit_per_email,
                 window_seconds=settings.submit_limit_window_seconds,
@@ -106,6 +105,7 @@ def create_app(settings: Settings, *, scoring: ScoringState | None = None) -> Li
                 with contextlib.suppress(asyncio.CancelledError):
                     await follower
             await runtime.replies.drain()  # replies already accepted are committed before the engines close
+            await runtime.limiter.counter.close()
             await db.dispose()
 
     def provide_db(state: State) -> Database:
@@ -143,7 +143,6 @@ def create_app(settings: Settings, *, scoring: ScoringState | None = None) -> Li
         middleware=[prometheus.middleware],
         before_send=[add_security_headers],
         cors_config=_cors(settings),
-        stores={"rate_limit": MemoryStore()},
         request_max_body_size=settings.request_max_bytes,
         openapi_config=OpenAPIConfig(
             title="replyguard",

@@ -1,19 +1,24 @@
-"""Submission rate limits per client address and per email address: fixed windows counted in a Litestar Store.
+"""Submission rate limits per client address and per email address: fixed windows of hit counts.
 
-The store is in-process by default; give every worker and replica the same shared store (Redis) so they count
-together. Keys hold a hash of the email, never the address itself.
+The counts live in this process by default (the embedded single-worker service). With REPLYGUARD_REDIS_URL set they
+live in Redis, so every worker and replica counts together: INCR is atomic, so a burst spread over replicas gets
+exactly the allowance, not one allowance per process. Keys hold a hash of the email, never the address itself.
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
+import logging
 import time
 from dataclasses import dataclass, field
+from typing import Protocol
 
-from litestar.stores.base import Store
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from service.errors import ReplyguardError
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -23,32 +28,84 @@ class TooManyRequests(ReplyguardError):
     status_code = 429
 
 
+class HitCounter(Protocol):
+    async def hit(self, key: str, ttl_seconds: int) -> int:
+        """Count one hit on `key` and return its total; the key is dropped `ttl_seconds` after its first hit."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+@dataclass
+class MemoryCounter:
+    """Counts in this process. hit() never awaits, so on the event loop each increment is whole without a lock."""
+
+    _counts: dict[str, tuple[int, float]] = field(default_factory=dict)
+    _next_sweep: float = 0.0
+
+    async def hit(self, key: str, ttl_seconds: int) -> int:
+        now = time.monotonic()
+        if now >= self._next_sweep:  # drop finished windows now and then, so memory follows the live ones
+            self._counts = {k: v for k, v in self._counts.items() if v[1] > now}
+            self._next_sweep = now + ttl_seconds
+        count, expires = self._counts.get(key, (0, now + ttl_seconds))
+        if expires <= now:
+            count, expires = 0, now + ttl_seconds
+        self._counts[key] = (count + 1, expires)
+        return count + 1
+
+    async def close(self) -> None:
+        self._counts.clear()
+
+
+@dataclass
+class RedisCounter:
+    """Counts in Redis, shared by every worker and replica (INCR, with the expiry set on the first hit only)."""
+
+    client: Redis
+
+    @classmethod
+    def from_url(cls, url: str) -> RedisCounter:
+        # Short timeouts: a slow Redis must not hold a reader's submission for long (see SubmissionLimiter).
+        return cls(Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5))
+
+    async def hit(self, key: str, ttl_seconds: int) -> int:
+        async with self.client.pipeline(transaction=True) as pipe:
+            pipe.incr(key)
+            pipe.expire(key, ttl_seconds, nx=True)
+            count, _ = await pipe.execute()
+        return int(count)
+
+    async def close(self) -> None:
+        await self.client.aclose()
+
+
 @dataclass
 class SubmissionLimiter:
-    store: Store
+    counter: HitCounter
     per_address: int
     per_email: int
     window_seconds: int
     enabled: bool = True
-    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     async def _count(self, kind: str, identity: str, limit: int) -> None:
         now = time.time()
         window = int(now // self.window_seconds)
         digest = hashlib.sha256(identity.encode()).hexdigest()[:32]
-        key = f"submit:{kind}:{digest}:{window}"
-        # One lock per process keeps the read-increment-write of each key whole; a shared store across processes
-        # may let a burst overshoot by the number of processes, which is acceptable for abuse control.
-        async with self._lock:
-            raw = await self.store.get(key)
-            count = int(raw or 0)
-            if count >= limit:
-                retry_after = max(1, int((window + 1) * self.window_seconds - now) + 1)
-                raise TooManyRequests(
-                    f"Too many submissions from this {kind}; try again later",
-                    headers={"Retry-After": str(retry_after)},
-                )
-            await self.store.set(key, str(count + 1), expires_in=self.window_seconds * 2)
+        key = f"replyguard:submit:{kind}:{digest}:{window}"
+        try:
+            count = await self.counter.hit(key, self.window_seconds * 2)
+        except (RedisError, OSError):
+            # Fail open: an outage of the shared counter must not turn every reader away. It is logged (without
+            # the identity) so the operator sees that limits are off.
+            log.warning("rate-limit counter unavailable; submission allowed without counting", exc_info=True)
+            return
+        if count > limit:
+            retry_after = max(1, int((window + 1) * self.window_seconds - now) + 1)
+            raise TooManyRequests(
+                f"Too many submissions from this {kind}; try again later",
+                headers={"Retry-After": str(retry_after)},
+            )
 
     async def check_address(self, address: str) -> None:
         """Count one submission from `address`; 429 once the window's allowance is used up."""

@@ -66,6 +66,9 @@ class Settings:
     # How often a running service checks the registry for a newly promoted model (0 turns it off).
     model_poll_seconds: float = 30.0
     db_pool_size: int = 10
+    # Shared state for several workers or replicas, e.g. redis://redis:6379/0: submission rate-limit counters.
+    # Unset, they are counted in each process (right for the embedded single-worker default).
+    redis_url: str | None = None
     # Rendered reader pages kept in memory per worker (0 turns the reader cache off), and how long another
     # worker's write may take to show here (this worker's own writes show at once). See service/reader_cache.py.
     read_cache_entries: int = 1024
@@ -89,6 +92,8 @@ class Settings:
             raise SettingsError("REPLYGUARD_READ_CACHE_ENTRIES must be 0 or more, REPLYGUARD_READ_CACHE_SECONDS 0-60")
         if self.model_poll_seconds < 0:
             raise SettingsError("REPLYGUARD_MODEL_POLL_SECONDS must be 0 (off) or more")
+        if self.redis_url is not None and not self.redis_url.startswith(("redis://", "rediss://", "unix://")):
+            raise SettingsError("REPLYGUARD_REDIS_URL must start with redis://, rediss:// or unix://")
         if not self.database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise SettingsError("REPLYGUARD_DATABASE_URL must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
 
@@ -133,6 +138,8 @@ def _parse(name: str, type_name: str, raw: str) -> Any:
             return None if text == "" else float(text)
         if type_name == "Path":
             return Path(text)
+        if type_name == "str | None":
+            return None if text == "" else text
         if type_name == "Path | None":
             return None if text == "" else Path(text)
         if type_name == "tuple[str, ...]":

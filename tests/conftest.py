@@ -24,6 +24,7 @@ from service.registry import register_model
 from service.settings import Settings
 
 POSTGRES_URL = os.environ.get("REPLYGUARD_TEST_DATABASE_URL")
+REDIS_URL = os.environ.get("REPLYGUARD_TEST_REDIS_URL")
 DATA_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 SITE = "https://news.example"
 
@@ -152,3 +153,38 @@ def live_server(settings: Settings) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """A real Redis: the one .ci/run started, else a throwaway server on loopback if redis-server is installed."""
+    if REDIS_URL:
+        yield REDIS_URL
+        return
+    if shutil.which("redis-server") is None:
+        pytest.skip("needs redis-server (.ci/run installs and starts one)")
+    import subprocess
+
+    started = subprocess.run(
+        [str(Path(__file__).resolve().parent.parent / ".ci" / "redis.sh"), "start"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    exports = dict(line.removeprefix("export ").split("=", 1) for line in started.splitlines())
+    try:
+        yield exports["REPLYGUARD_TEST_REDIS_URL"]
+    finally:
+        subprocess.run(
+            [str(Path(__file__).resolve().parent.parent / ".ci" / "redis.sh"), "stop", exports["REDIS_TMPDIR"]]
+        )
+
+
+@pytest.fixture
+def redis_db(redis_url: str) -> str:
+    """The shared Redis, emptied for this test."""
+    from redis import Redis
+
+    with Redis.from_url(redis_url) as client:
+        client.flushdb()
+    return redis_url

@@ -1,0 +1,54 @@
+"""The rate-limit counters: in-process and Redis agree on the rules; a Redis outage lets replies through."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from redis import Redis
+
+from service.limits import HitCounter, MemoryCounter, RedisCounter, SubmissionLimiter, TooManyRequests
+
+
+def _limiter(counter: HitCounter) -> SubmissionLimiter:
+    return SubmissionLimiter(counter=counter, per_address=3, per_email=2, window_seconds=60)
+
+
+async def _admitted(limiter: SubmissionLimiter, emails: list[str]) -> list[bool]:
+    outcomes = []
+    for email in emails:
+        try:
+            await limiter.check_email(email)
+            outcomes.append(True)
+        except TooManyRequests as exc:
+            assert 1 <= int(exc.headers["Retry-After"]) <= 61
+            outcomes.append(False)
+    await limiter.counter.close()
+    return outcomes
+
+
+@pytest.mark.parametrize("kind", ["memory", "redis"])
+def test_each_email_gets_its_own_allowance(kind: str, request: pytest.FixtureRequest) -> None:
+    emails = ["a@example.org", "A@example.org", "b@example.org", "a@example.org", "b@example.org", "b@example.org"]
+
+    async def scenario() -> list[bool]:
+        counter: HitCounter = MemoryCounter()
+        if kind == "redis":
+            counter = RedisCounter.from_url(request.getfixturevalue("redis_db"))
+        return await _admitted(_limiter(counter), emails)
+
+    # Addresses are compared case-insensitively: "A@" is the second use of "a@".
+    assert asyncio.run(scenario()) == [True, True, True, False, True, False]
+
+
+def test_redis_keys_expire_and_hold_no_address(redis_db: str) -> None:
+    asyncio.run(_admitted(_limiter(RedisCounter.from_url(redis_db)), ["secret.person@example.org"]))
+    with Redis.from_url(redis_db) as client:
+        keys = [key.decode() for key in client.keys("*")]
+        assert len(keys) == 1 and "secret" not in keys[0] and "example" not in keys[0]
+        assert 0 < int(client.ttl(keys[0])) <= 120
+
+
+def test_a_redis_outage_lets_submissions_through() -> None:
+    gone = RedisCounter.from_url("redis://127.0.0.1:1/0")  # nothing listens on port 1
+    assert asyncio.run(_admitted(_limiter(gone), ["a@example.org"] * 4)) == [True] * 4
