@@ -90,8 +90,7 @@ class ReplyWriter:
         await self._group.drain()
 
     async def _store_batch(self, batch: Sequence[PendingReply]) -> list[Submitted | Exception]:
-        async with self.db.write() as conn:
-            return await _store_replies(conn, batch, self.options)
+        return await self.db.run_write(lambda conn: _store_replies(conn, batch, self.options))
 
 
 async def _replay(db: Database, key: str, fingerprint: str, *, ttl: timedelta, now: datetime) -> Submitted | None:
@@ -273,8 +272,7 @@ def _model_decision(row: dict[str, Any]) -> dict[str, Any]:
 
 async def article_snapshot(db: Database, article_id: str) -> ArticleSnapshot:
     """The article's reader revision and published count; zeros for an article with no replies yet."""
-    async with db.read() as conn:
-        article = await store.get_article(conn, article_id)
+    article = await db.run_read(lambda conn: store.get_article(conn, article_id))
     if article is None:
         return ArticleSnapshot(revision=0, published_count=0)
     return ArticleSnapshot(revision=int(article.revision), published_count=int(article.published_count))
@@ -290,12 +288,15 @@ async def list_thread(
     position = decode_cursor(cursor)
     if total == 0:
         return CommentPage(items=[], next_cursor=None, total=0)
-    async with db.read() as conn:
+
+    async def read(conn: AsyncConnection) -> tuple[Sequence[Any], Sequence[Any]]:
         rows = await store.published_top_level(
             conn, article_id, cursor=position, limit=limit, newest_first=newest_first
         )
-        page = rows[:limit]
-        replies = await store.published_replies(conn, [row.id for row in page])
+        return rows, await store.published_replies(conn, [row.id for row in rows[:limit]])
+
+    rows, replies = await db.run_read(read)
+    page = rows[:limit]
     items = [public_view(row) for row in page]
     nodes: dict[uuid.UUID, PublicComment] = {item.id: item for item in items}
     for reply in replies:

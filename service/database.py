@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from service.settings import Settings
+from service.units import Work, run_on
+
+T = TypeVar("T")
 
 CHANGED_ARTICLES = "replyguard.changed_articles"
 
@@ -31,6 +36,9 @@ class Database:
 
     writer: AsyncEngine
     reader: AsyncEngine
+    # SQLite only: the same database through the synchronous driver, for the hot units of work (service/units.py),
+    # with one writer thread and a few reader threads.
+    threaded: _Threaded | None = None
     # Called after each write transaction with the articles whose published replies it changed (see
     # note_article_changed); the reader cache listens here.
     change_listeners: list[Callable[[set[str]], None]] = field(default_factory=list)
@@ -58,16 +66,76 @@ class Database:
         async with self.reader.connect() as conn:
             yield conn
 
+    async def run_write(self, work: Work[T]) -> T:
+        """`work` in one write transaction: on SQLite whole in the writer thread, on PostgreSQL on the loop."""
+        if self.threaded is None:
+            async with self.write() as conn:
+                return await work(conn)
+        changed: set[str] = set()
+
+        def in_thread(engine: Engine) -> T:
+            with engine.connect() as conn:
+                try:
+                    with conn.begin():
+                        return run_on(conn, work)
+                finally:
+                    changed.update(conn.info.pop(CHANGED_ARTICLES, set()))
+
+        try:
+            return await self.threaded.run_write(in_thread)
+        finally:
+            if changed:  # back on the loop: listeners are not thread-safe
+                for listener in self.change_listeners:
+                    listener(changed)
+
+    async def run_read(self, work: Work[T]) -> T:
+        """`work` on a reader connection: on SQLite in a reader thread, on PostgreSQL on the loop."""
+        if self.threaded is None:
+            async with self.read() as conn:
+                return await work(conn)
+
+        def in_thread(engine: Engine) -> T:
+            with engine.connect() as conn:
+                return run_on(conn, work)
+
+        return await self.threaded.run_read(in_thread)
+
     async def dispose(self) -> None:
         await self.writer.dispose()
         if self.reader is not self.writer:
             await self.reader.dispose()
+        if self.threaded is not None:
+            self.threaded.dispose()
 
 
-def _sqlite_engine(url: str, *, pool_size: int, immediate: bool) -> AsyncEngine:
-    engine = create_async_engine(url, pool_size=pool_size, max_overflow=0, pool_pre_ping=False)
+@dataclass(slots=True)
+class _Threaded:
+    """Synchronous SQLite engines with their own threads: one writer (SQLite has one anyway), a few readers."""
 
-    @event.listens_for(engine.sync_engine, "connect")
+    writer: Engine
+    reader: Engine
+    write_thread: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="replyguard-sqlite-writer")
+    )
+    read_threads: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(4, thread_name_prefix="replyguard-sqlite-reader")
+    )
+
+    async def run_write(self, function: Callable[[Engine], T]) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self.write_thread, function, self.writer)
+
+    async def run_read(self, function: Callable[[Engine], T]) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self.read_threads, function, self.reader)
+
+    def dispose(self) -> None:
+        self.write_thread.shutdown(wait=True)
+        self.read_threads.shutdown(wait=True)
+        self.writer.dispose()
+        self.reader.dispose()
+
+
+def _configure_sqlite(engine: Engine, *, immediate: bool) -> None:
+    @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: ConnectionPoolEntry) -> None:
         # Take over transaction control from the driver so BEGIN is emitted by us (see "begin" below).
         dbapi_conn.isolation_level = None
@@ -80,12 +148,24 @@ def _sqlite_engine(url: str, *, pool_size: int, immediate: bool) -> AsyncEngine:
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.close()
 
-    @event.listens_for(engine.sync_engine, "begin")
+    @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         # Writers take the write lock up front: a deferred transaction that upgrades later can fail at once with
         # SQLITE_BUSY when another process (a second worker) wrote in between.
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
+
+def _sqlite_engine(url: str, *, pool_size: int, immediate: bool) -> AsyncEngine:
+    engine = create_async_engine(url, pool_size=pool_size, max_overflow=0, pool_pre_ping=False)
+    _configure_sqlite(engine.sync_engine, immediate=immediate)
+    return engine
+
+
+def _sqlite_sync_engine(url: str, *, pool_size: int, immediate: bool) -> Engine:
+    sync_url = make_url(url).set(drivername="sqlite+pysqlite")
+    # Connections move between the threads of one executor; each is used by one thread at a time.
+    engine = create_engine(sync_url, pool_size=pool_size, max_overflow=0, connect_args={"check_same_thread": False})
+    _configure_sqlite(engine, immediate=immediate)
     return engine
 
 
@@ -102,9 +182,14 @@ async def opened(settings: Settings) -> AsyncIterator[Database]:
 def connect(settings: Settings) -> Database:
     """Create the engines for the configured database (nothing is opened until first use)."""
     if settings.is_sqlite:
-        writer = _sqlite_engine(settings.database_url, pool_size=1, immediate=True)
-        reader = _sqlite_engine(settings.database_url, pool_size=4, immediate=False)
-        return Database(writer=writer, reader=reader)
+        url = settings.database_url
+        threaded = _Threaded(
+            writer=_sqlite_sync_engine(url, pool_size=1, immediate=True),
+            reader=_sqlite_sync_engine(url, pool_size=4, immediate=False),
+        )
+        writer = _sqlite_engine(url, pool_size=1, immediate=True)
+        reader = _sqlite_engine(url, pool_size=4, immediate=False)
+        return Database(writer=writer, reader=reader, threaded=threaded)
     engine = create_async_engine(
         settings.database_url,
         pool_size=settings.db_pool_size,

@@ -176,6 +176,8 @@ def counted(settings: Settings, seeded: Seeded) -> Iterator[Counted]:
     with TestClient(create_app(quiet)) as client:
         db: Database = client.app.state.db
         engines: dict[int, Engine] = {id(e.sync_engine): e.sync_engine for e in (db.writer, db.reader)}
+        if db.threaded is not None:  # SQLite's hot units of work run on synchronous engines in threads
+            engines.update({id(e): e for e in (db.threaded.writer, db.threaded.reader)})
         for engine in engines.values():
             event.listen(engine, "before_cursor_execute", log)
         try:
