@@ -135,6 +135,8 @@ Index(
     comments.c.id,
 )
 Index("ix_comments_author_history", comments.c.email, comments.c.status)
+# The duplicate check of every submit: one author's replies of the last hour, without reading their whole history.
+Index("ix_comments_author_recent", comments.c.email, comments.c.created_at)
 
 decisions = Table(
     "decisions",
