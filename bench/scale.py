@@ -45,8 +45,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from run import cpu_seconds, free_port, start  # noqa: E402  (bench/run.py: the same server start and CPU reading)
-
+from bench.run import DOC, cpu_seconds, free_port, replace_block, start  # noqa: E402  (bench/run.py: the same server start and CPU reading)
 from service import migrate  # noqa: E402
 from service.auth import create_moderator  # noqa: E402
 from service.cursor import encode_cursor  # noqa: E402
@@ -645,58 +644,63 @@ def _fmt(n: int) -> str:
     return f"{n // 1_000_000}M" if n >= 1_000_000 and n % 1_000_000 == 0 else f"{n // 1000}k"
 
 
-def report(results: dict[str, Any]) -> None:
+def report(results: dict[str, Any]) -> str:
+    """The markdown of the scale run (printed, and kept in docs/performance.md)."""
+    out: list[str] = []
     runs = results["runs"]
     names = list(runs[0]["endpoints"])
     cache = "off" if results["read_cache_disabled"] else "absent (this service has none)"
-    print(
+    out.append(
         f"\n### PostgreSQL, {results['cpus']} CPUs shared by wrk, server and database; reader cache {cache}\n\n"
         f"wrk: {results['connections']} connections, {results['seconds']} s, best of {results['rounds']} rounds; "
         f"seq: {results['sequential_requests']} requests one at a time (first 10% of each round dropped); "
         f"distinct requests cycled per endpoint: {results['distinct_requests']}\n"
     )
-    print("| endpoint | N | req/s | p50 ms | p99 ms | seq p50 ms | seq p99 ms | errors |")
-    print("|---|---|---|---|---|---|---|---|")
+    out.append("| endpoint | N | req/s | p50 ms | p99 ms | seq p50 ms | seq p99 ms | errors |")
+    out.append("|---|---|---|---|---|---|---|---|")
     for name in names:
         for run in runs:
             row = run["endpoints"][name]
-            print(
+            out.append(
                 f"| {name} | {_fmt(run['n'])} | {row['requests_per_s']:.0f} | {row['p50_ms']:.1f} | "
                 f"{row['p99_ms']:.1f} | {row['seq_p50_ms']:.1f} | {row['seq_p99_ms']:.1f} | {row['errors']} |"
             )
     if "ratios" in results:
         large, small = _fmt(runs[-1]["n"]), _fmt(runs[0]["n"])
-        print(f"\nRatios {large}/{small} (req/s: {small}/{large}, i.e. how many times fewer requests per second)\n")
-        print("| endpoint | distinct requests | p50 | p99 | seq p50 | seq p99 | req/s | p50 target |")
-        print("|---|---|---|---|---|---|---|---|")
+        out.append(
+            f"\nRatios {large}/{small} (req/s: {small}/{large}, i.e. how many times fewer requests per second)\n"
+        )
+        out.append("| endpoint | distinct requests | p50 | p99 | seq p50 | seq p99 | req/s | p50 target |")
+        out.append("|---|---|---|---|---|---|---|---|")
         for name in names:
             ratio = results["ratios"][name]
             verdict = "ok" if max(ratio["p50"], ratio["seq_p50"]) <= TARGET_RATIO else "OVER"
-            print(
+            out.append(
                 f"| {name} | {results['distinct_requests'][name]} | {ratio['p50']:.2f}x | {ratio['p99']:.2f}x | "
                 f"{ratio['seq_p50']:.2f}x | {ratio['seq_p99']:.2f}x | {ratio['throughput_loss']:.2f}x | "
                 f"{verdict} (<= {TARGET_RATIO}x) |"
             )
     for run in runs:
         shape = run["data"]
-        print(
+        out.append(
             f"\nN={_fmt(run['n'])}: seeded in {shape['seed_s']} s (+{shape['vacuum_analyze_s']} s VACUUM ANALYZE), "
             f"{shape['bytes'] / 2**20:.0f} MiB with indexes; hot article {shape['hot']}, replies {shape['replies']}, "
             f"published {shape['published']}, pending {shape['pending']}, authors {shape['authors']} "
             f"(the most prolific: {shape['most_by_one_author']}); phases {shape['seed_phases_s']}"
         )
     if results.get("explain"):
-        print(f"\n### EXPLAIN (ANALYZE, BUFFERS) at N={_fmt(runs[-1]['n'])}\n")
+        out.append(f"\n### EXPLAIN (ANALYZE, BUFFERS) at N={_fmt(runs[-1]['n'])}\n")
         for name, plans in results["explain"].items():
             for item in plans:
                 flags = [f"SEQ SCAN on {relation}" for relation in item["seq_scans"]]
                 flags += [f"sort ({method})" for method in item["sorts"]]
-                print(
+                out.append(
                     f"- {name}: {item['execution_ms']:.3f} ms, buffers hit={item['shared_hit']} "
                     f"read={item['shared_read']}{' - ' + '; '.join(flags) if flags else ''}\n  `{item['sql'][:110]}`"
                 )
                 for line in item["plan"]:
-                    print(f"      {line}")
+                    out.append(f"      {line}")
+    return "\n".join(out)
 
 
 def main() -> int:
@@ -708,6 +712,7 @@ def main() -> int:
     parser.add_argument("--database-url", help="a PostgreSQL server to use (needs CREATEDB; see above)")
     parser.add_argument("--model-dir", default=str(ROOT / "models"), help="where the default model is (or is trained)")
     parser.add_argument("--no-explain", action="store_true")
+    parser.add_argument("--no-doc", action="store_true", help="do not rewrite the scale block of docs/performance.md")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("bench: wrk is missing (apt-get install wrk)")
@@ -771,8 +776,13 @@ def main() -> int:
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
     (out / "scale.json").write_text(json.dumps(results, indent=2, default=str))
-    report(results)
+    text = report(results)
+    print(text)
     print(f"\n(total {results['elapsed_s']} s; bench/results/scale.json)")
+    if not args.no_doc:
+        replace_block(
+            DOC, "scale", f"Run {results['when'][:16].replace('T', ' ')} UTC, `{' '.join(sys.argv)}`.\n{text}"
+        )
     return 0
 
 
