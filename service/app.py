@@ -15,13 +15,14 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
-from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.plugins.prometheus import PrometheusController
 
 from service import __version__
 from service.comments import ReplyWriter, SubmitOptions
 from service.database import Database, connect
 from service.http_errors import EXCEPTION_HANDLERS
 from service.limits import MemoryCounter, RedisCounter, SubmissionLimiter
+from service.metrics import metrics_middleware
 from service.policy import Overrides
 from service.reader_cache import ReaderCache
 from service.registry import follow_registry, load_active
@@ -120,7 +121,6 @@ def create_app(settings: Settings, *, scoring: ScoringState | None = None) -> Li
     def provide_runtime(state: State) -> Runtime:
         return state.runtime  # type: ignore[no-any-return]
 
-    prometheus = PrometheusConfig(app_name="replyguard", prefix="replyguard", group_path=True, exclude=["/metrics"])
     handlers: list[Any] = [
         *public.ROUTES,
         *moderation.ROUTES,
@@ -140,7 +140,7 @@ def create_app(settings: Settings, *, scoring: ScoringState | None = None) -> Li
             "moderator": Provide(current_moderator),
         },
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[prometheus.middleware],
+        middleware=[metrics_middleware],
         before_send=[add_security_headers],
         cors_config=_cors(settings),
         request_max_body_size=settings.request_max_bytes,

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Row
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from service import store
 from service.auth import Moderator
@@ -28,10 +33,13 @@ class Decision:
 
 async def queue(db: Database, *, status: str, article_id: str | None, cursor: str | None, limit: int) -> QueuePage:
     position = decode_cursor(cursor)
-    async with db.read() as conn:
+
+    async def read(conn: AsyncConnection) -> tuple[Sequence[Row[Any]], dict[str, dict[str, int]]]:
         rows = await store.queue_page(conn, status=status, article_id=article_id, cursor=position, limit=limit)
-        page = rows[:limit]
-        history = await store.author_history(conn, [row.email for row in page])
+        return rows, await store.author_history(conn, [row.email for row in rows[:limit]])
+
+    rows, history = await db.run_read(read)
+    page = rows[:limit]
     items = [queue_item(row, history.get(row.email, {})) for row in page]
     next_cursor = encode_cursor(page[-1].created_at, page[-1].id) if len(rows) > limit else None
     return QueuePage(items=items, next_cursor=next_cursor)

@@ -23,8 +23,8 @@ Status = Literal["pending", "published", "rejected"]
 
 async def current_moderator(request: Request[Any, Any, Any], db: NamedDependency[Database]) -> Moderator:
     """Provided to every moderation route: 401 without a valid token."""
-    async with db.read() as conn:
-        return await authenticate(conn, request.headers.get("authorization"))
+    header = request.headers.get("authorization")
+    return await db.run_read(lambda conn: authenticate(conn, header))
 
 
 def _optional_text(
