@@ -4,7 +4,7 @@ UV_VERSION := 0.13.9
 UV := .tools/bin/uv
 BIN := .venv/bin
 
-.PHONY: install run test lint typecheck
+.PHONY: install run test lint typecheck bench
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -26,3 +26,8 @@ typecheck: install
 
 test: lint typecheck  ## lint, type-check, then the whole test suite
 	$(BIN)/pytest
+
+bench: install  ## HTTP benchmark (ours vs bare Litestar vs Isso) and the PostgreSQL scale run; rewrites docs/performance.md
+	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
+	$(BIN)/python bench/run.py
+	$(BIN)/python bench/scale.py

@@ -1,9 +1,12 @@
-"""HTTP benchmark: replyguard and a bare Litestar app, each a real server process driven by wrk over loopback.
+"""HTTP benchmark: replyguard, a bare Litestar app and the Isso peer, each a real server process driven by wrk over
+loopback in the same run, so every figure is read as a ratio to what was measured beside it.
 
-    .venv/bin/python bench/run.py [--seconds 10] [--connections 64] [--replies 10000]
+    make bench        # or: .venv/bin/python bench/run.py [--seconds 10] [--connections 64] [--no-isso]
 
-Prints a table (requests/s, p50, p99, non-2xx, CPU ms per request) with each replyguard endpoint's throughput as a
-ratio to the bare app measured in the same run, and writes bench/results/latest.json. Needs `wrk` (Debian package).
+Each endpoint gets a short warm-up (not recorded), then a timed wrk run. Printed: requests/s, p50, p99, errors
+(non-2xx/3xx plus socket errors; must be 0) and server CPU ms per request; our throughput as a ratio to the bare app
+and to Isso; p99 when paced at half of the measured maximum. Written: bench/results/latest.json, the results block of
+docs/performance.md and docs/performance.png. Needs `wrk` (Debian package; `make bench` installs it).
 """
 
 from __future__ import annotations
@@ -37,6 +40,12 @@ from service.registry import ensure_model, register_model  # noqa: E402
 from service.settings import Settings  # noqa: E402
 
 SERVER_FLAGS = ["--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning"]
+THREAD = "thread-10k"  # the article whose list page is read: 10,000 published replies, a quarter of them nested
+SUBMIT_ARTICLE = "bench-submit"  # where submissions go; its first 100 replies are the parents of the nested ones
+WARM_UP_SECONDS = 2
+PACED_CONNECTIONS = 16
+DOC = ROOT / "docs" / "performance.md"
+PLOT = ROOT / "docs" / "performance.png"
 
 
 def free_port() -> int:
@@ -45,8 +54,28 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-async def prepare(settings: Settings, replies: int, pending: int) -> str:
-    """Migrate, make sure a model is registered, seed a thread of `replies` published replies; return a token."""
+def _thread_rows(article_id: str, count: int, pending: int, now: datetime) -> list[dict[str, Any]]:
+    """`count` published replies (every fourth nested under an earlier top-level one) and `pending` held ones."""
+    rows: list[dict[str, Any]] = []
+    top_level: list[uuid.UUID] = []
+    for n in range(count + pending):
+        stamp = now - timedelta(seconds=count + pending - n)
+        comment_id = uuid.uuid4()
+        parent = top_level[n % len(top_level)] if n % 4 == 3 and top_level and n < count else None
+        if parent is None:
+            top_level.append(comment_id)
+        rows.append(
+            {"id": comment_id, "article_id": article_id, "parent_id": parent, "root_id": parent,
+             "name": f"Reader {n}", "email": f"reader{n % 700}@example.org", "website": None,
+             "body": f"Reply number {n}: thanks for the reporting on the harbour and the budget vote.",
+             "status": "published" if n < count else "pending", "spam_score": 0.01, "abuse_score": 0.01,
+             "model_version": "bench", "reasons": [], "created_at": stamp, "updated_at": stamp}
+        )  # fmt: skip
+    return rows
+
+
+async def prepare(settings: Settings, replies: int, pending: int) -> tuple[str, list[str]]:
+    """Migrate, register a model, seed the 10k thread and the submit article; return a moderator token and parents."""
     async with opened(settings) as db:
         existing = sorted(settings.model_dir.glob("*/card.json"))
         if existing:  # reuse a trained model rather than training one per run
@@ -56,25 +85,19 @@ async def prepare(settings: Settings, replies: int, pending: int) -> str:
             await ensure_model(db, settings)
         now = datetime.now(UTC)
         async with db.write() as conn:
-            await conn.execute(
-                articles.insert(),
-                {"id": "thread-10k", "status": "open", "created_at": now, "updated_at": now,
-                 "published_count": replies, "revision": 1},
-            )  # fmt: skip
-            rows = []
-            for n in range(replies + pending):
-                stamp = now - timedelta(seconds=replies + pending - n)
-                rows.append(
-                    {"id": uuid.uuid4(), "article_id": "thread-10k", "parent_id": None, "root_id": None,
-                     "name": f"Reader {n}", "email": f"reader{n % 700}@example.org", "website": None,
-                     "body": f"Reply number {n}: thanks for the reporting on the harbour and the budget vote.",
-                     "status": "published" if n < replies else "pending", "spam_score": 0.01, "abuse_score": 0.01,
-                     "model_version": "bench", "reasons": [], "created_at": stamp, "updated_at": stamp}
+            for article_id, count, held in ((THREAD, replies, pending), (SUBMIT_ARTICLE, 100, 0)):
+                await conn.execute(
+                    articles.insert(),
+                    {"id": article_id, "status": "open", "created_at": now, "updated_at": now,
+                     "published_count": count, "revision": 1},
                 )  # fmt: skip
-            for start in range(0, len(rows), 2000):
-                await conn.execute(comments.insert(), rows[start : start + 2000])
+                rows = _thread_rows(article_id, count, held, now)
+                for start in range(0, len(rows), 2000):
+                    await conn.execute(comments.insert(), rows[start : start + 2000])
+                if article_id == SUBMIT_ARTICLE:
+                    parents = [str(row["id"]) for row in rows if row["parent_id"] is None]
             _, token = await create_moderator(conn, "bench", role="moderator")
-        return token
+        return token, parents
 
 
 def start(command: list[str], env: dict[str, str], port: int, ready_path: str) -> subprocess.Popen[bytes]:
@@ -93,37 +116,232 @@ def start(command: list[str], env: dict[str, str], port: int, ready_path: str) -
     raise RuntimeError(f"server on port {port} did not start")
 
 
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _ms(text: str) -> float:
-    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()  # type: ignore[union-attr]
-    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    match = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text)
+    if match is None:
+        raise ValueError(f"unreadable wrk latency {text!r}")
+    value, unit = match.groups()
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
+
+
+def _field(pattern: str, out: str) -> str:
+    match = re.search(pattern, out, re.MULTILINE)
+    if match is None:
+        raise RuntimeError(f"wrk output without {pattern!r}:\n{out}")
+    return match.group(1)
 
 
 def wrk(url: str, *, seconds: int, connections: int, pid: int, script: str | None = None,
-        headers: tuple[str, ...] = ()) -> dict[str, Any]:  # fmt: skip
-    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
+        headers: tuple[str, ...] = (), env: dict[str, str] | None = None,
+        warm_up: int = 0) -> dict[str, Any]:  # fmt: skip
+    """One wrk run (after an unrecorded warm-up of `warm_up` seconds); server CPU is read from /proc for `pid`."""
+    command = ["wrk", "-t1", f"-c{connections}", "--latency", "--timeout", "10s"]
     for header in headers:
         command += ["-H", header]
     if script:
         command += ["-s", str(ROOT / "bench" / script)]
+    run_env = {**os.environ, **(env or {})}
+    if warm_up:
+        subprocess.run([*command, f"-d{warm_up}s", url], capture_output=True, text=True, check=True, env=run_env)
     before = cpu_seconds(pid)
-    out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run([*command, f"-d{seconds}s", url], capture_output=True, text=True, check=True, env=run_env)
     cpu = cpu_seconds(pid) - before
-    total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
-    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    socket_errors = re.search(r"Socket errors: (.*)", out)
+    text = out.stdout
+    total = int(_field(r"(\d+) requests in", text))
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
     return {
-        "requests_per_s": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
-        "p50_ms": _ms(re.search(r"50%\s+(\S+)", out).group(1)),  # type: ignore[union-attr]
-        "p99_ms": _ms(re.search(r"99%\s+(\S+)", out).group(1)),  # type: ignore[union-attr]
+        "requests_per_s": float(_field(r"Requests/sec:\s+([\d.]+)", text)),
+        # Anchored to the latency-distribution lines: "+/- Stdev" columns elsewhere also end in "50%".
+        "p50_ms": _ms(_field(r"^\s+50%\s+(\S+)\s*$", text)),
+        "p99_ms": _ms(_field(r"^\s+99%\s+(\S+)\s*$", text)),
         "requests": total,
-        "errors": (int(non_2xx.group(1)) if non_2xx else 0) + (1 if socket_errors else 0),
+        "errors": (int(non_2xx.group(1)) if non_2xx else 0)
+        + (sum(int(n) for n in socket_errors.groups()) if socket_errors else 0),
         "cpu_ms_per_request": round(1000 * cpu / max(total, 1), 3),
     }
+
+
+def paced(url: str, max_rate: float, *, pid: int, script: str, env: dict[str, str], seconds: int,
+          fraction: float = 0.5) -> dict[str, Any]:  # fmt: skip
+    """wrk offering about `fraction` of `max_rate` over PACED_CONNECTIONS connections.
+
+    wrk paces by a delay between a connection's requests, so the achieved rate is connections / (delay + latency):
+    a short calibration run measures that latency and the delay is shortened by it.
+    """
+    target_gap_ms = PACED_CONNECTIONS * 1000 / (max_rate * fraction)
+    probe = wrk(url, seconds=2, connections=PACED_CONNECTIONS, pid=pid, script=script,
+                env={**env, "PACE_DELAY_MS": str(round(target_gap_ms))})  # fmt: skip
+    delay = max(1, round(target_gap_ms - probe["p50_ms"]))
+    result = wrk(url, seconds=seconds, connections=PACED_CONNECTIONS, pid=pid, script=script,
+                 env={**env, "PACE_DELAY_MS": str(delay)})  # fmt: skip
+    return {**result, "offered_per_s": round(max_rate * fraction, 1)}
+
+
+def _serve_env(base: dict[str, str], **extra: str) -> dict[str, str]:
+    return {**base, **extra}
+
+
+def measure_bare(env: dict[str, str], load: dict[str, Any]) -> dict[str, Any]:
+    port = free_port()
+    command = [sys.executable, "-m", "uvicorn", "bench.bare_app:app", "--port", str(port), *SERVER_FLAGS]
+    bare = start(command, env, port, "/bare/comments")
+    try:
+        base = f"http://127.0.0.1:{port}/bare/comments"
+        return {
+            "bare_post": wrk(base, script="bare_post.lua", pid=bare.pid, **load),
+            "bare_get": wrk(base, pid=bare.pid, **load),
+        }
+    finally:
+        stop(bare)
+
+
+def measure_ours(env: dict[str, str], load: dict[str, Any], token: str, parents: list[str]) -> dict[str, Any]:
+    results: dict[str, Any] = {}
+    port = free_port()
+    ours = start([sys.executable, "-m", "service.cli", "serve", "--port", str(port)], env, port, "/ready")
+    api = f"http://127.0.0.1:{port}/api/v1"
+    submit_url = f"{api}/articles/{SUBMIT_ARTICLE}/comments"
+    list_url = f"{api}/articles/{THREAD}/comments?limit=20"
+    submit_env = {"PARENT_IDS": ",".join(parents)}
+    try:
+        results["submit"] = wrk(submit_url, script="submit.lua", pid=ours.pid, env=submit_env, **load)
+        results["list_page"] = wrk(list_url, pid=ours.pid, **load)
+        results["count"] = wrk(f"{api}/articles/{THREAD}/comments/count", pid=ours.pid, **load)
+        results["queue"] = wrk(f"{api}/moderation/queue?limit=20", pid=ours.pid,
+                               headers=(f"Authorization: Bearer {token}",), **load)  # fmt: skip
+        seconds = load["seconds"]
+        results["submit_at_half"] = paced(submit_url, results["submit"]["requests_per_s"], pid=ours.pid,
+                                          script="submit.lua", env=submit_env, seconds=seconds)  # fmt: skip
+        results["list_page_at_half"] = paced(list_url, results["list_page"]["requests_per_s"], pid=ours.pid,
+                                             script="paced.lua", env={}, seconds=seconds)  # fmt: skip
+        results["memory_rss_mb"] = _rss_mb(ours.pid)
+    finally:
+        stop(ours)
+    # The database path without the reader cache: what a page costs when it is not in memory.
+    port = free_port()
+    uncached = start([sys.executable, "-m", "service.cli", "serve", "--port", str(port)],
+                     {**env, "REPLYGUARD_READ_CACHE_ENTRIES": "0"}, port, "/ready")  # fmt: skip
+    try:
+        url = f"http://127.0.0.1:{port}/api/v1/articles/{THREAD}/comments?limit=20"
+        results["list_page_uncached"] = wrk(url, pid=uncached.pid, **load)
+    finally:
+        stop(uncached)
+    return results
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
+ROWS = (  # name, label, bare baseline, Isso counterpart
+    ("submit", "POST submit (mixed replies)", "bare_post", "post"),
+    ("list_page", "GET list page (10k-reply thread)", "bare_get", "get_thread"),
+    ("list_page_uncached", "GET list page, reader cache off", "bare_get", "get_thread"),
+    ("count", "GET count", "bare_get", None),
+    ("queue", "GET moderation queue", "bare_get", None),
+)
+
+
+def table(results: dict[str, Any]) -> str:
+    isso = results.get("isso") or {}
+    lines = [
+        "| endpoint | req/s | vs bare | vs Isso | p50 ms | p99 ms | errors | CPU ms/req |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for name, label, bare_name, isso_name in ROWS:
+        row = results[name]
+        rate = row["requests_per_s"]
+        vs_bare = f"{rate / results[bare_name]['requests_per_s']:.1%}"
+        vs_isso = f"{rate / isso[isso_name]['requests_per_s']:.0f}x" if isso_name and isso_name in isso else "-"
+        lines.append(f"| {label} | {rate:,.0f} | {vs_bare} | {vs_isso} | {row['p50_ms']:.1f} | {row['p99_ms']:.1f} | "
+                     f"{row['errors']} | {row['cpu_ms_per_request']} |")  # fmt: skip
+    for name, label in (("bare_post", "bare Litestar POST"), ("bare_get", "bare Litestar GET")):
+        row = results[name]
+        lines.append(f"| {label} | {row['requests_per_s']:,.0f} | 100% | - | {row['p50_ms']:.1f} | "
+                     f"{row['p99_ms']:.1f} | {row['errors']} | {row['cpu_ms_per_request']} |")  # fmt: skip
+    for name, label in (("post", "Isso POST /new"), ("get_thread", "Isso GET thread (limit 20)")):
+        if name in isso:
+            row = isso[name]
+            lines.append(f"| {label} | {row['requests_per_s']:,.0f} | - | 1x | {row['p50_ms']:.1f} | "
+                         f"{row['p99_ms']:.1f} | {row['errors']} | {row['cpu_ms_per_request']} |")  # fmt: skip
+    lines += ["", "| paced at half the maximum (16 connections) | offered ≈ req/s | achieved req/s | p50 ms | p99 ms |",
+              "|---|---|---|---|---|"]  # fmt: skip
+    for name, label in (("submit_at_half", "POST submit"), ("list_page_at_half", "GET list page")):
+        row = results[name]
+        lines.append(f"| {label} | {row['offered_per_s']:,.0f} | {row['requests_per_s']:,.0f} | {row['p50_ms']:.1f} | "
+                     f"{row['p99_ms']:.1f} |")  # fmt: skip
+    return "\n".join(lines)
+
+
+def plot(results: dict[str, Any], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    isso = results.get("isso") or {}
+    groups = [("POST submit", "submit", "bare_post", "post"), ("GET list page", "list_page", "bare_get", "get_thread")]
+    figure, (rates, tails) = plt.subplots(1, 2, figsize=(11, 4.2))
+    width = 0.27
+    series: list[tuple[str, list[dict[str, Any] | None]]] = [
+        ("bare Litestar", [results[group[2]] for group in groups]),
+        ("replyguard", [results[group[1]] for group in groups]),
+        ("Isso", [isso.get(group[3]) for group in groups]),
+    ]
+    for offset, (who, values) in enumerate(series):
+        xs = [index + (offset - 1) * width for index in range(len(groups))]
+        rates.bar(xs, [v["requests_per_s"] if v else 0 for v in values], width, label=who)
+        tails.bar(xs, [v["p99_ms"] if v else 0 for v in values], width, label=who)
+    for axis, title in ((rates, "requests/s (log)"), (tails, "p99 latency, ms (log)")):
+        axis.set_xticks(range(len(groups)), [group[0] for group in groups])
+        axis.set_yscale("log")
+        axis.set_title(title)
+    handles, labels = rates.get_legend_handles_labels()
+    figure.legend(handles, labels, loc="lower center", ncol=3)
+    figure.suptitle(f"1 worker, SQLite, wrk {results['connections']} connections, {results['seconds']} s, loopback")
+    figure.tight_layout(rect=(0, 0.07, 1, 1))
+    figure.savefig(path, dpi=110)
+
+
+def replace_block(doc: Path, name: str, content: str) -> None:
+    """Replace the generated block `name` of a hand-written document (between <!-- name:begin/end --> markers)."""
+    begin, end = f"<!-- {name}:begin -->", f"<!-- {name}:end -->"
+    text = doc.read_text() if doc.exists() else "# Performance\n"
+    if begin not in text:
+        text += f"\n{begin}\n{end}\n"
+    head, rest = text.split(begin, 1)
+    doc.write_text(f"{head}{begin}\n{content}\n{end}{rest.split(end, 1)[1]}")
+
+
+def write_doc(results: dict[str, Any], command: str) -> None:
+    """The generated block of docs/performance.md; the prose around it is written by hand."""
+    lines = [
+        f"Run {results['when'][:16].replace('T', ' ')} UTC, `{command}`; server memory (RSS, one worker, model "
+        f"loaded) {results['memory_rss_mb']} MB after the run.",
+        "",
+        table(results),
+        "",
+        "![throughput and p99 per endpoint: replyguard, bare Litestar, Isso](performance.png)",
+    ]
+    replace_block(DOC, "bench", "\n".join(lines))
 
 
 def main() -> int:
@@ -131,6 +349,8 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--replies", type=int, default=10_000)
+    parser.add_argument("--no-isso", action="store_true", help="skip the Isso peer (no separate venv needed)")
+    parser.add_argument("--no-doc", action="store_true", help="do not rewrite docs/performance.md and its plot")
     parser.add_argument("--model-dir", default=str(ROOT / "models"), help="where the default model is (or is trained)")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
@@ -141,6 +361,7 @@ def main() -> int:
     env.update(
         REPLYGUARD_DATABASE_URL=f"sqlite+aiosqlite:///{workdir}/bench.db",
         REPLYGUARD_MODEL_DIR=args.model_dir,
+        # One client address sends everything here; the limits themselves are tested in tests/.
         REPLYGUARD_RATE_LIMIT_ENABLED="false",
         REPLYGUARD_ACCESS_LOG="false",
         REPLYGUARD_LOG_LEVEL="WARNING",
@@ -148,48 +369,34 @@ def main() -> int:
     )
     settings = Settings.from_env(env)
     migrate.upgrade(settings.database_url)
-    token = asyncio.run(prepare(settings, args.replies, pending=2_000))
-    python = sys.executable
+    token, parents = asyncio.run(prepare(settings, args.replies, pending=2_000))
     results: dict[str, Any] = {"when": datetime.now(UTC).isoformat(), "seconds": args.seconds,
-                               "connections": args.connections, "replies_in_thread": args.replies}  # fmt: skip
-    load = {"seconds": args.seconds, "connections": args.connections}
-
-    bare_port = free_port()
-    bare = start([python, "-m", "uvicorn", "bench.bare_app:app", "--port", str(bare_port), *SERVER_FLAGS], env,
-                 bare_port, "/bare/comments")  # fmt: skip
+                               "connections": args.connections, "replies_in_thread": args.replies,
+                               "cpus": os.cpu_count()}  # fmt: skip
+    load = {"seconds": args.seconds, "connections": args.connections, "warm_up": WARM_UP_SECONDS}
     try:
-        base = f"http://127.0.0.1:{bare_port}/bare/comments"
-        results["bare_post"] = wrk(base, script="bare_post.lua", pid=bare.pid, **load)
-        results["bare_get"] = wrk(base, pid=bare.pid, **load)
-    finally:
-        bare.terminate()
-        bare.wait()
+        results.update(measure_bare(env, load))
+        results.update(measure_ours(env, load, token, parents))
+        if not args.no_isso:
+            from bench.isso_peer import measure_isso
 
-    port = free_port()
-    ours = start([python, "-m", "service.cli", "serve", "--port", str(port)], env, port, "/ready")
-    try:
-        api = f"http://127.0.0.1:{port}/api/v1"
-        results["submit"] = wrk(f"{api}/articles/bench-submit/comments", script="submit.lua", pid=ours.pid, **load)
-        results["list_page"] = wrk(f"{api}/articles/thread-10k/comments?limit=20", pid=ours.pid, **load)
-        results["count"] = wrk(f"{api}/articles/thread-10k/comments/count", pid=ours.pid, **load)
-        results["queue"] = wrk(f"{api}/moderation/queue?limit=20", pid=ours.pid,
-                               headers=(f"Authorization: Bearer {token}",), **load)  # fmt: skip
+            results["isso"] = measure_isso(args.seconds, args.connections, wrk_fn=wrk)
     finally:
-        ours.terminate()
-        ours.wait()
         shutil.rmtree(workdir, ignore_errors=True)
 
-    baseline = {"submit": "bare_post", "list_page": "bare_get", "count": "bare_get", "queue": "bare_get"}
-    print("| endpoint | req/s | vs bare | p50 ms | p99 ms | errors | CPU ms/req |\n|---|---|---|---|---|---|---|")
-    for name in ("bare_post", "bare_get", "submit", "list_page", "count", "queue"):
-        row = results[name]
-        ratio = f"{row['requests_per_s'] / results[baseline[name]]['requests_per_s']:.0%}" if name in baseline else "-"
-        print(f"| {name} | {row['requests_per_s']:.0f} | {ratio} | {row['p50_ms']:.1f} | {row['p99_ms']:.1f} | "
-              f"{row['errors']} | {row['cpu_ms_per_request']} |")  # fmt: skip
+    print(table(results))
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
     (out / "latest.json").write_text(json.dumps(results, indent=2))
-    return 0
+    if not args.no_doc:
+        command = "make bench" if args.seconds == 10 and args.connections == 64 else " ".join(sys.argv)
+        write_doc(results, command)
+        plot(results, PLOT)
+    errors = [name for name, row in results.items() if isinstance(row, dict) and row.get("errors")]
+    errors += [f"isso {name}" for name, row in (results.get("isso") or {}).items() if row.get("errors")]
+    if errors:
+        print(f"bench: errors in {errors}", file=sys.stderr)
+    return 1 if errors else 0
 
 
 if __name__ == "__main__":

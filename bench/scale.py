@@ -25,7 +25,6 @@ import argparse
 import asyncio
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -45,7 +44,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run import DOC, cpu_seconds, free_port, replace_block, start  # noqa: E402  (bench/run.py: the same server start and CPU reading)
+from bench.run import DOC, free_port, replace_block, start  # noqa: E402  (the same server start and wrk reading)
+from bench.run import wrk as run_wrk  # noqa: E402
 from service import migrate  # noqa: E402
 from service.auth import create_moderator  # noqa: E402
 from service.cursor import encode_cursor  # noqa: E402
@@ -343,18 +343,6 @@ def sequential(base: str, paths: list[str], headers: dict[str, str], count: int)
     return samples[count // 10 :]  # the first requests warm caches and prepare statements
 
 
-def _ms(value: str) -> float:
-    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value).groups()  # type: ignore[union-attr]
-    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
-
-
-def _field(pattern: str, out: str) -> str:
-    found = re.search(pattern, out, re.MULTILINE)
-    if found is None:
-        raise RuntimeError(f"bench: no {pattern!r} in the wrk output:\n{out}")
-    return found.group(1)
-
-
 def wrk(
     url: str,
     *,
@@ -364,26 +352,9 @@ def wrk(
     headers: tuple[str, ...] = (),
     script: Path | None = None,
 ) -> dict[str, Any]:
-    """Like bench/run.py's wrk(), with the percentiles read from the start of their lines: run.py's unanchored
-    `50%\\s+(\\S+)` also matches a "+/- Stdev" figure such as 65.50% and then reads "Req/Sec" as the latency."""
-    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
-    for header in headers:
-        command += ["-H", header]
-    if script is not None:
-        command += ["-s", str(script)]
-    before = cpu_seconds(pid)
-    out = subprocess.run([*command, url], capture_output=True, text=True, check=True, timeout=seconds + 60).stdout
-    cpu = cpu_seconds(pid) - before
-    total = int(_field(r"(\d+) requests in", out))
-    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {
-        "requests_per_s": float(_field(r"^Requests/sec:\s+([\d.]+)", out)),
-        "p50_ms": _ms(_field(r"^\s+50%\s+(\S+)", out)),
-        "p99_ms": _ms(_field(r"^\s+99%\s+(\S+)", out)),
-        "requests": total,
-        "errors": (int(non_2xx.group(1)) if non_2xx else 0) + (1 if "Socket errors" in out else 0),
-        "cpu_ms_per_request": round(1000 * cpu / max(total, 1), 3),
-    }
+    """bench/run.py's wrk() with a generated script from anywhere (an absolute path replaces its bench/ folder)."""
+    return run_wrk(url, seconds=seconds, connections=connections, pid=pid, headers=headers,
+                   script=str(script) if script is not None else None)  # fmt: skip
 
 
 def server_env(url: str, model_dir: Path) -> dict[str, str]:

@@ -1,4 +1,6 @@
--- wrk script: POST a realistic mix of replies (ordinary, links, spam, abuse, other scripts) as JSON.
+-- wrk script: POST a realistic mix of submissions as JSON: ordinary replies in several languages, replies to a
+-- published comment (1 in 5, parents from PARENT_IDS), links, spam and abuse; each body made unique by a counter.
+-- With PACE_DELAY_MS set, each connection waits that long between requests (a paced, open-ish load).
 local bodies = {
   "Thanks for this clear explanation of the budget vote, I had not realised the committee met twice.",
   "I disagree with the author on rent control, but the numbers in the third paragraph are worth thinking about.",
@@ -8,11 +10,24 @@ local bodies = {
   "BUY CHEAP PILLS ONLINE!!! best prices http://pills.example http://bit.ly/xyz",
   "You are a worthless idiot, shut up.",
   "Interesting interview with the harbour master, the best part for me.",
+  "Vielen Dank, der Abschnitt zur Finanzierung der Schulen war sehr aufschlussreich.",
+  "This is exactly what the council needs to hear before the vote next week.",
 }
+local parents = {}
+for id in string.gmatch(os.getenv("PARENT_IDS") or "", "[^,]+") do parents[#parents + 1] = id end
+local pace = tonumber(os.getenv("PACE_DELAY_MS") or "")
 local n = 0
 request = function()
   n = n + 1
   local body = bodies[(n % #bodies) + 1]
-  local json = string.format('{"name": "Reader %d", "email": "reader%d@example.org", "body": "%s (%d)"}', n % 500, n % 500, body, n)
+  local parent = ""
+  if #parents > 0 and n % 5 == 0 then
+    parent = string.format(', "parent_id": "%s"', parents[(n % #parents) + 1])
+  end
+  local json = string.format('{"name": "Reader %d", "email": "reader%d@example.org", "body": "%s (%d)"%s}',
+    n % 500, n % 500, body, n, parent)
   return wrk.format("POST", wrk.path, {["Content-Type"] = "application/json"}, json)
+end
+if pace then
+  delay = function() return pace end
 end
