@@ -51,8 +51,9 @@ class TextHasher:
         words, chars = (transformer for _, transformer in features.transformer_list)
         if not (isinstance(words, HashingVectorizer) and isinstance(chars, HashingVectorizer)):
             raise TypeError("expected a FeatureUnion of two HashingVectorizers (words, chars)")
+        if chars.analyzer != "char_wb" or chars.input != "content":
+            raise TypeError("expected char_wb n-grams of text content (they are computed word by word below)")
         self._tokenize: Callable[[str], list[str]] = words.build_tokenizer()
-        self._char_ngrams: Callable[[str], list[str]] = chars.build_analyzer()
         self._word_ngram_range: tuple[int, int] = words.ngram_range
         self._word_columns = int(words.n_features)
         char_columns = int(chars.n_features)
@@ -94,7 +95,7 @@ class TextHasher:
         columns: list[int] = []
         terms: list[int] = []
         shares: list[float] = []
-        word_index, char_index = self._word_index, self._char_index
+        word_index = self._word_index
 
         tokens = self._tokenize(text)
         low, high = self._word_ngram_range
@@ -112,7 +113,7 @@ class TextHasher:
         for chunk in text.split():
             # char_wb n-grams never cross whitespace, so each belongs to the words inside its chunk.
             owners = self._tokenize(chunk) or [chunk]
-            ngram_columns = [char_index(ngram) for ngram in self._char_ngrams(chunk)]
+            ngram_columns = self._word_char_columns(self._preprocess(chunk))
             occurrences.extend(ngram_columns)
             share = 1.0 / len(owners)
             for owner in owners:
