@@ -37,8 +37,6 @@ class GroupCommit(Generic[Item, Result]):
     concurrency: int = 1
     _queue: deque[tuple[Item, asyncio.Future[Result]]] = field(default_factory=deque)
     _writers: set[asyncio.Task[None]] = field(default_factory=set)
-    batches: int = 0  # counters for /metrics-style reporting and tests
-    items: int = 0
 
     async def run(self, item: Item) -> Result:
         """Queue `item` and return its result once its batch has committed (or raise what it failed with).
@@ -88,8 +86,6 @@ class GroupCommit(Generic[Item, Result]):
             for _, future in batch:
                 _settle(future, exc)
             raise
-        self.batches += 1
-        self.items += len(batch)
         for (_, future), outcome in zip(batch, outcomes, strict=True):
             _settle(future, outcome)
 
