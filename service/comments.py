@@ -175,6 +175,7 @@ async def _store_replies(
     decision_rows: list[dict[str, Any]] = []
     answer_rows: list[dict[str, Any]] = []
     published: Counter[str] = Counter()
+    keys: set[str] = set()  # Idempotency-Keys stored by this batch
     for pending in batch:
         new = pending.new
         if not accepts_replies(articles[pending.article_id].status):
@@ -188,7 +189,7 @@ async def _store_replies(
                 continue
             root_id = parent.root_id or parent.id
         key = pending.idempotency_key
-        if key is not None and any(row["key"] == key for row in answer_rows):
+        if key is not None and key in keys:
             outcomes.append(_KeyRepeatedInBatch())
             continue
         pair = (new.email, new.body)
@@ -209,6 +210,7 @@ async def _store_replies(
             published[pending.article_id] += 1
         created = created_view(row)
         if key is not None:
+            keys.add(key)
             answer_rows.append(
                 {
                     "key": key,

@@ -55,11 +55,7 @@ class Database:
                 async with conn.begin():
                     yield conn
             finally:
-                # Told even when the COMMIT failed: its outcome is unknown, and forgetting costs one read.
-                changed: set[str] = conn.info.pop(CHANGED_ARTICLES, set())
-                if changed:
-                    for listener in self.change_listeners:
-                        listener(changed)
+                self._announce(conn.info.pop(CHANGED_ARTICLES, set()))
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
@@ -84,9 +80,7 @@ class Database:
         try:
             return await self.threaded.run_write(in_thread)
         finally:
-            if changed:  # back on the loop: listeners are not thread-safe
-                for listener in self.change_listeners:
-                    listener(changed)
+            self._announce(changed)  # back on the loop: listeners are not thread-safe
 
     async def run_read(self, work: Work[T]) -> T:
         """`work` on a reader connection: on SQLite in a reader thread, on PostgreSQL on the loop."""
@@ -99,6 +93,13 @@ class Database:
                 return run_on(conn, work)
 
         return await self.threaded.run_read(in_thread)
+
+    def _announce(self, changed: set[str]) -> None:
+        """Tell the listeners which articles a write transaction changed. Told even when the COMMIT failed: its
+        outcome is unknown, and forgetting costs one read."""
+        if changed:
+            for listener in self.change_listeners:
+                listener(changed)
 
     async def dispose(self) -> None:
         await self.writer.dispose()

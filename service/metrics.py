@@ -36,8 +36,6 @@ def _children(method: str, path: str, status: int) -> tuple[Any, Any]:
     if found is None:
         labels = (method, path, str(status), APP)
         found = _finished[key] = (REQUESTS.labels(*labels), DURATION.labels(*labels))
-        if status >= 500:
-            ERRORS.labels(*labels)  # the series exists from the first error on
     return found
 
 

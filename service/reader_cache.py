@@ -55,8 +55,6 @@ class ReaderCache:
     # 4 reader connections, seconds of p99). Each runs as its own task, so a requester that goes away does not
     # cancel it for the others.
     _flights: dict[Hashable, asyncio.Future[Any]] = field(default_factory=dict)
-    hits: int = 0
-    misses: int = 0
 
     @property
     def enabled(self) -> bool:
@@ -81,10 +79,8 @@ class ReaderCache:
         """The rendered page for this request at this revision: kept bytes, or `render()` once for all askers."""
         page = self._pages.get(key)
         if page is not None and page.revision == revision:
-            self.hits += 1
             self._pages.move_to_end(key)
             return page.body
-        self.misses += 1
         body: bytes = await self._flight(("page", key, revision), render)
         self._keep(key, revision, body)
         return body
