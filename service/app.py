@@ -32,6 +32,7 @@ from service.runtime import Runtime
 from service.scoring import ScoringState
 from service.security import add_security_headers
 from service.settings import Settings
+from service.spam_runs import SpamRunDetector
 
 
 class MetricsController(PrometheusController):
@@ -76,12 +77,14 @@ def create_app(settings: Settings, *, scoring: ScoringState | None = None) -> Li
         db = connect(settings)
         reader_cache = ReaderCache(max_pages=settings.read_cache_entries, freshness_seconds=settings.read_cache_seconds)
         db.change_listeners.append(reader_cache.forget)
+        # Rate limits and spam-run signatures count in one store: this process, or Redis shared by every replica.
+        counter = RedisCounter.from_url(settings.redis_url) if settings.redis_url else MemoryCounter()
         runtime = Runtime(
             settings=settings,
             db=db,
             scoring=scoring or await load_active(db, overrides_from(settings)),
             limiter=SubmissionLimiter(
-                counter=RedisCounter.from_url(settings.redis_url) if settings.redis_url else MemoryCounter(),
+                counter=counter,
                 per_address=settings.submit_limit_per_address,
                 per_email=settings.submit_limit_per_email,
                 window_seconds=settings.submit_limit_window_seconds,
@@ -89,6 +92,11 @@ def create_app(settings: Settings, *, scoring: ScoringState | None = None) -> Li
             ),
             reader_cache=reader_cache,
             replies=ReplyWriter(db, submit_options(settings)),
+            spam_runs=SpamRunDetector(
+                counter=counter,
+                threshold=settings.spam_run_threshold,
+                window_seconds=settings.spam_run_window_minutes * 60,
+            ),
         )
         app.state.runtime = runtime
         # The other routes take these one by one.
@@ -106,7 +114,7 @@ def create_app(settings: Settings, *, scoring: ScoringState | None = None) -> Li
                 with contextlib.suppress(asyncio.CancelledError):
                     await follower
             await runtime.replies.drain()  # replies already accepted are committed before the engines close
-            await runtime.limiter.counter.close()
+            await counter.close()
             await db.dispose()
 
     def provide_db(state: State) -> Database:

@@ -25,6 +25,7 @@ from service.ids import new_id
 from service.policy import Verdict, accepts_replies, count_links, decide
 from service.reader_cache import ArticleSnapshot
 from service.scoring import ScoringState
+from service.spam_runs import SpamRunDetector
 from service.validation import NewComment
 from service.views import CommentPage, CreatedComment, PublicComment, created_view, public_view
 
@@ -58,6 +59,7 @@ class PendingReply:
     honeypot_filled: bool
     idempotency_key: str | None
     fingerprint: str
+    spam_run: bool = False  # near-copies of the text came from other senders within the window
 
 
 class _KeyRepeatedInBatch(Exception):
@@ -111,6 +113,7 @@ async def submit_comment(
     new: NewComment,
     idempotency_key: str | None = None,
     honeypot_filled: bool = False,
+    spam_runs: SpamRunDetector | None = None,
 ) -> Submitted:
     """Score, decide and durably store a reply with its automatic decision; returns once the commit succeeded.
 
@@ -123,6 +126,8 @@ async def submit_comment(
         replayed = await _replay(writer.db, idempotency_key, fingerprint, ttl=ttl, now=now)
         if replayed is not None:
             return replayed
+    # Counted after the replay check: a retry of one submission is not a run.
+    spam_run = await spam_runs.observe(new.body, new.email) if spam_runs is not None else False
 
     # Scored before the transaction: the model needs no database, and the write lock is held briefly.
     submission = Submission(
@@ -141,6 +146,7 @@ async def submit_comment(
         honeypot_filled=honeypot_filled,
         idempotency_key=idempotency_key,
         fingerprint=fingerprint,
+        spam_run=spam_run,
     )
     try:
         return await writer.store(pending)
@@ -201,6 +207,7 @@ async def _store_replies(
             max_links=options.max_links,
             honeypot_filled=pending.honeypot_filled,
             repeats_recent=pair in repeated,
+            spam_run=pending.spam_run,
         )
         repeated.add(pair)  # a repeat inside this batch counts too
         row = _comment_row(pending, verdict, root_id)

@@ -33,6 +33,11 @@ class HitCounter(Protocol):
         """Count one hit on `key` and return its total; the key is dropped `ttl_seconds` after its first hit."""
         ...
 
+    async def distinct_many(self, keys: list[str], member: str, ttl_seconds: int) -> list[int]:
+        """Add `member` to the set at each key and return each set's size, in one round trip where the store can;
+        a set is dropped `ttl_seconds` after its first member."""
+        ...
+
     async def close(self) -> None: ...
 
 
@@ -41,18 +46,32 @@ class MemoryCounter:
     """Counts in this process. hit() never awaits, so on the event loop each increment is whole without a lock."""
 
     _counts: dict[str, tuple[int, float]] = field(default_factory=dict)
+    _sets: dict[str, tuple[set[str], float]] = field(default_factory=dict)
     _next_sweep: float = 0.0
 
     async def hit(self, key: str, ttl_seconds: int) -> int:
         now = time.monotonic()
         if now >= self._next_sweep:  # drop finished windows now and then, so memory follows the live ones
             self._counts = {k: v for k, v in self._counts.items() if v[1] > now}
+            self._sets = {k: v for k, v in self._sets.items() if v[1] > now}
             self._next_sweep = now + ttl_seconds
         count, expires = self._counts.get(key, (0, now + ttl_seconds))
         if expires <= now:
             count, expires = 0, now + ttl_seconds
         self._counts[key] = (count + 1, expires)
         return count + 1
+
+    async def distinct_many(self, keys: list[str], member: str, ttl_seconds: int) -> list[int]:
+        now = time.monotonic()
+        sizes = []
+        for key in keys:
+            members, expires = self._sets.get(key, (set(), now + ttl_seconds))
+            if expires <= now:
+                members, expires = set(), now + ttl_seconds
+            members.add(member)
+            self._sets[key] = (members, expires)
+            sizes.append(len(members))
+        return sizes
 
     async def close(self) -> None:
         self._counts.clear()
@@ -75,6 +94,15 @@ class RedisCounter:
             pipe.expire(key, ttl_seconds, nx=True)
             count, _ = await pipe.execute()
         return int(count)
+
+    async def distinct_many(self, keys: list[str], member: str, ttl_seconds: int) -> list[int]:
+        async with self.client.pipeline(transaction=True) as pipe:
+            for key in keys:
+                pipe.sadd(key, member)
+                pipe.expire(key, ttl_seconds, nx=True)
+                pipe.scard(key)
+            answers = await pipe.execute()
+        return [int(size) for size in answers[2::3]]
 
     async def close(self) -> None:
         await self.client.aclose()

@@ -90,6 +90,7 @@ def decide(
     max_links: int,
     honeypot_filled: bool = False,
     repeats_recent: bool = False,
+    spam_run: bool = False,
 ) -> Verdict:
     """Reject only what the model is sure of; hold anything a rule or a borderline score flags; publish the rest.
 
@@ -106,6 +107,8 @@ def decide(
         rules.append(Reason(code="too_many_links", message=f"{link_count} links (more than {max_links})"))
     if repeats_recent:
         rules.append(Reason(code="duplicate", message="the same text from the same email a short while ago"))
+    if spam_run:
+        rules.append(Reason(code="spam_run", message="near-copies of this text arrived from other senders just now"))
     if scores is None or thresholds is None:
         rules.append(Reason(code="model_unavailable", message="no model could score this reply"))
         return Verdict(status="pending", reasons=tuple(rules))

@@ -10,6 +10,7 @@ from service.limits import SubmissionLimiter
 from service.reader_cache import ReaderCache
 from service.scoring import ScoringState
 from service.settings import Settings
+from service.spam_runs import SpamRunDetector
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,3 +25,4 @@ class Runtime:
     limiter: SubmissionLimiter
     reader_cache: ReaderCache
     replies: ReplyWriter
+    spam_runs: SpamRunDetector

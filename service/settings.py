@@ -42,6 +42,10 @@ class Settings:
     idempotency_ttl_hours: int = 24
     # The same body from the same email again within this many minutes waits for a person (0 turns it off).
     duplicate_window_minutes: int = 60
+    # A spam run: a reply whose near-copies came from this many email addresses within the window waits
+    # for a person (0 turns it off). See service/spam_runs.py.
+    spam_run_threshold: int = 3
+    spam_run_window_minutes: int = 60
 
     # Threshold overrides; None means "use the thresholds the active model card was tuned with".
     spam_hold_threshold: float | None = None
@@ -85,7 +89,14 @@ class Settings:
             value = getattr(self, name)
             if value is not None and not 0.0 <= value <= 1.0:
                 raise SettingsError(f"{PREFIX}{name.upper()} must be between 0 and 1")
-        for name in ("submit_limit_per_address", "submit_limit_per_email", "submit_limit_window_seconds"):
+        if self.spam_run_threshold < 0:
+            raise SettingsError("REPLYGUARD_SPAM_RUN_THRESHOLD must be 0 (off) or more")
+        for name in (
+            "submit_limit_per_address",
+            "submit_limit_per_email",
+            "submit_limit_window_seconds",
+            "spam_run_window_minutes",
+        ):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{PREFIX}{name.upper()} must be at least 1")
         if self.read_cache_entries < 0 or not 0 <= self.read_cache_seconds <= 60:

@@ -48,6 +48,8 @@ def test_every_kind_of_value_is_parsed() -> None:
         ("REPLYGUARD_BODY_MAX_CHARS", "0"),
         ("REPLYGUARD_REQUEST_MAX_BYTES", "10"),
         ("REPLYGUARD_MAX_LINKS", "-1"),
+        ("REPLYGUARD_SPAM_RUN_THRESHOLD", "-1"),
+        ("REPLYGUARD_SPAM_RUN_WINDOW_MINUTES", "0"),
     ],
 )
 def test_bad_values_are_refused_naming_the_variable(name: str, value: str) -> None:

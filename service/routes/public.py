@@ -70,6 +70,7 @@ async def submit(
         new=new,
         idempotency_key=idempotency_key or None,
         honeypot_filled=bool(payload.get(settings.honeypot_field)),
+        spam_runs=runtime.spam_runs,
     )
     created = submitted.comment
     location = f"/api/v1/articles/{article_id}/comments/{created.id}"
