@@ -31,6 +31,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
     from service.app import create_app
+    from service.http_protocol import GuardedHttpProtocol
 
     settings = settings.with_overrides(host=args.host or settings.host, port=args.port or settings.port)
     migrate.upgrade(settings.database_url)
@@ -46,6 +47,10 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         proxy_headers=bool(settings.trusted_proxies),
         forwarded_allow_ips=list(settings.trusted_proxies) or None,
         server_header=False,
+        http=GuardedHttpProtocol.configured(
+            read_timeout=settings.request_read_timeout_seconds, max_header_bytes=settings.max_header_bytes
+        ),
+        limit_concurrency=settings.max_connections,
     )
     return 0
 

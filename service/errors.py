@@ -85,6 +85,13 @@ class UnsupportedMediaType(ReplyguardError):
 
 
 @dataclass
+class RequestTimeout(ReplyguardError):
+    """The client went away (or was cut off as too slow) before its request body arrived."""
+
+    status_code: ClassVar[int] = 408
+
+
+@dataclass
 class Unavailable(ReplyguardError):
     status_code: ClassVar[int] = 503
 

@@ -7,8 +7,9 @@ from urllib.parse import parse_qsl
 
 import msgspec
 from litestar import Request
+from litestar.exceptions import InternalServerException
 
-from service.errors import BadRequest, UnsupportedMediaType
+from service.errors import BadRequest, RequestTimeout, UnsupportedMediaType
 
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
@@ -29,11 +30,20 @@ def _depth(value: Any, level: int = 0) -> int:
     return level
 
 
+async def _body(request: Request[Any, Any, Any]) -> bytes:
+    try:
+        return await request.body()
+    except InternalServerException as exc:
+        # Litestar reports a client that disconnected mid-body (or was cut off by the read timeout of
+        # service/http_protocol.py) as a server error; it is the client's, and nobody is left to answer.
+        raise RequestTimeout("The request body did not arrive") from exc
+
+
 async def read_payload(request: Request[Any, Any, Any], *, allow_form: bool) -> tuple[dict[str, Any], bool]:
     """The body as a dict and whether it came from a form; 415 for other media types, 400 for unreadable bodies."""
     kind = media_type(request)
     if kind == FORM and allow_form:
-        raw = await request.body()
+        raw = await _body(request)
         try:
             text = raw.decode("utf-8")
             pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=False, errors="strict")
@@ -43,7 +53,7 @@ async def read_payload(request: Request[Any, Any, Any], *, allow_form: bool) -> 
     if kind != JSON and not kind.endswith("+json"):
         accepted = f"{JSON} or {FORM}" if allow_form else JSON
         raise UnsupportedMediaType(f"Send {accepted}")
-    raw = await request.body()
+    raw = await _body(request)
     try:
         value = msgspec.json.decode(raw)
     except msgspec.DecodeError as exc:

@@ -37,6 +37,12 @@ class Settings:
     # Submission rules (the contract's limits; body length is configurable).
     body_max_chars: int = 5000
     request_max_bytes: int = 64 * 1024
+    # Slow clients and oversized heads (service/http_protocol.py): a request must arrive whole within this many
+    # seconds (408 otherwise), its request line and headers within this many bytes (431 otherwise); beyond this
+    # many open connections and requests in progress, new requests get 503.
+    request_read_timeout_seconds: float = 10.0
+    max_header_bytes: int = 16 * 1024
+    max_connections: int = 1000
     email_check_deliverability: bool = False
     max_links: int = 3
     idempotency_ttl_hours: int = 24
@@ -83,6 +89,12 @@ class Settings:
             raise SettingsError("REPLYGUARD_BODY_MAX_CHARS must be between 1 and 100000")
         if self.request_max_bytes < 1024:
             raise SettingsError("REPLYGUARD_REQUEST_MAX_BYTES must be at least 1024")
+        if not 0 < self.request_read_timeout_seconds <= 600:
+            raise SettingsError("REPLYGUARD_REQUEST_READ_TIMEOUT_SECONDS must be above 0 and at most 600")
+        if self.max_header_bytes < 1024:
+            raise SettingsError("REPLYGUARD_MAX_HEADER_BYTES must be at least 1024")
+        if self.max_connections < 1:
+            raise SettingsError("REPLYGUARD_MAX_CONNECTIONS must be at least 1")
         if not 0 <= self.max_links <= 100:
             raise SettingsError("REPLYGUARD_MAX_LINKS must be between 0 and 100")
         for name in ("spam_hold_threshold", "spam_reject_threshold", "abuse_hold_threshold", "abuse_reject_threshold"):

@@ -1,0 +1,127 @@
+"""The HTTP/1.1 connection handling of `replyguard serve`: uvicorn's httptools protocol plus two limits it lacks.
+
+uvicorn times out idle keep-alive connections, but not a client that sends its request slowly: a connection that
+trickles one header byte a second (slowloris), or announces a body and never sends it, holds its place forever, and
+a few hundred of them take the service off line. Nor does it bound the request head. Here each request must arrive
+whole (head and body) within `read_timeout` seconds of its first byte (or of the connection, for the first one):
+408 and close otherwise; and a head (request line and headers) larger than `max_header_bytes` gets 431 and close.
+A reverse proxy in front (deploy/nginx.conf) applies the same limits; these hold when the service faces clients
+itself, as `make run` does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, ClassVar
+
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+# Raw responses (the application never sees these requests) carry the same safety headers as the app's.
+_HEADERS = (
+    b"content-type: text/plain; charset=utf-8\r\n"
+    b"x-content-type-options: nosniff\r\n"
+    b"content-security-policy: default-src 'none'; frame-ancestors 'none'\r\n"
+    b"connection: close\r\n"
+)
+
+
+def _raw_response(status: int, reason: str) -> bytes:
+    body = reason.encode("ascii")
+    head = f"HTTP/1.1 {status} {reason}\r\ncontent-length: {len(body)}\r\n".encode("ascii")
+    return head + _HEADERS + b"\r\n" + body
+
+
+class GuardedHttpProtocol(HttpToolsProtocol):
+    """HttpToolsProtocol with a whole-request read timeout and a bound on the request head."""
+
+    read_timeout: ClassVar[float] = 10.0
+    max_header_bytes: ClassVar[int] = 16 * 1024
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._read_timer: asyncio.TimerHandle | None = None
+        # Bytes of the current request's head received so far; None while its body is read (or no request is open).
+        self._head_bytes: int | None = 0
+        self._parsed_head_bytes = 0
+        self._refused = False  # a 408/431 was sent: the parser may still call back with the rest of the data
+
+    @classmethod
+    def configured(cls, *, read_timeout: float, max_header_bytes: int) -> type[GuardedHttpProtocol]:
+        """A subclass with these limits: uvicorn builds protocols from a class, one per connection."""
+        limits = {"read_timeout": read_timeout, "max_header_bytes": max_header_bytes}
+        return type("ConfiguredHttpProtocol", (cls,), limits)
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm()  # a connection that never sends a byte is a slow client too
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        if self._head_bytes is not None:
+            self._head_bytes += len(data)
+        super().data_received(data)
+        # Still inside the head after parsing everything received: every byte of this request so far is head.
+        if self._head_bytes is not None and self._head_bytes > self.max_header_bytes:
+            self._refuse(431, "Request Header Fields Too Large")
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._parsed_head_bytes = 0
+        if self._read_timer is None:  # the next request on a kept-alive or pipelined connection
+            self._arm()
+
+    def on_url(self, url: bytes) -> None:
+        self._parsed_head_bytes += len(url)
+        super().on_url(url)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._parsed_head_bytes += len(name) + len(value) + 4
+        super().on_header(name, value)
+
+    def on_headers_complete(self) -> None:
+        self._head_bytes = None
+        # A head that arrived in one piece with the start of a body is measured by what the parser saw.
+        if self._parsed_head_bytes > self.max_header_bytes:
+            self._refuse(431, "Request Header Fields Too Large")
+            return
+        super().on_headers_complete()
+
+    def on_body(self, body: bytes) -> None:
+        if not self._refused:
+            super().on_body(body)
+
+    def on_message_complete(self) -> None:
+        self._disarm()
+        self._head_bytes = 0
+        if not self._refused:
+            super().on_message_complete()
+
+    def _arm(self) -> None:
+        self._disarm()
+        self._read_timer = self.loop.call_later(self.read_timeout, self._read_timed_out)
+
+    def _disarm(self) -> None:
+        if self._read_timer is not None:
+            self._read_timer.cancel()
+            self._read_timer = None
+
+    def _read_timed_out(self) -> None:
+        self._read_timer = None
+        if self.transport.is_closing():
+            return
+        if self.cycle is None or self.cycle.response_complete:
+            self._refuse(408, "Request Timeout")
+        else:
+            # The application is waiting for the body: closing tells it the client is gone (an http.disconnect),
+            # and the request ends without a reply being stored.
+            self.transport.close()
+
+    def _refuse(self, status: int, reason: str) -> None:
+        self._disarm()
+        self._refused = True
+        if not self.transport.is_closing():
+            self.transport.write(_raw_response(status, reason))
+            self.transport.close()

@@ -1,0 +1,137 @@
+"""Slow clients and oversized request heads against a real `replyguard serve` process, over raw sockets."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from service.database import opened
+from service.models import comments
+from service.settings import Settings
+from tests.replies import POLITE, reply
+from tests.servers import free_port, running_server
+
+READ_TIMEOUT = 1.0
+MAX_HEAD = 4096
+PATH = "/api/v1/articles/slow-clients/comments"
+
+
+@pytest.fixture
+def server(settings: Settings, tmp_path: Path) -> Iterator[tuple[int, Path]]:
+    port, log = free_port(), tmp_path / "server.log"
+    with running_server(
+        settings,
+        port,
+        log,
+        REPLYGUARD_REQUEST_READ_TIMEOUT_SECONDS=str(READ_TIMEOUT),
+        REPLYGUARD_MAX_HEADER_BYTES=str(MAX_HEAD),
+    ):
+        yield port, log
+    text = log.read_text(errors="replace")
+    assert "Traceback" not in text and '"status": 500' not in text, text[-3000:]
+
+
+def _connect(port: int) -> socket.socket:
+    # The socket timeout only bounds a test that would otherwise hang; nothing here measures speed.
+    return socket.create_connection(("127.0.0.1", port), timeout=10)
+
+
+def _read_all(sock: socket.socket) -> bytes:
+    """Everything the server sends until it closes the connection."""
+    chunks = []
+    while chunk := sock.recv(65536):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _head(body: bytes, extra: str = "") -> bytes:
+    return (
+        f"POST {PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n{extra}\r\n"
+    ).encode()
+
+
+def _stored(settings: Settings) -> int:
+    async def count() -> int:
+        async with opened(settings) as db, db.read() as conn:
+            query = select(func.count()).where(comments.c.article_id == "slow-clients")
+            return int((await conn.execute(query)).scalar_one())
+
+    return asyncio.run(count())
+
+
+def test_a_connection_that_sends_nothing_gets_408_and_is_closed(server: tuple[int, Path]) -> None:
+    with _connect(server[0]) as sock:
+        answer = _read_all(sock)
+    assert answer.startswith(b"HTTP/1.1 408 ")
+    assert b"x-content-type-options: nosniff" in answer
+
+
+def test_a_head_trickled_byte_by_byte_is_cut_off(server: tuple[int, Path]) -> None:
+    head = _head(b"{}", extra="X-Padding: " + "a" * 200 + "\r\n")
+    with _connect(server[0]) as sock:
+        started = time.monotonic()
+        sent = 0
+        try:
+            for byte in head:
+                sock.sendall(bytes([byte]))
+                sent += 1
+                time.sleep(0.02)
+        except OSError:
+            pass  # the server closed the connection on us, as it should
+        answer = _read_all(sock)
+    assert answer.startswith(b"HTTP/1.1 408 ")
+    # The whole head would have taken longer than the read timeout: it was refused part way.
+    assert sent < len(head) and time.monotonic() - started >= READ_TIMEOUT
+
+
+def test_a_body_that_never_arrives_stores_nothing(server: tuple[int, Path], settings: Settings) -> None:
+    body = json.dumps(reply(POLITE[0])).encode()
+    with _connect(server[0]) as sock:
+        sock.sendall(_head(body) + body[:20])  # announces the whole body, sends a fifth, then stalls
+        answer = _read_all(sock)
+    assert answer == b""  # cut off: nobody is left to answer
+    assert _stored(settings) == 0
+
+
+@pytest.mark.parametrize("pieces", [1, 8], ids=["in-one-piece", "trickled"])
+def test_an_oversized_head_gets_431(server: tuple[int, Path], pieces: int) -> None:
+    head = _head(b"{}", extra="X-Padding: " + "a" * (2 * MAX_HEAD) + "\r\n") + b"{}"
+    step = len(head) // pieces + 1
+    with _connect(server[0]) as sock:
+        try:
+            for start in range(0, len(head), step):
+                sock.sendall(head[start : start + step])
+                time.sleep(0.05)
+        except OSError:
+            pass
+        answer = _read_all(sock)
+    assert answer.startswith(b"HTTP/1.1 431 ")
+
+
+def test_ordinary_clients_are_served_while_slow_ones_hang(server: tuple[int, Path], settings: Settings) -> None:
+    port = server[0]
+    stalled = [_connect(port) for _ in range(20)]
+    for sock in stalled:
+        sock.sendall(b"POST " + PATH.encode() + b" HTTP/1.1\r\nHost: x\r\n")
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+            # Two requests on one kept-alive connection, with a 3 kB header (inside the limit).
+            padding = {"X-Padding": "a" * 3000}
+            first = client.post(PATH, json=reply(POLITE[1]), headers=padding)
+            second = client.get(PATH, headers=padding)
+        assert first.status_code == 201 and second.status_code == 200
+        assert second.json()["total"] == 1
+    finally:
+        for sock in stalled:
+            assert _read_all(sock).startswith(b"HTTP/1.1 408 ")
+            sock.close()
+    assert _stored(settings) == 1
