@@ -125,6 +125,10 @@ def _body(payload: Mapping[str, object], errors: list[FieldError], *, max_chars:
     return None
 
 
+# ASCII characters RFC 3986 never allows unencoded in a URL; a "website" holding them is markup, not an address.
+_NOT_IN_URLS = frozenset('"<>\\^`{|}')
+
+
 def _website(payload: Mapping[str, object], errors: list[FieldError]) -> str | None:
     raw = _text(payload, "website", errors, required=False)
     if raw is None:
@@ -144,7 +148,7 @@ def _website(payload: Mapping[str, object], errors: list[FieldError]) -> str | N
         parts is None
         or parts.scheme.lower() not in {"http", "https"}
         or not host
-        or any(c.isspace() or _is_control(c) for c in website)
+        or any(c.isspace() or _is_control(c) or c in _NOT_IN_URLS for c in website)
     ):
         errors.append(FieldError("website", "must be an http or https URL"))
         return None
