@@ -89,6 +89,8 @@ def create_app(settings: Settings, *, scoring: ScoringState | None = None) -> Li
                 per_email=settings.submit_limit_per_email,
                 window_seconds=settings.submit_limit_window_seconds,
                 enabled=settings.rate_limit_enabled,
+                auth_failures=settings.auth_failure_limit_per_address,
+                auth_window_seconds=settings.auth_failure_window_seconds,
             ),
             reader_cache=reader_cache,
             replies=ReplyWriter(db, submit_options(settings)),

@@ -177,7 +177,8 @@ def _moderator_add(settings: Settings, args: argparse.Namespace) -> int:
 
     async def add(db: Any) -> str:
         async with db.write() as conn:
-            moderator, token = await create_moderator(conn, args.name, role=args.role)
+            expires_in = timedelta(days=args.expires_in_days) if args.expires_in_days else None
+            moderator, token = await create_moderator(conn, args.name, role=args.role, expires_in=expires_in)
         print(f"created {moderator.role} {moderator.name} (id {moderator.id}); the token is shown once:")
         return token
 
@@ -220,6 +221,13 @@ def _moderator_revoke(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _positive_days(text: str) -> float:
+    days = float(text)
+    if not 0 < days <= 3650:
+        raise argparse.ArgumentTypeError("must be more than 0 and at most 3650 days")
+    return days
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="replyguard", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -249,6 +257,7 @@ def build_parser() -> argparse.ArgumentParser:
     add = moderator_commands.add_parser("add", help="create a moderator and print its token")
     add.add_argument("name")
     add.add_argument("--role", choices=["moderator", "admin"], default="moderator")
+    add.add_argument("--expires-in-days", type=_positive_days, help="the token stops working after this many days")
     add.set_defaults(run=_moderator_add)
     revoke = moderator_commands.add_parser("revoke", help="revoke a moderator's token at once")
     revoke.add_argument("name")

@@ -108,6 +108,26 @@ class RedisCounter:
         await self.client.aclose()
 
 
+async def count_hit(
+    counter: HitCounter, kind: str, identity: str, *, limit: int, window_seconds: int, refusal: str
+) -> None:
+    """Count one hit of `kind` from `identity` in the current fixed window; 429 with Retry-After past `limit`."""
+    now = time.time()
+    window = int(now // window_seconds)
+    digest = hashlib.sha256(identity.encode()).hexdigest()[:32]
+    key = f"replyguard:{kind}:{digest}:{window}"
+    try:
+        count = await counter.hit(key, window_seconds * 2)
+    except (RedisError, OSError):
+        # Fail open: an outage of the shared counter must not turn every reader away. It is logged (without
+        # the identity) so the operator sees that limits are off.
+        log.warning("rate-limit counter unavailable; request allowed without counting", exc_info=True)
+        return
+    if count > limit:
+        retry_after = max(1, int((window + 1) * window_seconds - now) + 1)
+        raise TooManyRequests(refusal, headers={"Retry-After": str(retry_after)})
+
+
 @dataclass
 class SubmissionLimiter:
     counter: HitCounter
@@ -115,25 +135,16 @@ class SubmissionLimiter:
     per_email: int
     window_seconds: int
     enabled: bool = True
+    # Failed moderator authentications per client address, in their own (longer) window: a token guesser is
+    # answered 429 instead of 401 once past the allowance.
+    auth_failures: int = 10
+    auth_window_seconds: int = 300
 
     async def _count(self, kind: str, identity: str, limit: int) -> None:
-        now = time.time()
-        window = int(now // self.window_seconds)
-        digest = hashlib.sha256(identity.encode()).hexdigest()[:32]
-        key = f"replyguard:submit:{kind}:{digest}:{window}"
-        try:
-            count = await self.counter.hit(key, self.window_seconds * 2)
-        except (RedisError, OSError):
-            # Fail open: an outage of the shared counter must not turn every reader away. It is logged (without
-            # the identity) so the operator sees that limits are off.
-            log.warning("rate-limit counter unavailable; submission allowed without counting", exc_info=True)
-            return
-        if count > limit:
-            retry_after = max(1, int((window + 1) * self.window_seconds - now) + 1)
-            raise TooManyRequests(
-                f"Too many submissions from this {kind}; try again later",
-                headers={"Retry-After": str(retry_after)},
-            )
+        refusal = f"Too many submissions from this {kind}; try again later"
+        await count_hit(
+            self.counter, f"submit:{kind}", identity, limit=limit, window_seconds=self.window_seconds, refusal=refusal
+        )
 
     async def check_address(self, address: str) -> None:
         """Count one submission from `address`; 429 once the window's allowance is used up."""
@@ -143,3 +154,15 @@ class SubmissionLimiter:
     async def check_email(self, email: str) -> None:
         if self.enabled:
             await self._count("email", email.lower(), self.per_email)
+
+    async def count_auth_failure(self, address: str) -> None:
+        """Count one failed moderator authentication from `address`; 429 past the allowance."""
+        if self.enabled:
+            await count_hit(
+                self.counter,
+                "auth:address",
+                address,
+                limit=self.auth_failures,
+                window_seconds=self.auth_window_seconds,
+                refusal="Too many failed sign-ins from this address; try again later",
+            )

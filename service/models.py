@@ -168,6 +168,7 @@ moderators = Table(
     Column("role", String(16), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("revoked_at", UTCDateTime(), nullable=True),
+    Column("expires_at", UTCDateTime(), nullable=True),  # None: valid until revoked
     CheckConstraint(_in("role", ROLES), name="role"),
 )
 

@@ -66,6 +66,10 @@ class Settings:
     submit_limit_per_address: int = 20
     submit_limit_per_email: int = 5
     submit_limit_window_seconds: int = 60
+    # Failed moderator authentications (bad, expired or revoked tokens) per client address in each window: past
+    # this, 429 instead of 401.
+    auth_failure_limit_per_address: int = 10
+    auth_failure_window_seconds: int = 300
     # Proxies whose X-Forwarded-For is believed (comma-separated addresses); none by default.
     trusted_proxies: tuple[str, ...] = ()
     # Rejected replies older than this are deleted by `replyguard purge` (run it from a scheduler).
@@ -108,6 +112,8 @@ class Settings:
             "submit_limit_per_email",
             "submit_limit_window_seconds",
             "spam_run_window_minutes",
+            "auth_failure_limit_per_address",
+            "auth_failure_window_seconds",
         ):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{PREFIX}{name.upper()} must be at least 1")

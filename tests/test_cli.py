@@ -62,6 +62,15 @@ def test_moderator_add_prints_a_token_that_works(settings: Any, client: TestClie
     assert response.status_code == 200
 
 
+def test_moderator_add_with_an_expiry(settings: Any, client: TestClient[Any]) -> None:
+    env = {"REPLYGUARD_DATABASE_URL": settings.database_url}
+    done = _cli("moderator", "add", "temp", "--expires-in-days", "7", env=env)
+    token = done.stdout.strip().splitlines()[-1]
+    assert client.get("/api/v1/moderation/queue", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    refused = _cli("moderator", "add", "never", "--expires-in-days", "0", env=env)
+    assert refused.returncode == 2 and "at most 3650 days" in refused.stderr
+
+
 def test_unknown_setting_is_refused_clearly(tmp_path: Path) -> None:
     done = _cli("migrate", env={"REPLYGUARD_DATABSE_URL": "typo"})
     assert done.returncode == 2

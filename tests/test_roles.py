@@ -1,13 +1,23 @@
-"""Every protected route, found by walking the app's routes, refuses a missing token (401) and a too-low role (403)."""
+"""Every protected route, found by walking the app's routes, refuses a missing token (401) and a too-low role (403);
+expired tokens are refused; a token guesser is answered 429."""
 
 from __future__ import annotations
 
+import asyncio
+from datetime import timedelta
 from typing import Any
 
 from litestar import Litestar
 from litestar.testing import TestClient
 
+from service.app import create_app
+from service.auth import create_moderator
+from service.database import opened
+from service.settings import Settings
+from tests.conftest import add_moderator
+
 SAMPLE_ID = "0190c2d4-8f5e-7000-8000-000000000000"
+QUEUE = "/api/v1/moderation/queue"
 ADMIN_ONLY = {("PUT", "/api/v1/articles/{article_id}"), ("POST", "/api/v1/admin/privacy/export"),
               ("POST", "/api/v1/admin/privacy/erase")}  # fmt: skip
 
@@ -46,3 +56,31 @@ def test_admin_routes_refuse_moderators_and_moderator_routes_admit_them(
         else:
             assert as_moderator not in {401, 403}, (method, path)
         assert as_admin not in {401, 403}, (method, path)
+
+
+def _token(settings: Settings, name: str, expires_in: timedelta | None) -> str:
+    async def create() -> str:
+        async with opened(settings) as db, db.write() as conn:
+            _, token = await create_moderator(conn, name, role="moderator", expires_in=expires_in)
+            return token
+
+    return asyncio.run(create())
+
+
+def test_an_expired_token_is_refused_and_an_unexpired_one_works(settings: Settings, client: TestClient[Any]) -> None:
+    expired = _token(settings, "contractor", timedelta(microseconds=1))
+    current = _token(settings, "shift", timedelta(days=1))
+    assert client.get(QUEUE, headers={"Authorization": f"Bearer {expired}"}).status_code == 401
+    assert client.get(QUEUE, headers={"Authorization": f"Bearer {current}"}).status_code == 200
+
+
+def test_repeated_bad_tokens_from_one_address_get_429(settings: Settings) -> None:
+    limited = settings.with_overrides(rate_limit_enabled=True, auth_failure_limit_per_address=3)
+    good = add_moderator(settings, "steady")
+    with TestClient(create_app(limited)) as client:
+        answers = [client.get(QUEUE, headers={"Authorization": f"Bearer rg_guess{n}"}) for n in range(5)]
+        assert [answer.status_code for answer in answers] == [401, 401, 401, 429, 429]
+        assert 1 <= int(answers[-1].headers["Retry-After"]) <= 301
+        assert client.get(QUEUE).status_code == 429  # a missing token is a failure too
+        # Only failures are counted: a moderator behind the same address still gets in.
+        assert client.get(QUEUE, headers={"Authorization": f"Bearer {good}"}).status_code == 200

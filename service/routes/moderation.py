@@ -12,9 +12,10 @@ from litestar.params import PathParameter, QueryParameter
 from service import moderation
 from service.auth import Moderator, authenticate
 from service.database import Database
-from service.errors import FieldError, InvalidInput
+from service.errors import FieldError, InvalidInput, Unauthorized
 from service.requests import read_payload
 from service.routes.docs import DecisionOperation
+from service.runtime import Runtime
 from service.validation import check_article_id
 from service.views import ItemDetail, QueuePage
 
@@ -22,9 +23,14 @@ Status = Literal["pending", "published", "rejected"]
 
 
 async def current_moderator(request: Request[Any, Any, Any], db: NamedDependency[Database]) -> Moderator:
-    """Provided to every moderation route: 401 without a valid token."""
+    """Provided to every moderation route: 401 without a valid token; 429 once an address has failed too often."""
     header = request.headers.get("authorization")
-    return await db.run_read(lambda conn: authenticate(conn, header))
+    try:
+        return await db.run_read(lambda conn: authenticate(conn, header))
+    except Unauthorized:
+        runtime: Runtime = request.app.state.runtime
+        await runtime.limiter.count_auth_failure(request.client.host if request.client else "unknown")
+        raise
 
 
 def _optional_text(
