@@ -98,7 +98,7 @@ async def refresh(db: Database, scoring: ScoringState) -> bool:
         scoring.problem = f"model {row.version} cannot be loaded: {exc}"
         return False
     previous = scoring.version
-    scoring.scorer, scoring.problem = scorer, None
+    scoring.use(scorer)
     log.info("switched model", extra={"from_version": previous, "to_version": scorer.version})
     return True
 

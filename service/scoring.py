@@ -10,6 +10,12 @@ from service.policy import Overrides, effective_thresholds, needs_explaining
 
 log = logging.getLogger(__name__)
 
+# A model that fails this many replies in a row is broken, not unlucky: /ready says so, and an orchestrator stops
+# sending traffic here until a working model is promoted. One odd reply that trips the model is not a reason to.
+FAILING_AFTER = 5
+# What the readiness probe scores to find out whether a failing model has recovered.
+_CANARY = Submission(body="Thank you for the article.", name="Reader", website=None, email_domain="example.org")
+
 
 @dataclass(slots=True)
 class ScoringState:
@@ -18,10 +24,23 @@ class ScoringState:
     scorer: Scorer | None
     overrides: Overrides
     problem: str | None = None
+    failures: int = 0  # replies the loaded model failed to score, since start-up
+    failures_in_a_row: int = 0
 
     @property
     def ready(self) -> bool:
-        return self.scorer is not None
+        return self.scorer is not None and self.failures_in_a_row < FAILING_AFTER
+
+    def probe(self) -> bool:
+        """Readiness, re-checked: a model failing replies in a row gets one trial reply, and is ready again if it
+        scores it. Without this, a replica taken out of traffic for failing could never show it had recovered."""
+        if self.scorer is not None and self.failures_in_a_row >= FAILING_AFTER:
+            self.score(_CANARY)
+        return self.ready
+
+    def use(self, scorer: Scorer) -> None:
+        """Score with `scorer` from now on (a promoted model)."""
+        self.scorer, self.problem, self.failures_in_a_row = scorer, None, 0
 
     @property
     def version(self) -> str | None:
@@ -44,9 +63,13 @@ class ScoringState:
             return None
         try:
             quick = scorer.score(submission, explain=False)
-            if needs_explaining(quick, effective_thresholds(scorer.thresholds, self.overrides)):
-                return scorer.score(submission)
-            return quick
+            scores = scorer.score(submission) if needs_explaining(quick, self.thresholds) else quick
         except Exception:
             log.exception("scoring failed; the reply will wait for a person")
+            self.failures += 1
+            self.failures_in_a_row += 1
+            if self.failures_in_a_row >= FAILING_AFTER:
+                self.problem = f"model {scorer.version} failed the last {self.failures_in_a_row} replies"
             return None
+        self.failures_in_a_row = 0
+        return scores

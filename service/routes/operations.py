@@ -24,6 +24,7 @@ class Readiness(msgspec.Struct):
     database: str  # "ok" or what went wrong
     model: str  # the active model version, or why there is none
     model_loaded: bool
+    scoring_failures: int  # replies the model failed to score since start-up (they wait for a person)
 
 
 @get("/health", summary="The process is alive", cache=False)
@@ -40,10 +41,20 @@ async def ready(db: NamedDependency[Database], scoring: NamedDependency[ScoringS
     except Exception as exc:  # any failure means "not ready", and the reason is for the operator
         log.warning("readiness: database check failed: %s", type(exc).__name__)
         database = f"unavailable ({type(exc).__name__})"
-    model = scoring.version or f"missing: {scoring.problem or 'not loaded'}"
-    is_ready = database == "ok" and scoring.ready
+    scoring_ready = scoring.probe()
+    if scoring.scorer is None:
+        model = f"missing: {scoring.problem or 'not loaded'}"
+    elif scoring_ready:
+        model = scoring.scorer.version
+    else:
+        model = f"failing: {scoring.problem}"
+    is_ready = database == "ok" and scoring_ready
     body = Readiness(
-        status="ready" if is_ready else "not_ready", database=database, model=model, model_loaded=scoring.ready
+        status="ready" if is_ready else "not_ready",
+        database=database,
+        model=model,
+        model_loaded=scoring.scorer is not None,
+        scoring_failures=scoring.failures,
     )
     return Response(body, status_code=200 if is_ready else 503)
 
