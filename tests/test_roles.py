@@ -4,15 +4,18 @@ expired tokens are refused; a token guesser is answered 429."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
 from service.app import create_app
 from service.auth import create_moderator
 from service.database import opened
+from service.logs import JsonFormatter
 from service.settings import Settings
 from tests.conftest import add_moderator
 
@@ -67,11 +70,17 @@ def _token(settings: Settings, name: str, expires_in: timedelta | None) -> str:
     return asyncio.run(create())
 
 
-def test_an_expired_token_is_refused_and_an_unexpired_one_works(settings: Settings, client: TestClient[Any]) -> None:
+def test_an_expired_token_is_refused_and_no_token_is_ever_logged(
+    settings: Settings, client: TestClient[Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
     expired = _token(settings, "contractor", timedelta(microseconds=1))
     current = _token(settings, "shift", timedelta(days=1))
     assert client.get(QUEUE, headers={"Authorization": f"Bearer {expired}"}).status_code == 401
     assert client.get(QUEUE, headers={"Authorization": f"Bearer {current}"}).status_code == 200
+    assert client.get(QUEUE, headers={"Authorization": "Bearer rg_a_guess"}).status_code == 401
+    logged = "\n".join(JsonFormatter().format(record) for record in caplog.records)
+    assert logged and expired not in logged and current not in logged and "rg_a_guess" not in logged
 
 
 def test_repeated_bad_tokens_from_one_address_get_429(settings: Settings) -> None:
