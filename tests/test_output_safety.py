@@ -137,6 +137,9 @@ def test_a_corpus_of_payloads_as_name_website_and_body_comes_back_inert_everywhe
     # the website rule refused what is not an http(s) address.
     assert refused.count("body") == 1 and set(refused) <= {"body", "name", "website"}
     assert refused.count("website") >= len(CORPUS)  # at least every javascript: form
+    print(f"xss corpus: {len(CORPUS)} payloads, {len(stored) + len(refused)} submissions, {len(stored)} stored "
+          f"and read back through every path, {len(refused)} refused with 422 naming the field "
+          f"({', '.join(f'{f} {refused.count(f)}' for f in sorted(set(refused)))})")  # fmt: skip
 
 
 @pytest.mark.parametrize(

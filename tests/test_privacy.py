@@ -84,6 +84,7 @@ def test_no_email_in_any_public_answer_or_log_line(
     lines = [formatter.format(record) for record in caplog.records if not record.name.startswith("httpx")]
     assert len(lines) > len(answers)  # the service did log these requests
     assert [line for line in lines if local in line] == []
+    print(f"privacy: {len(answers)} public answers ({len(statuses)} statuses) and {len(lines)} log lines, no address")
 
 
 def test_redaction_removes_addresses_from_log_lines() -> None:
