@@ -5,14 +5,10 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
-import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -22,45 +18,10 @@ from service.database import opened
 from service.models import comments
 from service.settings import Settings
 from tests.replies import POLITE, reply
+from tests.servers import free_port, running_server
 
 LOAD_SECONDS = 2.0  # bounded: the kill lands mid-run
 WRITERS = 4
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@contextmanager
-def _server(settings: Settings, port: int, log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REPLYGUARD_")}
-    env.update(
-        REPLYGUARD_DATABASE_URL=settings.database_url,
-        REPLYGUARD_PORT=str(port),
-        REPLYGUARD_RATE_LIMIT_ENABLED="false",
-        REPLYGUARD_TRAIN_IF_MISSING="false",
-        REPLYGUARD_MODEL_POLL_SECONDS="0",
-        REPLYGUARD_DATA_DIR="",
-    )
-    with log.open("ab") as sink:
-        process = subprocess.Popen([sys.executable, "-m", "service.cli", "serve"], env=env, stdout=sink, stderr=sink)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/ready", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert process.poll() is None and time.monotonic() < deadline, log.read_text()[-2000:]
-            time.sleep(0.1)
-        yield process
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait(timeout=30)
 
 
 def _stored(settings: Settings, ids: list[str]) -> dict[str, int]:
@@ -86,7 +47,7 @@ def _published_rows(settings: Settings, article_id: str) -> int:
 
 
 def test_sigkill_under_load_loses_no_acknowledged_reply(settings: Settings, tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     acknowledged: list[str] = []
     errors: list[str] = []
     stop = threading.Event()
@@ -108,7 +69,7 @@ def test_sigkill_under_load_loses_no_acknowledged_reply(settings: Settings, tmp_
                 elif response.status_code >= 500:
                     errors.append(f"{response.status_code} {response.text[:200]}")
 
-    with _server(settings, port, tmp_path / "server.log") as process:
+    with running_server(settings, port, tmp_path / "server.log") as process:
         writers = [threading.Thread(target=write, args=(w,)) for w in range(WRITERS)]
         for thread in writers:
             thread.start()
@@ -121,7 +82,7 @@ def test_sigkill_under_load_loses_no_acknowledged_reply(settings: Settings, tmp_
 
     assert errors == []
     assert len(acknowledged) > 20, "the load never got going"
-    with _server(settings, port, tmp_path / "server.log"):
+    with running_server(settings, port, tmp_path / "server.log"):
         stored = _stored(settings, acknowledged)
         assert len(stored) == len(set(acknowledged)) == len(acknowledged)
         assert set(stored.values()) == {1}
