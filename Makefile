@@ -36,6 +36,10 @@ audit: install  ## pip-audit over uv.lock: fails on a known vulnerability
 test: lint typecheck audit  ## lint, type-check, audit the dependencies, then the whole test suite
 	$(BIN)/pytest
 
+# Coverage is off: one end-to-end test covers too little to meet the suite's floor, and it measures nothing here.
+soak: install  ## soak run: one real server under mixed load (REPLYGUARD_TEST_SOAK_SECONDS, default 60); figures in tests/soak/results/
+	$(BIN)/pytest -m soak --no-cov -s tests/soak
+
 bench: install  ## HTTP benchmark (ours vs bare Litestar vs Isso) and the PostgreSQL scale run; rewrites docs/performance.md
 	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
 	$(BIN)/python bench/run.py
