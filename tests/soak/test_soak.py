@@ -36,8 +36,9 @@ CLIENTS = 8  # concurrent clients; with the server they fill the 2 cores of thes
 # RSS growth is measured from the end of the warm-up: the first quarter of the run, but at least 30 s. Measured here
 # (docs/reliability.md): RSS climbs ~40 MB in the first 30-45 s whatever the run's length (SQLite page caches of
 # five connections, SQLAlchemy's statement cache, the reader cache, allocator arenas), then creeps ~3 MB a minute,
-# slowing, as the database grows. After warm-up it grew 10 MB in 60 s runs (SQLite) and 9.6 MB from 45 s to 180 s.
-# A leak of 1 kB per request would add 15+ MB a minute at this rate (~250 requests/s). 25 MB: 2.5x what was measured.
+# slowing, as the database grows. After warm-up it grew 10-14 MB in 60 s runs on SQLite, 3 MB on PostgreSQL, and
+# 9.6 MB from 45 s to 180 s. A leak of 1 kB per request would add 15 MB a minute (~240 requests/s). 25 MB: 1.8x the
+# worst measured growth.
 WARM_UP_SECONDS = max(30.0, SOAK_SECONDS / 4)
 RSS_GROWTH_BOUND_KB = 25 * 1024
 SAMPLE_SECONDS = 0.5
