@@ -1,4 +1,4 @@
-"""Real `replyguard serve` processes for tests that need a server over loopback (faults, connection limits)."""
+"""Real `replyguard serve` processes on loopback, for tests that need a whole server: faults, the soak run."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ import httpx
 
 from service.settings import Settings
 
+START_TIMEOUT_SECONDS = 60
+
 
 def free_port() -> int:
     with socket.socket() as probe:
@@ -23,10 +25,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(settings: Settings, port: int, log: Path, **extra_env: str) -> Iterator[subprocess.Popen[bytes]]:
-    """`replyguard serve` on `port` with the test's database and model, ready when this yields; killed after.
+def running_server(settings: Settings, port: int, log: Path, **env_overrides: str) -> Iterator[subprocess.Popen[bytes]]:
+    """`replyguard serve` on `settings.database_url`, yielded once `/ready` answers 200; killed on the way out.
 
-    `extra_env` adds REPLYGUARD_* settings (rate limits are off unless it turns them on)."""
+    The environment is the test's minus every REPLYGUARD_* variable, so only what is set here reaches the server;
+    `env_overrides` are REPLYGUARD_* names (e.g. REPLYGUARD_ACCESS_LOG="false").
+    """
     env = {k: v for k, v in os.environ.items() if not k.startswith("REPLYGUARD_")}
     env.update(
         REPLYGUARD_DATABASE_URL=settings.database_url,
@@ -35,12 +39,12 @@ def running_server(settings: Settings, port: int, log: Path, **extra_env: str) -
         REPLYGUARD_TRAIN_IF_MISSING="false",
         REPLYGUARD_MODEL_POLL_SECONDS="0",
         REPLYGUARD_DATA_DIR="",
-        **extra_env,
+        **env_overrides,
     )
     with log.open("ab") as sink:
         process = subprocess.Popen([sys.executable, "-m", "service.cli", "serve"], env=env, stdout=sink, stderr=sink)
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
         while True:
             try:
                 if httpx.get(f"http://127.0.0.1:{port}/ready", timeout=2).status_code == 200:
