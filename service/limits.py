@@ -41,24 +41,39 @@ class HitCounter(Protocol):
     async def close(self) -> None: ...
 
 
+# How often the in-process store drops finished windows, and how many keys each of its tables keeps at most. The cap
+# bounds memory under a flood whatever the windows (spam-run sets are ~0.5 kB a key: 100,000 keys ~ 50 MB); past it
+# the oldest keys go first, which forgets the oldest counts, never refuses a request. Sites busier than that run
+# with Redis, whose keys expire by themselves.
+SWEEP_EVERY_SECONDS = 30.0
+MAX_KEYS = 100_000
+
+
 @dataclass
 class MemoryCounter:
-    """Counts in this process. hit() never awaits, so on the event loop each increment is whole without a lock."""
+    """Counts in this process. Nothing here awaits, so on the event loop each update is whole without a lock."""
 
+    max_keys: int = MAX_KEYS
     _counts: dict[str, tuple[int, float]] = field(default_factory=dict)
     _sets: dict[str, tuple[set[str], float]] = field(default_factory=dict)
     _next_sweep: float = 0.0
 
-    async def hit(self, key: str, ttl_seconds: int) -> int:
-        now = time.monotonic()
-        if now >= self._next_sweep:  # drop finished windows now and then, so memory follows the live ones
+    def _sweep(self, now: float) -> None:
+        if now >= self._next_sweep:
             self._counts = {k: v for k, v in self._counts.items() if v[1] > now}
             self._sets = {k: v for k, v in self._sets.items() if v[1] > now}
-            self._next_sweep = now + ttl_seconds
+            self._next_sweep = now + SWEEP_EVERY_SECONDS
+        for table in (self._counts, self._sets):
+            while len(table) > self.max_keys:  # dicts keep insertion order: the first key is the oldest
+                del table[next(iter(table))]
+
+    async def hit(self, key: str, ttl_seconds: int) -> int:
+        now = time.monotonic()
         count, expires = self._counts.get(key, (0, now + ttl_seconds))
         if expires <= now:
             count, expires = 0, now + ttl_seconds
         self._counts[key] = (count + 1, expires)
+        self._sweep(now)
         return count + 1
 
     async def distinct_many(self, keys: list[str], member: str, ttl_seconds: int) -> list[int]:
@@ -71,10 +86,12 @@ class MemoryCounter:
             members.add(member)
             self._sets[key] = (members, expires)
             sizes.append(len(members))
+        self._sweep(now)
         return sizes
 
     async def close(self) -> None:
         self._counts.clear()
+        self._sets.clear()
 
 
 @dataclass
@@ -117,7 +134,8 @@ async def count_hit(
     digest = hashlib.sha256(identity.encode()).hexdigest()[:32]
     key = f"replyguard:{kind}:{digest}:{window}"
     try:
-        count = await counter.hit(key, window_seconds * 2)
+        # The key names its window, so it is of no use once that is over: window_seconds after its first hit at most.
+        count = await counter.hit(key, window_seconds)
     except (RedisError, OSError):
         # Fail open: an outage of the shared counter must not turn every reader away. It is logged (without
         # the identity) so the operator sees that limits are off.

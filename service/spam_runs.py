@@ -80,7 +80,7 @@ class SpamRunDetector:
         try:
             keys = [f"replyguard:run:{window}:{key}" for key in band_keys(words)]
             member = hashlib.blake2b(sender.casefold().encode(), digest_size=8).hexdigest()  # no address is stored
-            seen = await self.counter.distinct_many(keys, member, self.window_seconds * 2)
+            seen = await self.counter.distinct_many(keys, member, self.window_seconds)  # keys name their window
         except (RedisError, OSError):
             # Fail open, like the rate limits: a counter outage must not hold every reply.
             log.warning("spam-run counter unavailable; reply not checked for a run", exc_info=True)

@@ -52,3 +52,17 @@ def test_redis_keys_expire_and_hold_no_address(redis_db: str) -> None:
 def test_a_redis_outage_lets_submissions_through() -> None:
     gone = RedisCounter.from_url("redis://127.0.0.1:1/0")  # nothing listens on port 1
     assert asyncio.run(_admitted(_limiter(gone), ["a@example.org"] * 4)) == [True] * 4
+
+
+def test_the_in_process_store_keeps_at_most_max_keys_dropping_the_oldest() -> None:
+    counter = MemoryCounter(max_keys=100)
+
+    async def flood() -> list[int]:
+        for n in range(1_000):
+            await counter.hit(f"k{n}", 60)
+            await counter.distinct_many([f"s{n}"], "sender", 60)
+        return [await counter.hit("k999", 60), await counter.hit("k0", 60)]
+
+    # The newest key kept its count; the oldest was dropped and starts again.
+    assert asyncio.run(flood()) == [2, 1]
+    assert len(counter._counts) <= 100 and len(counter._sets) <= 100

@@ -91,7 +91,7 @@ def test_redis_sets_hold_no_address_and_expire(redis_db: str) -> None:
         keys = client.keys("replyguard:run:*")
         assert len(keys) == 10
         for key in keys:
-            assert 0 < int(client.ttl(key)) <= 7200
+            assert 0 < int(client.ttl(key)) <= 3600
             members = [member.decode() for member in client.smembers(key)]
             assert all("secret" not in member and "example" not in member for member in members)
 
