@@ -7,18 +7,23 @@ import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from litestar import Litestar
 from litestar.config.cors import CORSConfig
-from litestar.datastructures import State
+from litestar.datastructures import CacheControlHeader, State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.plugins.prometheus import PrometheusController
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
 
 from service import __version__
 from service.comments import ReplyWriter, SubmitOptions
+from service.console import routes as console
 from service.database import Database, connect
 from service.http_errors import EXCEPTION_HANDLERS
 from service.limits import MemoryCounter, RedisCounter, SubmissionLimiter
@@ -33,6 +38,8 @@ from service.scoring import ScoringState
 from service.security import add_security_headers
 from service.settings import Settings
 from service.spam_runs import SpamRunDetector
+
+PACKAGE_DIR = Path(__file__).parent  # templates and static files ship inside the package
 
 
 class MetricsController(PrometheusController):
@@ -138,6 +145,13 @@ def create_app(settings: Settings, *, scoring: ScoringState | None = None) -> Li
         *privacy.ROUTES,
         *operations.ROUTES,
         MetricsController,
+        *console.ROUTES,
+        create_static_files_router(
+            path="/console/static",
+            directories=[PACKAGE_DIR / "static" / "console"],
+            cache_control=CacheControlHeader(max_age=300, public=True),
+            include_in_schema=False,
+        ),
     ]
     return Litestar(
         route_handlers=handlers,
@@ -154,6 +168,7 @@ def create_app(settings: Settings, *, scoring: ScoringState | None = None) -> Li
         before_send=[add_security_headers],
         cors_config=_cors(settings),
         request_max_body_size=settings.request_max_bytes,
+        template_config=TemplateConfig(directory=PACKAGE_DIR / "templates", engine=JinjaTemplateEngine),
         openapi_config=OpenAPIConfig(
             title="replyguard",
             version=__version__,

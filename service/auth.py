@@ -67,7 +67,11 @@ def bearer_token(header: str | None) -> str:
 
 
 async def authenticate(conn: AsyncConnection, header: str | None) -> Moderator:
-    token = bearer_token(header)
+    return await moderator_for_token(conn, bearer_token(header))
+
+
+async def moderator_for_token(conn: AsyncConnection, token: str) -> Moderator:
+    """The moderator a token belongs to; 401 for an unknown, expired or revoked token."""
     # Looked up by the token's SHA-256: comparing digests of 256-bit random tokens leaks nothing usable about a
     # token through timing, and the lookup stays one indexed read.
     query = select(moderators.c.id, moderators.c.name, moderators.c.role).where(

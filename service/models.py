@@ -205,3 +205,15 @@ privacy_events = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     CheckConstraint("action IN ('export', 'erase', 'purge')", name="action"),
 )
+
+# Moderator console sign-ins. The cookie holds a random session id; only its SHA-256 is stored (like tokens), with
+# the session's CSRF token, which every state change in the console must send back.
+console_sessions = Table(
+    "console_sessions",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("moderator_id", Integer(), ForeignKey("moderators.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+)

@@ -66,35 +66,63 @@ async def decide_comment(
     The decision is recorded even when the status stays as it was (from_status == to_status): a person confirming
     the model is still a judgment, and every judgment is a training label.
     """
-    now = datetime.now(UTC)
-    target = ACTIONS[decision.action]
     async with db.write() as conn:
-        row = await store.get_comment(conn, comment_id, lock=True)
-        if row is None:
-            raise NotFound("No such comment")
-        if decision.expected_status is not None and row.status != decision.expected_status:
-            raise Conflict(f"The comment is {row.status} now, not {decision.expected_status}")
-        if row.status != target:
-            await store.set_status(conn, comment_id, status=target, now=now)
-            if "published" in (row.status, target):
-                delta = 1 if target == "published" else -1
-                await store.change_published(conn, row.article_id, delta=delta, now=now)
-        await store.insert_decision(
-            conn,
-            {
-                "id": new_id(),
-                "comment_id": comment_id,
-                "actor": "moderator",
-                "moderator_id": moderator.id,
-                "from_status": row.status,
-                "to_status": target,
-                "reason": decision.reason,
-                "note": decision.note,
-                "spam_score": row.spam_score,
-                "abuse_score": row.abuse_score,
-                "model_version": row.model_version,
-                "reasons": row.reasons,
-                "created_at": now,
-            },
-        )
+        await _move(conn, comment_id, ACTIONS[decision.action], decision, moderator=moderator)
     return await item_detail(db, comment_id)
+
+
+async def _move(
+    conn: AsyncConnection, comment_id: uuid.UUID, target: str, decision: Decision, *, moderator: Moderator
+) -> None:
+    now = datetime.now(UTC)
+    row = await store.get_comment(conn, comment_id, lock=True)
+    if row is None:
+        raise NotFound("No such comment")
+    if decision.expected_status is not None and row.status != decision.expected_status:
+        raise Conflict(f"The comment is {row.status} now, not {decision.expected_status}")
+    if row.status != target:
+        await store.set_status(conn, comment_id, status=target, now=now)
+        if "published" in (row.status, target):
+            delta = 1 if target == "published" else -1
+            await store.change_published(conn, row.article_id, delta=delta, now=now)
+    await store.insert_decision(
+        conn,
+        {
+            "id": new_id(),
+            "comment_id": comment_id,
+            "actor": "moderator",
+            "moderator_id": moderator.id,
+            "from_status": row.status,
+            "to_status": target,
+            "reason": decision.reason,
+            "note": decision.note,
+            "spam_score": row.spam_score,
+            "abuse_score": row.abuse_score,
+            "model_version": row.model_version,
+            "reasons": row.reasons,
+            "created_at": now,
+        },
+    )
+
+
+UNDO_NOTE = "undo"
+
+
+async def undo_last(db: Database, *, moderator: Moderator) -> uuid.UUID | None:
+    """Put back the status this moderator's latest decision changed; None when there is nothing to undo.
+
+    The undo is a decision of its own (note "undo"), so history keeps both; it applies only while the comment still
+    has the status that decision gave it (409 otherwise: someone has decided it since).
+    """
+    async with db.write() as conn:
+        last = await store.last_decision_by(conn, moderator.id)
+        if last is None or last.from_status is None:
+            return None
+        undo = Decision(action="", note=UNDO_NOTE, expected_status=last.to_status)
+        await _move(conn, last.comment_id, last.from_status, undo, moderator=moderator)
+        return uuid.UUID(str(last.comment_id))
+
+
+async def status_counts(db: Database, *, article_id: str | None) -> dict[str, int]:
+    counts = await db.run_read(lambda conn: store.status_counts(conn, article_id))
+    return {status: counts.get(status, 0) for status in ("pending", "published", "rejected")}

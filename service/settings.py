@@ -87,6 +87,8 @@ class Settings:
     # worker's write may take to show here (this worker's own writes show at once). See service/reader_cache.py.
     read_cache_entries: int = 1024
     read_cache_seconds: float = 1.0
+    # How long a moderator stays signed in to the console (/console) without signing in again.
+    console_session_hours: float = 12.0
 
     def __post_init__(self) -> None:
         if not 1 <= self.body_max_chars <= 100_000:

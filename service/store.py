@@ -203,3 +203,31 @@ async def recent_repeats(
         comments.c.created_at >= since,
     )
     return {(row.email, row.body) for row in (await conn.execute(query)).all()} & wanted
+
+
+async def status_counts(conn: AsyncConnection, article_id: str | None) -> dict[str, int]:
+    """How many comments are in each status (of one article, or all): the console's folder counts."""
+    query = select(comments.c.status, func.count()).group_by(comments.c.status)
+    if article_id is not None:
+        query = query.where(comments.c.article_id == article_id)
+    return {str(status): int(count) for status, count in (await conn.execute(query)).all()}
+
+
+async def last_decision_by(conn: AsyncConnection, moderator_id: int) -> Row[Any] | None:
+    query = (
+        select(decisions)
+        .where(decisions.c.actor == "moderator", decisions.c.moderator_id == moderator_id)
+        .order_by(decisions.c.created_at.desc(), decisions.c.id.desc())
+        .limit(1)
+    )
+    return (await conn.execute(query)).first()
+
+
+async def automatic_outcomes(conn: AsyncConnection, *, since: datetime) -> dict[str, int]:
+    """How the model's own decisions on new replies split between statuses since `since` (the console's model page)."""
+    query = (
+        select(decisions.c.to_status, func.count())
+        .where(decisions.c.actor == "model", decisions.c.from_status.is_(None), decisions.c.created_at >= since)
+        .group_by(decisions.c.to_status)
+    )
+    return {str(status): int(count) for status, count in (await conn.execute(query)).all()}
