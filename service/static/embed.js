@@ -127,9 +127,6 @@
     form.append(wrap);
     fields[name] = {control: control, error: error};
   }
-  var body = el("textarea");
-  body.rows = 6;
-  field("body", "Comment", body, true);
   var name = el("input");
   name.autocomplete = "name";
   field("name", "Name", name, true);
@@ -141,6 +138,9 @@
   website.type = "url";
   website.autocomplete = "url";
   field("website", "Website", website, false);
+  var body = el("textarea");
+  body.rows = 6;
+  field("body", "Comment", body, true);
 
   // The honeypot: moved off-screen by the stylesheet's class (no inline style: page CSPs may forbid it),
   // out of the tab order and hidden from assistive technology. People leave it empty; bots fill it in.
@@ -218,7 +218,10 @@
   });
 
   function getJson(url) {
-    return fetch(url, {credentials: "omit", headers: {Accept: "application/json"}}).then(function (response) {
+    // "no-cache": revalidate with the ETag (a cheap 304) rather than trust max-age, so a reader who just posted
+    // and reloads sees the reply; shared caches in front of the service still serve their copies.
+    var options = {credentials: "omit", cache: "no-cache", headers: {Accept: "application/json"}};
+    return fetch(url, options).then(function (response) {
       if (!response.ok) {
         throw new Error("HTTP " + response.status);
       }
