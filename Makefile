@@ -4,7 +4,7 @@ UV_VERSION := 0.13.9
 UV := .tools/bin/uv
 BIN := .venv/bin
 
-.PHONY: install run test lint typecheck bench
+.PHONY: install run test lint typecheck bench browser-deps
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -24,7 +24,10 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-test: lint typecheck  ## lint, type-check, then the whole test suite
+browser-deps:  ## Debian's Chromium for the browser tests (Playwright drives it; no browser is ever downloaded)
+	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+
+test: lint typecheck browser-deps  ## lint, type-check, then the whole test suite
 	$(BIN)/pytest
 
 bench: install  ## HTTP benchmark (ours vs bare Litestar vs Isso) and the PostgreSQL scale run; rewrites docs/performance.md
