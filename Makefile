@@ -4,7 +4,7 @@ UV_VERSION := 0.13.9
 UV := .tools/bin/uv
 BIN := .venv/bin
 
-.PHONY: install run test lint typecheck audit soak bench
+.PHONY: install run test lint typecheck audit soak bench browser-deps
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -33,7 +33,10 @@ audit: install  ## pip-audit over uv.lock: fails on a known vulnerability
 	$(UV) export --locked --quiet --no-emit-project --format requirements-txt --output-file $(AUDIT_REQUIREMENTS)
 	$(BIN)/python .ci/audit.py $(AUDIT_REQUIREMENTS)
 
-test: lint typecheck audit  ## lint, type-check, audit the dependencies, then the whole test suite
+browser-deps:  ## Debian's Chromium for the browser tests (Playwright drives it; no browser is ever downloaded)
+	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+
+test: lint typecheck audit browser-deps  ## lint, type-check, audit the dependencies, then the whole test suite
 	$(BIN)/pytest
 
 # Coverage is off: one end-to-end test covers too little to meet the suite's floor, and it measures nothing here.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -10,6 +11,8 @@ from typing import Any
 
 PREFIX = "REPLYGUARD_"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./replyguard.db"
+# The honeypot's name goes into HTML attributes and the embed's script: a plain form-field name, nothing to escape.
+HONEYPOT_FIELD = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 class SettingsError(ValueError):
@@ -76,6 +79,9 @@ class Settings:
     retention_rejected_days: int = 90
     # Name of the hidden form field that people leave empty and bots fill in.
     honeypot_field: str = "homepage"
+    # GET /demo/{article_id}: an article page with the reader embed, for trying the loop after `make run`.
+    # Production turns it off; while on, the service's own /demo/ pages may receive a form post's 303.
+    demo_pages: bool = True
     train_if_missing: bool = True
     # How often a running service checks the registry for a newly promoted model (0 turns it off).
     model_poll_seconds: float = 30.0
@@ -121,6 +127,8 @@ class Settings:
                 raise SettingsError(f"{PREFIX}{name.upper()} must be at least 1")
         if self.read_cache_entries < 0 or not 0 <= self.read_cache_seconds <= 60:
             raise SettingsError("REPLYGUARD_READ_CACHE_ENTRIES must be 0 or more, REPLYGUARD_READ_CACHE_SECONDS 0-60")
+        if not HONEYPOT_FIELD.fullmatch(self.honeypot_field):
+            raise SettingsError("REPLYGUARD_HONEYPOT_FIELD must be 1-64 of A-Z a-z 0-9 _ -")
         if self.model_poll_seconds < 0:
             raise SettingsError("REPLYGUARD_MODEL_POLL_SECONDS must be 0 (off) or more")
         if self.redis_url is not None and not self.redis_url.startswith(("redis://", "rediss://", "unix://")):

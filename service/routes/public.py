@@ -15,6 +15,7 @@ from litestar.params import HeaderParameter, PathParameter, QueryParameter
 from service import comments
 from service.errors import NotFound
 from service.requests import read_payload
+from service.routes.demo import is_demo_page
 from service.routes.docs import SubmitOperation
 from service.runtime import Runtime
 from service.settings import Settings
@@ -27,7 +28,7 @@ CACHE_CONTROL = "public, max-age=10, stale-while-revalidate=30"
 
 
 def _return_target(payload: dict[str, Any], request: Request[Any, Any, Any], settings: Settings) -> str | None:
-    """Where a plain form post goes back to: only pages on the operator's allowed origins."""
+    """Where a plain form post goes back to: only pages on the operator's allowed origins (or the demo pages)."""
     target = payload.get("return_to") or request.headers.get("referer")
     # Only printable ASCII: anything else could split the Location header (CR/LF) or fail to encode in it.
     if not isinstance(target, str) or not target or not all(0x21 <= ord(c) < 0x7F for c in target):
@@ -36,8 +37,17 @@ def _return_target(payload: dict[str, Any], request: Request[Any, Any, Any], set
         parts = urlsplit(target)
     except ValueError:
         return None
+    if parts.scheme not in {"http", "https"}:
+        return None
     origin = f"{parts.scheme}://{parts.netloc}".lower()
-    return target if parts.scheme in {"http", "https"} and origin in settings.allowed_origins else None
+    if origin in settings.allowed_origins:
+        return target
+    # The service's own demo pages, while they are on: same host as this request (a browser sends the Host it
+    # posts to, so a page elsewhere cannot name one), and only under /demo/. The scheme may differ behind a proxy.
+    own_host = request.headers.get("host", "").lower()
+    if settings.demo_pages and own_host and parts.netloc.lower() == own_host and is_demo_page(parts.path):
+        return target
+    return None
 
 
 @post(

@@ -1,0 +1,100 @@
+"""Browser tests' plumbing: Debian's Chromium driven by Playwright, a real server per module, static sites on loopback.
+
+Playwright's own browser download is never used: the binary is the `chromium` Debian package (`make browser-deps`).
+Every wait is bounded by TIMEOUT_MS.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import shutil
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from service.settings import Settings
+from tests.conftest import POSTGRES_URL, _register, _reset_postgres
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Headless and quiet: no GPU, no QUIC, no first-run, update, sync or background traffic.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TIMEOUT_MS = 10_000
+
+needs_chromium = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="needs Debian's chromium (make browser-deps installs it)"
+)
+
+
+def module_settings(migrated_template: str, model_dir: Path, folder: Path) -> Settings:
+    """Settings on an empty, migrated database with the real model registered, for a module sharing one server.
+
+    (The `settings` fixture is per test; a browser module starts one server and gives each test its own article.)"""
+    if POSTGRES_URL:
+        asyncio.run(_reset_postgres(POSTGRES_URL))
+        url = POSTGRES_URL
+    else:
+        shutil.copyfile(migrated_template, folder / "replyguard.db")
+        url = f"sqlite+aiosqlite:///{folder / 'replyguard.db'}"
+    configured = Settings(database_url=url, model_dir=folder / "models", data_dir=None, train_if_missing=False)
+    asyncio.run(_register(configured, model_dir))
+    return configured
+
+
+@contextmanager
+def launched_chromium() -> Iterator[Browser]:
+    """Chromium for a module; Playwright's launch() gives it a fresh temporary profile (user-data-dir)."""
+    expect.set_options(timeout=TIMEOUT_MS)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, timeout=30_000)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@contextmanager
+def opened_page(browser: Browser, **context_options: Any) -> Iterator[Page]:
+    """A page in its own context (cookies, storage, JavaScript on or off), closed afterwards; every wait bounded."""
+    context = browser.new_context(**context_options)
+    context.set_default_timeout(TIMEOUT_MS)
+    context.set_default_navigation_timeout(TIMEOUT_MS)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+class _QuietFiles(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@contextmanager
+def static_site(directory: Path, port: int) -> Iterator[str]:
+    """The files of `directory` over HTTP on loopback `port` (another origin than the service's); yields its origin."""
+    handler = functools.partial(_QuietFiles, directory=str(directory))
+    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://localhost:{port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)

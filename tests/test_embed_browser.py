@@ -1,0 +1,281 @@
+"""The reader embed in a real browser against a real `replyguard serve`: what a reader sees and what gets stored.
+
+One server and one Chromium for the module; each test uses its own article. REPLYGUARD_TEST_EMBED_SCREENSHOT=path
+also saves the demo page's screenshot there (docs/embed.png is made that way).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Dialog, Page, Request, expect
+
+from tests.browser import launched_chromium, module_settings, needs_chromium, opened_page, static_site
+from tests.conftest import add_moderator
+from tests.replies import POLITE, SPAM, reply
+from tests.servers import free_port, running_server
+
+pytestmark = needs_chromium
+
+EMBED_PAGE = """<!doctype html>
+<html><head><meta charset="utf-8"><title>A partner site</title></head>
+<body><h1>A story on a partner site</h1>
+<script src="{service}/embed.js" data-article-id="{article_id}" async></script>
+</body></html>
+"""
+
+
+@dataclass(frozen=True)
+class Stack:
+    service: str  # the replyguard server, e.g. http://127.0.0.1:PORT
+    allowed_site: str  # a static site whose origin is in REPLYGUARD_ALLOWED_ORIGINS
+    other_site: str  # a static site whose origin is not
+    moderator: dict[str, str]
+    browser: Browser
+
+    def thread(self, article_id: str) -> dict[str, Any]:
+        answer = httpx.get(f"{self.service}/api/v1/articles/{article_id}/comments", timeout=10)
+        answer.raise_for_status()
+        return dict(answer.json())
+
+    def held(self, article_id: str) -> list[dict[str, Any]]:
+        """Pending and rejected replies of the article, from the moderators' queue."""
+        items: list[dict[str, Any]] = []
+        for status in ("pending", "rejected"):
+            answer = httpx.get(
+                f"{self.service}/api/v1/moderation/queue",
+                params={"status": status, "article_id": article_id},
+                headers=self.moderator,
+                timeout=10,
+            )
+            answer.raise_for_status()
+            items += answer.json()["items"]
+        return items
+
+    def published(self, article_id: str, payload: dict[str, object]) -> dict[str, Any]:
+        """A reply stored through the API and published (approved by a moderator if the model held it)."""
+        created = httpx.post(f"{self.service}/api/v1/articles/{article_id}/comments", json=payload, timeout=10)
+        assert created.status_code == 201, created.text
+        comment = dict(created.json())
+        if comment["status"] != "published":
+            decided = httpx.post(
+                f"{self.service}/api/v1/moderation/comments/{comment['id']}/decision",
+                json={"action": "approve"},
+                headers=self.moderator,
+                timeout=10,
+            )
+            assert decided.status_code == 200, decided.text
+        return comment
+
+
+@pytest.fixture(scope="module")
+def stack(migrated_template: str, model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    folder = tmp_path_factory.mktemp("embed-browser")
+    settings = module_settings(migrated_template, model_dir, folder)
+    token = add_moderator(settings, "browser-mod")
+    port, allowed_port, other_port = free_port(), free_port(), free_port()
+    service = f"http://127.0.0.1:{port}"
+    site = folder / "site"
+    site.mkdir()
+    for article_id in ("partner-allowed", "partner-refused"):
+        (site / f"{article_id}.html").write_text(EMBED_PAGE.format(service=service, article_id=article_id))
+    with (
+        static_site(site, allowed_port) as allowed_site,
+        static_site(site, other_port) as other_site,
+        running_server(settings, port, folder / "server.log", REPLYGUARD_ALLOWED_ORIGINS=allowed_site),
+        launched_chromium() as browser,
+    ):
+        yield Stack(service, allowed_site, other_site, {"Authorization": f"Bearer {token}"}, browser)
+
+
+@pytest.fixture
+def page(stack: Stack) -> Iterator[Page]:
+    with opened_page(stack.browser) as opened:
+        yield opened
+
+
+def _field(page: Page, name: str) -> Any:
+    return page.locator(f".rg-form [data-field={name}] input, .rg-form [data-field={name}] textarea")
+
+
+def _fill(page: Page, *, body: str, name: str = "Ana Reader", email: str = "ana@example.org") -> None:
+    _field(page, "body").fill(body)
+    _field(page, "name").fill(name)
+    _field(page, "email").fill(email)
+
+
+def _open_demo(page: Page, stack: Stack, article_id: str) -> None:
+    page.goto(f"{stack.service}/demo/{article_id}")
+    expect(page.locator(".rg-count")).to_have_text(re.compile(r"\d+ Responses?"))
+
+
+def test_a_polite_reply_shows_at_once_with_one_response(stack: Stack, page: Page) -> None:
+    _open_demo(page, stack, "polite")
+    expect(page.locator(".rg-count")).to_have_text("0 Responses")
+    _fill(page, body=POLITE[0])
+    page.locator(".rg-submit").click()
+    expect(page.locator(".rg-status")).to_have_text("Your reply is published.")
+    expect(page.locator(".rg-thread .rg-comment .rg-body")).to_have_text(POLITE[0])
+    expect(page.locator(".rg-count")).to_have_text("1 Response")
+    assert stack.thread("polite")["total"] == 1
+    page.reload()  # and it is there for the next reader
+    expect(page.locator(".rg-count")).to_have_text("1 Response")
+    expect(page.locator(".rg-thread .rg-body")).to_have_text(POLITE[0])
+
+
+def test_a_link_drop_awaits_moderation_and_stays_out_of_the_thread(stack: Stack, page: Page) -> None:
+    _open_demo(page, stack, "spam")
+    _fill(page, body=SPAM[0], name="Deals", email="deals@example.net")
+    page.locator(".rg-submit").click()
+    expect(page.locator(".rg-status")).to_have_text("Your reply is awaiting moderation.")
+    expect(page.locator(".rg-comment")).to_have_count(0)
+    expect(page.locator(".rg-count")).to_have_text("0 Responses")
+    assert stack.thread("spam")["total"] == 0
+    assert [item["body"] for item in stack.held("spam")] == [SPAM[0]]
+
+
+def test_a_reply_to_a_comment_is_nested_under_it(stack: Stack, page: Page) -> None:
+    parent = stack.published("nesting", reply(POLITE[1], name="Bruno"))
+    _open_demo(page, stack, "nesting")
+    page.locator(f"#comment-{parent['id']} .rg-reply").first.click()
+    expect(page.locator(".rg-replying")).to_contain_text("Replying to Bruno")
+    _fill(page, body=POLITE[2], email="carla@example.org", name="Carla")
+    page.locator(".rg-submit").click()
+    expect(page.locator(f"#comment-{parent['id']} .rg-replies .rg-body")).to_have_text(POLITE[2])
+    expect(page.locator(".rg-replying")).to_be_hidden()
+    expect(page.locator(".rg-count")).to_have_text("2 Responses")
+    [top] = stack.thread("nesting")["items"]
+    assert [child["body"] for child in top["replies"]] == [POLITE[2]]
+
+
+def test_field_errors_show_beside_their_field(stack: Stack, page: Page) -> None:
+    posts: list[Request] = []
+    page.on("request", lambda request: posts.append(request) if request.method == "POST" else None)
+    _open_demo(page, stack, "errors")
+    # Caught in the browser: nothing is sent.
+    _field(page, "body").fill(POLITE[3])
+    page.locator(".rg-submit").click()
+    expect(page.locator("[data-field=name] .rg-error")).to_have_text("is required")
+    expect(page.locator("[data-field=email] .rg-error")).to_have_text("is required")
+    assert posts == []
+    # Passes the browser's pre-check, refused by the server's email-validator: the 422 lands beside the email.
+    _fill(page, body=POLITE[3], email="ana@example.invalid")  # a special-use domain
+    page.locator(".rg-submit").click()
+    expect(page.locator("[data-field=email] .rg-error")).not_to_be_empty()
+    expect(page.locator("[data-field=email] input")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("[data-field=name] .rg-error")).to_be_empty()
+    expect(page.locator("[data-field=body] .rg-error")).to_be_empty()
+    assert len(posts) == 1
+    assert stack.thread("errors")["total"] == 0
+
+
+def test_a_double_click_stores_one_reply(stack: Stack, page: Page) -> None:
+    posts: list[Request] = []
+    page.on("request", lambda request: posts.append(request) if request.method == "POST" else None)
+    _open_demo(page, stack, "double")
+    _fill(page, body=POLITE[4], email="dora@example.org")
+    page.locator(".rg-submit").dblclick()
+    expect(page.locator(".rg-status")).to_have_text("Your reply is published.")
+    expect(page.locator(".rg-comment")).to_have_count(1)
+    assert stack.thread("double")["total"] == 1
+    assert len(posts) == 1
+    assert re.fullmatch(r"[0-9a-f-]{36}", posts[0].headers["idempotency-key"])
+
+
+def test_markup_in_a_stored_reply_renders_as_text(stack: Stack, page: Page) -> None:
+    body = "<script>alert(1)</script><img src=x onerror=alert(2)> is how it starts"
+    name = "<b onmouseover=alert(3)>Eve</b>"
+    stack.published("markup", reply(body, name=name, email="eve@example.org"))
+    dialogs: list[Dialog] = []
+
+    def record(dialog: Dialog) -> None:
+        dialogs.append(dialog)
+        dialog.dismiss()
+
+    page.on("dialog", record)
+    _open_demo(page, stack, "markup")
+    expect(page.locator(".rg-body")).to_have_text(body)
+    expect(page.locator(".rg-author")).to_have_text(name)
+    expect(page.locator(".rg-comment img, .rg-comment script, .rg-comment b")).to_have_count(0)
+    page.locator(".rg-author").hover()
+    assert dialogs == []
+
+
+def test_without_javascript_the_form_posts_and_comes_back_to_the_page(stack: Stack, browser_page_no_js: Page) -> None:
+    page = browser_page_no_js
+    page.goto(f"{stack.service}/demo/nojs")
+    form = page.locator("form.reply-form")
+    form.locator("[name=body]").fill(POLITE[5])
+    form.locator("[name=name]").fill("Noor")
+    form.locator("[name=email]").fill("noor@example.org")
+    form.get_by_role("button", name="Post Comment").click()
+    page.wait_for_url(re.compile(re.escape(f"{stack.service}/demo/nojs") + r"#(comment-[0-9a-f-]+|reply-pending)$"))
+    [stored] = stack.thread("nojs")["items"]
+    assert stored["body"] == POLITE[5] and page.url.endswith(f"#comment-{stored['id']}")
+
+
+def test_without_javascript_a_held_reply_comes_back_with_the_pending_notice(
+    stack: Stack, browser_page_no_js: Page
+) -> None:
+    page = browser_page_no_js
+    page.goto(f"{stack.service}/demo/nojs-spam")
+    form = page.locator("form.reply-form")
+    form.locator("[name=body]").fill(SPAM[1])
+    form.locator("[name=name]").fill("Offers")
+    form.locator("[name=email]").fill("offers@example.net")
+    form.get_by_role("button", name="Post Comment").click()
+    page.wait_for_url(f"{stack.service}/demo/nojs-spam#reply-pending")
+    expect(page.locator("#reply-pending")).to_be_visible()
+    expect(page.locator("form.reply-form [name=homepage]")).not_to_be_in_viewport()
+
+
+@pytest.fixture
+def browser_page_no_js(stack: Stack) -> Iterator[Page]:
+    with opened_page(stack.browser, java_script_enabled=False) as opened:
+        yield opened
+
+
+def test_the_embed_works_on_an_allowed_site(stack: Stack, page: Page) -> None:
+    stack.published("partner-allowed", reply(POLITE[6], name="Greta"))
+    page.goto(f"{stack.allowed_site}/partner-allowed.html")
+    expect(page.locator(".rg-count")).to_have_text("1 Response")
+    expect(page.locator(".rg-body")).to_have_text(POLITE[6])
+    _fill(page, body=POLITE[7], name="Hugo", email="hugo@example.org")
+    page.locator(".rg-submit").click()  # a JSON POST with Idempotency-Key: a CORS preflight the service allows
+    expect(page.locator(".rg-status")).to_have_text("Your reply is published.")
+    assert stack.thread("partner-allowed")["total"] == 2
+
+
+def test_a_site_that_is_not_allowed_gets_no_cors_access(stack: Stack, page: Page) -> None:
+    stack.published("partner-refused", reply(POLITE[8], name="Ines"))
+    page.goto(f"{stack.other_site}/partner-refused.html")
+    expect(page.locator(".rg-problem")).to_have_text("Responses could not be loaded just now.")
+    expect(page.locator(".rg-comment")).to_have_count(0)
+    outcome = page.evaluate(
+        "url => fetch(url).then(() => 'read', () => 'blocked')",
+        f"{stack.service}/api/v1/articles/partner-refused/comments",
+    )
+    assert outcome == "blocked"
+
+
+def test_screenshot_of_the_demo_page_with_a_thread(stack: Stack, page: Page, tmp_path: Path) -> None:
+    first = stack.published("welcome", reply(POLITE[0], name="Ana Reader"))
+    stack.published("welcome", reply(POLITE[3], name="Bruno Keller", email="bruno@example.org"))
+    stack.published("welcome", reply(POLITE[4], name="Carla Nunes", email="carla@example.org", parent_id=first["id"]))
+    page.set_viewport_size({"width": 900, "height": 1400})
+    _open_demo(page, stack, "welcome")
+    expect(page.locator(".rg-count")).to_have_text("3 Responses")
+    expect(page.locator(".rg-comment")).to_have_count(3)
+    shot = tmp_path / "embed.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 10_000
+    if target := os.environ.get("REPLYGUARD_TEST_EMBED_SCREENSHOT"):
+        shutil.copyfile(shot, target)
