@@ -29,7 +29,7 @@ class ScoringState:
 
     @property
     def ready(self) -> bool:
-        return self.scorer is not None and self.failures_in_a_row < FAILING_AFTER
+        return self.scorer is not None and self.failures_in_a_row < FAILING_AFTER and self.thresholds is not None
 
     def probe(self) -> bool:
         """Readiness, re-checked: a model failing replies in a row gets one trial reply, and is ready again if it
@@ -50,7 +50,13 @@ class ScoringState:
     def thresholds(self) -> Thresholds | None:
         if self.scorer is None:
             return None
-        return effective_thresholds(self.scorer.thresholds, self.overrides)
+        try:
+            return effective_thresholds(self.scorer.thresholds, self.overrides)
+        except ValueError as exc:
+            # The operator's overrides do not fit this model's card (say a hold above its reject): nothing can be
+            # decided automatically, so replies wait for a person and /ready says why, rather than failing.
+            self.problem = f"threshold settings do not fit model {self.scorer.version}: {exc}"
+            return None
 
     def score(self, submission: Submission) -> Scores | None:
         """The scores, or None when no model is loaded or scoring raised (logged without the text).

@@ -111,8 +111,8 @@ class Settings:
             raise SettingsError("REPLYGUARD_MAX_LINKS must be between 0 and 100")
         for name in ("spam_hold_threshold", "spam_reject_threshold", "abuse_hold_threshold", "abuse_reject_threshold"):
             value = getattr(self, name)
-            if value is not None and not 0.0 <= value <= 1.0:
-                raise SettingsError(f"{PREFIX}{name.upper()} must be between 0 and 1")
+            if value is not None and not 0.0 < value < 1.0:  # as a model card's: 0 < hold < reject < 1
+                raise SettingsError(f"{PREFIX}{name.upper()} must be above 0 and below 1")
         if self.spam_run_threshold < 0:
             raise SettingsError("REPLYGUARD_SPAM_RUN_THRESHOLD must be 0 (off) or more")
         for name in (

@@ -105,3 +105,16 @@ def test_one_reply_that_trips_the_model_does_not_fail_readiness(
     assert client.post(URL, json=reply(POLITE[2], email="u@example.org")).json()["status"] == "published"
     ready = client.get("/ready")
     assert ready.status_code == 200 and ready.json()["scoring_failures"] == 1
+
+
+def test_threshold_settings_that_do_not_fit_the_model_hold_replies_instead_of_failing(
+    settings: Settings, moderator_headers: dict[str, str]
+) -> None:
+    # A hold threshold above the card's reject threshold: each setting is valid alone, the pair is not.
+    misfit = settings.with_overrides(spam_hold_threshold=0.999, abuse_hold_threshold=0.999)
+    with TestClient(create_app(misfit)) as client:
+        ready = client.get("/ready")
+        assert ready.status_code == 503 and "do not fit" in ready.json()["model"]
+        answer = client.post(URL, json=reply(POLITE[0], email="misfit@example.org"))
+        assert answer.status_code == 201 and answer.json()["status"] == "pending"
+        assert _reasons(client, answer.json()["id"], moderator_headers) == ["model_unavailable"]
