@@ -45,6 +45,20 @@ async def queue(db: Database, *, status: str, article_id: str | None, cursor: st
     return QueuePage(items=items, next_cursor=next_cursor)
 
 
+async def riskiest_first(
+    db: Database, *, status: str, article_id: str | None, offset: int, limit: int
+) -> tuple[list[QueueItem], int | None]:
+    """A page of a folder, highest score first, and the offset of the next page (None at the end)."""
+
+    async def read(conn: AsyncConnection) -> tuple[Sequence[Row[Any]], dict[str, dict[str, int]]]:
+        rows = await store.riskiest_page(conn, status=status, article_id=article_id, offset=offset, limit=limit)
+        return rows, await store.author_history(conn, [row.email for row in rows[:limit]])
+
+    rows, history = await db.run_read(read)
+    items = [queue_item(row, history.get(row.email, {})) for row in rows[:limit]]
+    return items, offset + limit if len(rows) > limit else None
+
+
 async def item_detail(db: Database, comment_id: uuid.UUID) -> ItemDetail:
     async with db.read() as conn:
         row = await store.get_comment(conn, comment_id)

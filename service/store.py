@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, func, select, tuple_, update
+from sqlalchemy import Row, case, func, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -231,3 +231,25 @@ async def automatic_outcomes(conn: AsyncConnection, *, since: datetime) -> dict[
         .group_by(decisions.c.to_status)
     )
     return {str(status): int(count) for status, count in (await conn.execute(query)).all()}
+
+
+# The higher of a comment's two scores (unscored counts as 0): the console's "riskiest first" order.
+RISK = case(
+    (func.coalesce(comments.c.spam_score, 0.0) >= func.coalesce(comments.c.abuse_score, 0.0),
+     func.coalesce(comments.c.spam_score, 0.0)),
+    else_=func.coalesce(comments.c.abuse_score, 0.0),
+)  # fmt: skip
+
+
+async def riskiest_page(
+    conn: AsyncConnection, *, status: str, article_id: str | None, offset: int, limit: int
+) -> Sequence[Row[Any]]:
+    """A page of a queue folder, highest score first (ties oldest first); by offset, as the order has no index.
+
+    Meant for the pending folder a person works through, which stays small; deep pages of a huge folder are slower.
+    """
+    query = select(comments).where(comments.c.status == status)
+    if article_id is not None:
+        query = query.where(comments.c.article_id == article_id)
+    query = query.order_by(RISK.desc(), comments.c.created_at, comments.c.id).offset(offset).limit(limit + 1)
+    return (await conn.execute(query)).all()

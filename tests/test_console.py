@@ -10,6 +10,7 @@ import httpx
 import pytest
 from litestar.testing import TestClient
 
+from service.app import create_app
 from service.auth import revoke_moderator
 from service.database import opened
 from service.settings import Settings
@@ -159,3 +160,26 @@ def test_model_page_and_static_assets(client: TestClient[Any], moderator_token: 
     script = client.get("/console/static/console.js")
     assert script.status_code == 200 and "javascript" in script.headers["content-type"]
     assert client.get("/console/static/console.css").headers["content-type"].startswith("text/css")
+
+
+def test_riskiest_first_puts_the_highest_score_on_top(
+    settings: Settings, moderator_token: str, admin_headers: dict[str, str]
+) -> None:
+    promotion = "Thanks for sharing! Follow me for daily crypto signals and free trading tips"
+    bodies = [POLITE[0], promotion, POLITE[1]]
+    # Nothing rejected unseen, every reply of the article held: all three wait, with their scores.
+    with TestClient(create_app(settings.with_overrides(spam_reject_threshold=0.99))) as client:
+        client.put("/api/v1/articles/risky", json={"status": "premoderated"}, headers=admin_headers)
+        for n, body in enumerate(bodies):
+            assert (
+                client.post(URL.replace("console", "risky"), json=reply(body, email=f"r{n}@example.org")).json()[
+                    "status"
+                ]
+                == "pending"
+            )
+        _sign_in(client, moderator_token)
+        oldest = client.get("/console?article_id=risky").text
+        riskiest = client.get("/console?article_id=risky&order=riskiest").text
+    marks = ["budget vote", "crypto", "rent control"]  # words of each body (scored words are wrapped in <mark>)
+    assert sorted(marks, key=oldest.index) == marks
+    assert min(marks, key=riskiest.index) == "crypto"

@@ -142,6 +142,8 @@ async def queue_page(
     article_id: Annotated[str | None, QueryParameter(max_length=128)] = None,
     cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
     notice: Annotated[str | None, QueryParameter(max_length=300)] = None,
+    order: Annotated[str, QueryParameter(max_length=16)] = "oldest",
+    offset: Annotated[int, QueryParameter(ge=0, le=100_000)] = 0,
 ) -> Template | Redirect:
     session = await _session(request, db)
     if session is None:
@@ -150,14 +152,24 @@ async def queue_page(
     article = article_id or None
     if article is not None:
         check_article_id(article)
-    page = await moderation.queue(db, status=status, article_id=article, cursor=cursor or None, limit=PAGE_SIZE)
+    if order == "riskiest":
+        items, next_offset = await moderation.riskiest_first(
+            db, status=status, article_id=article, offset=offset, limit=PAGE_SIZE
+        )
+        next_cursor = None
+    else:
+        order, next_offset = "oldest", None
+        page = await moderation.queue(db, status=status, article_id=article, cursor=cursor or None, limit=PAGE_SIZE)
+        items, next_cursor = page.items, page.next_cursor
     counts = await moderation.status_counts(db, article_id=article)
     context = {
         "session": session,
         "status": status,
         "article_id": article or "",
-        "items": [_card(item) for item in page.items],
-        "next_cursor": page.next_cursor,
+        "items": [_card(item) for item in items],
+        "next_cursor": next_cursor,
+        "next_offset": next_offset,
+        "order": order,
         "counts": counts,
         "statuses": STATUSES,
         "notice": notice,
@@ -234,7 +246,7 @@ async def decide(
     if back == "item":
         return _to(f"/console/items/{comment_id}", notice=notice)
     return _to("/console", status=str(form.get("from_status") or "pending"), notice=notice,
-               article_id=str(form.get("article_id") or "") or None)  # fmt: skip
+               order=str(form.get("order") or "") or None)  # fmt: skip
 
 
 @post("/console/bulk", include_in_schema=False, status_code=303)
