@@ -22,7 +22,7 @@ from classifier.artifact import write_card, write_models
 from classifier.card import ModelCard, version_for
 from classifier.dataset import load_training_rows, split_held_out, split_validation
 from classifier.errors import TrainingDataError
-from classifier.metrics import head_metrics
+from classifier.metrics import curves, head_metrics
 from classifier.operating import expected_rates, reply_kind
 from classifier.pipeline import HEADS, RECIPE, build_head_pipeline
 from classifier.rows import LabelledRow
@@ -131,6 +131,8 @@ def assess_heads(pipelines: dict[str, Pipeline], rows: list[LabelledRow]) -> tup
         metrics[head] = {
             "threshold_rule": rules[head],
             "held_out": head_metrics(labels, head_scores, hold=hold, reject=reject),
+            # Thinned ROC, PR and reliability points: the console's model page draws them from the card.
+            "held_out_curves": curves(labels, head_scores),
             "held_out_by_source": {
                 source: head_metrics(
                     labels[sources == source], head_scores[sources == source], hold=hold, reject=reject

@@ -157,6 +157,8 @@ def test_model_page_and_static_assets(client: TestClient[Any], moderator_token: 
     assert page.status_code == 200 and "Held-out evaluation" in page.text
     assert client.app.state.scoring.version in page.text
     assert "published: 1 (100.0%)" in page.text
+    # ROC, precision-recall and calibration of both heads, drawn from the card's curve points.
+    assert page.text.count("<polyline") == 6 and 'aria-label="spam: ROC"' in page.text
     script = client.get("/console/static/console.js")
     assert script.status_code == 200 and "javascript" in script.headers["content-type"]
     assert client.get("/console/static/console.css").headers["content-type"].startswith("text/css")

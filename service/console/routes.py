@@ -23,6 +23,7 @@ from litestar.response import Redirect, Template
 from service import moderation, store
 from service.auth import moderator_for_token
 from service.console.highlight import highlight
+from service.console.plots import SIZE, head_plots
 from service.console.sessions import ConsoleSession, close_session, find_session, open_session
 from service.database import Database
 from service.errors import Conflict, InvalidInput, NotFound, Unauthorized
@@ -310,7 +311,20 @@ async def model_page(
     }
     row = await db.run_read(active_model)
     card = dict(row.card) if row is not None else None
-    context = {"session": session, "scoring": scoring, "card": card, "shares": shares, "total": total}
+    plots = [
+        plot
+        for head in ("spam", "abuse")
+        for plot in head_plots(head, (card or {}).get("metrics", {}).get(head, {}).get("held_out_curves", {}))
+    ]
+    context = {
+        "session": session,
+        "scoring": scoring,
+        "card": card,
+        "shares": shares,
+        "total": total,
+        "plots": plots,
+        "size": SIZE,
+    }
     return _page("model", context)
 
 
