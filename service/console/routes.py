@@ -106,28 +106,34 @@ async def sign_in(
     return Redirect("/console", status_code=303, cookies=cookies)
 
 
-async def _form_session(
+async def _state_change(
     request: Request[Any, Any, Any], db: Database
-) -> tuple[ConsoleSession | None, dict[str, Any], bool]:
-    """The session and the form of a state change, and whether its CSRF token is right."""
+) -> tuple[ConsoleSession, dict[str, Any]] | Template | Redirect:
+    """The session and form of a state change; or, instead, the answer when there is no session (sign in) or the
+    form lacks the session's CSRF token (403, nothing changes)."""
     session = await _session(request, db)
+    if session is None:
+        return _to("/console/sign-in")
     form = await request.form()
     fields = {key: form.getall(key) if key == "ids" else form.get(key) for key in form}
     sent = fields.get("csrf_token")
-    return session, fields, session is not None and session.accepts(sent if isinstance(sent, str) else None)
+    if not session.accepts(sent if isinstance(sent, str) else None):
+        message = "This form is not from your console session. Reload the page and retry."
+        return _page("refused", {"message": message}, 403)
+    return session, fields
 
 
-def _refused() -> Template:
-    return _page("refused", {"message": "This form is not from your console session. Reload the page and retry."}, 403)
+def _invalid(exc: InvalidInput, item_id: uuid.UUID | None = None) -> Template:
+    return _page(
+        "refused", {"message": "; ".join(f"{e.field} {e.message}" for e in exc.errors), "item_id": item_id}, 422
+    )
 
 
 @post("/console/sign-out", include_in_schema=False, status_code=303)
 async def sign_out(request: Request[Any, Any, Any], db: NamedDependency[Database]) -> Template | Redirect:
-    session, _, trusted = await _form_session(request, db)
-    if session is None:
-        return _to("/console/sign-in")
-    if not trusted:
-        return _refused()
+    checked = await _state_change(request, db)
+    if not isinstance(checked, tuple):
+        return checked
     async with db.write() as conn:
         await close_session(conn, request.cookies.get(SESSION_COOKIE, ""))
     return Redirect(
@@ -227,11 +233,10 @@ async def item_page(
 async def decide(
     request: Request[Any, Any, Any], db: NamedDependency[Database], comment_id: Annotated[uuid.UUID, PathParameter()]
 ) -> Template | Redirect:
-    session, form, trusted = await _form_session(request, db)
-    if session is None:
-        return _to("/console/sign-in")
-    if not trusted:
-        return _refused()
+    checked = await _state_change(request, db)
+    if not isinstance(checked, tuple):
+        return checked
+    session, form = checked
     back = str(form.get("back") or "queue")
     payload = {key: form.get(key) or None for key in ("action", "reason", "note", "expected_status")}
     try:
@@ -241,8 +246,7 @@ async def decide(
         return _page("refused", {"message": f"Another moderator got there first: {exc.detail}.",
                                  "item_id": comment_id}, 409)  # fmt: skip
     except InvalidInput as exc:
-        return _page("refused", {"message": "; ".join(f"{e.field} {e.message}" for e in exc.errors),
-                                 "item_id": comment_id}, 422)  # fmt: skip
+        return _invalid(exc, comment_id)
     notice = f"{'Approved' if detail.status == 'published' else 'Rejected'}: {detail.name}"
     if back == "item":
         return _to(f"/console/items/{comment_id}", notice=notice)
@@ -253,17 +257,16 @@ async def decide(
 @post("/console/bulk", include_in_schema=False, status_code=303)
 async def bulk(request: Request[Any, Any, Any], db: NamedDependency[Database]) -> Template | Redirect:
     """One decision on every selected item; items another moderator moved meanwhile are left alone and counted."""
-    session, form, trusted = await _form_session(request, db)
-    if session is None:
-        return _to("/console/sign-in")
-    if not trusted:
-        return _refused()
+    checked = await _state_change(request, db)
+    if not isinstance(checked, tuple):
+        return checked
+    session, form = checked
     status = str(form.get("from_status") or "pending")
     payload = {"action": form.get("action"), "reason": form.get("reason") or None, "expected_status": status}
     try:
         decision = parse_decision(payload)
     except InvalidInput as exc:
-        return _page("refused", {"message": "; ".join(f"{e.field} {e.message}" for e in exc.errors)}, 422)
+        return _invalid(exc)
     done = conflicts = 0
     for raw in form.get("ids") or []:
         comment_id = parse_id(str(raw))
@@ -282,11 +285,10 @@ async def bulk(request: Request[Any, Any, Any], db: NamedDependency[Database]) -
 
 @post("/console/undo", include_in_schema=False, status_code=303)
 async def undo(request: Request[Any, Any, Any], db: NamedDependency[Database]) -> Template | Redirect:
-    session, _, trusted = await _form_session(request, db)
-    if session is None:
-        return _to("/console/sign-in")
-    if not trusted:
-        return _refused()
+    checked = await _state_change(request, db)
+    if not isinstance(checked, tuple):
+        return checked
+    session = checked[0]
     try:
         undone = await moderation.undo_last(db, moderator=session.moderator)
     except Conflict as exc:
