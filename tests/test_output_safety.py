@@ -8,8 +8,10 @@ import httpx
 import pytest
 from litestar.testing import TestClient
 
-from tests.conftest import SITE
+from service.settings import Settings
+from tests.conftest import SITE, add_moderator
 from tests.replies import reply
+from tests.test_console import _sign_in
 
 URL = "/api/v1/articles/xss/comments"
 PAYLOADS = [
@@ -97,7 +99,7 @@ def _inert(response: httpx.Response) -> None:
 
 
 def test_a_corpus_of_payloads_as_name_website_and_body_comes_back_inert_everywhere(
-    client: TestClient[Any], moderator_headers: dict[str, str], admin_headers: dict[str, str]
+    client: TestClient[Any], settings: Settings, moderator_headers: dict[str, str], admin_headers: dict[str, str]
 ) -> None:
     stored: list[tuple[str, dict[str, Any]]] = []
     refused: list[str] = []
@@ -130,6 +132,16 @@ def test_a_corpus_of_payloads_as_name_website_and_body_comes_back_inert_everywhe
     _inert(client.get(f"{URL}/count"))
     for status in ("pending", "published", "rejected"):
         _inert(client.get("/api/v1/moderation/queue", params={"status": status}, headers=moderator_headers))
+    # The console's HTML pages: every payload that holds markup appears only escaped.
+    _sign_in(client, add_moderator(settings, "xss-reader"))
+    pages = [client.get("/console", params={"status": status, "order": order}) for status in ("pending", "published",
+             "rejected") for order in ("oldest", "riskiest")]  # fmt: skip
+    pages += [client.get(f"/console/items/{comment_id}") for comment_id, _ in stored]
+    for page in pages:
+        assert page.status_code == 200 and "script-src 'self'" in page.headers["content-security-policy"]
+        for payload in CORPUS:
+            if "<" in payload:
+                assert payload not in page.text, (payload, page.url)
     exported = client.post("/api/v1/admin/privacy/export", json={"email": "xss0@example.org"}, headers=admin_headers)
     _inert(exported)
     assert exported.json()["count"] >= 1
