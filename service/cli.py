@@ -1,4 +1,4 @@
-"""The `replyguard` command: serve, migrate, train, evaluate, score, moderator add."""
+"""The `replyguard` command: serve, migrate, train, evaluate, score, moderator and apikey add/revoke, privacy, purge."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ from classifier import Submission, compare_models, evaluate_model, load_scorer, 
 from service import migrate, privacy
 from service.auth import create_moderator, revoke_moderator
 from service.database import opened
-from service.labels import moderator_labels
+from service.integrations.keys import create_api_key, revoke_api_key
+from service.labels import feedback_labels_rows, moderator_labels
 from service.logs import log_config
 from service.models import model_versions
 from service.registry import active_model, ensure_model, register_model
@@ -72,13 +73,17 @@ def _train(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _learn(db: Any, settings: Settings, data_dir: Path | None, args: argparse.Namespace) -> dict[str, Any]:
     async with db.read() as conn:
-        labels = await moderator_labels(conn)
+        decided = await moderator_labels(conn)
+        reported = await feedback_labels_rows(conn)
         champion = await active_model(conn)
-    log.info("training a challenger", extra={"moderator_labels": len(labels), "data_dir": str(data_dir)})
+    # Moderators first: training keeps the first copy of a text, and a person's decision outranks a client site's.
+    labels = decided + reported
+    counts = {"moderator_labels": len(decided), "feedback_labels": len(reported)}
+    log.info("training a challenger", extra={**counts, "data_dir": str(data_dir)})
     challenger_dir = await asyncio.to_thread(
         train_model, output_root=settings.model_dir, data_dir=data_dir, extra_rows=labels
     )
-    outcome: dict[str, Any] = {"challenger": challenger_dir.name, "moderator_labels": len(labels)}
+    outcome: dict[str, Any] = {"challenger": challenger_dir.name, **counts}
     if champion is None:
         promote = True
         outcome["comparison"] = None
@@ -221,6 +226,34 @@ def _moderator_revoke(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _apikey_add(settings: Settings, args: argparse.Namespace) -> int:
+    migrate.upgrade(settings.database_url)
+
+    async def add(db: Any) -> str:
+        async with db.write() as conn:
+            expires_in = timedelta(days=args.expires_in_days) if args.expires_in_days else None
+            api_key, key = await create_api_key(conn, args.name, expires_in=expires_in)
+        print(f"created API key {api_key.name} (id {api_key.id}) for the Akismet and Perspective APIs; shown once:")
+        return key
+
+    print(asyncio.run(_with_db(settings, add)))
+    return 0
+
+
+def _apikey_revoke(settings: Settings, args: argparse.Namespace) -> int:
+    migrate.upgrade(settings.database_url)
+
+    async def revoke(db: Any) -> bool:
+        async with db.write() as conn:
+            return await revoke_api_key(conn, args.name)
+
+    if not asyncio.run(_with_db(settings, revoke)):
+        print(f"replyguard: no active API key named {args.name}", file=sys.stderr)
+        return 1
+    print(f"revoked API key {args.name}: it no longer works")
+    return 0
+
+
 def _positive_days(text: str) -> float:
     days = float(text)
     if not 0 < days <= 3650:
@@ -262,6 +295,15 @@ def build_parser() -> argparse.ArgumentParser:
     revoke = moderator_commands.add_parser("revoke", help="revoke a moderator's token at once")
     revoke.add_argument("name")
     revoke.set_defaults(run=_moderator_revoke)
+    apikey = commands.add_parser("apikey", help="manage keys for the Akismet- and Perspective-compatible APIs")
+    apikey_commands = apikey.add_subparsers(dest="apikey_command", required=True)
+    apikey_add = apikey_commands.add_parser("add", help="create an API key and print it (shown once)")
+    apikey_add.add_argument("name")
+    apikey_add.add_argument("--expires-in-days", type=_positive_days, help="the key stops working after this many days")
+    apikey_add.set_defaults(run=_apikey_add)
+    apikey_revoke = apikey_commands.add_parser("revoke", help="revoke an API key at once")
+    apikey_revoke.add_argument("name")
+    apikey_revoke.set_defaults(run=_apikey_revoke)
     privacy_parser = commands.add_parser("privacy", help="export or erase what is stored about an email address")
     privacy_commands = privacy_parser.add_subparsers(dest="privacy_command", required=True)
     for name, text in (

@@ -1,4 +1,4 @@
-"""Moderators' decisions as training labels: the latest decision on each comment, newest first."""
+"""Training labels from the service: moderators' decisions first, then the feedback client sites sent, newest first."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from classifier import LabelledRow
-from service.models import comments, decisions
+from service.models import comments, decisions, feedback_labels
 
 # What a decision teaches each head; None leaves that head untaught. "off_topic" and "other" say nothing certain
 # about spam or abuse, so they teach neither.
@@ -68,3 +68,25 @@ def with_recency_weights(rows: list[LabelledRow]) -> list[LabelledRow]:
         return rows
     last = len(rows) - 1
     return [dataclasses.replace(row, weight=1.0 - 0.5 * index / last) for index, row in enumerate(rows)]
+
+
+async def feedback_labels_rows(conn: AsyncConnection, *, limit: int = MAX_LABELS) -> list[LabelledRow]:
+    """The labels client sites sent (Akismet submit-spam/ham, Perspective suggestscore), newest first, weighted by
+    recency like moderators' decisions. Each is its own group: a site's feedback names no article to group by."""
+    query = (
+        select(feedback_labels).order_by(feedback_labels.c.created_at.desc(), feedback_labels.c.id.desc()).limit(limit)
+    )
+    rows = [
+        LabelledRow(
+            text=record.text,
+            name=record.name,
+            website=record.website,
+            spam=record.spam,
+            abuse=record.abuse,
+            source=record.source,
+            group=f"feedback-{record.id}",
+        )
+        for record in (await conn.execute(query)).all()
+        if record.spam is not None or record.abuse is not None
+    ]
+    return with_recency_weights(rows)

@@ -1,4 +1,4 @@
-"""Structured (JSON-lines) logs on stderr, with any email address redacted before a line is written."""
+"""Structured (JSON-lines) logs on stderr, with email addresses and API keys redacted before a line is written."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from typing import Any
 # Deliberately broad: a false positive costs a redacted word, a false negative leaks a private address.
 EMAIL = re.compile(r"[^\s@<>\"'(),;:\[\]]+@[^\s@<>\"'(),;:\[\]]+\.[^\s@<>\"'(),;:\[\]]+")
 # Record attributes that are not "extra" fields; uvicorn's color_message only duplicates the message with ANSI codes.
+# API keys of the compatible APIs: Perspective clients send them in the query string, which the access log writes.
+API_KEY = re.compile(r"((?:[?&]|\b)(?:key|api_key)=)[^&\s\"']+|rgk_[A-Za-z0-9_-]+", re.IGNORECASE)
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {
     "message",
     "asctime",
@@ -19,8 +21,13 @@ _STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {
 }
 
 
+def _hide_key(match: re.Match[str]) -> str:
+    return f"{match.group(1)}[key]" if match.group(1) else "[key]"
+
+
 def redact(text: str) -> str:
-    return EMAIL.sub("[email]", text)
+    """The line without email addresses or API keys."""
+    return API_KEY.sub(_hide_key, EMAIL.sub("[email]", text))
 
 
 class JsonFormatter(logging.Formatter):

@@ -217,3 +217,36 @@ console_sessions = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("expires_at", UTCDateTime(), nullable=False),
 )
+
+# Keys for the Akismet- and Perspective-compatible APIs (service/integrations): like moderator tokens, random, shown
+# once, stored as SHA-256, revocable, optionally expiring.
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", Integer(), primary_key=True, autoincrement=True),
+    Column("name", String(80), nullable=False, unique=True),
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("revoked_at", UTCDateTime(), nullable=True),
+    Column("expires_at", UTCDateTime(), nullable=True),  # None: valid until revoked
+)
+
+FEEDBACK_SOURCES = ("akismet", "perspective")
+
+# Labels sent by client sites (Akismet submit-spam/submit-ham, Perspective suggestscore) for `replyguard train`.
+# Only what training reads is kept: the text, the author's name and website (model features), the labels. No email,
+# IP address, user agent, referrer or page URL is stored. A label of None says nothing about that head.
+feedback_labels = Table(
+    "feedback_labels",
+    metadata,
+    Column("id", Uuid(), primary_key=True),
+    Column("source", String(16), nullable=False),
+    Column("api_key_id", Integer(), ForeignKey("api_keys.id"), nullable=False),
+    Column("text", Text(), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("website", String(200), nullable=True),
+    Column("spam", Integer(), nullable=True),
+    Column("abuse", Integer(), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False, index=True),
+    CheckConstraint(_in("source", FEEDBACK_SOURCES), name="source"),
+)

@@ -188,3 +188,20 @@ def redis_db(redis_url: str) -> str:
     with Redis.from_url(redis_url) as client:
         client.flushdb()
     return redis_url
+
+
+def add_api_key(settings: Settings, name: str) -> str:
+    """A key for the Akismet- and Perspective-compatible APIs."""
+    from service.integrations.keys import create_api_key
+
+    async def create() -> str:
+        async with opened(settings) as db, db.write() as conn:
+            _, key = await create_api_key(conn, name)
+            return key
+
+    return str(run(create()))
+
+
+@pytest.fixture
+def api_key(settings: Settings) -> str:
+    return add_api_key(settings, "site")

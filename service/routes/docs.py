@@ -1,4 +1,4 @@
-"""OpenAPI descriptions the handlers cannot infer: the submit body, accepted as JSON or as an HTML form."""
+"""OpenAPI descriptions the handlers cannot infer: bodies read by hand (the submit form, Akismet, Perspective)."""
 
 from __future__ import annotations
 
@@ -63,4 +63,95 @@ class DecisionOperation(Operation):
     def __post_init__(self) -> None:
         self.request_body = RequestBody(
             required=True, content={"application/json": OpenAPIMediaType(schema=DECISION_SCHEMA)}
+        )
+
+
+_AKISMET_FIELDS = (
+    "api_key",
+    "key",
+    "blog",
+    "user_ip",
+    "user_agent",
+    "referrer",
+    "permalink",
+    "comment_type",
+    "comment_author",
+    "comment_author_email",
+    "comment_author_url",
+    "comment_content",
+    "user_role",
+    "is_test",
+    "honeypot_field_name",
+)
+AKISMET_SCHEMA = Schema(
+    type=OpenAPIType.OBJECT,
+    properties={name: Schema(type=_string) for name in _AKISMET_FIELDS},
+    description="Akismet's form fields (docs/integrations.md); the key as `api_key` (verify-key also takes `key`).",
+)
+
+
+@dataclass
+class AkismetOperation(Operation):
+    """Akismet's requests are HTML-form encoded; its answers are plain text."""
+
+    def __post_init__(self) -> None:
+        self.request_body = RequestBody(
+            required=True, content={"application/x-www-form-urlencoded": OpenAPIMediaType(schema=AKISMET_SCHEMA)}
+        )
+
+
+_SCORE = Schema(
+    type=OpenAPIType.OBJECT, properties={"value": Schema(type=OpenAPIType.NUMBER), "type": Schema(type=_string)}
+)
+_COMMENT = Schema(
+    type=OpenAPIType.OBJECT,
+    required=["text"],
+    properties={"text": Schema(type=_string), "type": Schema(type=_string, enum=["PLAIN_TEXT"])},
+)
+ANALYZE_SCHEMA = Schema(
+    type=OpenAPIType.OBJECT,
+    required=["comment", "requestedAttributes"],
+    properties={
+        "comment": _COMMENT,
+        "requestedAttributes": Schema(
+            type=OpenAPIType.OBJECT,
+            description="TOXICITY, SEVERE_TOXICITY or SPAM, each {scoreType?, scoreThreshold?}; others are refused.",
+        ),
+        "languages": Schema(type=OpenAPIType.ARRAY, items=Schema(type=_string)),
+        "doNotStore": Schema(type=OpenAPIType.BOOLEAN),
+        "spanAnnotations": Schema(type=OpenAPIType.BOOLEAN),
+        "dropUnsupportedAttributes": Schema(type=OpenAPIType.BOOLEAN),
+        "clientToken": Schema(type=_string),
+    },
+)
+SUGGEST_SCHEMA = Schema(
+    type=OpenAPIType.OBJECT,
+    required=["comment", "attributeScores"],
+    properties={
+        "comment": _COMMENT,
+        "attributeScores": Schema(
+            type=OpenAPIType.OBJECT,
+            description="Attribute name -> {summaryScore: {value}} (or spanScores): the score the comment should get.",
+            additional_properties=Schema(type=OpenAPIType.OBJECT, properties={"summaryScore": _SCORE}),
+        ),
+        "languages": Schema(type=OpenAPIType.ARRAY, items=Schema(type=_string)),
+        "doNotStore": Schema(type=OpenAPIType.BOOLEAN),
+        "clientToken": Schema(type=_string),
+    },
+)
+
+
+@dataclass
+class AnalyzeOperation(Operation):
+    def __post_init__(self) -> None:
+        self.request_body = RequestBody(
+            required=True, content={"application/json": OpenAPIMediaType(schema=ANALYZE_SCHEMA)}
+        )
+
+
+@dataclass
+class SuggestOperation(Operation):
+    def __post_init__(self) -> None:
+        self.request_body = RequestBody(
+            required=True, content={"application/json": OpenAPIMediaType(schema=SUGGEST_SCHEMA)}
         )

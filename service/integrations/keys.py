@@ -1,0 +1,71 @@
+"""API keys for the compatible APIs: random keys shown once, stored as SHA-256, revocable, optionally expiring.
+
+Managed exactly like moderator tokens (service/auth.py), in their own table: a key lets a site score and send
+labels, never moderate, so the two must not be interchangeable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from service.models import api_keys
+
+# A recognisable prefix for secret scanners. "_" and "-" in the key also mean it can never be a DNS label, which is
+# why Akismet's old key-in-the-host-name style cannot carry it (docs/integrations.md).
+KEY_PREFIX = "rgk_"
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKey:
+    id: int
+    name: str
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+async def create_api_key(
+    conn: AsyncConnection, name: str, *, expires_in: timedelta | None = None
+) -> tuple[ApiKey, str]:
+    """The new key's record and the key itself, which is not stored and cannot be shown again."""
+    key = KEY_PREFIX + secrets.token_urlsafe(32)
+    now = datetime.now(UTC)
+    row = {
+        "name": name,
+        "key_hash": hash_key(key),
+        "created_at": now,
+        "expires_at": now + expires_in if expires_in is not None else None,
+    }
+    result = await conn.execute(api_keys.insert().returning(api_keys.c.id), row)
+    return ApiKey(id=result.scalar_one(), name=name), key
+
+
+async def find_api_key(conn: AsyncConnection, key: str | None) -> ApiKey | None:
+    """The active key `key` names; None for a missing, unknown, expired or revoked key."""
+    if not key:
+        return None
+    # One indexed read by digest, as for moderator tokens: comparing digests of 256-bit keys leaks nothing usable.
+    query = select(api_keys.c.id, api_keys.c.name).where(
+        api_keys.c.key_hash == hash_key(key),
+        api_keys.c.revoked_at.is_(None),
+        or_(api_keys.c.expires_at.is_(None), api_keys.c.expires_at > datetime.now(UTC)),
+    )
+    row = (await conn.execute(query)).first()
+    return ApiKey(id=row.id, name=row.name) if row is not None else None
+
+
+async def revoke_api_key(conn: AsyncConnection, name: str) -> bool:
+    """Revoke the key at once; False when there is no such active key."""
+    result = await conn.execute(
+        update(api_keys)
+        .where(api_keys.c.name == name, api_keys.c.revoked_at.is_(None))
+        .values(revoked_at=datetime.now(UTC))
+    )
+    return bool(result.rowcount)
