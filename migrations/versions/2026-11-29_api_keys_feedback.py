@@ -2,7 +2,7 @@
 
 Revision ID: 0006
 Revises: 0005
-Create Date: 2026-11-30 09:00:00
+Create Date: 2026-11-29 12:00:00
 """
 
 from collections.abc import Sequence
