@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from classifier import Scorer, Scores, Submission, Thresholds
 from service.policy import Overrides, effective_thresholds, needs_explaining
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    """A submission's scores (None without a model or when scoring failed) with the thresholds of the model that
+    gave them, taken together so a promotion between the two cannot split them."""
+
+    scores: Scores | None
+    thresholds: Thresholds | None
 
 
 @dataclass(slots=True)
@@ -18,6 +29,7 @@ class ScoringState:
     scorer: Scorer | None
     overrides: Overrides
     problem: str | None = None
+    _waiting: list[tuple[Submission, asyncio.Future[Scored]]] = field(default_factory=list)
 
     @property
     def ready(self) -> bool:
@@ -27,26 +39,38 @@ class ScoringState:
     def version(self) -> str | None:
         return self.scorer.version if self.scorer is not None else None
 
-    @property
-    def thresholds(self) -> Thresholds | None:
-        if self.scorer is None:
-            return None
-        return effective_thresholds(self.scorer.thresholds, self.overrides)
+    async def score(self, submission: Submission) -> Scored:
+        """Score a submission together with those of the other requests that get here in the same turn of the
+        event loop: one sparse pass over a batch costs far less per reply than one per reply. An idle service
+        scores a reply alone, one loop turn later."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Scored] = loop.create_future()
+        self._waiting.append((submission, future))
+        if len(self._waiting) == 1:
+            loop.call_soon(self._score_waiting)
+        return await future
 
-    def score(self, submission: Submission) -> Scores | None:
-        """The scores, or None when no model is loaded or scoring raised (logged without the text).
+    def _score_waiting(self) -> None:
+        batch, self._waiting = self._waiting, []
+        for (_, future), scored in zip(batch, self.score_now([item for item, _ in batch]), strict=True):
+            if not future.done():  # its request may have been cancelled meanwhile
+                future.set_result(scored)
 
-        The terms behind a score are traced only when it is high enough to hold the reply, where moderators read
-        them; most replies are clean and skip that half of the cost.
+    def score_now(self, submissions: Sequence[Submission]) -> list[Scored]:
+        """Score on the calling thread; a reply whose scoring raised gets None (logged without the text).
+
+        The effective thresholds are worked out once per batch. The terms behind a score are traced only when it
+        is high enough to hold the reply, where moderators read them.
         """
         scorer = self.scorer
         if scorer is None:
-            return None
+            return [Scored(None, None) for _ in submissions]
+        thresholds = effective_thresholds(scorer.thresholds, self.overrides)
         try:
-            quick = scorer.score(submission, explain=False)
-            if needs_explaining(quick, effective_thresholds(scorer.thresholds, self.overrides)):
-                return scorer.score(submission)
-            return quick
+            scores = scorer.score_many(submissions, explain=lambda scores: needs_explaining(scores, thresholds))
         except Exception:
+            if len(submissions) > 1:  # find the one that fails; the others still get their scores
+                return [scored for submission in submissions for scored in self.score_now([submission])]
             log.exception("scoring failed; the reply will wait for a person")
-            return None
+            return [Scored(None, thresholds)]
+        return [Scored(item, thresholds) for item in scores]
