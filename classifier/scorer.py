@@ -49,8 +49,10 @@ class Scores:
 class Scorer:
     """A loaded model. Immutable after construction, so concurrent score() calls need no lock."""
 
-    def __init__(self, pipelines: Mapping[str, Pipeline], card: ModelCard) -> None:
+    def __init__(self, pipelines: Mapping[str, Pipeline], card: ModelCard, *, source: Path | None = None) -> None:
         self.version: str = card.version
+        # The model folder it was loaded from, so another process can load the same model (None: built in memory).
+        self.source: Path | None = source
         self.card: ModelCard = card
         self.thresholds: Thresholds = card.thresholds
         self.pipelines: Mapping[str, Pipeline] = MappingProxyType(dict(pipelines))
@@ -120,4 +122,4 @@ class Scorer:
 def load_scorer(model_dir: Path) -> Scorer:
     """Load the model folder (model.skops + card.json); ModelLoadError says why a folder is refused."""
     card = read_card(model_dir)
-    return Scorer(read_models(model_dir, card), card)
+    return Scorer(read_models(model_dir, card), card, source=model_dir.resolve())

@@ -30,6 +30,7 @@ from service.routes import articles, moderation, operations, privacy, public
 from service.routes.moderation import current_moderator
 from service.runtime import Runtime
 from service.scoring import ScoringState
+from service.scoring_process import ScoringProcess
 from service.security import add_security_headers
 from service.settings import Settings
 
@@ -91,6 +92,9 @@ def create_app(settings: Settings, *, scoring: ScoringState | None = None) -> Li
             replies=ReplyWriter(db, submit_options(settings)),
         )
         app.state.runtime = runtime
+        process = ScoringProcess() if settings.scoring_process else None
+        if process is not None:
+            await runtime.scoring.start_process(process)
         # The other routes take these one by one.
         app.state.db, app.state.scoring = db, runtime.scoring
         follower = None
@@ -106,6 +110,8 @@ def create_app(settings: Settings, *, scoring: ScoringState | None = None) -> Li
                 with contextlib.suppress(asyncio.CancelledError):
                     await follower
             await runtime.replies.drain()  # replies already accepted are committed before the engines close
+            if process is not None:
+                await asyncio.to_thread(process.stop)
             await runtime.limiter.counter.close()
             await db.dispose()
 

@@ -73,6 +73,9 @@ class Settings:
     # worker's write may take to show here (this worker's own writes show at once). See service/reader_cache.py.
     read_cache_entries: int = 1024
     read_cache_seconds: float = 1.0
+    # Score batches of concurrent submissions in a child process per worker (service/scoring_process.py), so
+    # scoring runs beside the event loop on another core; false scores everything on the event loop.
+    scoring_process: bool = True
 
     def __post_init__(self) -> None:
         if not 1 <= self.body_max_chars <= 100_000:

@@ -41,6 +41,8 @@ async def ready(db: NamedDependency[Database], scoring: NamedDependency[ScoringS
         log.warning("readiness: database check failed: %s", type(exc).__name__)
         database = f"unavailable ({type(exc).__name__})"
     model = scoring.version or f"missing: {scoring.problem or 'not loaded'}"
+    if scoring.process_problem is not None:
+        model = f"{model}; {scoring.process_problem}"
     is_ready = database == "ok" and scoring.ready
     body = Readiness(
         status="ready" if is_ready else "not_ready", database=database, model=model, model_loaded=scoring.ready
