@@ -9,9 +9,8 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
-from litestar import Litestar
+from litestar import Litestar, Request
 from litestar.config.cors import CORSConfig
-from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
@@ -115,17 +114,19 @@ def create_app(settings: Settings, *, scoring: ScoringState | None = None) -> Li
             await runtime.limiter.counter.close()
             await db.dispose()
 
-    def provide_db(state: State) -> Database:
-        return state.db  # type: ignore[no-any-return]
+    # The providers read the app's state through the request: a `state` parameter would make Litestar build a new
+    # State (a dict copy and a lock) for every request (profiled: ~4% of a submission's time on the event loop).
+    def provide_db(request: Request[Any, Any, Any]) -> Database:
+        return request.app.state.db  # type: ignore[no-any-return]
 
-    def provide_scoring(state: State) -> ScoringState:
-        return state.scoring  # type: ignore[no-any-return]
+    def provide_scoring(request: Request[Any, Any, Any]) -> ScoringState:
+        return request.app.state.scoring  # type: ignore[no-any-return]
 
     def provide_settings() -> Settings:
         return settings
 
-    def provide_runtime(state: State) -> Runtime:
-        return state.runtime  # type: ignore[no-any-return]
+    def provide_runtime(request: Request[Any, Any, Any]) -> Runtime:
+        return request.app.state.runtime  # type: ignore[no-any-return]
 
     handlers: list[Any] = [
         *public.ROUTES,
