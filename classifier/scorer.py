@@ -35,6 +35,11 @@ class Contribution:
     term: str
     weight: float
 
+    def __reduce__(self) -> tuple[type[Contribution], tuple[str, str, float]]:
+        # Rebuilt by the constructor: the default for frozen slots dataclasses calls fields() per object, which was
+        # most of the cost of receiving scores from the scoring process.
+        return Contribution, (self.head, self.term, self.weight)
+
 
 @dataclass(frozen=True, slots=True)
 class Scores:
@@ -44,6 +49,9 @@ class Scores:
     abuse_score: float
     contributions: tuple[Contribution, ...]
     model_version: str
+
+    def __reduce__(self) -> tuple[type[Scores], tuple[float, float, tuple[Contribution, ...], str]]:
+        return Scores, (self.spam_score, self.abuse_score, self.contributions, self.model_version)
 
 
 class Scorer:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import pickle
 import signal
 import time
 from dataclasses import replace
@@ -103,3 +104,9 @@ def test_the_app_starts_the_child_with_the_model_and_ends_it_on_shutdown(setting
     while _alive(pid) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not _alive(pid)
+
+
+def test_what_crosses_to_the_child_and_back_pickles_to_equal_values(scorer: Scorer) -> None:
+    scores = scorer.score_many(SUBMISSIONS)
+    assert pickle.loads(pickle.dumps(SUBMISSIONS)) == SUBMISSIONS
+    assert pickle.loads(pickle.dumps(scores)) == scores
