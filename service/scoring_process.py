@@ -9,6 +9,7 @@ submissions queued while the previous batch was scored.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import multiprocessing
 import os
@@ -33,6 +34,7 @@ def _scorer_for(model_dir: Path) -> Scorer:
     if scorer is None:
         _loaded.clear()
         scorer = _loaded[model_dir] = load_scorer(model_dir)
+        gc.freeze()  # as in the app's lifespan: full collections then skip the libraries and the model
     return scorer
 
 
