@@ -12,7 +12,9 @@ import asyncio
 import gc
 import logging
 import multiprocessing
+import multiprocessing.connection
 import os
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -47,6 +49,19 @@ def _score(model_dir: Path, submissions: Sequence[Submission], thresholds: Thres
     return _scorer_for(model_dir).score_many(submissions, explain=lambda scores: needs_explaining(scores, thresholds))
 
 
+def _exit_with_parent() -> None:
+    """In the child, first thing: end when the server process ends, however it ended. A server killed outright skips
+    the app's shutdown, and the child would otherwise wait for work forever (it holds its queue's pipe open)."""
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_when_ready, args=(parent.sentinel,), daemon=True).start()
+
+
+def _exit_when_ready(sentinel: int) -> None:
+    multiprocessing.connection.wait([sentinel])  # readable once the parent has exited
+    os._exit(0)
+
+
 class ScoringProcessDied(RuntimeError):
     """The child process ended while scoring a batch (killed, out of memory); a new one is started."""
 
@@ -59,7 +74,9 @@ class ScoringProcess:
 
     def start(self) -> None:
         # spawn, not fork: the parent has threads (database, executor) that a forked child would inherit mid-state.
-        self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        self._pool = ProcessPoolExecutor(
+            max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_exit_with_parent
+        )
 
     async def load(self, model_dir: Path) -> int:
         """Load the model in the child before traffic needs it; returns the child's process id."""

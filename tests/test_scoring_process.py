@@ -7,6 +7,8 @@ import asyncio
 import os
 import pickle
 import signal
+import subprocess
+import sys
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -110,3 +112,30 @@ def test_what_crosses_to_the_child_and_back_pickles_to_equal_values(scorer: Scor
     scores = scorer.score_many(SUBMISSIONS)
     assert pickle.loads(pickle.dumps(SUBMISSIONS)) == SUBMISSIONS
     assert pickle.loads(pickle.dumps(scores)) == scores
+
+
+PARENT = """
+import asyncio, os, signal, sys
+from pathlib import Path
+from service.scoring_process import ScoringProcess
+
+async def main() -> None:
+    process = ScoringProcess()
+    process.start()
+    print(await process.load(Path(sys.argv[1])), flush=True)
+    os.kill(os.getpid(), signal.SIGKILL)  # no shutdown: as when the server is killed outright
+
+asyncio.run(main())
+"""
+
+
+def test_a_server_killed_outright_takes_its_scoring_process_with_it(model_dir: Path) -> None:
+    parent = subprocess.run(
+        [sys.executable, "-c", PARENT, str(model_dir)], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert parent.returncode == -signal.SIGKILL, parent.stderr
+    child = int(parent.stdout.split()[0])
+    deadline = time.monotonic() + 10
+    while _alive(child) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(child)
