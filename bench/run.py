@@ -126,8 +126,13 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 
 def cpu_seconds(pid: int) -> float:
+    """CPU time of the process and of its live child processes (replyguard's scoring process), in seconds."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    children: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        children.update(int(child) for child in task.read_text().split())
+    return own + sum(cpu_seconds(child) for child in children if Path(f"/proc/{child}").exists())
 
 
 def _ms(text: str) -> float:

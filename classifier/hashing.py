@@ -1,10 +1,11 @@
-"""The hashed n-grams of one text, computed as HashingVectorizer does, with each occurrence traced to its term."""
+"""The hashed n-grams of texts, computed as HashingVectorizer does, and each n-gram occurrence traced to its words."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain
 
 import numpy as np
 from numpy.typing import NDArray
@@ -29,23 +30,31 @@ def hashed_index(term: str, n_features: int) -> int:
 
 
 @dataclass(frozen=True, slots=True)
-class HashedText:
-    """Columns present in a text with their raw counts, plus each (occurrence, term) share for attribution.
+class HashedTexts:
+    """The counts FeatureUnion.transform(texts) would give, as sorted (row, column) entries of one sparse matrix.
 
-    `occurrence_columns[k]` carries `occurrence_shares[k]` of one occurrence of that column to
-    `terms[occurrence_terms[k]]`; the shares of one occurrence add up to 1.
+    The entries of row r are [bounds[r], bounds[r + 1]), columns ascending. `occurrences(r)` gives the column of
+    each n-gram occurrence of text r in the order TextHasher read them, which is what attribution walks.
     """
 
+    texts: tuple[str, ...]
+    rows: NDArray[np.int64]
     columns: NDArray[np.int64]
     counts: NDArray[np.float64]
-    occurrence_columns: NDArray[np.int64]
-    occurrence_terms: NDArray[np.int64]
-    occurrence_shares: NDArray[np.float64]
-    terms: tuple[str, ...]
+    bounds: NDArray[np.int64]
+    occurrence_columns: NDArray[np.int64]  # every text's occurrences, one after the other
+    occurrence_bounds: NDArray[np.int64]
+
+    @property
+    def size(self) -> int:
+        return len(self.texts)
+
+    def occurrences(self, row: int) -> NDArray[np.int64]:
+        return self.occurrence_columns[self.occurrence_bounds[row] : self.occurrence_bounds[row + 1]]
 
 
 class TextHasher:
-    """Reproduces a fitted word + char_wb FeatureUnion of HashingVectorizers on one text at a time."""
+    """Reproduces a fitted word + char_wb FeatureUnion of HashingVectorizers, text by text, batch by batch."""
 
     def __init__(self, features: FeatureUnion) -> None:
         words, chars = (transformer for _, transformer in features.transformer_list)
@@ -57,6 +66,7 @@ class TextHasher:
         self._word_ngram_range: tuple[int, int] = words.ngram_range
         self._word_columns = int(words.n_features)
         char_columns = int(chars.n_features)
+        self._all_columns = self._word_columns + char_columns
         # Hashing is a pure function of the n-gram; caching it makes repeated vocabulary almost free.
         self._word_index = lru_cache(maxsize=2**18)(lambda term: hashed_index(term, self._word_columns))
         self._char_index = lru_cache(maxsize=2**18)(lambda term: self._word_columns + hashed_index(term, char_columns))
@@ -69,65 +79,85 @@ class TextHasher:
             lambda word: tuple(self._char_index(ngram) for ngram in word_ngrams(word))
         )
 
-    def hash_counts(self, text: str) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
-        """Only the columns and counts of FeatureUnion.transform([text]): the scoring path, without attribution.
+    def hash_texts(self, texts: Sequence[str]) -> HashedTexts:
+        """Hash several texts at once: one sort for the whole batch instead of one per text.
+
+        Each row equals FeatureUnion.transform([text]) for its text; the counts do not depend on the batch.
+        """
+        occurrences = [self._occurrences(text) for text in texts]
+        lengths = [len(found) for found in occurrences]
+        columns = np.fromiter(chain.from_iterable(occurrences), dtype=np.int64, count=sum(lengths))
+        rows = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
+        # Sorting (row, column) as one integer key counts every row's columns in one pass.
+        keys, counts = np.unique(rows * self._all_columns + columns, return_counts=True)
+        entry_rows, entry_columns = np.divmod(keys, self._all_columns)
+        return HashedTexts(
+            texts=tuple(texts),
+            rows=entry_rows,
+            columns=entry_columns,
+            counts=counts.astype(np.float64),
+            bounds=np.searchsorted(entry_rows, np.arange(len(texts) + 1)).astype(np.int64),
+            occurrence_columns=columns,
+            occurrence_bounds=np.concatenate(([0], np.cumsum(lengths, dtype=np.int64))),
+        )
+
+    def _occurrences(self, text: str) -> list[int]:
+        """The column of each n-gram occurrence: word n-grams by length then position, then each word's char n-grams.
 
         The char n-grams come word by word from a cache (see __init__); the order differs from the analyzer's, the
-        counts do not.
+        counts do not. attribute() relies on this order.
         """
         word_index = self._word_index
         tokens = self._tokenize(text)
         low, high = self._word_ngram_range
-        occurrences = [
+        found = [
             word_index(" ".join(tokens[start : start + n]))
             for n in range(low, high + 1)
             for start in range(len(tokens) - n + 1)
         ]
         for word in self._preprocess(text).split():
-            occurrences.extend(self._word_char_columns(word))
-        unique, counts = np.unique(np.asarray(occurrences, dtype=np.int64), return_counts=True)
-        return unique, counts.astype(np.float64)
+            found.extend(self._word_char_columns(word))
+        return found
 
-    def hash_text(self, text: str) -> HashedText:
-        """Return the columns and counts FeatureUnion.transform([text]) would produce, traced to terms."""
-        term_ids: dict[str, int] = {}
-        occurrences: list[int] = []
-        columns: list[int] = []
-        terms: list[int] = []
-        shares: list[float] = []
-        word_index = self._word_index
+    def attribute(self, text: str, pushes: NDArray[np.float64]) -> tuple[list[str], NDArray[np.float64]]:
+        """Each word's share of what the n-gram occurrences of `text` pushed: the words, and a (word, head) array.
 
+        `pushes` has one row per occurrence, in the order of HashedTexts.occurrences, and one column per head. A word
+        n-gram's push is split evenly over the words it joins; a char n-gram's over the words inside its
+        whitespace-separated chunk (the chunk itself when it holds no token, like "!!!"). Words are listed in order
+        of first appearance and, per head, add up to that head's pushes. Only cached columns are looked up again.
+        """
+        heads = pushes.shape[1]
         tokens = self._tokenize(text)
         low, high = self._word_ngram_range
+        by_position = np.zeros((len(tokens), heads))
+        offset = 0
         for n in range(low, high + 1):
-            share = 1.0 / n
-            for start in range(len(tokens) - n + 1):
-                # A bigram's weight is shared by the words it joins.
-                owners = tokens[start : start + n]
-                column = word_index(" ".join(owners))
-                occurrences.append(column)
-                for owner in owners:
-                    columns.append(column)
-                    terms.append(term_ids.setdefault(owner, len(term_ids)))
-                    shares.append(share)
-        for chunk in text.split():
-            # char_wb n-grams never cross whitespace, so each belongs to the words inside its chunk.
-            owners = self._tokenize(chunk) or [chunk]
-            ngram_columns = self._word_char_columns(self._preprocess(chunk))
-            occurrences.extend(ngram_columns)
-            share = 1.0 / len(owners)
-            for owner in owners:
-                owner_id = term_ids.setdefault(owner, len(term_ids))
-                columns.extend(ngram_columns)
-                terms.extend([owner_id] * len(ngram_columns))
-                shares.extend([share] * len(ngram_columns))
-
-        unique, counts = np.unique(np.asarray(occurrences, dtype=np.int64), return_counts=True)
-        return HashedText(
-            columns=unique,
-            counts=counts.astype(np.float64),
-            occurrence_columns=np.asarray(columns, dtype=np.int64),
-            occurrence_terms=np.asarray(terms, dtype=np.int64),
-            occurrence_shares=np.asarray(shares, dtype=np.float64),
-            terms=tuple(term_ids),
+            count = max(len(tokens) - n + 1, 0)
+            share = pushes[offset : offset + count] / n
+            for owner in range(n):  # the n-gram starting at `start` is owned by tokens start .. start + n - 1
+                by_position[owner : owner + count] += share
+            offset += count
+        chunks = text.split()
+        lengths = np.fromiter(
+            (len(self._word_char_columns(word)) for word in self._preprocess(text).split()), np.int64, len(chunks)
         )
+        ends = np.cumsum(lengths)
+        # Sums of each chunk's occurrences, per head, as differences of a running total.
+        running = np.vstack([np.zeros((1, heads)), np.cumsum(pushes[offset:], axis=0)])
+        per_chunk = running[ends] - running[ends - lengths]
+
+        term_ids: dict[str, int] = {}
+        ids = [term_ids.setdefault(token, len(term_ids)) for token in tokens]
+        owned_chunks: list[int] = []
+        shares: list[float] = []
+        for index, chunk in enumerate(chunks):
+            owners = self._tokenize(chunk) or [chunk]
+            ids.extend(term_ids.setdefault(owner, len(term_ids)) for owner in owners)
+            owned_chunks.extend([index] * len(owners))
+            shares.extend([1.0 / len(owners)] * len(owners))
+        values = np.vstack([by_position, per_chunk[owned_chunks] * np.asarray(shares)[:, None]])
+        totals = np.column_stack(
+            [np.bincount(ids, weights=values[:, head], minlength=len(term_ids)) for head in range(heads)]
+        )
+        return list(term_ids), totals.astype(np.float64, copy=False)

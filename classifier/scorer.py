@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Final
 
+import numpy as np
+from numpy.typing import NDArray
 from sklearn.pipeline import Pipeline
 
 from classifier.artifact import read_card, read_models
 from classifier.card import ModelCard
 from classifier.errors import ModelLoadError
 from classifier.features import model_text, signal_name
-from classifier.hashing import TextHasher
+from classifier.hashing import HashedTexts, TextHasher
 from classifier.lean import LinearHead
 from classifier.pipeline import HEADS
 from classifier.submission import Submission
@@ -33,6 +35,11 @@ class Contribution:
     term: str
     weight: float
 
+    def __reduce__(self) -> tuple[type[Contribution], tuple[str, str, float]]:
+        # Rebuilt by the constructor: the default for frozen slots dataclasses calls fields() per object, which was
+        # most of the cost of receiving scores from the scoring process.
+        return Contribution, (self.head, self.term, self.weight)
+
 
 @dataclass(frozen=True, slots=True)
 class Scores:
@@ -43,12 +50,17 @@ class Scores:
     contributions: tuple[Contribution, ...]
     model_version: str
 
+    def __reduce__(self) -> tuple[type[Scores], tuple[float, float, tuple[Contribution, ...], str]]:
+        return Scores, (self.spam_score, self.abuse_score, self.contributions, self.model_version)
+
 
 class Scorer:
     """A loaded model. Immutable after construction, so concurrent score() calls need no lock."""
 
-    def __init__(self, pipelines: Mapping[str, Pipeline], card: ModelCard) -> None:
+    def __init__(self, pipelines: Mapping[str, Pipeline], card: ModelCard, *, source: Path | None = None) -> None:
         self.version: str = card.version
+        # The model folder it was loaded from, so another process can load the same model (None: built in memory).
+        self.source: Path | None = source
         self.card: ModelCard = card
         self.thresholds: Thresholds = card.thresholds
         self.pipelines: Mapping[str, Pipeline] = MappingProxyType(dict(pipelines))
@@ -66,42 +78,56 @@ class Scorer:
     def score(self, submission: Submission, *, explain: bool = True) -> Scores:
         """Score one submission on the lean path; equal to pipeline.predict_proba to within 1e-9.
 
-        With explain=False the contributions are left empty and the terms are not traced, which halves the cost:
-        the service asks for them only when a score is high enough to hold the reply.
+        With explain=False the contributions are left empty: the service asks for them only when a score is high
+        enough to hold the reply.
         """
-        text = model_text(submission)
-        if not explain:
-            columns, counts = self._hasher.hash_counts(text)
-            return Scores(
-                spam_score=self._heads["spam"].score_counts(columns, counts),
-                abuse_score=self._heads["abuse"].score_counts(columns, counts),
-                contributions=(),
-                model_version=self.version,
-            )
-        hashed = self._hasher.hash_text(text)
-        probabilities = {}
-        contributions: list[Contribution] = []
-        for head, linear in self._heads.items():
-            probabilities[head] = linear.score(hashed)
-            weights = linear.term_weights(hashed)
-            strongest = sorted((item for item in weights.items() if item[1] > 0), key=lambda item: -item[1])
-            contributions.extend(
-                Contribution(head=head, term=signal_name(term) or term, weight=weight)
-                for term, weight in strongest[:MAX_CONTRIBUTIONS_PER_HEAD]
-            )
-        return Scores(
-            spam_score=probabilities["spam"],
-            abuse_score=probabilities["abuse"],
-            contributions=tuple(contributions),
-            model_version=self.version,
-        )
+        return self.score_many([submission], explain=explain)[0]
 
-    def score_many(self, submissions: Sequence[Submission]) -> list[Scores]:
-        """Score each submission, in order; identical to calling score() on each."""
-        return [self.score(submission) for submission in submissions]
+    def score_many(
+        self, submissions: Sequence[Submission], *, explain: bool | Callable[[Scores], bool] = True
+    ) -> list[Scores]:
+        """Score each submission, in order; the same numbers as score() on each, in a fraction of the time.
+
+        `explain` may decide per submission from its scores whether the terms behind them are wanted; they are
+        attributed from the n-grams already hashed for the scores, not computed again.
+        """
+        texts = [model_text(submission) for submission in submissions]
+        hashed = self._hasher.hash_texts(texts)
+        pushes = {head: linear.pushes(hashed) for head, linear in self._heads.items()}
+        spam = self._heads["spam"].probabilities(hashed, pushes["spam"]).tolist()
+        abuse = self._heads["abuse"].probabilities(hashed, pushes["abuse"]).tolist()
+        results = []
+        for row in range(hashed.size):
+            scores = Scores(spam_score=spam[row], abuse_score=abuse[row], contributions=(), model_version=self.version)
+            if explain if isinstance(explain, bool) else explain(scores):
+                scores = replace(scores, contributions=self._contributions(hashed, row, pushes))
+            results.append(scores)
+        return results
+
+    def _contributions(
+        self, hashed: HashedTexts, row: int, pushes: Mapping[str, NDArray[np.float64]]
+    ) -> tuple[Contribution, ...]:
+        """The strongest positive terms of each head for one row, from its entries' pushes."""
+        low, high = int(hashed.bounds[row]), int(hashed.bounds[row + 1])
+        # Every occurrence of a column carries an equal part of that column's push.
+        position = np.searchsorted(hashed.columns[low:high], hashed.occurrences(row))
+        per_occurrence = np.column_stack(
+            [(pushes[head][low:high] / hashed.counts[low:high])[position] for head in self._heads]
+        )
+        terms, weights = self._hasher.attribute(hashed.texts[row], per_occurrence)
+        contributions: list[Contribution] = []
+        for index, head in enumerate(self._heads):
+            column = weights[:, index]
+            # Strongest first; a stable sort keeps ties in order of first appearance.
+            strongest = [term for term in np.argsort(-column, kind="stable") if column[term] > 0]
+            contributions.extend(
+                Contribution(head=head, term=signal_name(terms[term]) or terms[term], weight=float(column[term]))
+                for term in strongest[:MAX_CONTRIBUTIONS_PER_HEAD]
+            )
+        return tuple(contributions)
 
 
 def load_scorer(model_dir: Path) -> Scorer:
     """Load the model folder (model.skops + card.json); ModelLoadError says why a folder is refused."""
     card = read_card(model_dir)
-    return Scorer(read_models(model_dir, card), card)
+    return Scorer(read_models(model_dir, card), card, source=model_dir.resolve())

@@ -1,4 +1,5 @@
-"""The `replyguard` command: serve, migrate, train, evaluate, score, moderator and apikey add/revoke, privacy, purge."""
+"""The `replyguard` command: serve, migrate, train, evaluate, score, model bootstrap, moderator and apikey add/revoke,
+privacy, purge."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from sqlalchemy import select
 from classifier import Submission, compare_models, evaluate_model, load_scorer, train_model, write_report
 from service import migrate, privacy
 from service.auth import create_moderator, revoke_moderator
+from service.bootstrap import BUNDLED_MODELS, bootstrap_model
 from service.database import opened
 from service.integrations.keys import create_api_key, revoke_api_key
 from service.labels import feedback_labels_rows, moderator_labels
@@ -177,6 +179,12 @@ def _migrate(settings: Settings, _: argparse.Namespace) -> int:
     return 0
 
 
+def _model_bootstrap(settings: Settings, args: argparse.Namespace) -> int:
+    migrate.upgrade(settings.database_url)
+    print(asyncio.run(bootstrap_model(settings, bundled_root=Path(args.bundled_dir))))
+    return 0
+
+
 def _moderator_add(settings: Settings, args: argparse.Namespace) -> int:
     migrate.upgrade(settings.database_url)
 
@@ -285,6 +293,14 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--model", help="a registered version (default: the active one)")
     score.add_argument("--model-dir", help="a model folder, instead of a registered version")
     score.set_defaults(run=_score)
+    model = commands.add_parser("model", help="manage the model registry")
+    model_commands = model.add_subparsers(dest="model_command", required=True)
+    bootstrap = model_commands.add_parser(
+        "bootstrap",
+        help="at deploy time, when no model is active: register the image's bundled model, or train the default one",
+    )
+    bootstrap.add_argument("--bundled-dir", default=str(BUNDLED_MODELS), help=f"default: {BUNDLED_MODELS}")
+    bootstrap.set_defaults(run=_model_bootstrap)
     moderator = commands.add_parser("moderator", help="manage moderators")
     moderator_commands = moderator.add_subparsers(dest="moderator_command", required=True)
     add = moderator_commands.add_parser("add", help="create a moderator and print its token")

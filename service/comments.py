@@ -137,11 +137,12 @@ async def submit_comment(
         email_domain=new.email_domain,
         has_parent=new.parent_id is not None,
     )
+    scored = await scoring.score(submission)
     pending = PendingReply(
         article_id=article_id,
         new=new,
-        scores=scoring.score(submission),
-        thresholds=scoring.thresholds,
+        scores=scored.scores,
+        thresholds=scored.thresholds,
         received_at=now,
         honeypot_filled=honeypot_filled,
         idempotency_key=idempotency_key,

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+import msgspec
 from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
@@ -156,8 +157,16 @@ def _configure_sqlite(engine: Engine, *, immediate: bool) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+def _json_text(value: Any) -> str:
+    """JSON columns (reasons, answers) encoded by msgspec: under submit load the stdlib encoder held the GIL ~3% of
+    the time."""
+    return msgspec.json.encode(value).decode()
+
+
 def _sqlite_engine(url: str, *, pool_size: int, immediate: bool) -> AsyncEngine:
-    engine = create_async_engine(url, pool_size=pool_size, max_overflow=0, pool_pre_ping=False)
+    engine = create_async_engine(
+        url, pool_size=pool_size, max_overflow=0, pool_pre_ping=False, json_serializer=_json_text
+    )
     _configure_sqlite(engine.sync_engine, immediate=immediate)
     return engine
 
@@ -165,7 +174,13 @@ def _sqlite_engine(url: str, *, pool_size: int, immediate: bool) -> AsyncEngine:
 def _sqlite_sync_engine(url: str, *, pool_size: int, immediate: bool) -> Engine:
     sync_url = make_url(url).set(drivername="sqlite+pysqlite")
     # Connections move between the threads of one executor; each is used by one thread at a time.
-    engine = create_engine(sync_url, pool_size=pool_size, max_overflow=0, connect_args={"check_same_thread": False})
+    engine = create_engine(
+        sync_url,
+        pool_size=pool_size,
+        max_overflow=0,
+        connect_args={"check_same_thread": False},
+        json_serializer=_json_text,
+    )
     _configure_sqlite(engine, immediate=immediate)
     return engine
 
@@ -197,5 +212,6 @@ def connect(settings: Settings) -> Database:
         max_overflow=settings.db_pool_size,
         pool_pre_ping=True,
         pool_timeout=10,
+        json_serializer=_json_text,
     )
     return Database(writer=engine, reader=engine)

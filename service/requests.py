@@ -16,8 +16,20 @@ FORM = "application/x-www-form-urlencoded"
 MAX_JSON_DEPTH = 8
 
 
+def header(request: Request[Any, Any, Any], name: bytes) -> str | None:
+    """The first value of one header, by lower-case name (ASGI servers lower-case them), read from the raw list.
+
+    request.headers and header parameters first build a dict of every header: on the submit path, which needs two,
+    that was ~6% of the event loop's time under load.
+    """
+    for key, value in request.scope["headers"]:
+        if key == name:
+            return bytes(value).decode("latin-1")
+    return None
+
+
 def media_type(request: Request[Any, Any, Any]) -> str:
-    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+    return (header(request, b"content-type") or "").split(";")[0].strip().lower()
 
 
 def _depth(value: Any, level: int = 0) -> int:

@@ -95,6 +95,9 @@ class Settings:
     read_cache_seconds: float = 1.0
     # How long a moderator stays signed in to the console (/console) without signing in again.
     console_session_hours: float = 12.0
+    # Score batches of concurrent submissions in a child process per worker (service/scoring_process.py), so
+    # scoring runs beside the event loop on another core; false scores everything on the event loop.
+    scoring_process: bool = True
 
     def __post_init__(self) -> None:
         if not 1 <= self.body_max_chars <= 100_000:

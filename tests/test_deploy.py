@@ -7,7 +7,7 @@
 - compose.yaml: the Compose Specification's JSON schema (vendored in deploy/schemas/), then its structure.
 - Settings: every REPLYGUARD_* name the deploy files set is one service/settings.py knows (an unknown one stops the
   service), and the values parse.
-- deploy/bootstrap_model.py on a SQLite database.
+- `replyguard model bootstrap` (service/bootstrap.py) on a SQLite database.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import asyncio
 import copy
 import fnmatch
 import functools
-import importlib.util
 import json
 import re
 import shutil
@@ -25,7 +24,6 @@ import sys
 from dataclasses import fields
 from datetime import UTC, datetime
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import jsonschema  # type: ignore[import-untyped]
@@ -38,6 +36,7 @@ from sqlalchemy import select
 from classifier.card import ModelCard
 from classifier.thresholds import Thresholds
 from service import migrate
+from service.bootstrap import bootstrap_model
 from service.cli import build_parser
 from service.database import opened
 from service.models import model_versions
@@ -100,9 +99,7 @@ def _compose() -> dict[str, Any]:
 
 
 def _assert_cli_accepts(args: list[str]) -> None:
-    """The image's entry point runs `replyguard ARGS`, or deploy/bootstrap_model.py for `bootstrap-model`."""
-    if args == ["bootstrap-model"]:
-        return
+    """The image's entry point runs `replyguard ARGS`."""
     parsed = build_parser().parse_args(args)
     assert callable(parsed.run)
 
@@ -214,7 +211,7 @@ def test_every_pod_is_hardened_and_runs_the_same_image() -> None:
 def test_jobs_write_models_where_the_replicas_read_them() -> None:
     specs = _pod_specs()
     writers = {
-        "replyguard-migrate": "bootstrap-model",
+        "replyguard-migrate": "bootstrap-model",  # the container's name; it runs `replyguard model bootstrap`
         "replyguard-retrain": "retrain",
     }
     for owner, container_name in writers.items():
@@ -231,7 +228,7 @@ def test_migration_job_migrates_then_bootstraps_the_model() -> None:
     spec = job["spec"]["template"]["spec"]
     assert spec["restartPolicy"] == "Never"
     assert [c["args"] for c in spec["initContainers"]] == [["migrate"]]
-    assert [c["args"] for c in spec["containers"]] == [["bootstrap-model"]]
+    assert [c["args"] for c in spec["containers"]] == [["model", "bootstrap"]]
     assert _one("ConfigMap")["data"]["REPLYGUARD_TRAIN_IF_MISSING"] == "false"
 
 
@@ -456,7 +453,7 @@ def test_compose_services_and_their_order() -> None:
     assert app["command"] == ["serve"]
     assert services["migrate"]["command"] == ["migrate"]
     assert services["migrate"]["restart"] == "no"
-    assert services["model-init"]["command"] == ["bootstrap-model"]
+    assert services["model-init"]["command"] == ["model", "bootstrap"]
     done = {"condition": "service_completed_successfully"}
     assert app["depends_on"]["migrate"] == done
     assert app["depends_on"]["model-init"] == done
@@ -521,15 +518,7 @@ def test_compose_jobs_profile_runs_cli_commands_on_a_schedule() -> None:
             _assert_cli_accepts(service["command"])
 
 
-# --- deploy/bootstrap_model.py ----------------------------------------------------------------------------------
-
-
-def _bootstrap_module() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bootstrap_model", DEPLOY / "bootstrap_model.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+# --- replyguard model bootstrap ---------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
@@ -571,26 +560,22 @@ async def _registry(settings: Settings) -> list[tuple[str, str, bool]]:
 
 
 def test_bootstrap_registers_the_bundled_model_once(migrated_db: Path, tmp_path: Path) -> None:
-    bootstrap = _bootstrap_module()
     settings = _settings(migrated_db, tmp_path)
     bundled = _fake_bundled_model(tmp_path / "bundled")
 
-    first = asyncio.run(bootstrap.bootstrap(settings, tmp_path / "bundled"))
+    first = asyncio.run(bootstrap_model(settings, bundled_root=tmp_path / "bundled"))
     installed = settings.model_dir / bundled.name
     assert "bundled model 20260101-0123456789ab" in first
     assert (installed / "model.skops").read_bytes() == b"weights"
     assert asyncio.run(_registry(settings)) == [(bundled.name, str(installed.resolve()), True)]
     assert not [p for p in settings.model_dir.iterdir() if p.name.startswith(".")], "no staging folder left"
 
-    again = asyncio.run(bootstrap.bootstrap(settings, tmp_path / "bundled"))
+    again = asyncio.run(bootstrap_model(settings, bundled_root=tmp_path / "bundled"))
     assert "is active: nothing to do" in again
     assert len(asyncio.run(_registry(settings))) == 1
 
 
-def test_bootstrap_trains_when_the_image_bundles_no_model(
-    migrated_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    bootstrap = _bootstrap_module()
+def test_bootstrap_trains_when_the_image_bundles_no_model(migrated_db: Path, tmp_path: Path) -> None:
     settings = _settings(migrated_db, tmp_path)
     calls: list[Settings] = []
 
@@ -598,7 +583,8 @@ def test_bootstrap_trains_when_the_image_bundles_no_model(
         calls.append(given)
         return "20260101-trained"
 
-    monkeypatch.setattr(bootstrap, "ensure_model", fake_ensure_model)
-    outcome = asyncio.run(bootstrap.bootstrap(settings, tmp_path / "no-such-folder"))
+    outcome = asyncio.run(
+        bootstrap_model(settings, bundled_root=tmp_path / "no-such-folder", train_default=fake_ensure_model)
+    )
     assert outcome == "trained and registered the default model 20260101-trained"
     assert calls == [settings]

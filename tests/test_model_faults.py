@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -66,13 +67,13 @@ def test_a_model_that_raises_holds_replies_and_fails_readiness_until_it_scores_a
     client: TestClient[Any], moderator_headers: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     scoring = client.app.state.scoring
-    real_score = scoring.scorer.score
+    real_score = scoring.scorer.score_many
 
-    def broken(submission: Submission, explain: bool = True) -> Scores:
+    def broken(submissions: Sequence[Submission], explain: Any = True) -> list[Scores]:
         raise MemoryError("fault injected by the test")
 
     # Fault injection: the real model, made to raise on every reply.
-    monkeypatch.setattr(scoring.scorer, "score", broken)
+    monkeypatch.setattr(scoring.scorer, "score_many", broken)
     answers = [client.post(URL, json=reply(f"{POLITE[0]} ({n})", email=f"f{n}@example.org")) for n in range(6)]
     assert all(answer.status_code == 201 and answer.json()["status"] == "pending" for answer in answers)
     assert _reasons(client, answers[0].json()["id"], moderator_headers) == ["model_unavailable"]
@@ -81,7 +82,7 @@ def test_a_model_that_raises_holds_replies_and_fails_readiness_until_it_scores_a
     assert ready.json()["scoring_failures"] >= FAILING_AFTER
     assert client.get(f"{URL}/count").json()["count"] == 0
 
-    monkeypatch.setattr(scoring.scorer, "score", real_score)  # the fault clears
+    monkeypatch.setattr(scoring.scorer, "score_many", real_score)  # the fault clears
     assert client.get("/ready").status_code == 200  # the probe's trial reply scored
     healed = client.post(URL, json=reply(POLITE[1], email="healed@example.org"))
     assert healed.json()["status"] == "published"
@@ -91,15 +92,15 @@ def test_one_reply_that_trips_the_model_does_not_fail_readiness(
     client: TestClient[Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     scoring = client.app.state.scoring
-    real_score = scoring.scorer.score
+    real_score = scoring.scorer.score_many
 
-    def trips_on_one(submission: Submission, explain: bool = True) -> Scores:
-        if "trip" in submission.body:
+    def trips_on_one(submissions: Sequence[Submission], explain: Any = True) -> list[Scores]:
+        if any("trip" in submission.body for submission in submissions):
             raise ValueError("fault injected by the test")
-        scores: Scores = real_score(submission, explain=explain)
+        scores: list[Scores] = real_score(submissions, explain=explain)
         return scores
 
-    monkeypatch.setattr(scoring.scorer, "score", trips_on_one)
+    monkeypatch.setattr(scoring.scorer, "score_many", trips_on_one)
     tripped = client.post(URL, json=reply("This reply will trip the model, sadly.", email="t@example.org"))
     assert tripped.json()["status"] == "pending"
     assert client.post(URL, json=reply(POLITE[2], email="u@example.org")).json()["status"] == "published"

@@ -88,7 +88,7 @@ def test_attributes_map_onto_the_two_heads(client: TestClient[Any], api_key: str
         "clientToken": "req-7",
     }
     body = client.post(f"{ANALYZE}?key={api_key}", json=request).json()
-    expected = client.app.state.scoring.score(Submission(body=SPAM[0]))
+    expected = client.app.state.scoring.score_now([Submission(body=SPAM[0])])[0].scores
     scores = {name: entry["summaryScore"]["value"] for name, entry in body["attributeScores"].items()}
     assert scores["TOXICITY"] == pytest.approx(expected.abuse_score, abs=1e-7)
     assert scores["SEVERE_TOXICITY"] == pytest.approx(expected.abuse_score**2, abs=1e-7)

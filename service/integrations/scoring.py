@@ -1,4 +1,4 @@
-"""The one place the compatible APIs call the model: ScoringState is being reworked, so only this function follows."""
+"""The one place the compatible APIs call the model."""
 
 from __future__ import annotations
 
@@ -6,13 +6,13 @@ from classifier import Scores, Submission, Thresholds
 from service.scoring import ScoringState
 
 
-def score_submission(scoring: ScoringState, submission: Submission) -> tuple[Scores | None, Thresholds | None]:
+async def score_submission(scoring: ScoringState, submission: Submission) -> tuple[Scores | None, Thresholds | None]:
     """The scores and the thresholds they are judged by; (None, None) when no model could score it.
 
-    Inline on the event loop, as the submit path does: one text costs ~0.3-1 ms (MEASUREMENTS.md).
+    Batched with concurrent submissions like the submit path's (service/scoring.py), so it never holds the event
+    loop for more than a batch's scoring.
     """
-    thresholds = scoring.thresholds
-    scores = scoring.score(submission)
-    if scores is None or thresholds is None:
+    scored = await scoring.score(submission)
+    if scored.scores is None or scored.thresholds is None:
         return None, None
-    return scores, thresholds
+    return scored.scores, scored.thresholds

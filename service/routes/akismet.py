@@ -55,7 +55,7 @@ async def comment_check(request: Request[Any, Any, Any], runtime: NamedDependenc
     fixed = akismet.fixed_verdict(comment)
     if fixed is not None:
         return _plain(akismet.fixed_answer(fixed))
-    scores, thresholds = score_submission(runtime.scoring, akismet.submission(comment))
+    scores, thresholds = await score_submission(runtime.scoring, akismet.submission(comment))
     if scores is None or thresholds is None:
         # No verdict is better than a guess: Akismet clients hold a comment they could not check.
         return _plain(akismet.NO_MODEL)

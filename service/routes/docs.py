@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from litestar.openapi.spec import OpenAPIFormat, OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
+from litestar.enums import ParamType
+from litestar.openapi.spec import (
+    OpenAPIFormat,
+    OpenAPIMediaType,
+    OpenAPIType,
+    Operation,
+    Parameter,
+    RequestBody,
+    Schema,
+)
 
 _string = OpenAPIType.STRING
 SUBMISSION_SCHEMA = Schema(
@@ -34,9 +43,20 @@ FORM_SCHEMA = Schema(
 )
 
 
+IDEMPOTENCY_KEY_MAX = 255
+IDEMPOTENCY_KEY = Parameter(
+    name="Idempotency-Key",
+    param_in=ParamType.HEADER,
+    required=False,
+    schema=Schema(one_of=[Schema(type=_string), Schema(type=OpenAPIType.NULL)], max_length=IDEMPOTENCY_KEY_MAX),
+)
+
+
 @dataclass
 class SubmitOperation(Operation):
     def __post_init__(self) -> None:
+        # The handler reads this header itself (service/requests.header), so it is described here.
+        self.parameters = [*(self.parameters or []), IDEMPOTENCY_KEY]
         self.request_body = RequestBody(
             required=True,
             content={

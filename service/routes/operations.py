@@ -47,7 +47,7 @@ async def ready(db: NamedDependency[Database], scoring: NamedDependency[ScoringS
     elif scoring_ready:
         model = scoring.scorer.version
     else:
-        model = f"failing: {scoring.problem}"
+        model = "failing: " + "; ".join(why for why in (scoring.problem, scoring.process_problem) if why)
     is_ready = database == "ok" and scoring_ready
     body = Readiness(
         status="ready" if is_ready else "not_ready",

@@ -5,6 +5,7 @@ Every refusal here, ours or the framework's, answers in Google's error shape, wh
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any
 
 from litestar import MediaType, Request, Response, post
@@ -55,8 +56,8 @@ async def _payload(request: Request[Any, Any, Any]) -> dict[str, Any]:
     return payload
 
 
-def _scored(runtime: Runtime, text: str) -> Scores:
-    scores, _ = score_submission(runtime.scoring, Submission(body=text))
+async def _scored(runtime: Runtime, text: str) -> Scores:
+    scores, _ = await score_submission(runtime.scoring, Submission(body=text))
     if scores is None:
         raise from_status(503, "The model is not available; try again shortly.", {"Retry-After": "5"})
     return scores
@@ -77,10 +78,13 @@ async def analyze(
     parsed = perspective.parse_analyze(await _payload(request))
     if not parsed.thresholds:  # every attribute dropped (dropUnsupportedAttributes): nothing to score
         return Response(perspective.analyze_response(parsed, _EMPTY, []))
-    summary = _scored(runtime, parsed.text)
+    summary = await _scored(runtime, parsed.text)
     spans = []
     if parsed.span_annotations:
-        spans = [(b, e, _scored(runtime, parsed.text[b:e])) for b, e in perspective.sentence_spans(parsed.text)]
+        bounds = perspective.sentence_spans(parsed.text)
+        # Gathered, the sentences are scored as one batch (service/scoring.py).
+        scored = await asyncio.gather(*(_scored(runtime, parsed.text[b:e]) for b, e in bounds))
+        spans = [(b, e, scores) for (b, e), scores in zip(bounds, scored, strict=True)]
     return Response(perspective.analyze_response(parsed, summary, spans))
 
 

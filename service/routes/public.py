@@ -10,13 +10,13 @@ from urllib.parse import urlsplit
 import msgspec
 from litestar import MediaType, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import HeaderParameter, PathParameter, QueryParameter
+from litestar.params import PathParameter, QueryParameter
 
 from service import comments
-from service.errors import NotFound
-from service.requests import read_payload
+from service.errors import BadRequest, FieldError, NotFound
+from service.requests import header, read_payload
 from service.routes.demo import is_demo_page
-from service.routes.docs import SubmitOperation
+from service.routes.docs import IDEMPOTENCY_KEY_MAX, SubmitOperation
 from service.runtime import Runtime
 from service.settings import Settings
 from service.store import get_comment
@@ -61,11 +61,15 @@ async def submit(
     request: Request[Any, Any, Any],
     article_id: ArticleId,
     runtime: NamedDependency[Runtime],
-    idempotency_key: Annotated[
-        str | None, HeaderParameter(name="Idempotency-Key", max_length=255, required=False)
-    ] = None,
 ) -> Response[CreatedComment]:
     check_article_id(article_id)
+    # Read here rather than as a header parameter (see service/requests.header); documented in SubmitOperation.
+    idempotency_key = header(request, b"idempotency-key")
+    if idempotency_key is not None and len(idempotency_key) > IDEMPOTENCY_KEY_MAX:
+        raise BadRequest(
+            "Invalid request parameters",
+            errors=[FieldError(field="idempotency_key", message=f"Expected `str` of length <= {IDEMPOTENCY_KEY_MAX}")],
+        )
     settings, limiter = runtime.settings, runtime.limiter
     await limiter.check_address(request.client.host if request.client else "unknown")
     payload, from_form = await read_payload(request, allow_form=True)

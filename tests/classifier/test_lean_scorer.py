@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from typing import Any
 
 import numpy as np
 import pytest
@@ -54,27 +55,58 @@ def test_lean_scores_equal_predict_proba_on_hundreds_of_varied_texts(seed_scorer
         assert np.max(np.abs(actual - expected)) < 1e-9
 
 
-def test_text_hasher_counts_equal_the_feature_union_output(seed_scorer: Scorer) -> None:
+def test_hashed_texts_equal_the_feature_union_output(seed_scorer: Scorer) -> None:
     features = seed_scorer.pipelines["spam"].named_steps["features"]
-    hasher = TextHasher(features)
-    for submission in varied_submissions(100):
-        text = model_text(submission)
-        expected = features.transform([text]).tocsr()
-        expected.sum_duplicates()
-        hashed = hasher.hash_text(text)
-        assert hashed.columns.tolist() == expected.indices.tolist()
-        assert hashed.counts.tolist() == expected.data.tolist()
+    texts = [model_text(submission) for submission in varied_submissions(100)] + ["", "   "]
+    expected = features.transform(texts).tocsr()
+    expected.sum_duplicates()
+    hashed = TextHasher(features).hash_texts(texts)
+    assert hashed.bounds.tolist() == expected.indptr.tolist()
+    assert hashed.columns.tolist() == expected.indices.tolist()
+    assert hashed.counts.tolist() == expected.data.tolist()
 
 
-def test_term_weights_add_up_to_the_logit_without_intercept(seed_scorer: Scorer) -> None:
+def _reference_term_weights(pipeline: Any, text: str) -> dict[str, float]:
+    """Term weights by brute force: every column's push, split over its occurrences and their words."""
+    head = LinearHead.from_pipeline(pipeline)
+    words, chars = (step for _, step in pipeline.named_steps["features"].transformer_list)
+    row = pipeline.named_steps["features"].transform([text]).tocsr()
+    row.sum_duplicates()
+    x = pipeline.named_steps["tfidf"].transform(row)
+    per_occurrence = {int(c): float(x[0, c] * head.coef[c] / row[0, c]) for c in row.indices}
+    tokenize, n_words = words.build_tokenizer(), int(words.n_features)
+    totals: dict[str, float] = {}
+    tokens = tokenize(text)
+    for n in range(words.ngram_range[0], words.ngram_range[1] + 1):
+        for start in range(len(tokens) - n + 1):
+            push = per_occurrence[hashed_index(" ".join(tokens[start : start + n]), n_words)]
+            for owner in tokens[start : start + n]:
+                totals[owner] = totals.get(owner, 0.0) + push / n
+    for chunk in text.split():
+        owners = tokenize(chunk) or [chunk]
+        for ngram in chars.build_analyzer()(chunk):
+            push = per_occurrence[n_words + hashed_index(ngram, int(chars.n_features))]
+            for owner in owners:
+                totals[owner] = totals.get(owner, 0.0) + push / len(owners)
+    return totals
+
+
+def test_attributed_term_weights_equal_brute_force_and_add_up_to_the_logit(seed_scorer: Scorer) -> None:
     pipeline = seed_scorer.pipelines["abuse"]
     head = LinearHead.from_pipeline(pipeline)
     hasher = TextHasher(pipeline.named_steps["features"])
-    for submission in ABUSE + POLITE:
+    for submission in ABUSE + POLITE + SPAM:
         text = model_text(submission)
+        hashed = hasher.hash_texts([text])
+        pushes = head.pushes(hashed)
+        position = np.searchsorted(hashed.columns, hashed.occurrences(0))
+        terms, attributed = hasher.attribute(text, (pushes / hashed.counts)[position][:, None])
+        weights = dict(zip(terms, attributed[:, 0].tolist(), strict=True))
+        expected = _reference_term_weights(pipeline, text)
+        assert list(weights) == list(expected)
+        assert list(weights.values()) == pytest.approx(list(expected.values()), abs=1e-12)
         regression = pipeline.named_steps["classifier"].calibrated_classifiers_[0].estimator
         logit = regression.decision_function(pipeline[:-1].transform([text]))[0]
-        weights = head.term_weights(hasher.hash_text(text))
         assert sum(weights.values()) == pytest.approx(logit - head.intercept, abs=1e-9)
 
 
@@ -92,14 +124,19 @@ def test_unsigned_murmurhash_would_give_wrong_columns_for_negative_hashes() -> N
     assert murmurhash3_32(negative, seed=0, positive=True) % 2**18 != hashed_index(negative, 2**18)
 
 
-def test_hash_counts_equal_the_traced_hash(seed_scorer: Scorer) -> None:
-    hasher = TextHasher(seed_scorer.pipelines["spam"].named_steps["features"])
-    for submission in varied_submissions(200):
-        text = model_text(submission)
-        columns, counts = hasher.hash_counts(text)
-        traced = hasher.hash_text(text)
-        assert columns.tolist() == traced.columns.tolist()
-        assert counts.tolist() == traced.counts.tolist()
+def test_a_reply_scores_the_same_alone_and_in_any_batch(seed_scorer: Scorer) -> None:
+    submissions = varied_submissions(120)
+    alone = [seed_scorer.score(submission) for submission in submissions]
+    assert seed_scorer.score_many(submissions) == alone
+    assert seed_scorer.score_many(submissions[::-1]) == alone[::-1]
+
+
+def test_explain_decides_per_reply_which_scores_carry_their_terms(seed_scorer: Scorer) -> None:
+    submissions = POLITE + SPAM + ABUSE
+    held = seed_scorer.score_many(submissions, explain=lambda scores: scores.spam_score >= 0.5)
+    for scores, full in zip(held, seed_scorer.score_many(submissions), strict=True):
+        assert scores.contributions == (full.contributions if full.spam_score >= 0.5 else ())
+        assert (scores.spam_score, scores.abuse_score) == (full.spam_score, full.abuse_score)
 
 
 def test_scores_without_explanation_are_the_same_scores(seed_scorer: Scorer) -> None:

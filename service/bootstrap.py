@@ -1,8 +1,8 @@
 """Deploy-time model bootstrap: before the replicas start, make sure the registry has an active model.
 
 Run once per release by the one-shot that follows `replyguard migrate` (compose's `model-init`, the Kubernetes
-migration Job), as `bootstrap-model` through the image's entry point. The replicas then run with
-REPLYGUARD_TRAIN_IF_MISSING=false, so two of them never train and register a first model at the same time.
+migration Job) as `replyguard model bootstrap`. The replicas then run with REPLYGUARD_TRAIN_IF_MISSING=false, so two
+of them never train and register a first model at the same time.
 
 - A model is already active: nothing to do (retraining is the scheduled `replyguard train`'s job).
 - The image bundles a model (built with TRAIN_MODEL=true): copy it into REPLYGUARD_MODEL_DIR, the volume every
@@ -14,22 +14,20 @@ REPLYGUARD_TRAIN_IF_MISSING=false, so two of them never train and register a fir
 from __future__ import annotations
 
 import asyncio
-import logging
-import logging.config
 import shutil
-import sys
 import tempfile
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Final
 
-from service import migrate
-from service.database import opened
-from service.logs import log_config
+from service.database import Database, opened
 from service.registry import active_model, ensure_model, register_model
-from service.settings import Settings, SettingsError
+from service.settings import Settings
 
-BUNDLED_MODELS = Path("/opt/replyguard/bundled-models")
+# Where the image's model stage leaves the model it trained (deploy/Dockerfile).
+BUNDLED_MODELS: Final = Path("/opt/replyguard/bundled-models")
 
-log = logging.getLogger("replyguard.bootstrap")
+TrainDefault = Callable[[Database, Settings], Awaitable[str]]
 
 
 def bundled_model(root: Path) -> Path | None:
@@ -54,8 +52,10 @@ def install_model(source: Path, model_root: Path) -> Path:
     return target
 
 
-async def bootstrap(settings: Settings, bundled_root: Path = BUNDLED_MODELS) -> str:
-    """Ensure an active model; return what was done, in one line."""
+async def bootstrap_model(
+    settings: Settings, *, bundled_root: Path = BUNDLED_MODELS, train_default: TrainDefault = ensure_model
+) -> str:
+    """Ensure an active model; return what was done, in one line. `train_default` is a seam for tests."""
     async with opened(settings) as db:
         async with db.read() as conn:
             row = await active_model(conn)
@@ -67,21 +67,5 @@ async def bootstrap(settings: Settings, bundled_root: Path = BUNDLED_MODELS) -> 
             async with db.write() as conn:
                 version = await register_model(conn, target)
             return f"registered the image's bundled model {version} from {target}"
-        version = await ensure_model(db, settings)
+        version = await train_default(db, settings)
         return f"trained and registered the default model {version}"
-
-
-def main() -> int:
-    try:
-        settings = Settings.from_env()
-    except SettingsError as exc:
-        print(f"bootstrap-model: {exc}", file=sys.stderr)
-        return 2
-    logging.config.dictConfig(log_config(settings.log_level))
-    migrate.upgrade(settings.database_url)
-    print(asyncio.run(bootstrap(settings)))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

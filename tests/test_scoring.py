@@ -1,0 +1,69 @@
+"""The service's scoring: concurrent requests are scored as one batch, with the same answers as one by one."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from classifier import Scorer, Submission, load_scorer
+from service.policy import Overrides, effective_thresholds
+from service.scoring import Scored, ScoringState
+from tests.classifier.examples import ABUSE, POLITE, SPAM
+
+
+@pytest.fixture(scope="module")
+def scorer(model_dir: Path) -> Scorer:
+    return load_scorer(model_dir)
+
+
+class CountingScorer:
+    """A real scorer that records the size of each batch it is asked to score, and fails on a chosen body."""
+
+    def __init__(self, scorer: Scorer, *, fail_on: str | None = None) -> None:
+        self.scorer, self.fail_on, self.batches = scorer, fail_on, list[int]()
+        self.thresholds, self.version = scorer.thresholds, scorer.version
+
+    def score_many(self, submissions: Any, **options: Any) -> Any:
+        self.batches.append(len(submissions))
+        if any(submission.body == self.fail_on for submission in submissions):
+            raise ValueError("boom")
+        return self.scorer.score_many(submissions, **options)
+
+
+def score_together(state: ScoringState, submissions: list[Submission]) -> list[Scored]:
+    async def all_at_once() -> list[Scored]:
+        return await asyncio.gather(*(state.score(submission) for submission in submissions))
+
+    return asyncio.run(all_at_once())
+
+
+def test_concurrent_submissions_are_scored_in_one_batch_with_the_answers_of_one_by_one(scorer: Scorer) -> None:
+    counting = CountingScorer(scorer)
+    state = ScoringState(scorer=counting, overrides=Overrides())  # type: ignore[arg-type]
+    submissions = POLITE + SPAM + ABUSE
+    together = score_together(state, submissions)
+    assert counting.batches == [len(submissions)]
+    alone = [score_together(state, [submission])[0] for submission in submissions]
+    assert together == alone
+    thresholds = effective_thresholds(scorer.thresholds, Overrides())
+    for scored in together:
+        assert scored.thresholds == thresholds
+        held = scored.scores is not None and (
+            scored.scores.spam_score >= thresholds.spam_hold or scored.scores.abuse_score >= thresholds.abuse_hold
+        )
+        assert bool(scored.scores and scored.scores.contributions) == held
+
+
+def test_a_reply_that_breaks_scoring_waits_alone_while_its_batch_is_scored(scorer: Scorer) -> None:
+    counting = CountingScorer(scorer, fail_on=SPAM[0].body)
+    state = ScoringState(scorer=counting, overrides=Overrides(spam_hold=0.1))  # type: ignore[arg-type]
+    scored = score_together(state, [POLITE[0], SPAM[0], ABUSE[0]])
+    assert [item.scores is None for item in scored] == [False, True, False]
+    assert all(item.thresholds is not None and item.thresholds.spam_hold == 0.1 for item in scored)
+
+
+def test_without_a_model_nothing_is_scored() -> None:
+    assert score_together(ScoringState(scorer=None, overrides=Overrides()), POLITE[:2]) == [Scored(None, None)] * 2

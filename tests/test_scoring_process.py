@@ -1,0 +1,141 @@
+"""Scoring in a child process: the same answers as in-process, started and stopped with the app, and a child that
+dies costs its batch a person's look (replies wait as pending) while /ready says so, until a new child is ready."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import pickle
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar.testing import TestClient
+
+from classifier import Scorer, load_scorer
+from service.app import create_app
+from service.policy import Overrides
+from service.scoring import Scored, ScoringState
+from service.scoring_process import ScoringProcess
+from service.settings import Settings
+from tests.classifier.examples import ABUSE, POLITE, SPAM
+
+SUBMISSIONS = POLITE + SPAM + ABUSE
+
+
+@pytest.fixture(scope="module")
+def scorer(model_dir: Path) -> Scorer:
+    return load_scorer(model_dir)
+
+
+async def _score_all(state: ScoringState) -> list[Scored]:
+    return list(await asyncio.gather(*(state.score(submission) for submission in SUBMISSIONS)))
+
+
+def _ready(state: ScoringState) -> bool:
+    return state.ready
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_a_batch_scored_in_the_child_equals_scoring_in_process(scorer: Scorer) -> None:
+    async def scenario() -> tuple[list[Scored], list[Scored]]:
+        state = ScoringState(scorer=scorer, overrides=Overrides())
+        await state.start_process(ScoringProcess())
+        assert state.process is not None
+        try:
+            return await _score_all(state), state.score_now(SUBMISSIONS)
+        finally:
+            await asyncio.to_thread(state.process.stop)
+
+    in_child, here = asyncio.run(scenario())
+    assert in_child == here
+    assert any(scored.scores and scored.scores.contributions for scored in in_child)
+
+
+def test_a_dead_child_leaves_its_batch_pending_and_not_ready_until_a_new_child_loaded_the_model(
+    scorer: Scorer,
+) -> None:
+    async def scenario() -> dict[str, Any]:
+        process = ScoringProcess()
+        state = ScoringState(scorer=scorer, overrides=Overrides())
+        await state.start_process(process)
+        assert state.ready
+        os.kill(await process.load(scorer.source or Path()), signal.SIGKILL)
+        lost = await _score_all(state)
+        seen = {"lost": lost, "ready_after_death": state.ready, "problem": state.process_problem}
+        deadline = time.monotonic() + 60
+        while not _ready(state) and time.monotonic() < deadline:  # noqa: ASYNC110 (polls what /ready reads)
+            await asyncio.sleep(0.1)
+        seen["ready_again"] = _ready(state)
+        seen["rescored"] = await _score_all(state)
+        await asyncio.to_thread(process.stop)
+        return seen
+
+    seen = asyncio.run(scenario())
+    assert all(scored.scores is None and scored.thresholds is not None for scored in seen["lost"])
+    assert seen["ready_after_death"] is False and "died" in seen["problem"]
+    assert seen["ready_again"] is True
+    assert all(scored.scores is not None for scored in seen["rescored"])
+
+
+def test_the_app_starts_the_child_with_the_model_and_ends_it_on_shutdown(settings: Settings) -> None:
+    app = create_app(replace(settings, scoring_process=True))
+    with TestClient(app) as client:
+        assert client.get("/ready").status_code == 200
+        state: ScoringState = app.state.scoring
+        assert state.process is not None and state.scorer is not None and state.scorer.source is not None
+        with client.portal() as portal:
+            pid = portal.call(state.process.load, state.scorer.source)
+        assert _alive(pid)
+        reply = {"name": "Ann", "email": "ann@example.org", "body": "Thanks for the clear report on the vote."}
+        created = client.post("/api/v1/articles/a-1/comments", json=reply)
+        assert created.status_code == 201
+    deadline = time.monotonic() + 10
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(pid)
+
+
+def test_what_crosses_to_the_child_and_back_pickles_to_equal_values(scorer: Scorer) -> None:
+    scores = scorer.score_many(SUBMISSIONS)
+    assert pickle.loads(pickle.dumps(SUBMISSIONS)) == SUBMISSIONS
+    assert pickle.loads(pickle.dumps(scores)) == scores
+
+
+PARENT = """
+import asyncio, os, signal, sys
+from pathlib import Path
+from service.scoring_process import ScoringProcess
+
+async def main() -> None:
+    process = ScoringProcess()
+    process.start()
+    print(await process.load(Path(sys.argv[1])), flush=True)
+    os.kill(os.getpid(), signal.SIGKILL)  # no shutdown: as when the server is killed outright
+
+asyncio.run(main())
+"""
+
+
+def test_a_server_killed_outright_takes_its_scoring_process_with_it(model_dir: Path) -> None:
+    parent = subprocess.run(
+        [sys.executable, "-c", PARENT, str(model_dir)], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert parent.returncode == -signal.SIGKILL, parent.stderr
+    child = int(parent.stdout.split()[0])
+    deadline = time.monotonic() + 10
+    while _alive(child) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(child)
