@@ -126,8 +126,6 @@ async def submit_comment(
         replayed = await _replay(writer.db, idempotency_key, fingerprint, ttl=ttl, now=now)
         if replayed is not None:
             return replayed
-    # Counted after the replay check: a retry of one submission is not a run.
-    spam_run = await spam_runs.observe(new.body, new.email) if spam_runs is not None else False
 
     # Scored before the transaction: the model needs no database, and the write lock is held briefly.
     submission = Submission(
@@ -138,6 +136,10 @@ async def submit_comment(
         has_parent=new.parent_id is not None,
     )
     scored = await scoring.score(submission)
+    # Counted after the replay check (a retry of one submission is not a run), from the signature scoring made.
+    spam_run = False
+    if spam_runs is not None:
+        spam_run = await spam_runs.observe_signature(scored.run_signature, new.email)
     pending = PendingReply(
         article_id=article_id,
         new=new,

@@ -42,7 +42,6 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         self._read_timer: asyncio.TimerHandle | None = None
         # Bytes of the current request's head received so far; None while its body is read (or no request is open).
         self._head_bytes: int | None = 0
-        self._parsed_head_bytes = 0
         self._refused = False  # a 408/431 was sent: the parser may still call back with the rest of the data
 
     @classmethod
@@ -69,25 +68,20 @@ class GuardedHttpProtocol(HttpToolsProtocol):
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
-        self._parsed_head_bytes = 0
         if self._read_timer is None:  # the next request on a kept-alive or pipelined connection
             self._arm()
 
-    def on_url(self, url: bytes) -> None:
-        self._parsed_head_bytes += len(url)
-        super().on_url(url)
-
-    def on_header(self, name: bytes, value: bytes) -> None:
-        self._parsed_head_bytes += len(name) + len(value) + 4
-        super().on_header(name, value)
-
     def on_headers_complete(self) -> None:
         self._head_bytes = None
-        # A head that arrived in one piece with the start of a body is measured by what the parser saw.
-        if self._parsed_head_bytes > self.max_header_bytes:
+        # A head that arrived in one piece with the start of a body is measured by what the parser collected (one
+        # pass here rather than a Python callback per header: this runs for every request).
+        if self._parsed_head_size() > self.max_header_bytes:
             self._refuse(431, "Request Header Fields Too Large")
             return
         super().on_headers_complete()
+
+    def _parsed_head_size(self) -> int:
+        return len(self.url) + sum(len(name) + len(value) + 4 for name, value in self.headers)
 
     def on_body(self, body: bytes) -> None:
         if not self._refused:

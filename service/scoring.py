@@ -12,6 +12,7 @@ from typing import Any
 from classifier import Scorer, Scores, Submission, Thresholds
 from service.policy import Overrides, effective_thresholds, needs_explaining
 from service.scoring_process import ScoringProcess, ScoringProcessDied
+from service.spam_runs import signature
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,9 @@ class Scored:
 
     scores: Scores | None
     thresholds: Thresholds | None
+    # The text's spam-run signature (service/spam_runs.py; None when too short to count), computed with the scores
+    # so that in the scoring process it costs the event loop nothing. Present whether or not scoring worked.
+    run_signature: list[str] | None = None
 
 
 @dataclass(slots=True)
@@ -136,13 +140,13 @@ class ScoringState:
         assert self.process is not None and scorer.source is not None
         thresholds = effective_thresholds(scorer.thresholds, self.overrides)  # they fit: _score_waiting checked
         try:
-            scores = await self.process.score(scorer.source, [item for item, _ in batch], thresholds)
+            scores, signatures = await self.process.score(scorer.source, [item for item, _ in batch], thresholds)
             self.process_problem = None
-            _settle(batch, [Scored(item, thresholds) for item in scores])
+            _settle(batch, [Scored(item, thresholds, sign) for item, sign in zip(scores, signatures, strict=True)])
         except ScoringProcessDied as exc:
             log.error("scoring process died; %d replies will wait for a person", len(batch))
             self.process_problem = str(exc)
-            _settle(batch, [Scored(None, thresholds) for _ in batch])
+            _settle(batch, [Scored(None, thresholds, signature(item.body)) for item, _ in batch])
             self._keep(self._load_in_process(scorer.source))  # ready again once the new child has the model
         except Exception:
             # What scoring raised in the child: score here instead, which isolates the reply that fails.
@@ -160,7 +164,7 @@ class ScoringState:
         """
         scorer, thresholds = self.scorer, self.thresholds
         if scorer is None or thresholds is None:
-            return [Scored(None, None) for _ in submissions]
+            return [Scored(None, None, signature(item.body)) for item in submissions]
         try:
             scores = scorer.score_many(submissions, explain=lambda scores: needs_explaining(scores, thresholds))
         except Exception:
@@ -171,9 +175,9 @@ class ScoringState:
             self.failures_in_a_row += 1
             if self.failures_in_a_row >= FAILING_AFTER:
                 self.problem = f"model {scorer.version} failed the last {self.failures_in_a_row} replies"
-            return [Scored(None, thresholds)]
+            return [Scored(None, thresholds, signature(submissions[0].body))]
         self.failures_in_a_row = 0
-        return [Scored(item, thresholds) for item in scores]
+        return [Scored(item, thresholds, signature(sub.body)) for item, sub in zip(scores, submissions, strict=True)]
 
 
 def _settle(batch: Waiting, results: Sequence[Scored]) -> None:

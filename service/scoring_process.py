@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 
 from classifier import Scorer, Scores, Submission, Thresholds, load_scorer
 from service.policy import needs_explaining
+from service.spam_runs import signature
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -45,8 +46,11 @@ def _load(model_dir: Path) -> int:
     return os.getpid()
 
 
-def _score(model_dir: Path, submissions: Sequence[Submission], thresholds: Thresholds) -> list[Scores]:
-    return _scorer_for(model_dir).score_many(submissions, explain=lambda scores: needs_explaining(scores, thresholds))
+def _score(
+    model_dir: Path, submissions: Sequence[Submission], thresholds: Thresholds
+) -> tuple[list[Scores], list[list[str] | None]]:
+    scores = _scorer_for(model_dir).score_many(submissions, explain=lambda scores: needs_explaining(scores, thresholds))
+    return scores, [signature(submission.body) for submission in submissions]
 
 
 def _exit_with_parent() -> None:
@@ -82,8 +86,11 @@ class ScoringProcess:
         """Load the model in the child before traffic needs it; returns the child's process id."""
         return await self._run(_load, model_dir)
 
-    async def score(self, model_dir: Path, submissions: Sequence[Submission], thresholds: Thresholds) -> list[Scores]:
-        """The scores of the model in `model_dir` with terms for those that reach a hold threshold.
+    async def score(
+        self, model_dir: Path, submissions: Sequence[Submission], thresholds: Thresholds
+    ) -> tuple[list[Scores], list[list[str] | None]]:
+        """The scores of the model in `model_dir` with terms for those that reach a hold threshold, and each text's
+        spam-run signature (service/spam_runs.py).
 
         Raises ScoringProcessDied when the child died on the batch (it is replaced for the next one), or what
         scoring raised in the child.

@@ -11,6 +11,7 @@ import pytest
 from classifier import Scorer, Submission, load_scorer
 from service.policy import Overrides, effective_thresholds
 from service.scoring import Scored, ScoringState
+from service.spam_runs import signature
 from tests.classifier.examples import ABUSE, POLITE, SPAM
 
 
@@ -66,4 +67,14 @@ def test_a_reply_that_breaks_scoring_waits_alone_while_its_batch_is_scored(score
 
 
 def test_without_a_model_nothing_is_scored() -> None:
-    assert score_together(ScoringState(scorer=None, overrides=Overrides()), POLITE[:2]) == [Scored(None, None)] * 2
+    scored = score_together(ScoringState(scorer=None, overrides=Overrides()), POLITE[:2])
+    assert [(item.scores, item.thresholds) for item in scored] == [(None, None)] * 2
+    # The spam-run signature does not need the model: a run is caught even while no model scores.
+    assert all(item.run_signature for item in scored)
+
+
+def test_batches_carry_each_text_s_spam_run_signature(scorer: Scorer) -> None:
+    texts = [POLITE[0], SPAM[0], POLITE[0]]
+    scored = score_together(ScoringState(scorer=scorer, overrides=Overrides()), texts)
+    assert [item.run_signature for item in scored] == [signature(text.body) for text in texts]
+    assert scored[0].run_signature == scored[2].run_signature and scored[0].run_signature != scored[1].run_signature
