@@ -6,7 +6,6 @@ Stored in the database, not in a process, so every worker and replica knows ever
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -14,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from service.auth import Moderator
+from service.auth import Moderator, hash_token
 from service.models import console_sessions, moderators
 
 
@@ -28,10 +27,6 @@ class ConsoleSession:
         return bool(csrf_token) and secrets.compare_digest(str(csrf_token), self.csrf_token)
 
 
-def _digest(session_id: str) -> str:
-    return hashlib.sha256(session_id.encode()).hexdigest()
-
-
 async def open_session(conn: AsyncConnection, moderator: Moderator, *, lifetime: timedelta) -> tuple[str, str]:
     """A new session for `moderator`: (the cookie's value, the CSRF token). Expired sessions are cleared here too."""
     now = datetime.now(UTC)
@@ -40,7 +35,7 @@ async def open_session(conn: AsyncConnection, moderator: Moderator, *, lifetime:
     await conn.execute(
         console_sessions.insert(),
         {
-            "id_hash": _digest(session_id),
+            "id_hash": hash_token(session_id),
             "moderator_id": moderator.id,
             "csrf_token": csrf_token,
             "created_at": now,
@@ -59,7 +54,7 @@ async def find_session(conn: AsyncConnection, session_id: str | None) -> Console
         select(console_sessions.c.csrf_token, moderators.c.id, moderators.c.name, moderators.c.role)
         .join(moderators, moderators.c.id == console_sessions.c.moderator_id)
         .where(
-            console_sessions.c.id_hash == _digest(session_id),
+            console_sessions.c.id_hash == hash_token(session_id),
             console_sessions.c.expires_at > now,
             moderators.c.revoked_at.is_(None),
             or_(moderators.c.expires_at.is_(None), moderators.c.expires_at > now),
@@ -72,4 +67,4 @@ async def find_session(conn: AsyncConnection, session_id: str | None) -> Console
 
 
 async def close_session(conn: AsyncConnection, session_id: str) -> None:
-    await conn.execute(delete(console_sessions).where(console_sessions.c.id_hash == _digest(session_id)))
+    await conn.execute(delete(console_sessions).where(console_sessions.c.id_hash == hash_token(session_id)))

@@ -6,7 +6,6 @@ labels, never moderate, so the two must not be interchangeable.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -14,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from service.auth import hash_token
 from service.models import api_keys
 
 # A recognisable prefix for secret scanners. "_" and "-" in the key also mean it can never be a DNS label, which is
@@ -27,10 +27,6 @@ class ApiKey:
     name: str
 
 
-def hash_key(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
-
-
 async def create_api_key(
     conn: AsyncConnection, name: str, *, expires_in: timedelta | None = None
 ) -> tuple[ApiKey, str]:
@@ -39,7 +35,7 @@ async def create_api_key(
     now = datetime.now(UTC)
     row = {
         "name": name,
-        "key_hash": hash_key(key),
+        "key_hash": hash_token(key),
         "created_at": now,
         "expires_at": now + expires_in if expires_in is not None else None,
     }
@@ -53,7 +49,7 @@ async def find_api_key(conn: AsyncConnection, key: str | None) -> ApiKey | None:
         return None
     # One indexed read by digest, as for moderator tokens: comparing digests of 256-bit keys leaks nothing usable.
     query = select(api_keys.c.id, api_keys.c.name).where(
-        api_keys.c.key_hash == hash_key(key),
+        api_keys.c.key_hash == hash_token(key),
         api_keys.c.revoked_at.is_(None),
         or_(api_keys.c.expires_at.is_(None), api_keys.c.expires_at > datetime.now(UTC)),
     )
