@@ -83,7 +83,7 @@ def create_app(settings: Settings, *, scoring: ScoringState | None = None) -> Li
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        db = connect(settings)
+        db = connect(settings, background_checkpoints=True)
         reader_cache = ReaderCache(max_pages=settings.read_cache_entries, freshness_seconds=settings.read_cache_seconds)
         db.change_listeners.append(reader_cache.forget)
         # Rate limits and spam-run signatures count in one store: this process, or Redis shared by every replica.

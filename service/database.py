@@ -16,6 +16,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from service.settings import Settings
 from service.units import Work, run_on
+from service.wal_checkpoints import Checkpointer
 
 T = TypeVar("T")
 
@@ -122,6 +123,8 @@ class _Threaded:
     read_threads: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(4, thread_name_prefix="replyguard-sqlite-reader")
     )
+    # Set when the writers leave checkpoints to a background thread (service/wal_checkpoints.py).
+    checkpointer: Checkpointer | None = None
 
     async def run_write(self, function: Callable[[Engine], T]) -> T:
         return await asyncio.get_running_loop().run_in_executor(self.write_thread, function, self.writer)
@@ -132,11 +135,14 @@ class _Threaded:
     def dispose(self) -> None:
         self.write_thread.shutdown(wait=True)
         self.read_threads.shutdown(wait=True)
+        if self.checkpointer is not None:
+            self.checkpointer.stop()
+            self.checkpointer.engine.dispose()
         self.writer.dispose()
         self.reader.dispose()
 
 
-def _configure_sqlite(engine: Engine, *, immediate: bool) -> None:
+def _configure_sqlite(engine: Engine, *, immediate: bool, autocheckpoint: bool = True) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: ConnectionPoolEntry) -> None:
         # Take over transaction control from the driver so BEGIN is emitted by us (see "begin" below).
@@ -148,6 +154,8 @@ def _configure_sqlite(engine: Engine, *, immediate: bool) -> None:
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=5000")
+        if not autocheckpoint:
+            cursor.execute("PRAGMA wal_autocheckpoint=0")  # a Checkpointer thread does it off the commit path
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -163,15 +171,15 @@ def _json_text(value: Any) -> str:
     return msgspec.json.encode(value).decode()
 
 
-def _sqlite_engine(url: str, *, pool_size: int, immediate: bool) -> AsyncEngine:
+def _sqlite_engine(url: str, *, pool_size: int, immediate: bool, autocheckpoint: bool = True) -> AsyncEngine:
     engine = create_async_engine(
         url, pool_size=pool_size, max_overflow=0, pool_pre_ping=False, json_serializer=_json_text
     )
-    _configure_sqlite(engine.sync_engine, immediate=immediate)
+    _configure_sqlite(engine.sync_engine, immediate=immediate, autocheckpoint=autocheckpoint)
     return engine
 
 
-def _sqlite_sync_engine(url: str, *, pool_size: int, immediate: bool) -> Engine:
+def _sqlite_sync_engine(url: str, *, pool_size: int, immediate: bool, autocheckpoint: bool = True) -> Engine:
     sync_url = make_url(url).set(drivername="sqlite+pysqlite")
     # Connections move between the threads of one executor; each is used by one thread at a time.
     engine = create_engine(
@@ -181,7 +189,7 @@ def _sqlite_sync_engine(url: str, *, pool_size: int, immediate: bool) -> Engine:
         connect_args={"check_same_thread": False},
         json_serializer=_json_text,
     )
-    _configure_sqlite(engine, immediate=immediate)
+    _configure_sqlite(engine, immediate=immediate, autocheckpoint=autocheckpoint)
     return engine
 
 
@@ -195,15 +203,23 @@ async def opened(settings: Settings) -> AsyncIterator[Database]:
         await db.dispose()
 
 
-def connect(settings: Settings) -> Database:
-    """Create the engines for the configured database (nothing is opened until first use)."""
+def connect(settings: Settings, *, background_checkpoints: bool = False) -> Database:
+    """Create the engines for the configured database (nothing is opened until first use).
+
+    `background_checkpoints` (the running service): on SQLite, checkpoint the write-ahead log in a thread of its
+    own rather than in whichever COMMIT fills it (service/wal_checkpoints.py). Short jobs keep SQLite's default.
+    """
     if settings.is_sqlite:
         url = settings.database_url
+        auto = not background_checkpoints
         threaded = _Threaded(
-            writer=_sqlite_sync_engine(url, pool_size=1, immediate=True),
+            writer=_sqlite_sync_engine(url, pool_size=1, immediate=True, autocheckpoint=auto),
             reader=_sqlite_sync_engine(url, pool_size=4, immediate=False),
         )
-        writer = _sqlite_engine(url, pool_size=1, immediate=True)
+        if background_checkpoints:
+            threaded.checkpointer = Checkpointer(_sqlite_sync_engine(url, pool_size=1, immediate=False))
+            threaded.checkpointer.start()
+        writer = _sqlite_engine(url, pool_size=1, immediate=True, autocheckpoint=auto)
         reader = _sqlite_engine(url, pool_size=4, immediate=False)
         return Database(writer=writer, reader=reader, threaded=threaded)
     engine = create_async_engine(
