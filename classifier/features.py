@@ -15,6 +15,11 @@ _LINK = re.compile(
     r"\b(?:/[^\s<>\"']*)?",
     re.IGNORECASE,
 )
+# A necessary condition for _LINK: a scheme, "www." or a listed top-level domain. Checking it first is several
+# times cheaper on the usual reply without links, where _LINK would try a host name at every word.
+_LINK_HINT = re.compile(
+    r"https?://|www\.|\.(?:com|net|org|info|biz|io|ly|co|me|xyz|top|ru|cn|online|site|shop)\b", re.IGNORECASE
+)
 _HOST = re.compile(r"^(?:https?://)?(?:www\.)?([^/?#:\s]+)", re.IGNORECASE)
 _SHORTENERS = frozenset(
     {
@@ -64,7 +69,7 @@ def signal_name(token: str) -> str | None:
 
 def find_links(text: str) -> list[str]:
     """Return the links in `text`, in order, as written."""
-    return _LINK.findall(text)
+    return _LINK.findall(text) if _LINK_HINT.search(text) else []
 
 
 def _host(link: str) -> str:

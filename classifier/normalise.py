@@ -8,7 +8,9 @@ below undoes one trick, so "c\u0430sino" (a Cyrillic a), full-width "casino", "c
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
+from functools import cache
 from typing import Final
 
 # Three or more of the same non-digit character become two: "soooo" and "sooooooo" read alike, while
@@ -41,14 +43,22 @@ _SPACED: Final = re.compile(r"(?<![^\W_])(?:[^\W\d_][ .\-*·_]){2,}[^\W\d_](?![^
 _SEPARATORS: Final = re.compile(r"[ .\-*·_]")
 
 
-def _is_kept(char: str) -> bool:
-    # Format characters (zero-width spaces and joiners, bidi controls, soft hyphens, BOM) are invisible to a
-    # reader and are the usual way to hide "c\u200basino" from a filter.
-    return unicodedata.category(char) != "Cf"
+@cache
+def _invisible_table() -> dict[int, str | None]:
+    """str.translate table: format characters dropped, control characters made spaces.
 
-
-def _visible(char: str) -> str:
-    return " " if unicodedata.category(char) == "Cc" else char
+    Format characters (zero-width spaces and joiners, bidi controls, soft hyphens, BOM) are invisible to a reader
+    and are the usual way to hide "c\u200basino" from a filter. One translate call runs in C; a per-character
+    category test cost ~1 ms on a 4,000-character reply. Built once, on the first non-ASCII text (~0.2 s).
+    """
+    table: dict[int, str | None] = {}
+    for code in range(sys.maxunicode + 1):
+        category = unicodedata.category(chr(code))
+        if category == "Cf":
+            table[code] = None
+        elif category == "Cc":
+            table[code] = " "
+    return table
 
 
 def _latinise_word(match: re.Match[str]) -> str:
@@ -83,9 +93,11 @@ def normalise_text(text: str) -> str:
     if text.isascii():
         folded = _ASCII_CONTROL.sub(" ", text).casefold()
     else:
-        stripped = "".join(_visible(char) for char in text if _is_kept(char))
+        stripped = text.translate(_invisible_table())
         # Full-width letters become ASCII first, so a full-width word with a Cyrillic "a" is still a Latin word.
-        latin = _WORD.sub(_latinise_word, unicodedata.normalize("NFKC", stripped))
+        latin = unicodedata.normalize("NFKC", stripped)
+        if not _CONFUSABLE_CHARS.isdisjoint(latin):  # word by word only when a look-alike is there at all
+            latin = _WORD.sub(_latinise_word, latin)
         folded = unicodedata.normalize("NFKC", latin.casefold())
     folded = _UNDERSCORES.sub("_", folded)
     folded = _LEET_WORD.sub(_unleet_word, folded)
