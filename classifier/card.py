@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from classifier.thresholds import Thresholds
+from classifier.thresholds import POLICIES, Thresholds
 
 CARD_FILE = "card.json"
 MODEL_FILE = "model.skops"
@@ -36,6 +36,17 @@ class ModelCard:
     thresholds: Thresholds
     # The text-to-features code the model was fitted with (pipeline.RECIPE); cards from before it existed say "1".
     recipe: str = "1"
+
+    def policy_thresholds(self, policy: str) -> Thresholds:
+        """The thresholds training placed under `policy` (see thresholds.POLICIES).
+
+        The card's own `thresholds` are the default policy's; a card without the other policy's (a seed-only
+        model, whose small-sample rule has no policies, or a card from before them) answers with its own.
+        """
+        if policy not in POLICIES:
+            raise ValueError(f"unknown threshold policy {policy!r}; expected one of {', '.join(POLICIES)}")
+        placed = self.metrics.get("operating_points", {}).get(policy, {}).get("thresholds")
+        return Thresholds(**{k: float(v) for k, v in placed.items()}) if placed else self.thresholds
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready values, thresholds as a nested object."""

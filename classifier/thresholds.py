@@ -25,6 +25,12 @@ PER_HEAD_GOOD_REJECTED_MAX: Final = GOOD_REJECTED_MAX / 2
 # the target is relaxed step by step (BAD_PUBLISHED_STEPS) until review fits, and the card says so.
 REVIEW_BUDGET: Final = 0.15
 BAD_PUBLISHED_STEPS: Final = tuple(round(0.01 + 0.005 * step, 3) for step in range(59))  # 1% to 30%
+# How hold thresholds are placed (reject thresholds always meet GOOD_REJECTED_MAX):
+# - "error-targets": at BAD_PUBLISHED_MAX, whatever share of replies that sends to people;
+# - "review-budget": the tightest BAD_PUBLISHED_STEPS value whose review rate fits REVIEW_BUDGET.
+# Training places both; the card's own `thresholds` are the DEFAULT_POLICY's and the service may pick the other.
+POLICIES: Final = ("review-budget", "error-targets")
+DEFAULT_POLICY: Final = "review-budget"
 # Fewer validation rows than these cannot place those quantiles: 1% of 100 positives is one reply.
 MIN_POSITIVES: Final = 100
 MIN_ORDINARY: Final = 200

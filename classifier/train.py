@@ -28,6 +28,8 @@ from classifier.pipeline import HEADS, RECIPE, build_head_pipeline
 from classifier.rows import LabelledRow
 from classifier.thresholds import (
     BAD_PUBLISHED_STEPS,
+    DEFAULT_POLICY,
+    POLICIES,
     REVIEW_BUDGET,
     Thresholds,
     choose_small_sample_thresholds,
@@ -81,11 +83,14 @@ def score_rows(pipelines: dict[str, Pipeline], rows: list[LabelledRow]) -> dict[
     return {head: pipeline.predict_proba(texts)[:, 1] if texts else empty for head, pipeline in pipelines.items()}
 
 
-def choose_thresholds(rows: list[LabelledRow], scores: dict[str, np.ndarray]) -> tuple[Thresholds, dict[str, str]]:
+def choose_thresholds(
+    rows: list[LabelledRow], scores: dict[str, np.ndarray], *, policy: str = DEFAULT_POLICY
+) -> tuple[Thresholds, dict[str, str]]:
     """Thresholds per head from the rows' scores, and which rule placed each head's (see thresholds.py).
 
-    Reject thresholds meet the good-rejected target. Hold thresholds meet the tightest bad-published step
-    whose review rate on the 80/15/5 mix of these rows fits REVIEW_BUDGET (the loosest step if none does).
+    Reject thresholds meet the good-rejected target. Under "review-budget" hold thresholds meet the tightest
+    bad-published step whose review rate on the 80/15/5 mix of these rows fits REVIEW_BUDGET (the loosest step
+    if none does); under "error-targets" they meet the bad-published target, whatever the review rate.
     """
     ordinary = np.array([reply_kind(row) == "ordinary" for row in rows], dtype=bool)
     positives = {head: np.array([row.label(head) == 1 for row in rows], dtype=bool) for head in HEADS}
@@ -97,7 +102,8 @@ def choose_thresholds(rows: list[LabelledRow], scores: dict[str, np.ndarray]) ->
                 labels, scores[head][picked]
             )
         return Thresholds(**chosen), dict.fromkeys(HEADS, "small-sample")
-    for step in BAD_PUBLISHED_STEPS:
+    steps = BAD_PUBLISHED_STEPS if policy == "review-budget" else BAD_PUBLISHED_STEPS[:1]
+    for step in steps:
         chosen = {}
         for head in HEADS:
             chosen[f"{head}_hold"], chosen[f"{head}_reject"] = choose_target_thresholds(
@@ -117,7 +123,8 @@ def assess_heads(pipelines: dict[str, Pipeline], rows: list[LabelledRow]) -> tup
     small-sample rule on all held-out rows, and the figures are measured on those same rows.
     """
     validation, test = split_validation(rows)
-    thresholds, rules = choose_thresholds(validation, score_rows(pipelines, validation))
+    validation_scores = score_rows(pipelines, validation)
+    thresholds, rules = choose_thresholds(validation, validation_scores)
     if "small-sample" in rules.values():
         thresholds, rules = choose_thresholds(rows, score_rows(pipelines, rows))
         test = rows
@@ -142,6 +149,17 @@ def assess_heads(pipelines: dict[str, Pipeline], rows: list[LabelledRow]) -> tup
         }
     metrics["operating_point"] = expected_rates(test, scores["spam"], scores["abuse"], thresholds)
     metrics["operating_point"]["measured_on"] = "test" if test is not rows else "held_out"
+    if "small-sample" not in rules.values():
+        # Every policy's thresholds, placed on the same validation rows and measured on the same test rows, so an
+        # operator can choose knowing the price of each (REPLYGUARD_THRESHOLD_POLICY).
+        metrics["operating_points"] = {}
+        for policy in POLICIES:
+            placed, placed_rules = choose_thresholds(validation, validation_scores, policy=policy)
+            metrics["operating_points"][policy] = {
+                "thresholds": dataclasses.asdict(placed),
+                "rule": placed_rules["spam"],
+                **expected_rates(test, scores["spam"], scores["abuse"], placed),
+            }
     return thresholds, metrics
 
 

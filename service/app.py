@@ -50,6 +50,7 @@ class MetricsController(PrometheusController):
 
 def overrides_from(settings: Settings) -> Overrides:
     return Overrides(
+        policy=settings.threshold_policy,
         spam_hold=settings.spam_hold_threshold,
         spam_reject=settings.spam_reject_threshold,
         abuse_hold=settings.abuse_hold_threshold,

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import msgspec
 
 from classifier import Contribution, Scores, Thresholds
+from classifier.thresholds import DEFAULT_POLICY
 
 _LINK = re.compile(r"(?:https?://|www\.)[^\s<>\"']+", re.IGNORECASE)
 
@@ -30,8 +31,9 @@ class Verdict:
 
 @dataclass(frozen=True, slots=True)
 class Overrides:
-    """Operator settings that replace the model card's thresholds, field by field."""
+    """Operator settings: which of the card's threshold sets to use, then replacements for it, field by field."""
 
+    policy: str = DEFAULT_POLICY
     spam_hold: float | None = None
     spam_reject: float | None = None
     abuse_hold: float | None = None

@@ -85,7 +85,7 @@ class ScoringState:
         if self.scorer is None:
             return None
         try:
-            return effective_thresholds(self.scorer.thresholds, self.overrides)
+            return effective_thresholds(self.scorer.card.policy_thresholds(self.overrides.policy), self.overrides)
         except ValueError as exc:
             # The operator's overrides do not fit this model's card (say a hold above its reject): nothing can be
             # decided automatically, so replies wait for a person and /ready says why, rather than failing.
@@ -138,7 +138,8 @@ class ScoringState:
 
     async def _score_in_process(self, scorer: Scorer, batch: Waiting) -> None:
         assert self.process is not None and scorer.source is not None
-        thresholds = effective_thresholds(scorer.thresholds, self.overrides)  # they fit: _score_waiting checked
+        # They fit: _score_waiting checked.
+        thresholds = effective_thresholds(scorer.card.policy_thresholds(self.overrides.policy), self.overrides)
         try:
             scores, signatures = await self.process.score(scorer.source, [item for item, _ in batch], thresholds)
             self.process_problem = None

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from classifier.thresholds import POLICIES
+
 PREFIX = "REPLYGUARD_"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./replyguard.db"
 # The honeypot's name goes into HTML attributes and the embed's script: a plain form-field name, nothing to escape.
@@ -56,6 +58,10 @@ class Settings:
     spam_run_threshold: int = 3
     spam_run_window_minutes: int = 60
 
+    # Which of the card's threshold sets decides (classifier/thresholds.py POLICIES): "review-budget" sends at most
+    # ~15% of replies to people and publishes more of the bad ones; "error-targets" publishes at most ~1% of bad
+    # replies and sends people as many as that takes (docs/model.md has both operating points).
+    threshold_policy: str = "review-budget"
     # Threshold overrides; None means "use the thresholds the active model card was tuned with".
     spam_hold_threshold: float | None = None
     spam_reject_threshold: float | None = None
@@ -116,6 +122,8 @@ class Settings:
             value = getattr(self, name)
             if value is not None and not 0.0 < value < 1.0:  # as a model card's: 0 < hold < reject < 1
                 raise SettingsError(f"{PREFIX}{name.upper()} must be above 0 and below 1")
+        if self.threshold_policy not in POLICIES:
+            raise SettingsError(f"REPLYGUARD_THRESHOLD_POLICY must be one of: {', '.join(POLICIES)}")
         if self.spam_run_threshold < 0:
             raise SettingsError("REPLYGUARD_SPAM_RUN_THRESHOLD must be 0 (off) or more")
         for name in (

@@ -106,3 +106,25 @@ def test_when_one_percent_bad_published_needs_too_much_review_the_target_is_rela
     assert rates["review_rate"] <= REVIEW_BUDGET
     assert rules["abuse"].startswith("review budget")
     assert rates["bad_published"] > BAD_PUBLISHED_MAX
+
+
+def test_the_error_targets_policy_keeps_one_percent_of_bad_published_whatever_it_costs_in_review() -> None:
+    generator = np.random.default_rng(2)
+    rows = (
+        [LabelledRow(f"o{i}", spam=0, abuse=0) for i in range(4000)]
+        + [LabelledRow(f"s{i}", spam=1) for i in range(600)]
+        + [LabelledRow(f"a{i}", abuse=1) for i in range(300)]
+    )
+    overlap = {
+        "spam": np.concatenate([generator.beta(1, 6, 4000), generator.beta(5, 2, 600), generator.beta(1, 6, 300)]),
+        "abuse": np.concatenate([generator.beta(1, 4, 4000), generator.beta(1, 6, 600), generator.beta(3, 2, 300)]),
+    }
+    strict, rules = choose_thresholds(rows, overlap, policy="error-targets")
+    budget, _ = choose_thresholds(rows, overlap, policy="review-budget")
+    assert set(rules.values()) == {"targets"}
+    strict_rates = expected_rates(rows, overlap["spam"], overlap["abuse"], strict)
+    budget_rates = expected_rates(rows, overlap["spam"], overlap["abuse"], budget)
+    assert strict_rates["bad_published"] <= BAD_PUBLISHED_MAX
+    assert strict_rates["review_rate"] > REVIEW_BUDGET >= budget_rates["review_rate"]
+    # Reject thresholds do not depend on the policy: both protect ordinary replies alike.
+    assert (strict.spam_reject, strict.abuse_reject) == (budget.spam_reject, budget.abuse_reject)
