@@ -17,6 +17,7 @@ from classifier import Submission
 from service.app import create_app
 from service.database import opened
 from service.integrations import coral
+from service.logs import redact
 from service.models import comments
 from service.policy import Overrides, count_links, decide
 from service.scoring import ScoringState
@@ -174,6 +175,10 @@ def test_an_html_body_is_read_as_its_words_and_links(coral_client: TestClient[An
     request = coral.parse_request(coral_bytes(coral_request(html)))
     text = coral.comment_text(request)
     assert "<p>" not in text and "<order>" in text and "http://cheap-pills.example" in text
+    # Coral's linkify writes <a href="U">U</a>: one link, counted once; a hidden address behind other words counts.
+    assert count_links(text) == 2
+    hidden = coral_request('<p>see <a href="http://pills.example/buy">my page</a></p>')
+    assert "http://pills.example/buy" in coral.comment_text(coral.parse_request(coral_bytes(hidden)))
     body = send(coral_client, coral_request(html), SECRET).json()
     assert {"actionType": "FLAG", "reason": "COMMENT_DETECTED_SPAM"} in coral_accepts(body)["actions"]
     assert send(coral_client, coral_request("<p>" + POLITE[2] + "</p>"), SECRET).status_code == 204
@@ -323,6 +328,8 @@ def test_the_secret_and_the_comment_are_never_logged(
         send(coral_client, b"{not json", SECRET)
     assert SECRET not in caplog.text and ROTATED not in caplog.text
     assert "cheap-pills" not in caplog.text and "baf4e943" not in caplog.text
+    # And should a secret ever reach a log line, the formatter hides it as it hides API keys.
+    assert redact(f"secrets ({SECRET!r}, {ROTATED!r})") == "secrets ('[key]', '[key]')"
 
 
 def test_signatures_are_read_as_coral_writes_them() -> None:

@@ -116,9 +116,13 @@ def parse_request(raw: bytes) -> ExternalModerationRequest:
 
 
 class _Text(HTMLParser):
+    """The words of an HTML body, with each link's address where its text does not already show it."""
+
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
+        self._href: str | None = None  # the address of the link being read
+        self._link_start = 0
 
     def handle_data(self, data: str) -> None:
         self.parts.append(data)
@@ -126,10 +130,16 @@ class _Text(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in {"br", "p", "div", "li", "blockquote"}:
             self.parts.append("\n")
-        # A link's address is part of what a spammer posts: keep it as the plain-text format would show it.
-        href = dict(attrs).get("href") if tag == "a" else None
-        if href:
-            self.parts.append(f" {href} ")
+        if tag == "a":
+            self._href, self._link_start = dict(attrs).get("href"), len(self.parts)
+
+    def handle_endtag(self, tag: str) -> None:
+        # A link's address is part of what a spammer posts, but Coral's linkify writes <a href="U">U</a>: count it
+        # once, as the plain-text format would show it, so the links rule sees as many links as there are.
+        if tag == "a" and self._href:
+            if self._href not in "".join(self.parts[self._link_start :]):
+                self.parts.append(f" ({self._href})")
+            self._href = None
 
 
 def comment_text(request: ExternalModerationRequest) -> str:
