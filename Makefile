@@ -4,7 +4,7 @@ UV_VERSION := 0.13.9
 UV := .tools/bin/uv
 BIN := .venv/bin
 
-.PHONY: install run test lint typecheck audit soak bench browser-deps
+.PHONY: install run test lint typecheck audit soak bench bench-integrations browser-deps
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -47,3 +47,7 @@ bench: install  ## HTTP benchmark (ours vs bare Litestar vs Isso) and the Postgr
 	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/scale.py
+
+bench-integrations: install  ## p50/p99 of Perspective analyze, Akismet comment-check, Coral's phase at 50 req/s; rewrites its block of docs/integrations.md
+	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
+	$(BIN)/python bench/integrations_latency.py

@@ -32,7 +32,7 @@ from service.metrics import metrics_middleware
 from service.policy import Overrides
 from service.reader_cache import ReaderCache
 from service.registry import follow_registry, load_active
-from service.routes import akismet, articles, demo, embed, moderation, operations, perspective, privacy, public
+from service.routes import akismet, articles, coral, demo, embed, moderation, operations, perspective, privacy, public
 from service.routes.moderation import current_moderator
 from service.runtime import Runtime
 from service.scoring import ScoringState
@@ -161,6 +161,7 @@ def create_app(settings: Settings, *, scoring: ScoringState | None = None) -> Li
         *operations.ROUTES,
         *akismet.ROUTES,
         *perspective.ROUTES,
+        *coral.ROUTES,
         *embed.ROUTES,
         *(demo.ROUTES if settings.demo_pages else []),
         MetricsController,

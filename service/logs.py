@@ -12,7 +12,8 @@ from typing import Any
 EMAIL = re.compile(r"[^\s@<>\"'(),;:\[\]]+@[^\s@<>\"'(),;:\[\]]+\.[^\s@<>\"'(),;:\[\]]+")
 # Record attributes that are not "extra" fields; uvicorn's color_message only duplicates the message with ANSI codes.
 # API keys of the compatible APIs: Perspective clients send them in the query string, which the access log writes.
-API_KEY = re.compile(r"((?:[?&]|\b)(?:key|api_key)=)[^&\s\"']+|rgk_[A-Za-z0-9_-]+", re.IGNORECASE)
+# Coral's phase secrets (empsec_...) are never logged either; should one ever reach a line, it is hidden too.
+API_KEY = re.compile(r"((?:[?&]|\b)(?:key|api_key)=)[^&\s\"']+|rgk_[A-Za-z0-9_-]+|empsec_[A-Za-z0-9]+", re.IGNORECASE)
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {
     "message",
     "asctime",

@@ -42,7 +42,8 @@ def _depth(value: Any, level: int = 0) -> int:
     return level
 
 
-async def _body(request: Request[Any, Any, Any]) -> bytes:
+async def read_body(request: Request[Any, Any, Any]) -> bytes:
+    """The raw body bytes (RequestTimeout when the client stopped sending)."""
     try:
         return await request.body()
     except InternalServerException as exc:
@@ -55,7 +56,7 @@ async def read_payload(request: Request[Any, Any, Any], *, allow_form: bool) -> 
     """The body as a dict and whether it came from a form; 415 for other media types, 400 for unreadable bodies."""
     kind = media_type(request)
     if kind == FORM and allow_form:
-        raw = await _body(request)
+        raw = await read_body(request)
         try:
             text = raw.decode("utf-8")
             pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=False, errors="strict")
@@ -65,7 +66,7 @@ async def read_payload(request: Request[Any, Any, Any], *, allow_form: bool) -> 
     if kind != JSON and not kind.endswith("+json"):
         accepted = f"{JSON} or {FORM}" if allow_form else JSON
         raise UnsupportedMediaType(f"Send {accepted}")
-    raw = await _body(request)
+    raw = await read_body(request)
     try:
         value = msgspec.json.decode(raw)
     except msgspec.DecodeError as exc:

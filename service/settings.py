@@ -15,6 +15,8 @@ PREFIX = "REPLYGUARD_"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./replyguard.db"
 # The honeypot's name goes into HTML attributes and the embed's script: a plain form-field name, nothing to escape.
 HONEYPOT_FIELD = re.compile(r"[A-Za-z0-9_-]{1,64}")
+# Coral generates 64+ hex characters; a short secret is a typo or a guessable one.
+CORAL_SECRET_MIN = 16
 
 
 class SettingsError(ValueError):
@@ -104,6 +106,9 @@ class Settings:
     # Score batches of concurrent submissions in a child process per worker (service/scoring_process.py), so
     # scoring runs beside the event loop on another core; false scores everything on the event loop.
     scoring_process: bool = True
+    # Coral's external moderation phase (POST /coral/moderation): the phase's signing secrets as Coral's admin shows
+    # them, comma-separated (two while a rotated secret is still active). Unset, the endpoint answers 404.
+    coral_signing_secrets: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not 1 <= self.body_max_chars <= 100_000:
@@ -144,6 +149,10 @@ class Settings:
             raise SettingsError("REPLYGUARD_MODEL_POLL_SECONDS must be 0 (off) or more")
         if self.redis_url is not None and not self.redis_url.startswith(("redis://", "rediss://", "unix://")):
             raise SettingsError("REPLYGUARD_REDIS_URL must start with redis://, rediss:// or unix://")
+        if any(len(secret) < CORAL_SECRET_MIN for secret in self.coral_signing_secrets):
+            raise SettingsError(
+                f"REPLYGUARD_CORAL_SIGNING_SECRETS: each secret must be at least {CORAL_SECRET_MIN} characters"
+            )
         if not self.database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise SettingsError("REPLYGUARD_DATABASE_URL must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
 

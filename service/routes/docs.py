@@ -1,4 +1,4 @@
-"""OpenAPI descriptions the handlers cannot infer: bodies read by hand (the submit form, Akismet, Perspective)."""
+"""OpenAPI descriptions the handlers cannot infer: bodies read by hand (submit form, Akismet, Perspective, Coral)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from litestar.enums import ParamType
 from litestar.openapi.spec import (
     OpenAPIFormat,
     OpenAPIMediaType,
+    OpenAPIResponse,
     OpenAPIType,
     Operation,
     Parameter,
@@ -175,3 +176,75 @@ class SuggestOperation(Operation):
         self.request_body = RequestBody(
             required=True, content={"application/json": OpenAPIMediaType(schema=SUGGEST_SCHEMA)}
         )
+
+
+_CORAL_FLAG = Schema(
+    type=OpenAPIType.OBJECT,
+    required=["actionType", "reason"],
+    properties={
+        "actionType": Schema(type=_string, enum=["FLAG"]),
+        "reason": Schema(type=_string, enum=["COMMENT_DETECTED_SPAM", "COMMENT_DETECTED_TOXIC"]),
+        "additionalDetails": Schema(type=_string, description="Our reasons; current Coral releases ignore it."),
+    },
+)
+CORAL_REQUEST_SCHEMA = Schema(
+    type=OpenAPIType.OBJECT,
+    required=["action", "comment"],
+    description="Coral's ExternalModerationRequest (external.ts), signed: X-Coral-Signature: sha256=<HMAC-SHA256 of "
+    "the body bytes under the phase's signing secret>[,sha256=... for each active secret].",
+    properties={
+        "action": Schema(type=_string, enum=["NEW", "EDIT"]),
+        "comment": Schema(
+            type=OpenAPIType.OBJECT,
+            required=["body"],
+            properties={
+                "body": Schema(type=_string, description="Plain text or HTML, as the phase's format says."),
+                "parentID": Schema(type=[_string, OpenAPIType.NULL]),
+            },
+        ),
+        "author": Schema(
+            type=OpenAPIType.OBJECT, properties={"id": Schema(type=_string), "role": Schema(type=_string)}
+        ),
+        "story": Schema(type=OpenAPIType.OBJECT, properties={"id": Schema(type=_string), "url": Schema(type=_string)}),
+        "site": Schema(type=OpenAPIType.OBJECT, properties={"id": Schema(type=_string)}),
+        "tenantID": Schema(type=_string),
+        "tenantDomain": Schema(type=_string),
+    },
+)
+CORAL_RESPONSE_SCHEMA = Schema(
+    type=OpenAPIType.OBJECT,
+    description="Coral's ExternalModerationResponse. A reply replyguard would publish gets 204 and no body instead.",
+    properties={
+        "status": Schema(type=_string, enum=["REJECTED", "SYSTEM_WITHHELD"]),
+        "actions": Schema(type=OpenAPIType.ARRAY, items=_CORAL_FLAG),
+        "metadata": Schema(
+            type=OpenAPIType.OBJECT,
+            description="{replyguard: {spam_score, abuse_score, model_version, reasons}}; current Coral ignores it.",
+        ),
+    },
+)
+CORAL_SIGNATURE = Parameter(
+    name="X-Coral-Signature",
+    param_in=ParamType.HEADER,
+    required=True,
+    schema=Schema(type=_string, description="sha256=<hex>[,sha256=<hex>...]"),
+)
+
+
+@dataclass
+class CoralOperation(Operation):
+    """The body is read as bytes (its signature covers them exactly), so its schema is described here."""
+
+    def __post_init__(self) -> None:
+        self.parameters = [*(self.parameters or []), CORAL_SIGNATURE]
+        self.request_body = RequestBody(
+            required=True, content={"application/json": OpenAPIMediaType(schema=CORAL_REQUEST_SCHEMA)}
+        )
+        self.responses = {
+            **(self.responses or {}),
+            "200": OpenAPIResponse(
+                description="Hold or reject, in Coral's words",
+                content={"application/json": OpenAPIMediaType(schema=CORAL_RESPONSE_SCHEMA)},
+            ),
+            "204": OpenAPIResponse(description="Publish: Coral is told nothing and its own default status applies"),
+        }
