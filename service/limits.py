@@ -11,6 +11,7 @@ import hashlib
 import logging
 import time
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Protocol
 
 from redis.asyncio import Redis
@@ -63,9 +64,16 @@ class MemoryCounter:
             self._counts = {k: v for k, v in self._counts.items() if v[1] > now}
             self._sets = {k: v for k, v in self._sets.items() if v[1] > now}
             self._next_sweep = now + SWEEP_EVERY_SECONDS
-        for table in (self._counts, self._sets):
-            while len(table) > self.max_keys:  # dicts keep insertion order: the first key is the oldest
-                del table[next(iter(table))]
+        # Over the cap, the oldest keys go (dicts keep insertion order), a tenth of the cap at a time: deleting one
+        # key per new key left dead slots at the front that every next(iter(...)) walked again, O(n) per hit under
+        # a flood of new addresses.
+        if len(self._counts) > self.max_keys:
+            self._counts = dict(islice(self._counts.items(), self._excess(len(self._counts)), None))
+        if len(self._sets) > self.max_keys:
+            self._sets = dict(islice(self._sets.items(), self._excess(len(self._sets)), None))
+
+    def _excess(self, size: int) -> int:
+        return size - self.max_keys + max(self.max_keys // 10, 1)
 
     async def hit(self, key: str, ttl_seconds: int) -> int:
         now = time.monotonic()
