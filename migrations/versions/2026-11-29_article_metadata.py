@@ -21,6 +21,8 @@ def upgrade() -> None:
         batch.add_column(sa.Column("excerpt", sa.Text(), nullable=True))
         batch.add_column(sa.Column("metadata_source", sa.String(length=16), nullable=True))
         batch.create_check_constraint(op.f("ck_articles_metadata_source"), "metadata_source IN ('operator', 'page')")
+    # Until now only an operator (PUT /api/v1/articles/{id}) could set a title or URL.
+    op.execute("UPDATE articles SET metadata_source = 'operator' WHERE title IS NOT NULL OR url IS NOT NULL")
 
 
 def downgrade() -> None:
