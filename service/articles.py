@@ -1,9 +1,12 @@
-"""Use cases of operators on articles: validate and store an article's status and metadata, read it back."""
+"""Use cases of operators on articles: validate and store an article's status and metadata (one, or a JSON-lines
+import), read it back."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import datetime
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
@@ -11,6 +14,7 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from service import store
+from service.database import Database
 from service.errors import FieldError, InvalidInput
 from service.models import ARTICLE_STATUSES, EXCERPT_MAX
 from service.validation import ARTICLE_TITLE_MAX, ARTICLE_URL_MAX, check_article_id, is_http_url
@@ -95,3 +99,85 @@ def article_view(row: Row[Any]) -> ArticleView:
 def article_detail(row: Row[Any]) -> ArticleDetail:
     view = article_view(row)
     return ArticleDetail(**msgspec.structs.asdict(view), excerpt=row.excerpt)
+
+
+IMPORT_KEYS = frozenset({"article_id", "status", *METADATA_FIELDS})
+IMPORT_BATCH = 500  # lines per transaction: short write transactions, so replies keep flowing during an import
+
+
+@dataclass(frozen=True, slots=True)
+class ImportCounts:
+    created: int = 0
+    updated: int = 0
+
+
+class BadLine(Exception):
+    """A line of an import that is not a valid article; everything before it was imported, nothing from it on."""
+
+    def __init__(self, number: int, errors: list[FieldError], done: ImportCounts) -> None:
+        self.number, self.errors, self.done = number, errors, done
+        details = "; ".join(f"{error.field}: {error.message}" for error in errors)
+        super().__init__(f"line {number}: {details}")
+
+
+def parse_import_line(line: bytes | str) -> tuple[str, dict[str, Any]]:
+    """One JSON line of an import as (article_id, fields to set); InvalidInput naming the bad fields."""
+    try:
+        text = line.decode("utf-8") if isinstance(line, bytes) else line
+    except UnicodeDecodeError as exc:
+        raise InvalidInput("Invalid line", errors=[FieldError("line", "is not UTF-8 text")]) from exc
+    try:
+        item = json.loads(text)
+    except ValueError as exc:
+        raise InvalidInput("Invalid line", errors=[FieldError("line", f"is not JSON ({exc})")]) from exc
+    if not isinstance(item, dict):
+        raise InvalidInput("Invalid line", errors=[FieldError("line", "must be a JSON object")])
+    unknown = sorted(set(item) - IMPORT_KEYS)
+    if unknown:
+        allowed = ", ".join(sorted(IMPORT_KEYS))
+        raise InvalidInput("Invalid line", errors=[FieldError(key, f"is not one of {allowed}") for key in unknown])
+    article_id = item.get("article_id")
+    if not isinstance(article_id, str):
+        raise InvalidInput("Invalid line", errors=[FieldError("article_id", "is required (a string)")])
+    check_article_id(article_id)
+    return article_id, article_fields(item)
+
+
+async def import_articles(db: Database, lines: Iterable[bytes | str], *, batch: int = IMPORT_BATCH) -> ImportCounts:
+    """Register each line's article as the operator's, committing every `batch` lines; blank lines are skipped.
+
+    Stops at the first bad line with BadLine, after committing the lines before it. Idempotent: importing the same
+    file again leaves the same articles (only updated_at moves), so after fixing a bad line the whole file can be
+    imported again.
+    """
+    created = updated = 0
+    pending: list[tuple[str, dict[str, Any]]] = []
+
+    async def write() -> None:
+        nonlocal created, updated
+        if not pending:
+            return
+        now = datetime.now(UTC)
+        async with db.write() as conn:
+            existing = await store.existing_articles(conn, [article_id for article_id, _ in pending])
+            for article_id, fields in pending:
+                await store.upsert_article(conn, article_id, now=now, **fields)
+                if article_id in existing:
+                    updated += 1
+                else:
+                    created += 1
+                    existing.add(article_id)
+        pending.clear()
+
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            pending.append(parse_import_line(line))
+        except InvalidInput as exc:
+            await write()
+            raise BadLine(number, exc.errors, ImportCounts(created=created, updated=updated)) from exc
+        if len(pending) >= batch:
+            await write()
+    await write()
+    return ImportCounts(created=created, updated=updated)

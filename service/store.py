@@ -46,6 +46,14 @@ async def ensure_articles(conn: AsyncConnection, article_ids: Iterable[str], *, 
     return found
 
 
+async def existing_articles(conn: AsyncConnection, article_ids: Iterable[str]) -> set[str]:
+    """Which of these articles exist: one query."""
+    wanted = set(article_ids)
+    if not wanted:
+        return set()
+    return set((await conn.execute(select(articles.c.id).where(articles.c.id.in_(wanted)))).scalars())
+
+
 async def upsert_article(conn: AsyncConnection, article_id: str, *, now: datetime, **fields: Any) -> Row[Any]:
     await ensure_article(conn, article_id, now=now)
     if fields:
