@@ -1,5 +1,5 @@
 """The `replyguard` command: serve, migrate, train, evaluate, score, model bootstrap, moderator and apikey add/revoke,
-privacy, purge."""
+article import, privacy, purge."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from typing import Any, TextIO
 from sqlalchemy import select
 
 from classifier import Submission, compare_models, evaluate_model, load_scorer, train_model, write_report
-from service import migrate, privacy
+from service import articles, migrate, privacy
 from service.auth import create_moderator, revoke_moderator
 from service.bootstrap import BUNDLED_MODELS, bootstrap_model
 from service.database import opened
@@ -199,6 +199,27 @@ def _moderator_add(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _article_import(settings: Settings, args: argparse.Namespace) -> int:
+    migrate.upgrade(settings.database_url)
+    try:
+        # Bytes, decoded line by line: a text stream decodes ahead in chunks, so a bad byte could not be pinned to
+        # its line, nor the lines before it kept.
+        source = sys.stdin.buffer if args.file == "-" else open(args.file, "rb")  # noqa: SIM115
+    except OSError as exc:
+        print(f"replyguard: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+        return 2
+    try:
+        with source:
+            counts = asyncio.run(_with_db(settings, lambda db: articles.import_articles(db, source)))
+    except articles.BadLine as exc:
+        print(f"replyguard: {exc}", file=sys.stderr)
+        done = exc.done.created + exc.done.updated
+        print(f"nothing from line {exc.number} on was imported; {done} articles before it were", file=sys.stderr)
+        return 2
+    print(f"imported {counts.created + counts.updated} articles ({counts.created} new, {counts.updated} updated)")
+    return 0
+
+
 def _privacy(settings: Settings, args: argparse.Namespace) -> int:
     migrate.upgrade(settings.database_url)
     if args.privacy_command == "export":
@@ -320,6 +341,15 @@ def build_parser() -> argparse.ArgumentParser:
     apikey_revoke = apikey_commands.add_parser("revoke", help="revoke an API key at once")
     apikey_revoke.add_argument("name")
     apikey_revoke.set_defaults(run=_apikey_revoke)
+    article = commands.add_parser("article", help="register articles (title, URL, excerpt, status)")
+    article_commands = article.add_subparsers(dest="article_command", required=True)
+    article_import = article_commands.add_parser(
+        "import",
+        help="upsert articles from JSON lines {article_id, title, url, excerpt, status} as the operator's; stops at "
+        "the first bad line (exit 2) with the lines before it imported",
+    )
+    article_import.add_argument("file", help="a JSON-lines file, or - for standard input")
+    article_import.set_defaults(run=_article_import)
     privacy_parser = commands.add_parser("privacy", help="export or erase what is stored about an email address")
     privacy_commands = privacy_parser.add_subparsers(dest="privacy_command", required=True)
     for name, text in (

@@ -185,6 +185,7 @@ async def _store_replies(
     answer_rows: list[dict[str, Any]] = []
     published: Counter[str] = Counter()
     keys: set[str] = set()  # Idempotency-Keys stored by this batch
+    page_claims: list[tuple[str, str | None, str | None]] = []  # (article_id, title, url) the pages sent
     for pending in batch:
         new = pending.new
         if not accepts_replies(articles[pending.article_id].status):
@@ -218,6 +219,9 @@ async def _store_replies(
         decision_rows.append(_model_decision(row))
         if verdict.status == "published":
             published[pending.article_id] += 1
+        # A reply the model rejected (spam, honeypot) does not get to describe the article.
+        if verdict.status != "rejected" and (new.article_title or new.article_url):
+            page_claims.append((pending.article_id, new.article_title, new.article_url))
         created = created_view(row)
         if key is not None:
             keys.add(key)
@@ -238,11 +242,41 @@ async def _store_replies(
         await store.insert_decisions(conn, decision_rows)
     for article_id, delta in published.items():
         await store.change_published(conn, article_id, delta=delta, now=received)
+    await _fill_page_metadata(conn, articles, page_claims, now=received)
     await store.insert_idempotent(conn, answer_rows, expired_before=received - options.idempotency_ttl)
     for row in comment_rows:
         log.info("comment stored", extra={"comment_id": str(row["id"]), "article_id": row["article_id"],
                                           "status": row["status"]})  # fmt: skip
     return outcomes
+
+
+async def _fill_page_metadata(
+    conn: AsyncConnection,
+    articles: dict[str, Any],
+    claims: Sequence[tuple[str, str | None, str | None]],
+    *,
+    now: datetime,
+) -> None:
+    """Offer what the pages said to the articles nobody has described yet (store.fill_page_metadata has the rule).
+
+    The rows read at the start of the batch tell which fields are still open, so an article already described costs
+    no statement; the conditional UPDATE stays the judge when a concurrent write got there first.
+    """
+    open_fields: dict[str, tuple[bool, bool]] = {}
+    for article_id, title, url in claims:
+        if article_id not in open_fields:
+            row = articles[article_id]
+            if row.metadata_source == "operator":
+                open_fields[article_id] = (False, False)
+            else:
+                open_fields[article_id] = (row.title is None, row.url is None)
+        title_open, url_open = open_fields[article_id]
+        offered_title = title if title_open else None
+        offered_url = url if url_open else None
+        if offered_title is None and offered_url is None:
+            continue
+        await store.fill_page_metadata(conn, article_id, title=offered_title, url=offered_url, now=now)
+        open_fields[article_id] = (title_open and offered_title is None, url_open and offered_url is None)
 
 
 def _comment_row(pending: PendingReply, verdict: Verdict, root_id: uuid.UUID | None) -> dict[str, Any]:

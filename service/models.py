@@ -32,6 +32,10 @@ from sqlalchemy.types import TypeDecorator
 
 STATUSES = ("pending", "published", "rejected")
 ARTICLE_STATUSES = ("open", "premoderated", "closed")
+# Who set an article's title and URL: an operator (admin API or `replyguard article import`), or the article page
+# itself (the embed's data attributes), which only fills what no one has set yet. None: nobody has.
+METADATA_SOURCES = ("operator", "page")
+EXCERPT_MAX = 20_000
 ROLES = ("moderator", "admin")
 
 metadata = MetaData(
@@ -77,6 +81,9 @@ articles = Table(
     Column("status", String(16), nullable=False, server_default="open"),
     Column("title", String(300), nullable=True),
     Column("url", String(2000), nullable=True),
+    # The article's text (or its start) for relevance scoring; capped at EXCERPT_MAX by the API and the import.
+    Column("excerpt", Text(), nullable=True),
+    Column("metadata_source", String(16), nullable=True),
     # Denormalised so the count endpoint and `total` stay O(1) at millions of rows.
     Column("published_count", Integer, nullable=False, server_default="0"),
     # Bumped whenever the set of published comments changes: the ETag of reader responses.
@@ -84,6 +91,7 @@ articles = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
     CheckConstraint(_in("status", ARTICLE_STATUSES), name="status"),
+    CheckConstraint(_in("metadata_source", METADATA_SOURCES), name="metadata_source"),
 )
 
 _published = "status = 'published'"

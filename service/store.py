@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, case, func, select, tuple_, update
+from sqlalchemy import Row, case, func, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -45,6 +46,14 @@ async def ensure_articles(conn: AsyncConnection, article_ids: Iterable[str], *, 
     return found
 
 
+async def existing_articles(conn: AsyncConnection, article_ids: Iterable[str]) -> set[str]:
+    """Which of these articles exist: one query."""
+    wanted = set(article_ids)
+    if not wanted:
+        return set()
+    return set((await conn.execute(select(articles.c.id).where(articles.c.id.in_(wanted)))).scalars())
+
+
 async def upsert_article(conn: AsyncConnection, article_id: str, *, now: datetime, **fields: Any) -> Row[Any]:
     await ensure_article(conn, article_id, now=now)
     if fields:
@@ -52,6 +61,75 @@ async def upsert_article(conn: AsyncConnection, article_id: str, *, now: datetim
     row = await get_article(conn, article_id)
     assert row is not None
     return row
+
+
+async def fill_page_metadata(
+    conn: AsyncConnection, article_id: str, *, title: str | None, url: str | None, now: datetime
+) -> bool:
+    """Fill the article's empty title and URL with what its page said; whether anything was written.
+
+    First writer wins, field by field: a value already set is never replaced, and nothing is written once an operator
+    described the article. Anyone can post a page's data attributes, so a spammer must not be able to rename an
+    article after the spam (to make it look relevant); only a value nobody has set yet is open to the page. One
+    conditional UPDATE, so a racing operator PUT or another first reply cannot be overwritten either.
+    """
+    if title is None and url is None:
+        return False
+    wanted = []
+    if title is not None:
+        wanted.append(articles.c.title.is_(None))
+    if url is not None:
+        wanted.append(articles.c.url.is_(None))
+    result = await conn.execute(
+        update(articles)
+        .where(
+            articles.c.id == article_id,
+            or_(articles.c.metadata_source.is_(None), articles.c.metadata_source == "page"),
+            or_(*wanted),
+        )
+        .values(
+            title=func.coalesce(articles.c.title, title),
+            url=func.coalesce(articles.c.url, url),
+            metadata_source="page",
+            updated_at=now,
+        )
+    )
+    return bool(result.rowcount)
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleContext:
+    """What is known about an article, for scoring a reply's relevance. metadata_source says how far to trust it:
+    `operator` (registered), `page` (from the article page, unverified) or None (nothing known)."""
+
+    article_id: str
+    title: str | None
+    url: str | None
+    excerpt: str | None
+    metadata_source: str | None
+
+
+async def article_context(conn: AsyncConnection, article_id: str) -> ArticleContext | None:
+    """The article's title, URL, excerpt and their source; None for an article nobody has replied to or set."""
+    query = select(
+        articles.c.id, articles.c.title, articles.c.url, articles.c.excerpt, articles.c.metadata_source
+    ).where(articles.c.id == article_id)
+    row = (await conn.execute(query)).first()
+    if row is None:
+        return None
+    return ArticleContext(
+        article_id=row.id, title=row.title, url=row.url, excerpt=row.excerpt, metadata_source=row.metadata_source
+    )
+
+
+async def parent_body(conn: AsyncConnection, parent_id: uuid.UUID | None, *, article_id: str) -> str | None:
+    """The body of the reply being answered, if it is a published comment of this article (what readers saw)."""
+    if parent_id is None:
+        return None
+    query = select(comments.c.body).where(
+        comments.c.id == parent_id, comments.c.article_id == article_id, comments.c.status == "published"
+    )
+    return (await conn.execute(query)).scalar_one_or_none()
 
 
 async def change_published(conn: AsyncConnection, article_id: str, *, delta: int, now: datetime) -> None:

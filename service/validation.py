@@ -18,6 +18,8 @@ from service.ids import parse_id
 ARTICLE_ID = re.compile(r"[A-Za-z0-9._~-]{1,128}")
 NAME_MAX = 80
 WEBSITE_MAX = 200
+ARTICLE_TITLE_MAX = 300
+ARTICLE_URL_MAX = 2000
 # Bidi embeddings/overrides/isolates and line/paragraph separators: invisible, and used to spoof names.
 _FORMAT_CONTROLS = {0x2028, 0x2029, *range(0x202A, 0x202F), *range(0x2066, 0x206A)}
 _BODY_ALLOWED_CONTROLS = {"\t", "\n", "\r"}
@@ -33,6 +35,10 @@ class NewComment:
     body: str
     parent_id: uuid.UUID | None
     website: str | None
+    # What the article page says about itself (the embed's data-article-title/-url): stored only where nobody has
+    # described the article yet (see store.fill_page_metadata).
+    article_title: str | None = None
+    article_url: str | None = None
 
 
 def check_article_id(article_id: str) -> str:
@@ -129,30 +135,54 @@ def _body(payload: Mapping[str, object], errors: list[FieldError], *, max_chars:
 _NOT_IN_URLS = frozenset('"<>\\^`{|}')
 
 
-def _website(payload: Mapping[str, object], errors: list[FieldError]) -> str | None:
-    raw = _text(payload, "website", errors, required=False)
-    if raw is None:
-        return None
-    website = raw.strip()
-    if not website:
-        return None
-    if len(website) > WEBSITE_MAX:
-        errors.append(FieldError("website", f"must be at most {WEBSITE_MAX} characters"))
-        return None
+def is_http_url(value: str) -> bool:
+    """An absolute http(s) URL with a host, and no whitespace, control or markup characters."""
     try:
-        parts = urlsplit(website)
+        parts = urlsplit(value)
         host = parts.hostname
     except ValueError:
-        host, parts = None, None
-    if (
-        parts is None
-        or parts.scheme.lower() not in {"http", "https"}
-        or not host
-        or any(c.isspace() or _is_control(c) or c in _NOT_IN_URLS for c in website)
-    ):
-        errors.append(FieldError("website", "must be an http or https URL"))
+        return False
+    return (
+        parts.scheme.lower() in {"http", "https"}
+        and bool(host)
+        and not any(c.isspace() or _is_control(c) or c in _NOT_IN_URLS for c in value)
+    )
+
+
+def _url(payload: Mapping[str, object], key: str, errors: list[FieldError], *, max_chars: int) -> str | None:
+    raw = _text(payload, key, errors, required=False)
+    if raw is None:
         return None
-    return website
+    url = raw.strip()
+    if not url:
+        return None
+    if len(url) > max_chars:
+        errors.append(FieldError(key, f"must be at most {max_chars} characters"))
+    elif not is_http_url(url):
+        errors.append(FieldError(key, "must be an http or https URL"))
+    else:
+        return url
+    return None
+
+
+def _website(payload: Mapping[str, object], errors: list[FieldError]) -> str | None:
+    return _url(payload, "website", errors, max_chars=WEBSITE_MAX)
+
+
+def _article_title(payload: Mapping[str, object], errors: list[FieldError]) -> str | None:
+    raw = _text(payload, "article_title", errors, required=False)
+    if raw is None:
+        return None
+    title = raw.strip()
+    if not title:
+        return None
+    if len(title) > ARTICLE_TITLE_MAX:
+        errors.append(FieldError("article_title", f"must be at most {ARTICLE_TITLE_MAX} characters"))
+    elif _CONTROL.search(title):
+        errors.append(FieldError("article_title", "must not contain control characters"))
+    else:
+        return title
+    return None
 
 
 def _parent_id(payload: Mapping[str, object], errors: list[FieldError]) -> uuid.UUID | None:
@@ -175,6 +205,17 @@ def validate_submission(
     body = _body(payload, errors, max_chars=body_max_chars)
     website = _website(payload, errors)
     parent_id = _parent_id(payload, errors)
+    article_title = _article_title(payload, errors)
+    article_url = _url(payload, "article_url", errors, max_chars=ARTICLE_URL_MAX)
     if errors or name is None or email is None or body is None:
         raise InvalidInput("Invalid submission", errors=errors)
-    return NewComment(name=name, email=email[0], email_domain=email[1], body=body, parent_id=parent_id, website=website)
+    return NewComment(
+        name=name,
+        email=email[0],
+        email_domain=email[1],
+        body=body,
+        parent_id=parent_id,
+        website=website,
+        article_title=article_title,
+        article_url=article_url,
+    )

@@ -6,6 +6,7 @@ also saves the demo page's screenshot there (docs/embed.png is made that way).
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -31,6 +32,12 @@ EMBED_PAGE = """<!doctype html>
 <script src="{service}/embed.js" data-article-id="{article_id}" async></script>
 </body></html>
 """
+# A page that describes itself: the embed sends these with each reply (stored only if nobody described the article).
+DESCRIBED_PAGE = EMBED_PAGE.replace(
+    'data-article-id="{article_id}"',
+    'data-article-id="{article_id}" data-article-title=" A story &amp; its title " '
+    'data-article-url="https://partner.example/story"',
+)
 
 
 @dataclass(frozen=True)
@@ -87,6 +94,8 @@ def stack(migrated_template: str, model_dir: Path, tmp_path_factory: pytest.Temp
     site.mkdir()
     for article_id in ("partner-allowed", "partner-refused"):
         (site / f"{article_id}.html").write_text(EMBED_PAGE.format(service=service, article_id=article_id))
+    described = DESCRIBED_PAGE.format(service=service, article_id="partner-described")
+    (site / "partner-described.html").write_text(described)
     with (
         static_site(site, allowed_port) as allowed_site,
         static_site(site, other_port) as other_site,
@@ -252,6 +261,20 @@ def test_the_embed_works_on_an_allowed_site(stack: Stack, page: Page) -> None:
     page.locator(".rg-submit").click()  # a JSON POST with Idempotency-Key: a CORS preflight the service allows
     expect(page.locator(".rg-status")).to_have_text("Your reply is published.")
     assert stack.thread("partner-allowed")["total"] == 2
+
+
+def test_the_embed_sends_the_pages_title_and_url_with_a_reply(stack: Stack, page: Page) -> None:
+    page.goto(f"{stack.allowed_site}/partner-described.html")
+    expect(page.locator(".rg-count")).to_have_text("0 Responses")
+    _fill(page, body=POLITE[9], name="Jon", email="jon@example.org")
+    with page.expect_request(lambda request: request.method == "POST" and "/comments" in request.url) as sent:
+        page.locator(".rg-submit").click()
+    payload = json.loads(sent.value.post_data or "{}")
+    assert (payload["article_title"], payload["article_url"]) == (
+        "A story & its title",
+        "https://partner.example/story",
+    )
+    expect(page.locator(".rg-status")).to_have_text("Your reply is published.")
 
 
 def test_a_site_that_is_not_allowed_gets_no_cors_access(stack: Stack, page: Page) -> None:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from service import migrate
@@ -39,3 +40,29 @@ def test_migrations_match_the_models_and_are_reversible(tmp_path: Path) -> None:
     migrate.downgrade(url, "base")
     migrate.upgrade(url)
     assert _diff(url) == []
+
+
+def test_titles_set_before_0007_are_marked_as_the_operators(tmp_path: Path) -> None:
+    """Before page metadata existed only an operator could set a title or URL; the page must not replace them."""
+    url = POSTGRES_URL or f"sqlite+aiosqlite:///{tmp_path}/m.db"
+    migrate.downgrade(url, "base")
+    migrate.upgrade(url, "0006")
+
+    async def execute(sql: str) -> list[Any]:
+        engine = create_async_engine(url)
+        try:
+            async with engine.begin() as conn:
+                result = await conn.execute(text(sql))
+                return list(result.all()) if result.returns_rows else []
+        finally:
+            await engine.dispose()
+
+    asyncio.run(execute(
+        "INSERT INTO articles (id, status, title, url, published_count, revision, created_at, updated_at) VALUES "
+        "('titled', 'open', 'Budget', NULL, 0, 0, '2026-11-01 00:00:00+00:00', '2026-11-01 00:00:00+00:00'), "
+        "('bare', 'open', NULL, NULL, 0, 0, '2026-11-01 00:00:00+00:00', '2026-11-01 00:00:00+00:00')"
+    ))  # fmt: skip
+    migrate.upgrade(url)
+    rows = asyncio.run(execute("SELECT id, metadata_source FROM articles ORDER BY id"))
+    assert [tuple(row) for row in rows] == [("bare", None), ("titled", "operator")]
+    migrate.downgrade(url, "base")

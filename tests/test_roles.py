@@ -21,7 +21,8 @@ from tests.conftest import add_moderator
 
 SAMPLE_ID = "0190c2d4-8f5e-7000-8000-000000000000"
 QUEUE = "/api/v1/moderation/queue"
-ADMIN_ONLY = {("PUT", "/api/v1/articles/{article_id}"), ("POST", "/api/v1/admin/privacy/export"),
+ADMIN_ONLY = {("PUT", "/api/v1/articles/{article_id}"), ("GET", "/api/v1/articles/{article_id}"),
+              ("POST", "/api/v1/admin/privacy/export"),
               ("POST", "/api/v1/admin/privacy/erase")}  # fmt: skip
 
 

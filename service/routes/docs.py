@@ -30,6 +30,16 @@ SUBMISSION_SCHEMA = Schema(
             type=[_string, OpenAPIType.NULL], format=OpenAPIFormat.UUID, description="A published comment."
         ),
         "website": Schema(type=[_string, OpenAPIType.NULL], max_length=200, description="An http(s) URL."),
+        "article_title": Schema(
+            type=[_string, OpenAPIType.NULL],
+            max_length=300,
+            description="The page's title of the article; kept only if nobody has set one (first writer wins).",
+        ),
+        "article_url": Schema(
+            type=[_string, OpenAPIType.NULL],
+            max_length=2000,
+            description="The article's http(s) URL; kept only if nobody has set one (first writer wins).",
+        ),
     },
 )
 FORM_SCHEMA = Schema(
@@ -40,6 +50,8 @@ FORM_SCHEMA = Schema(
         "parent_id": Schema(type=_string, description="A published comment's id, or empty."),
         "website": Schema(type=_string, description="An http(s) URL, or empty."),
         "return_to": Schema(type=_string, description="The article page to go back to (an allowed origin)."),
+        "article_title": Schema(type=_string, description="The article's title, or empty (first writer wins)."),
+        "article_url": Schema(type=_string, description="The article's http(s) URL, or empty (first writer wins)."),
     },
 )
 
@@ -64,6 +76,33 @@ class SubmitOperation(Operation):
                 "application/json": OpenAPIMediaType(schema=SUBMISSION_SCHEMA),
                 "application/x-www-form-urlencoded": OpenAPIMediaType(schema=FORM_SCHEMA),
             },
+        )
+
+
+ARTICLE_SCHEMA = Schema(
+    type=OpenAPIType.OBJECT,
+    description="Absent fields are left as they are. Setting title, url or excerpt (even to null) makes the "
+    "article's metadata the operator's: the page's article_title/article_url no longer count.",
+    properties={
+        "status": Schema(type=_string, enum=["open", "premoderated", "closed"]),
+        "title": Schema(type=[_string, OpenAPIType.NULL], max_length=300),
+        "url": Schema(type=[_string, OpenAPIType.NULL], max_length=2000, description="An http(s) URL."),
+        "excerpt": Schema(
+            type=[_string, OpenAPIType.NULL],
+            max_length=20_000,
+            description="The article's text or its start, for relevance scoring.",
+        ),
+    },
+)
+
+
+@dataclass
+class ArticleOperation(Operation):
+    """The handler reads its JSON body itself (service/requests.read_payload), so the body is described here."""
+
+    def __post_init__(self) -> None:
+        self.request_body = RequestBody(
+            required=True, content={"application/json": OpenAPIMediaType(schema=ARTICLE_SCHEMA)}
         )
 
 

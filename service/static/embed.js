@@ -1,6 +1,8 @@
 /* replyguard reader embed: the thread of published replies and the reply form, rendered after its own <script> tag.
  *
  * <script src="https://comments.example/embed.js" data-article-id="geneva-talks" async></script>
+ * Optional: data-article-title and data-article-url, sent with each reply; the service keeps them only for an article
+ * nobody has described yet (first writer wins; an operator's values always win).
  *
  * No framework, no third-party requests. Everything readers wrote is inserted with textContent, never as markup.
  * The markup lives in a shadow root styled by embed.css; sites theme it with --rg-* custom properties and ::part().
@@ -26,6 +28,8 @@
   }
   var articleId = script.getAttribute("data-article-id");
   var pageSize = Math.min(100, Math.max(1, parseInt(script.getAttribute("data-page-size"), 10) || 20));
+  var articleTitle = (script.getAttribute("data-article-title") || "").trim();
+  var articleUrl = (script.getAttribute("data-article-url") || "").trim();
   // The API lives where this script came from, so the embed works on any allowed site.
   var base = new URL(".", script.src);
   var commentsUrl = new URL("api/v1/articles/" + encodeURIComponent(articleId) + "/comments", base).href;
@@ -346,6 +350,12 @@
     }
     if (replyTo) {
       payload.parent_id = replyTo.id;
+    }
+    if (articleTitle) {
+      payload.article_title = articleTitle;
+    }
+    if (articleUrl) {
+      payload.article_url = articleUrl;
     }
     payload[SERVER.honeypotField] = trapInput.value;
     var json = JSON.stringify(payload);
