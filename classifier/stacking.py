@@ -1,5 +1,9 @@
 """The stacked spam score: the trained spam score plus the reply's relevance to its article, and its artifact.
 
+The stacked score ranks better (docs/model.md, issue 8) but is not calibrated like the trained one: its scale was
+fitted on YouTube, where half the comments are spam. The card's thresholds were tuned for the trained score, so
+the stacked one needs its own thresholds before it decides anything.
+
 A stock LogisticRegression over STACK_FEATURES, fitted on comments grouped by article (bench/relevance_eval.py
 fits it on the YouTube videos with out-of-group logits of the recipe). Saved as stacker.skops beside stacker.json,
 and loaded only if the file's sha256, scikit-learn version, features, recipe and embedding model all match.
@@ -26,7 +30,7 @@ from classifier.artifact import types_in_file
 from classifier.errors import ModelLoadError
 from classifier.lean import LinearHead
 from classifier.pipeline import RECIPE
-from classifier.relevance import MODEL_SHA256, Embedder, link_leaves_site
+from classifier.relevance import MODEL_SHA256, Embedder, link_leaves_site, load_embedder
 from classifier.scorer import Scorer
 from classifier.submission import Submission
 
@@ -37,6 +41,7 @@ __all__ = [
     "RelevanceScores",
     "Stacker",
     "build_stacker",
+    "load_relevance_scorer",
     "load_stacker",
     "save_stacker",
 ]
@@ -182,3 +187,12 @@ class RelevanceScorer:
         a, b = self._calibration
         p = min(max(spam_score, _EPSILON), 1.0 - _EPSILON)
         return (-math.log(p / (1.0 - p)) - b) / a
+
+
+def load_relevance_scorer(scorer: Scorer, *, stacker_dir: Path = SHIPPED_STACKER, threads: int = 1) -> RelevanceScorer:
+    """The scorer with relevance, from the shipped stacker and the embedding model.
+
+    Raises RelevanceUnavailable without the relevance extra: score with `scorer` alone then, and say so.
+    ModelLoadError means the stacker folder is damaged or was built for other code or another scikit-learn.
+    """
+    return RelevanceScorer(scorer, load_embedder(threads=threads), load_stacker(stacker_dir))

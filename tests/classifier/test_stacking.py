@@ -12,16 +12,18 @@ from sklearn.linear_model import LogisticRegression
 
 from classifier import ModelLoadError, Scorer, Submission
 from classifier.features import model_text
+from classifier.relevance import RelevanceUnavailable
 from classifier.stacking import (
     SHIPPED_STACKER,
     STACK_FEATURES,
     Article,
     RelevanceScorer,
     build_stacker,
+    load_relevance_scorer,
     load_stacker,
     save_stacker,
 )
-from tests.classifier.test_relevance import needs_extra
+from tests.classifier.test_relevance import EXTRA_INSTALLED, needs_extra
 
 
 def fitted_stacker() -> LogisticRegression:
@@ -100,3 +102,16 @@ def test_an_off_topic_promotion_scores_above_an_on_topic_reply(seed_scorer: Scor
     assert on_topic.similarity_to_parent is None
     answer = relevance.score(Submission(body="I agree about the lanes."), article, parent_body="Bike lanes save lives.")
     assert answer.similarity_to_parent is not None and answer.similarity_to_parent > 0
+
+
+@pytest.mark.skipif(EXTRA_INSTALLED, reason="the relevance extra is installed")
+def test_without_the_extra_the_relevance_scorer_is_unavailable(seed_scorer: Scorer) -> None:
+    with pytest.raises(RelevanceUnavailable):
+        load_relevance_scorer(seed_scorer)
+
+
+@needs_extra
+def test_load_relevance_scorer_uses_the_shipped_stacker(seed_scorer: Scorer) -> None:
+    relevance = load_relevance_scorer(seed_scorer)
+    assert relevance.stacker.card == load_stacker().card
+    assert relevance.score(Submission(body="hello"), Article(title="Hello")).similarity_to_title > 0
