@@ -112,3 +112,66 @@ def test_without_the_extra_loading_says_what_to_install() -> None:
 )
 def test_link_leaves_site(body: str, site: str, leaves: bool) -> None:
     assert link_leaves_site(body, site) is leaves
+
+
+# A stand-in model, passed in as the seam: each token id has a fixed random vector, so a text's vector is the mean
+# of its tokens' vectors. It runs without the extra, so the pooling and caching code is tested everywhere.
+class _Encoding:
+    def __init__(self, ids: list[int], length: int) -> None:
+        self.ids = ids + [0] * (length - len(ids))
+        self.attention_mask = [1] * len(ids) + [0] * (length - len(ids))
+
+
+class FakeTokenizer:
+    def encode_batch(self, texts: list[str]) -> list[_Encoding]:
+        ids = [[101, *(sum(map(ord, word)) % 1000 + 1000 for word in text.lower().split()), 102] for text in texts]
+        length = max(len(row) for row in ids)
+        return [_Encoding(row, length) for row in ids]
+
+
+class _Input:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+class FakeSession:
+    def __init__(self) -> None:
+        self.table = np.random.default_rng(0).normal(size=(2048, 384)).astype(np.float32)
+        self.runs = 0
+
+    def get_inputs(self) -> list[_Input]:
+        return [_Input("input_ids"), _Input("attention_mask"), _Input("token_type_ids")]
+
+    def run(self, outputs: None, feeds: dict[str, np.ndarray]) -> list[np.ndarray]:
+        assert feeds["token_type_ids"].shape == feeds["input_ids"].shape
+        self.runs += 1
+        # Padding positions get large values: pooling must leave them out.
+        hidden = self.table[feeds["input_ids"]] + 100.0 * (1 - feeds["attention_mask"])[..., None]
+        return [hidden]
+
+
+def fake_embedder() -> tuple[Embedder, FakeSession]:
+    session = FakeSession()
+    return Embedder(session, FakeTokenizer()), session
+
+
+def test_pooling_ignores_padding_and_normalises() -> None:
+    embedder, _ = fake_embedder()
+    short, long_text = "red apple", "a much longer sentence about many other things entirely"
+    batched = embedder.embed([short, long_text])
+    assert np.linalg.norm(batched, axis=1) == pytest.approx([1.0, 1.0], abs=1e-5)
+    assert np.abs(batched[0] - embedder.embed([short])[0]).max() < 1e-5
+
+
+def test_similarity_with_the_seam_model() -> None:
+    embedder, _ = fake_embedder()
+    assert embedder.similarity("red apple pie", "red apple pie") == pytest.approx(1.0, abs=1e-5)
+    assert embedder.similarity("red apple pie", "red apple tart") > embedder.similarity("red apple pie", "stock tips")
+
+
+def test_context_vectors_are_computed_once() -> None:
+    embedder, session = fake_embedder()
+    embedder.similarities("first reply", ["The title", "The excerpt"])
+    runs = session.runs
+    embedder.similarities("second reply", ["The title", "The excerpt"])
+    assert session.runs == runs + 1  # the reply only

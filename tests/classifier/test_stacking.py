@@ -23,7 +23,7 @@ from classifier.stacking import (
     load_stacker,
     save_stacker,
 )
-from tests.classifier.test_relevance import EXTRA_INSTALLED, needs_extra
+from tests.classifier.test_relevance import EXTRA_INSTALLED, fake_embedder, needs_extra
 
 
 def fitted_stacker() -> LogisticRegression:
@@ -74,18 +74,29 @@ def test_the_shipped_stacker_loads_and_weighs_relevance_as_measured(tmp_path: Pa
     assert load_stacker(tmp_path / "copy").card == stacker.card
 
 
-@needs_extra
 def test_spam_logit_recovers_the_heads_raw_logit(seed_scorer: Scorer) -> None:
-    from classifier.relevance import load_embedder
-
-    relevance = RelevanceScorer(seed_scorer, load_embedder(), load_stacker())
+    relevance = RelevanceScorer(seed_scorer, fake_embedder()[0], load_stacker())
     text = "Earn money fast, visit cheap-pills.example.com now"
     pipeline = seed_scorer.pipelines["spam"]
-    hashed = pipeline.named_steps["tfidf"].transform(
-        pipeline.named_steps["features"].transform([model_text(Submission(body=text))])
-    )
-    raw = pipeline.named_steps["classifier"].calibrated_classifiers_[0].estimator.decision_function(hashed)[0]
+    steps = pipeline.named_steps
+    weighted = steps["tfidf"].transform(steps["features"].transform([model_text(Submission(body=text))]))
+    raw = steps["classifier"].calibrated_classifiers_[0].estimator.decision_function(weighted)[0]
     assert relevance.spam_logit(seed_scorer.score(Submission(body=text)).spam_score) == pytest.approx(raw, abs=1e-6)
+
+
+def test_relevance_scores_carry_the_features_behind_the_stacked_score(seed_scorer: Scorer) -> None:
+    relevance = RelevanceScorer(seed_scorer, fake_embedder()[0], load_stacker())
+    submission = Submission(body="Cheap watches at watches-deal.example.com")
+    alone = relevance.score(submission, Article(title="Bike lanes downtown"))
+    on_site = relevance.score(submission, Article(title="Bike lanes downtown", site="watches-deal.example.com"))
+    off_site = relevance.score(submission, Article(title="Bike lanes downtown", excerpt="x", site="news.example.org"))
+    assert not alone.link_leaves_site and not on_site.link_leaves_site and off_site.link_leaves_site
+    assert alone.similarity_to_excerpt == 0.0 and alone.similarity_to_parent is None
+    assert alone.trained_spam_score == seed_scorer.score(submission).spam_score
+    # The shipped stacker weighs a link off the site up, so only that changes the score here.
+    assert off_site.spam_score > on_site.spam_score == pytest.approx(alone.spam_score)
+    answer = relevance.score(submission, Article(title="t"), parent_body="Cheap watches")
+    assert answer.similarity_to_parent is not None
 
 
 @needs_extra
