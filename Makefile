@@ -24,13 +24,13 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-# The locked set as pinned, hashed requirements, for pip-audit (kept in .venv, which git ignores).
+# The locked set as pinned, hashed requirements, extras included, for pip-audit (kept in .venv, which git ignores).
 AUDIT_REQUIREMENTS := .venv/audit-requirements.txt
 
 # A finding with no fixed release yet: append `--ignore-vuln ID` to the audit line with a comment saying why it is
 # safe here and who reviewed it, never drop the check. None today.
 audit: install  ## pip-audit over uv.lock: fails on a known vulnerability
-	$(UV) export --locked --quiet --no-emit-project --format requirements-txt --output-file $(AUDIT_REQUIREMENTS)
+	$(UV) export --locked --quiet --all-extras --no-emit-project --format requirements-txt --output-file $(AUDIT_REQUIREMENTS)
 	$(BIN)/python .ci/audit.py $(AUDIT_REQUIREMENTS)
 
 browser-deps:  ## Debian's Chromium for the browser tests (Playwright drives it; no browser is ever downloaded)
