@@ -29,12 +29,11 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run import free_port, replace_block, start, stop, wrk  # noqa: E402
+from bench.run import free_port, register_newest_model, replace_block, server_env, start, stop, wrk  # noqa: E402
 from service import migrate  # noqa: E402
 from service.database import opened  # noqa: E402
 from service.integrations.coral import sign  # noqa: E402
 from service.integrations.keys import create_api_key  # noqa: E402
-from service.registry import ensure_model, register_model  # noqa: E402
 from service.settings import Settings  # noqa: E402
 
 DOC = ROOT / "docs" / "integrations.md"
@@ -136,12 +135,7 @@ def coral_requests(secret: str) -> list[dict[str, Any]]:
 async def prepare(settings: Settings) -> str:
     """Register a model (the newest under the model folder, else train the default one); return a new API key."""
     async with opened(settings) as db:
-        existing = sorted(settings.model_dir.glob("*/card.json"))
-        if existing:
-            async with db.write() as conn:
-                await register_model(conn, existing[-1].parent)
-        else:
-            await ensure_model(db, settings)
+        await register_newest_model(db, settings)
         async with db.write() as conn:
             _, key = await create_api_key(conn, "bench")
         return key
@@ -180,16 +174,7 @@ def main() -> int:
 
     workdir = Path(tempfile.mkdtemp(prefix="replyguard-bench-integrations-"))
     secret = "empsec_" + os.urandom(32).hex()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REPLYGUARD_")}
-    env.update(
-        REPLYGUARD_DATABASE_URL=f"sqlite+aiosqlite:///{workdir}/bench.db",
-        REPLYGUARD_MODEL_DIR=args.model_dir,
-        REPLYGUARD_RATE_LIMIT_ENABLED="false",
-        REPLYGUARD_ACCESS_LOG="false",
-        REPLYGUARD_LOG_LEVEL="WARNING",
-        REPLYGUARD_MODEL_POLL_SECONDS="0",
-        REPLYGUARD_CORAL_SIGNING_SECRETS=secret,
-    )
+    env = server_env(workdir, args.model_dir, REPLYGUARD_CORAL_SIGNING_SECRETS=secret)
     settings = Settings.from_env(env)
     migrate.upgrade(settings.database_url)
     key = asyncio.run(prepare(settings))

@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from service import migrate  # noqa: E402
 from service.auth import create_moderator  # noqa: E402
-from service.database import opened  # noqa: E402
+from service.database import Database, opened  # noqa: E402
 from service.models import articles, comments  # noqa: E402
 from service.registry import ensure_model, register_model  # noqa: E402
 from service.settings import Settings  # noqa: E402
@@ -74,15 +74,38 @@ def _thread_rows(article_id: str, count: int, pending: int, now: datetime) -> li
     return rows
 
 
+def server_env(workdir: Path, model_dir: str, **extra: str) -> dict[str, str]:
+    """The environment of a benchmarked server: this one without REPLYGUARD_*, a fresh SQLite file, quiet logs."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REPLYGUARD_")}
+    env.update(
+        REPLYGUARD_DATABASE_URL=f"sqlite+aiosqlite:///{workdir}/bench.db",
+        REPLYGUARD_MODEL_DIR=model_dir,
+        # One client address sends everything here; the limits themselves are tested in tests/.
+        REPLYGUARD_RATE_LIMIT_ENABLED="false",
+        REPLYGUARD_ACCESS_LOG="false",
+        REPLYGUARD_LOG_LEVEL="WARNING",
+        REPLYGUARD_MODEL_POLL_SECONDS="0",
+        **extra,
+    )
+    return env
+
+
+async def register_newest_model(db: Database, settings: Settings) -> None:
+    """Register the newest model under the model folder, training the default one there if it holds none (once):
+    benchmarks reuse a trained model rather than training one per run."""
+    existing = sorted(settings.model_dir.glob("*/card.json"))
+    if existing:
+        async with db.write() as conn:
+            await register_model(conn, existing[-1].parent)
+    else:
+        print(f"bench: no model in {settings.model_dir}: training the default one (once)", file=sys.stderr)
+        await ensure_model(db, settings)
+
+
 async def prepare(settings: Settings, replies: int, pending: int) -> tuple[str, list[str]]:
     """Migrate, register a model, seed the 10k thread and the submit article; return a moderator token and parents."""
     async with opened(settings) as db:
-        existing = sorted(settings.model_dir.glob("*/card.json"))
-        if existing:  # reuse a trained model rather than training one per run
-            async with db.write() as conn:
-                await register_model(conn, existing[-1].parent)
-        else:
-            await ensure_model(db, settings)
+        await register_newest_model(db, settings)
         now = datetime.now(UTC)
         async with db.write() as conn:
             for article_id, count, held in ((THREAD, replies, pending), (SUBMIT_ARTICLE, 100, 0)):
@@ -362,16 +385,7 @@ def main() -> int:
         raise SystemExit("bench: wrk is missing (apt-get install wrk)")
 
     workdir = Path(tempfile.mkdtemp(prefix="replyguard-bench-"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REPLYGUARD_")}
-    env.update(
-        REPLYGUARD_DATABASE_URL=f"sqlite+aiosqlite:///{workdir}/bench.db",
-        REPLYGUARD_MODEL_DIR=args.model_dir,
-        # One client address sends everything here; the limits themselves are tested in tests/.
-        REPLYGUARD_RATE_LIMIT_ENABLED="false",
-        REPLYGUARD_ACCESS_LOG="false",
-        REPLYGUARD_LOG_LEVEL="WARNING",
-        REPLYGUARD_MODEL_POLL_SECONDS="0",
-    )
+    env = server_env(workdir, args.model_dir)
     settings = Settings.from_env(env)
     migrate.upgrade(settings.database_url)
     token, parents = asyncio.run(prepare(settings, args.replies, pending=2_000))

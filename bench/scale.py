@@ -44,13 +44,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run import DOC, free_port, replace_block, start  # noqa: E402  (the same server start and wrk reading)
+from bench.run import DOC, free_port, register_newest_model, replace_block, start  # noqa: E402  (the same server start and wrk reading)
 from bench.run import wrk as run_wrk  # noqa: E402
 from service import migrate  # noqa: E402
 from service.auth import create_moderator  # noqa: E402
 from service.cursor import encode_cursor  # noqa: E402
 from service.database import opened  # noqa: E402
-from service.registry import ensure_model, register_model  # noqa: E402
 from service.settings import Settings  # noqa: E402
 
 ARTICLES = 1_000
@@ -280,13 +279,7 @@ async def deep_cursors(url: str, count: int = 256) -> list[str]:
 async def prepare_once(settings: Settings) -> str:
     """A registered model (reused from the model folder, trained there once otherwise) and a moderator token."""
     async with opened(settings) as db:
-        existing = sorted(settings.model_dir.glob("*/card.json"))
-        if existing:
-            async with db.write() as conn:
-                await register_model(conn, existing[-1].parent)
-        else:
-            print(f"bench: no model in {settings.model_dir}: training the default one (once)", file=sys.stderr)
-            await ensure_model(db, settings)
+        await register_newest_model(db, settings)
         async with db.write() as conn:
             _, token = await create_moderator(conn, f"scale-{time.time_ns()}", role="moderator")
     return token

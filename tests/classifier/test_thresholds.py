@@ -90,17 +90,22 @@ def test_expected_rates_weight_each_kind_of_reply_by_the_mix() -> None:
     assert rates["complete_mix"] is True
 
 
-def test_when_one_percent_bad_published_needs_too_much_review_the_target_is_relaxed_to_fit_the_budget() -> None:
+def _overlapping_scores() -> tuple[list[LabelledRow], dict[str, np.ndarray]]:
+    """Validation rows whose positives overlap ordinary replies a lot, as abuse on news comments does."""
     generator = np.random.default_rng(2)
     rows = (
         [LabelledRow(f"o{i}", spam=0, abuse=0) for i in range(4000)]
         + [LabelledRow(f"s{i}", spam=1) for i in range(600)]
         + [LabelledRow(f"a{i}", abuse=1) for i in range(300)]
     )
-    overlap = {  # positives overlap ordinary replies a lot, as abuse on news comments does
+    return rows, {
         "spam": np.concatenate([generator.beta(1, 6, 4000), generator.beta(5, 2, 600), generator.beta(1, 6, 300)]),
         "abuse": np.concatenate([generator.beta(1, 4, 4000), generator.beta(1, 6, 600), generator.beta(3, 2, 300)]),
     }
+
+
+def test_when_one_percent_bad_published_needs_too_much_review_the_target_is_relaxed_to_fit_the_budget() -> None:
+    rows, overlap = _overlapping_scores()
     thresholds, rules = choose_thresholds(rows, overlap)
     rates = expected_rates(rows, overlap["spam"], overlap["abuse"], thresholds)
     assert rates["review_rate"] <= REVIEW_BUDGET
@@ -109,16 +114,7 @@ def test_when_one_percent_bad_published_needs_too_much_review_the_target_is_rela
 
 
 def test_the_error_targets_policy_keeps_one_percent_of_bad_published_whatever_it_costs_in_review() -> None:
-    generator = np.random.default_rng(2)
-    rows = (
-        [LabelledRow(f"o{i}", spam=0, abuse=0) for i in range(4000)]
-        + [LabelledRow(f"s{i}", spam=1) for i in range(600)]
-        + [LabelledRow(f"a{i}", abuse=1) for i in range(300)]
-    )
-    overlap = {
-        "spam": np.concatenate([generator.beta(1, 6, 4000), generator.beta(5, 2, 600), generator.beta(1, 6, 300)]),
-        "abuse": np.concatenate([generator.beta(1, 4, 4000), generator.beta(1, 6, 600), generator.beta(3, 2, 300)]),
-    }
+    rows, overlap = _overlapping_scores()
     strict, rules = choose_thresholds(rows, overlap, policy="error-targets")
     budget, _ = choose_thresholds(rows, overlap, policy="review-budget")
     assert set(rules.values()) == {"targets"}
