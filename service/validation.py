@@ -73,20 +73,28 @@ def _text(payload: Mapping[str, object], key: str, errors: list[FieldError], *, 
     return unicodedata.normalize("NFC", value)
 
 
-def _name(payload: Mapping[str, object], errors: list[FieldError]) -> str | None:
-    raw = _text(payload, "name", errors, required=True)
+def _line(
+    payload: Mapping[str, object], key: str, errors: list[FieldError], *, limit: int, required: bool
+) -> str | None:
+    """A one-line text field, trimmed: blank is missing (an error when required), no control characters."""
+    raw = _text(payload, key, errors, required=required)
     if raw is None:
         return None
-    name = raw.strip()
-    if not name:
-        errors.append(FieldError("name", "is required"))
-    elif len(name) > NAME_MAX:
-        errors.append(FieldError("name", f"must be at most {NAME_MAX} characters"))
-    elif _CONTROL.search(name):
-        errors.append(FieldError("name", "must not contain control characters"))
+    line = raw.strip()
+    if not line:
+        if required:
+            errors.append(FieldError(key, "is required"))
+    elif len(line) > limit:
+        errors.append(FieldError(key, f"must be at most {limit} characters"))
+    elif _CONTROL.search(line):
+        errors.append(FieldError(key, "must not contain control characters"))
     else:
-        return name
+        return line
     return None
+
+
+def _name(payload: Mapping[str, object], errors: list[FieldError]) -> str | None:
+    return _line(payload, "name", errors, limit=NAME_MAX, required=True)
 
 
 def _email(payload: Mapping[str, object], errors: list[FieldError], *, deliverability: bool) -> tuple[str, str] | None:
@@ -170,19 +178,7 @@ def _website(payload: Mapping[str, object], errors: list[FieldError]) -> str | N
 
 
 def _article_title(payload: Mapping[str, object], errors: list[FieldError]) -> str | None:
-    raw = _text(payload, "article_title", errors, required=False)
-    if raw is None:
-        return None
-    title = raw.strip()
-    if not title:
-        return None
-    if len(title) > ARTICLE_TITLE_MAX:
-        errors.append(FieldError("article_title", f"must be at most {ARTICLE_TITLE_MAX} characters"))
-    elif _CONTROL.search(title):
-        errors.append(FieldError("article_title", "must not contain control characters"))
-    else:
-        return title
-    return None
+    return _line(payload, "article_title", errors, limit=ARTICLE_TITLE_MAX, required=False)
 
 
 def _parent_id(payload: Mapping[str, object], errors: list[FieldError]) -> uuid.UUID | None:
