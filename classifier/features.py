@@ -100,6 +100,31 @@ def _identity_tokens(submission: Submission, body: str) -> list[str]:
     return tokens
 
 
+def _ascii_bytes(test: Callable[[str], bool]) -> bytes:
+    return bytes(code for code in range(128) if test(chr(code)))
+
+
+# The ASCII characters each str predicate accepts: an ASCII text is counted with bytes.translate, in C, ~10x faster
+# than a map over its characters on a long reply (the same counts: the sets come from the predicates themselves).
+_ASCII_ALPHA, _ASCII_UPPER = _ascii_bytes(str.isalpha), _ascii_bytes(str.isupper)
+_ASCII_ALNUM, _ASCII_SPACE = _ascii_bytes(str.isalnum), _ascii_bytes(str.isspace)
+
+
+def _count(text: str, ascii_chars: bytes, test: Callable[[str], bool]) -> int:
+    """How many characters of `text` pass `test` (whose ASCII members are `ascii_chars`)."""
+    if text.isascii():
+        raw = text.encode("ascii")
+        return len(raw) - len(raw.translate(None, ascii_chars))
+    return sum(map(test, text))
+
+
+def _letters_and_capitals(text: str) -> tuple[int, int]:
+    if text.isascii():
+        return _count(text, _ASCII_ALPHA, str.isalpha), _count(text, _ASCII_UPPER, str.isupper)
+    letters = "".join(filter(str.isalpha, text))  # capitals among letters: "Ⅷ" is upper but not a letter
+    return len(letters), sum(map(str.isupper, letters))
+
+
 def _shape_tokens(submission: Submission, body: str) -> list[str]:
     # Length and punctuation are read from the normalised body, so padding with invisible characters or
     # repeats changes nothing; capitals only survive in the raw one (normalising casefolds).
@@ -108,13 +133,13 @@ def _shape_tokens(submission: Submission, body: str) -> list[str]:
         tokens.append("__len_short__")
     elif len(body) > _LONG_CHARS:
         tokens.append("__len_long__")
-    # filter/map with str methods count in C: this runs on every reply scored.
-    letters = "".join(filter(str.isalpha, submission.body))
-    if len(letters) >= _CAPS_MIN_LETTERS and sum(map(str.isupper, letters)) / len(letters) >= _CAPS_HIGH:
+    letters, capitals = _letters_and_capitals(submission.body)
+    if letters >= _CAPS_MIN_LETTERS and capitals / letters >= _CAPS_HIGH:
         tokens.append("__caps_high__")
-    visible = "".join(body.split())  # str.split() drops exactly the characters str.isspace() accepts
-    punctuation = len(visible) - sum(map(str.isalnum, visible))
-    if len(visible) >= _PUNCT_MIN_CHARS and punctuation / len(visible) >= _PUNCT_HIGH:
+    # Visible: what str.split() keeps, i.e. the characters str.isspace() refuses.
+    visible = len(body) - _count(body, _ASCII_SPACE, str.isspace)
+    punctuation = visible - _count(body, _ASCII_ALNUM, str.isalnum)
+    if visible >= _PUNCT_MIN_CHARS and punctuation / visible >= _PUNCT_HIGH:
         tokens.append("__punct_high__")
     return tokens
 
