@@ -1,0 +1,39 @@
+"""The `replyguard` command: serve, migrate, train, evaluate, score, model bootstrap, moderator and apikey add/revoke,
+article import, privacy, purge."""
+
+from __future__ import annotations
+
+import argparse
+import logging.config
+import sys
+
+from service.cli import article_import, model, retention, server
+from service.cli.credentials import API_KEY, MODERATOR
+from service.logs import log_config
+from service.settings import Settings, SettingsError
+
+__all__ = ["build_parser", "main"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="replyguard", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    # In this order in `replyguard --help`.
+    server.add_commands(commands)
+    model.add_commands(commands)
+    MODERATOR.add_commands(commands)
+    API_KEY.add_commands(commands)
+    article_import.add_commands(commands)
+    retention.add_commands(commands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"replyguard: {exc}", file=sys.stderr)
+        return 2
+    logging.config.dictConfig(log_config(settings.log_level))
+    return int(args.run(settings, args))

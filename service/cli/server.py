@@ -1,0 +1,54 @@
+"""`replyguard serve` and `replyguard migrate`: the running service and the schema it needs."""
+
+from __future__ import annotations
+
+import argparse
+
+from service import migrate
+from service.cli.jobs import run_on_database
+from service.logs import log_config
+from service.registry import ensure_model
+from service.settings import Settings
+
+
+def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    serve = commands.add_parser("serve", help="run the service (migrates and trains a default model if needed)")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.set_defaults(run=_serve)
+    commands.add_parser("migrate", help="apply database migrations").set_defaults(run=_migrate)
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    # Imported here: the other commands need neither the web server nor the app.
+    import uvicorn
+
+    from service.app import create_app
+    from service.http_protocol import GuardedHttpProtocol
+
+    settings = settings.with_overrides(host=args.host or settings.host, port=args.port or settings.port)
+    migrate.upgrade(settings.database_url)
+    if settings.train_if_missing:
+        run_on_database(settings, lambda db: ensure_model(db, settings))
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_config=log_config(settings.log_level),
+        access_log=settings.access_log,
+        # X-Forwarded-For is believed only from the operator's own proxies.
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=list(settings.trusted_proxies) or None,
+        server_header=False,
+        http=GuardedHttpProtocol.configured(
+            read_timeout=settings.request_read_timeout_seconds, max_header_bytes=settings.max_header_bytes
+        ),
+        limit_concurrency=settings.max_connections,
+    )
+    return 0
+
+
+def _migrate(settings: Settings, _: argparse.Namespace) -> int:
+    migrate.upgrade(settings.database_url)
+    print("database is at the latest migration")
+    return 0
