@@ -242,12 +242,14 @@ def abuse_figures(harness: Harness, config: Config) -> dict[str, float]:
         if f.head == "abuse" and (f.name == "lodo/fox-news" or f.name.startswith("fox-threads/"))
     ]  # fmt: skip
 
-    def fit(mask: NDArray[np.bool_], matrix: sp.csr_matrix, labels_of: list[LabelledRow], weight: NDArray[np.float64]):
+    def fit(
+        mask: NDArray[np.bool_], matrix: sp.csr_matrix, labels_of: list[LabelledRow], weight: NDArray[np.float64]
+    ) -> Callable[[sp.csr_matrix], NDArray[np.float64]]:
         train = mask & (weight > 0)
         labels = np.array([labels_of[i].abuse for i in np.flatnonzero(train)], dtype=np.int64)
         tfidf = TfidfTransformer(sublinear_tf=config.sublinear).fit(matrix[train])
         model = harness.regression(config).fit(tfidf.transform(matrix[train]), labels, sample_weight=weight[train])
-        return lambda m: model.decision_function(tfidf.transform(m))
+        return lambda m: np.asarray(model.decision_function(tfidf.transform(m)), dtype=np.float64)
 
     def run(fold: Any) -> tuple[str, NDArray[np.float64], NDArray[np.int64]]:
         scores = fit(fold.train, hashed, rows, weights)(hashed[fold.test])
