@@ -41,7 +41,7 @@ MIN_ROWS_PER_CLASS = 5
 SEED_WEIGHT = 5.0
 # YouTube is the only corpus of comment-section spam with its own ham beside it, but its ~1,400 training rows
 # sit among ~17,000 Jigsaw and Fox News rows taken as not spam, so the spam head learned "not Wikipedia prose"
-# more than "spam among comments". Five times the weight gains 0.007-0.012 ROC AUC on every video left out
+# more than "spam among comments". Five times the weight gains 0.009-0.014 ROC AUC on every video left out
 # (bench/classifier_spam_mix.py) and holds no more Jigsaw talk comments; dropping Jigsaw and Fox instead gains
 # more on YouTube but holds 4% of Jigsaw and 2% of SFU comments.
 YOUTUBE_WEIGHT = 5.0
