@@ -13,7 +13,7 @@ from classifier.corpora import read_seed
 from classifier.dataset import split_held_out
 from classifier.pipeline import build_head_pipeline
 from classifier.rows import LabelledRow
-from classifier.train import SEED_WEIGHT, fit_heads
+from classifier.train import SEED_WEIGHT, YOUTUBE_WEIGHT, fit_heads, row_weights
 from tests.classifier.fake_corpora import write_fake_corpora
 
 
@@ -42,6 +42,15 @@ def test_shared_hashing_fit_equals_fitting_each_pipeline_on_its_own() -> None:
             [r.model_text() for r in train], [r.label(head) for r in train], classifier__sample_weight=weights
         )
         assert np.allclose(pipeline.predict_proba(texts), plain.predict_proba(texts), atol=1e-12)
+
+
+def test_seed_and_youtube_rows_train_with_their_source_weight_times_their_own() -> None:
+    rows = [
+        LabelledRow("a video comment", spam=1, source="youtube"),
+        LabelledRow("a talk page comment", spam=0, abuse=0, source="jigsaw"),
+        LabelledRow("a seed reply", spam=0, abuse=0, source="seed", weight=2.0),
+    ]
+    assert row_weights(rows).tolist() == [YOUTUBE_WEIGHT, 1.0, 2.0 * SEED_WEIGHT]
 
 
 def test_a_head_with_a_single_class_is_refused() -> None:
