@@ -1,6 +1,6 @@
 """What in the spam head's data mix or recipe costs it on YouTube? Leave-one-domain-out ROC AUC per configuration.
 
-Run: .venv/bin/python bench/classifier_spam_mix.py [CONFIGURATION ...]   (2-5 minutes per configuration on 2 shared cores)
+Run: .venv/bin/python bench/classifier_spam_mix.py [CONFIGURATION ...]  (2-5 min per configuration, 2 shared cores)
 
 For each configuration of the spam head (which corpora count as "not spam" and how much, C, class weights,
 n-gram recipe, signals, YouTube author names) it prints one JSON line:
