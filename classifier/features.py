@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
+from typing import Final
 
 from classifier.normalise import normalise_text
 from classifier.submission import Submission
@@ -172,11 +174,28 @@ def signal_tokens(submission: Submission, body: str | None = None) -> list[str]:
     return [token for signal in SIGNALS.values() for token in signal(submission, normalised)]
 
 
+# The model reads at most this much of a body: its start and its end. Scoring time grows with length (~1 us per
+# character), and the longest replies (5,000 characters and more) set the p99; cutting the middle of the 1.6% of
+# held-out replies longer than this changed neither head's ROC AUC in the fourth decimal. The service's link rule and
+# spam-run signatures still read the whole body, so a link drop hidden in the middle of a long reply is still held.
+MODEL_HEAD_CHARS: Final = 1500
+MODEL_TAIL_CHARS: Final = 500
+
+
+def model_body(body: str) -> str:
+    """The part of a body the model reads: all of it, or its first and last characters when it is long."""
+    if len(body) <= MODEL_HEAD_CHARS + MODEL_TAIL_CHARS:
+        return body
+    return f"{body[:MODEL_HEAD_CHARS]}\n{body[-MODEL_TAIL_CHARS:]}"
+
+
 def model_text(submission: Submission) -> str:
     """Return the single string the model pipeline reads for `submission`.
 
     The name is appended as words because keyword-stuffed names use the same vocabulary as spam bodies.
     """
+    if len(submission.body) > MODEL_HEAD_CHARS + MODEL_TAIL_CHARS:
+        submission = replace(submission, body=model_body(submission.body))
     body = normalise_text(submission.body)
     parts = [body, normalise_text(submission.name), *signal_tokens(submission, body)]
     return " ".join(part for part in parts if part)

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from classifier import Scorer, Submission
-from classifier.features import SIGNAL_NAMES, model_text, signal_name
+from classifier.features import MODEL_HEAD_CHARS, MODEL_TAIL_CHARS, SIGNAL_NAMES, model_body, model_text, signal_name
 from classifier.pipeline import TOKEN_PATTERN
 from tests.classifier.examples import ABUSE, POLITE, SPAM
 
@@ -79,3 +79,18 @@ def test_empty_and_whitespace_bodies_score_without_error(seed_scorer: Scorer) ->
         scores = seed_scorer.score(Submission(body))
         assert 0.0 <= scores.spam_score <= 1.0
         assert 0.0 <= scores.abuse_score <= 1.0
+
+
+def test_a_long_reply_is_read_as_its_start_and_its_end(seed_scorer: Scorer) -> None:
+    start, end = "I disagree with the second point. " * 50, " Free casino bonus at casino-wins.xyz now!" * 12
+    middle = " The committee met on Tuesday and voted on the budget." * 200
+    long = Submission(start + middle + end, name="Sam")
+    assert len(long.body) > MODEL_HEAD_CHARS + MODEL_TAIL_CHARS
+    read = model_body(long.body)
+    assert read.startswith(start[:MODEL_HEAD_CHARS]) and read.endswith(end[-MODEL_TAIL_CHARS:])
+    assert model_text(long) == model_text(Submission(read, name="Sam"))
+    # Whatever is in the middle does not move the scores; what is at the end does.
+    other_middle = Submission(start + " Lorem ipsum dolor sit amet." * 400 + end, name="Sam")
+    assert seed_scorer.score(long).spam_score == seed_scorer.score(other_middle).spam_score
+    short = Submission("I disagree with the second point.", name="Sam")
+    assert model_text(short) == model_text(Submission(model_body(short.body), name="Sam"))
