@@ -12,10 +12,22 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, TextIO
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
-from classifier import Submission, compare_models, evaluate_model, load_scorer, train_model, write_report
+from classifier import (
+    ModelLoadError,
+    Scorer,
+    Submission,
+    compare_models,
+    evaluate_model,
+    load_scorer,
+    train_model,
+    write_report,
+)
+from classifier.relevance import RelevanceUnavailable, load_embedder
+from classifier.relevance_shift import Article, RelevanceScorer, relevance_parameters
 from service import articles, migrate, privacy
 from service.auth import create_moderator, revoke_moderator
 from service.bootstrap import BUNDLED_MODELS, bootstrap_model
@@ -25,6 +37,7 @@ from service.labels import feedback_labels_rows, moderator_labels
 from service.logs import log_config
 from service.models import model_versions
 from service.registry import active_model, ensure_model, register_model
+from service.relevance import UNCERTAIN_FLOOR
 from service.settings import Settings, SettingsError
 
 log = logging.getLogger("replyguard")
@@ -135,8 +148,50 @@ def _evaluate(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def score_lines(scorer: Any, source: TextIO, sink: TextIO) -> int:
-    """Score JSON lines from `source` into `sink`, in order; a bad line gets an `error` line, not a crash."""
+def _relevance_for(scorer: Scorer, settings: Settings) -> RelevanceScorer | None:
+    """The model's relevance scorer when the setting, the extra and the card allow it; why not goes to stderr."""
+    if settings.relevance == "off":
+        return None
+    parameters = relevance_parameters(scorer.card)
+    if isinstance(parameters, str):
+        print(f"replyguard: scoring without relevance: {parameters}", file=sys.stderr)
+        return None
+    try:
+        return RelevanceScorer(scorer, load_embedder(), parameters)
+    except (RelevanceUnavailable, ModelLoadError) as exc:
+        print(f"replyguard: scoring without relevance: {exc}", file=sys.stderr)
+        return None
+
+
+def _with_relevance(out: dict[str, Any], item: dict[str, Any], relevance: RelevanceScorer, reject: float) -> None:
+    """Adjust `out`'s spam score as the service does (same cascade), when the line names its article's title."""
+    title = item.get("article_title")
+    if not isinstance(title, str) or not title.strip() or not UNCERTAIN_FLOOR <= out["spam_score"] < reject:
+        return
+    parent = item.get("parent_body")
+    url = item.get("article_url")
+    site = urlsplit(url).hostname if isinstance(url, str) else None
+    excerpt = item.get("article_excerpt")
+    article = Article(title=title, excerpt=excerpt if isinstance(excerpt, str) else "", site=site)
+    result = relevance.score(
+        item["body"], out["spam_score"], article, parent_body=parent if isinstance(parent, str) else ""
+    )
+    out["relevance"] = {
+        "trained_spam_score": out["spam_score"],
+        "shift": round(result.shift, 4),
+        "similarity_to_title": round(result.similarity_to_title, 4),
+        "similarity_reference": result.similarity_reference,
+        "link_leaves_site": result.link_leaves_site,
+    }
+    out["spam_score"] = result.spam_score
+
+
+def score_lines(scorer: Any, source: TextIO, sink: TextIO, *, relevance: RelevanceScorer | None = None) -> int:
+    """Score JSON lines from `source` into `sink`, in order; a bad line gets an `error` line, not a crash.
+
+    With `relevance`, a line carrying `article_title` (and optionally `article_excerpt`, `article_url`,
+    `parent_body`) gets the service's relevance-adjusted spam score, with the figures under `relevance`.
+    """
     failures = 0
     for number, line in enumerate(source, start=1):
         if not line.strip():
@@ -161,6 +216,8 @@ def score_lines(scorer: Any, source: TextIO, sink: TextIO) -> int:
                 "abuse_score": scores.abuse_score,
                 "model_version": scores.model_version,
             }
+            if relevance is not None:
+                _with_relevance(out, item, relevance, scorer.thresholds.spam_reject)
         except (ValueError, TypeError) as exc:
             failures += 1
             out = {"error": f"line {number}: {exc}"}
@@ -170,7 +227,8 @@ def score_lines(scorer: Any, source: TextIO, sink: TextIO) -> int:
 
 def _score(settings: Settings, args: argparse.Namespace) -> int:
     model_dir = Path(args.model_dir) if args.model_dir else asyncio.run(_model_path(settings, args.model))
-    return score_lines(load_scorer(model_dir), sys.stdin, sys.stdout)
+    scorer = load_scorer(model_dir)
+    return score_lines(scorer, sys.stdin, sys.stdout, relevance=_relevance_for(scorer, settings))
 
 
 def _migrate(settings: Settings, _: argparse.Namespace) -> int:
