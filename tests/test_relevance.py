@@ -28,6 +28,8 @@ REGISTERED = {
 # Written for these tests; both fall in the band where relevance is asked (see test_demo_replies_are_uncertain).
 PROMOTION = "My grandmother knits lovely wool scarves, her page is grannyknits.example.com"
 ON_TOPIC = "The council minutes are at https://www.news.example/council/minutes"
+# Both clients write to one database: the second copy of a text from the same email would be held as a duplicate.
+OTHER_EMAIL = "kim@example.net"
 
 
 @pytest.fixture
@@ -37,13 +39,18 @@ def client_without_relevance(settings: Settings) -> Iterator[TestClient[Any]]:
 
 
 def _submit(
-    client: TestClient[Any], admin_headers: dict[str, str], body: str, *, article: str | None = ARTICLE
+    client: TestClient[Any],
+    admin_headers: dict[str, str],
+    body: str,
+    *,
+    article: str | None = ARTICLE,
+    email: str = "ana@example.org",
 ) -> dict[str, Any]:
     """Register the article (unless None: an article nobody described), post `body` under it, and return the reply
     as moderators see it."""
     if article is not None:
         assert client.put(article, json=REGISTERED, headers=admin_headers).status_code == 200
-    created = client.post(f"{article or '/api/v1/articles/untitled'}/comments", json=reply(body))
+    created = client.post(f"{article or '/api/v1/articles/untitled'}/comments", json=reply(body, email=email))
     assert created.status_code == 201, created.text
     detail = client.get(f"/api/v1/moderation/comments/{created.json()['id']}", headers=admin_headers)
     assert detail.status_code == 200, detail.text
@@ -90,7 +97,7 @@ def test_an_off_topic_promotion_scores_higher_with_relevance_and_says_why(
     client: TestClient[Any], client_without_relevance: TestClient[Any], admin_headers: dict[str, str]
 ) -> None:
     without = _submit(client_without_relevance, admin_headers, PROMOTION)
-    with_relevance = _submit(client, admin_headers, PROMOTION)
+    with_relevance = _submit(client, admin_headers, PROMOTION, email=OTHER_EMAIL)
     assert with_relevance["spam_score"] > without["spam_score"]
     assert "unrelated_to_article" not in _codes(without)
     assert "unrelated_to_article" in _codes(with_relevance)
@@ -111,7 +118,8 @@ def test_an_on_topic_reply_is_not_moved_up(
     client: TestClient[Any], client_without_relevance: TestClient[Any], admin_headers: dict[str, str]
 ) -> None:
     without = _submit(client_without_relevance, admin_headers, ON_TOPIC)
-    with_relevance = _submit(client, admin_headers, ON_TOPIC)
+    with_relevance = _submit(client, admin_headers, ON_TOPIC, email=OTHER_EMAIL)
+    assert with_relevance["status"] == without["status"] == "published"
     assert with_relevance["spam_score"] <= without["spam_score"]
     assert "unrelated_to_article" not in _codes(with_relevance)
 
@@ -121,6 +129,6 @@ def test_a_reply_under_an_article_without_a_title_is_scored_by_the_model_alone(
     client: TestClient[Any], client_without_relevance: TestClient[Any], admin_headers: dict[str, str]
 ) -> None:
     without = _submit(client_without_relevance, admin_headers, PROMOTION, article=None)
-    with_relevance = _submit(client, admin_headers, PROMOTION, article=None)
+    with_relevance = _submit(client, admin_headers, PROMOTION, article=None, email=OTHER_EMAIL)
     assert with_relevance["spam_score"] == without["spam_score"]
     assert "unrelated_to_article" not in _codes(with_relevance)
