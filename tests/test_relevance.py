@@ -4,18 +4,22 @@ moved up; /ready says whether relevance is on."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from litestar.testing import TestClient
 
-from classifier import Submission, load_scorer
+from classifier import Scorer, Submission, load_scorer
+from classifier.relevance import RelevanceUnavailable
 from classifier.relevance_shift import relevance_parameters
+from service import relevance as relevance_module
 from service.app import create_app
-from service.relevance import UNCERTAIN_FLOOR
+from service.relevance import UNCERTAIN_FLOOR, Relevance
 from service.settings import Settings
-from tests.classifier.test_relevance import EXTRA_INSTALLED, needs_extra
+from tests.classifier.test_relevance import EXTRA_INSTALLED, fake_embedder, needs_extra
 from tests.replies import reply
 
 ARTICLE = "/api/v1/articles/bike-lanes"
@@ -132,3 +136,25 @@ def test_a_reply_under_an_article_without_a_title_is_scored_by_the_model_alone(
     with_relevance = _submit(client, admin_headers, PROMOTION, article=None, email=OTHER_EMAIL)
     assert with_relevance["spam_score"] == without["spam_score"]
     assert "unrelated_to_article" not in _codes(with_relevance)
+
+
+def test_without_the_extra_the_service_scores_without_relevance_and_says_why(
+    monkeypatch: pytest.MonkeyPatch, settings: Settings
+) -> None:
+    def missing(**_: object) -> None:
+        raise RelevanceUnavailable("onnxruntime is not installed")
+
+    monkeypatch.setattr(relevance_module, "load_embedder", missing)
+    with TestClient(create_app(settings)) as test_client:
+        response = test_client.get("/ready")
+    assert response.status_code == 200
+    assert response.json()["relevance"] == ("off: the relevance extra is not installed (onnxruntime is not installed)")
+
+
+def test_a_model_without_relevance_parameters_turns_relevance_off(model_dir: Path) -> None:
+    scorer = load_scorer(model_dir)
+    bare = Scorer(scorer.pipelines, dataclasses.replace(scorer.card, metrics={}), source=None)
+    state = Relevance(embedder=fake_embedder()[0])
+    assert state.status(bare) == f"off: model {bare.version} has no relevance parameters"
+    assert state.status(None) == "off: no model is loaded"
+    state.close()
