@@ -1,6 +1,6 @@
 """Article-aware evaluation of relevance features (issue 8): does a reply's similarity to its article help the heads?
 
-Run: .venv/bin/python bench/relevance_eval.py [--cache DIR] [--write-stacker classifier/stacker]
+Run: .venv/bin/python bench/relevance_eval.py [--cache DIR]
 (needs the relevance extra; ~7 min on 2 shared cores the first time, seconds once its cache is warm)
 
 Protocol. Comments are grouped by what they were posted under: a YouTube video (spam head) or a Fox News article
@@ -36,6 +36,7 @@ from numpy.typing import NDArray
 from scipy.stats import rankdata
 from sklearn.base import clone
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.metrics.pairwise import cosine_similarity
 
@@ -43,27 +44,16 @@ from classifier.dataset import load_training_rows
 from classifier.pipeline import RECIPE, build_features, build_head_pipeline
 from classifier.relevance import MODEL_SHA256, Embedder, link_leaves_site, load_embedder
 from classifier.rows import LabelledRow
-from classifier.stacking import build_stacker, save_stacker
 from classifier.train import row_weights
+from classifier.videos import VIDEO_TITLES
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA_DIR = ROOT.parent / "shared" / "data"
 OUTPUT = ROOT / "bench" / "results" / "relevance.json"
 # The videos' public titles (the data files carry none); Fox comments carry their article's title and description.
-VIDEO_TITLES: Final = {
-    "youtube-psy": "Psy - Gangnam Style",
-    "youtube-katyperry": "Katy Perry - Roar",
-    "youtube-lmfao": "LMFAO - Party Rock Anthem",
-    "youtube-eminem": "Eminem - Love the Way You Lie ft. Rihanna",
-    "youtube-shakira": "Shakira - Waka Waka (This Time for Africa)",
-}
 SITES: Final = {"youtube": "youtube.com", "fox-news": "foxnews.com"}
 HEAD_OF: Final = {"youtube": "spam", "fox-news": "abuse"}
 LATENCY_REPLIES: Final = 300
-STACKER_DATA: Final = (
-    "YouTube Spam Collection, five videos (1,706 comments after de-duplication): recipe logits out of each video, "
-    "cosine similarity to the video's public title, a link off youtube.com"
-)
 WORKERS: Final = 2
 
 Array = NDArray[np.float64]
@@ -145,8 +135,7 @@ def evaluate_corpus(
 ) -> tuple[dict[str, Any], Array, NDArray[np.int64]]:
     """Per-group and pooled ROC AUC of each scoring, for one corpus (YouTube: spam; Fox News: abuse).
 
-    Also returns every group's stacker features (STACK_FEATURES, out-of-group logits) and labels, to fit the
-    stacker that ships.
+    Also returns every group's stacker features (out-of-group logits, title similarity, off-site link) and labels.
     """
     head, site = HEAD_OF[corpus], SITES[corpus]
     fox = fox_context(DATA_DIR) if corpus == "fox-news" else {}
@@ -174,7 +163,8 @@ def evaluate_corpus(
             "link_leaves_site": np.array([float(link_leaves_site(row.text, site)) for row in members]),
             "tfidf_sim_title": cosine_similarity(tfidf.transform(texts), tfidf.transform([title])).ravel(),
         }
-    stacks = {"stacked": ["logit", "sim_title", "link_leaves_site"]}  # classifier.stacking.STACK_FEATURES
+    # The features training fits (classifier/relevance_shift.py).
+    stacks = {"stacked": ["logit", "sim_title", "link_leaves_site"]}
     if corpus == "fox-news":
         stacks["stacked_all_context"] = [*stacks["stacked"], "sim_excerpt", "sim_parent", "has_parent"]
     pooled: dict[str, list[Array]] = {}
@@ -193,7 +183,7 @@ def evaluate_corpus(
         for name, columns in stacks.items():
             train_x = np.vstack([np.column_stack([features[g][c] for c in columns]) for g in others])
             train_y = np.concatenate([labels[g] for g in others])
-            stacker = build_stacker().fit(train_x, train_y)
+            stacker = LogisticRegression().fit(train_x, train_y)
             scored[name] = stacker.decision_function(np.column_stack([f[c] for c in columns]))
             per_group.setdefault(group, {}).setdefault("stacker_coefficients", {})[name] = dict(
                 zip(columns, np.round(stacker.coef_[0], 3).tolist(), strict=True)
@@ -274,7 +264,6 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--cache", type=Path, default=Path("/tmp/replyguard-relevance"))  # noqa: S108 (a cache)
     parser.add_argument("--output", type=Path, default=OUTPUT)
-    parser.add_argument("--write-stacker", type=Path, help="fit the spam stacker on all five videos, save it here")
     args = parser.parse_args()
     args.cache.mkdir(parents=True, exist_ok=True)
     rows, _ = load_training_rows(DATA_DIR)
@@ -287,11 +276,6 @@ def main() -> None:
     logits = out_of_group_logits(rows, groups, args.cache)
     evaluated = {corpus: evaluate_corpus(corpus, part, logits, vectors) for corpus, part in by_corpus.items()}
     corpora = {corpus: report for corpus, (report, _, _) in evaluated.items()}
-    if args.write_stacker:
-        _, x_all, y_all = evaluated["youtube"]
-        pooled = corpora["youtube"]["pooled_roc_auc"]
-        metrics = {"leave_one_video_out_roc_auc": {"trained": pooled["trained"], "stacked": pooled["stacked"]}}
-        save_stacker(build_stacker().fit(x_all, y_all), args.write_stacker, trained_on=STACKER_DATA, metrics=metrics)
     replies = [row.text for row in by_corpus["fox-news"][:LATENCY_REPLIES]]
     title = fox[replies[0]][0]
     latency = {f"threads_{n}": measure_latency(load_embedder(threads=n), replies, title) for n in (1, 2)}

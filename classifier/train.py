@@ -21,10 +21,12 @@ from sklearn.pipeline import Pipeline
 from classifier.artifact import write_card, write_models
 from classifier.card import ModelCard, version_for
 from classifier.dataset import load_training_rows, split_held_out, split_validation
-from classifier.errors import TrainingDataError
+from classifier.errors import RelevanceUnavailable, TrainingDataError
 from classifier.metrics import curves, head_metrics
 from classifier.operating import expected_rates, reply_kind
 from classifier.pipeline import HEADS, RECIPE, build_head_pipeline
+from classifier.relevance import load_embedder
+from classifier.relevance_shift import fit_relevance
 from classifier.rows import LabelledRow
 from classifier.thresholds import (
     BAD_PUBLISHED_STEPS,
@@ -170,6 +172,18 @@ def assess_heads(pipelines: dict[str, Pipeline], rows: list[LabelledRow]) -> tup
     return thresholds, metrics
 
 
+def relevance_metrics(spam: Pipeline, held_out: list[LabelledRow]) -> dict[str, Any]:
+    """The card's relevance section: the fitted shift (relevance_shift.py), or why this model has none.
+
+    Without the relevance extra the model is still complete: the service then scores without relevance, and this
+    section says why, so the card and /ready agree.
+    """
+    try:
+        return fit_relevance(spam, held_out, load_embedder())
+    except RelevanceUnavailable as exc:
+        return {"available": False, "why": str(exc)}
+
+
 def weighted_extra_rows(extra_rows: Sequence[LabelledRow], *, extra_weight: float) -> list[LabelledRow]:
     """The extra rows as training sees them: weight multiplied by extra_weight, source "moderators" if unnamed."""
     return [
@@ -204,6 +218,7 @@ def train_model(
     pipelines = fit_heads(train_rows)
     thresholds, metrics = assess_heads(pipelines, held_out_rows)
     metrics["rows"] = {"train": len(train_rows), "held_out": len(held_out_rows)}
+    metrics["relevance"] = relevance_metrics(pipelines["spam"], held_out_rows)
 
     models_root = output_root
     models_root.mkdir(parents=True, exist_ok=True)

@@ -32,6 +32,7 @@ from service.metrics import metrics_middleware
 from service.policy import Overrides
 from service.reader_cache import ReaderCache
 from service.registry import follow_registry, load_active
+from service.relevance import Relevance
 from service.routes import akismet, articles, coral, demo, embed, moderation, operations, perspective, privacy, public
 from service.routes.moderation import current_moderator
 from service.runtime import Runtime
@@ -109,13 +110,15 @@ def create_app(settings: Settings, *, scoring: ScoringState | None = None) -> Li
                 threshold=settings.spam_run_threshold,
                 window_seconds=settings.spam_run_window_minutes * 60,
             ),
+            # Before gc.freeze below: the embedding model lives as long as the app, like the scoring model.
+            relevance=await Relevance.start(settings.relevance),
         )
         app.state.runtime = runtime
         process = ScoringProcess() if settings.scoring_process else None
         if process is not None:
             await runtime.scoring.start_process(process)
         # The other routes take these one by one.
-        app.state.db, app.state.scoring = db, runtime.scoring
+        app.state.db, app.state.scoring, app.state.relevance = db, runtime.scoring, runtime.relevance
         # Everything built so far (libraries, the model) lives as long as the app: out of the collector's sight, a
         # full collection walks only newer objects (with them it paused the event loop ~90 ms, a p99 spike).
         gc.collect()
@@ -136,6 +139,7 @@ def create_app(settings: Settings, *, scoring: ScoringState | None = None) -> Li
             if process is not None:
                 await asyncio.to_thread(process.stop)
             await counter.close()
+            await asyncio.to_thread(runtime.relevance.close)
             await db.dispose()
             gc.unfreeze()  # what the app held can be collected again (tests build many apps in one process)
 
@@ -146,6 +150,9 @@ def create_app(settings: Settings, *, scoring: ScoringState | None = None) -> Li
 
     def provide_scoring(request: Request[Any, Any, Any]) -> ScoringState:
         return request.app.state.scoring  # type: ignore[no-any-return]
+
+    def provide_relevance(request: Request[Any, Any, Any]) -> Relevance:
+        return request.app.state.relevance  # type: ignore[no-any-return]
 
     def provide_settings() -> Settings:
         return settings
@@ -179,6 +186,7 @@ def create_app(settings: Settings, *, scoring: ScoringState | None = None) -> Li
         dependencies={
             "db": Provide(provide_db, sync_to_thread=False),
             "scoring": Provide(provide_scoring, sync_to_thread=False),
+            "relevance": Provide(provide_relevance, sync_to_thread=False),
             "settings": Provide(provide_settings, sync_to_thread=False),
             "runtime": Provide(provide_runtime, sync_to_thread=False),
             "moderator": Provide(current_moderator),

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from classifier import Scores, Submission, Thresholds
+from classifier.relevance_shift import RelevanceScores
 from service import store
 from service.cursor import decode_cursor, encode_cursor
 from service.database import Database
@@ -24,6 +25,7 @@ from service.group_commit import GroupCommit
 from service.ids import new_id
 from service.policy import Verdict, accepts_replies, count_links, decide
 from service.reader_cache import ArticleSnapshot
+from service.relevance import Relevance
 from service.scoring import ScoringState
 from service.spam_runs import SpamRunDetector
 from service.validation import NewComment
@@ -60,6 +62,7 @@ class PendingReply:
     idempotency_key: str | None
     fingerprint: str
     spam_run: bool = False  # near-copies of the text came from other senders within the window
+    relevance: RelevanceScores | None = None  # when relevance adjusted the spam score in `scores`
 
 
 class _KeyRepeatedInBatch(Exception):
@@ -114,6 +117,7 @@ async def submit_comment(
     idempotency_key: str | None = None,
     honeypot_filled: bool = False,
     spam_runs: SpamRunDetector | None = None,
+    relevance: Relevance | None = None,
 ) -> Submitted:
     """Score, decide and durably store a reply with its automatic decision; returns once the commit succeeded.
 
@@ -136,6 +140,14 @@ async def submit_comment(
         has_parent=new.parent_id is not None,
     )
     scored = await scoring.score(submission)
+    scores, relevance_scores = scored.scores, None
+    if relevance is not None and relevance.enabled:  # off: the hot path is unchanged, not even a database read
+        adjusted = await relevance.adjust(
+            writer.db, scoring.scorer, scored.scores, scored.thresholds,
+            article_id=article_id, body=new.body, parent_id=new.parent_id,
+        )  # fmt: skip
+        if adjusted is not None:
+            scores, relevance_scores = adjusted
     # Counted after the replay check (a retry of one submission is not a run), from the signature scoring made.
     spam_run = False
     if spam_runs is not None:
@@ -143,13 +155,14 @@ async def submit_comment(
     pending = PendingReply(
         article_id=article_id,
         new=new,
-        scores=scored.scores,
+        scores=scores,
         thresholds=scored.thresholds,
         received_at=now,
         honeypot_filled=honeypot_filled,
         idempotency_key=idempotency_key,
         fingerprint=fingerprint,
         spam_run=spam_run,
+        relevance=relevance_scores,
     )
     try:
         return await writer.store(pending)
@@ -212,11 +225,12 @@ async def _store_replies(
             honeypot_filled=pending.honeypot_filled,
             repeats_recent=pair in repeated,
             spam_run=pending.spam_run,
+            relevance=pending.relevance,
         )
         repeated.add(pair)  # a repeat inside this batch counts too
         row = _comment_row(pending, verdict, root_id)
         comment_rows.append(row)
-        decision_rows.append(_model_decision(row))
+        decision_rows.append(_model_decision(row, pending.relevance))
         if verdict.status == "published":
             published[pending.article_id] += 1
         # A reply the model rejected (spam, honeypot) does not get to describe the article.
@@ -300,8 +314,32 @@ def _comment_row(pending: PendingReply, verdict: Verdict, root_id: uuid.UUID | N
     }
 
 
-def _model_decision(row: dict[str, Any]) -> dict[str, Any]:
-    """The automatic decision that put a new reply in its first status, with the scores behind it."""
+def _relevance_record(relevance: RelevanceScores) -> dict[str, Any]:
+    """What relevance did to the spam score, kept with the decision (the reply's own reasons stay the verdict's)."""
+    figures = {
+        name: None if value is None else round(float(value), 4)
+        for name, value in (
+            ("trained_spam_score", relevance.trained_spam_score),
+            ("shift", relevance.shift),
+            ("similarity_to_title", relevance.similarity_to_title),
+            ("similarity_reference", relevance.similarity_reference),
+            ("similarity_to_excerpt", relevance.similarity_to_excerpt),
+            ("similarity_to_parent", relevance.similarity_to_parent),
+        )
+    }
+    message = (
+        f"relevance moved the spam score {relevance.trained_spam_score:.3f} -> {relevance.spam_score:.3f} "
+        f"(similarity {relevance.similarity_to_title:.2f} to the title"
+        + ("; a link leaves the site)" if relevance.link_leaves_site else ")")
+    )
+    return {"code": "relevance", "message": message, "head": "spam", "weight": figures["shift"],
+            "link_leaves_site": relevance.link_leaves_site, **figures}  # fmt: skip
+
+
+def _model_decision(row: dict[str, Any], relevance: RelevanceScores | None = None) -> dict[str, Any]:
+    """The automatic decision that put a new reply in its first status, with the scores behind it (and, when
+    relevance adjusted the spam score, the score before and the figures that moved it)."""
+    reasons = row["reasons"] if relevance is None else [*row["reasons"], _relevance_record(relevance)]
     return {
         "id": new_id(),
         "comment_id": row["id"],
@@ -311,7 +349,7 @@ def _model_decision(row: dict[str, Any]) -> dict[str, Any]:
         "spam_score": row["spam_score"],
         "abuse_score": row["abuse_score"],
         "model_version": row["model_version"],
-        "reasons": row["reasons"],
+        "reasons": reasons,
         "created_at": row["created_at"],
     }
 

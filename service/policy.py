@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import msgspec
 
 from classifier import Contribution, Scores, Thresholds
+from classifier.relevance_shift import RelevanceScores
 from classifier.thresholds import DEFAULT_POLICY
 
 _LINK = re.compile(r"(?:https?://|www\.)[^\s<>\"']+", re.IGNORECASE)
@@ -83,6 +84,26 @@ def _head_reasons(
     return reasons
 
 
+def _relevance_reasons(relevance: RelevanceScores | None, *, spam_score: float, hold: float) -> list[Reason]:
+    """Why relevance raised a spam score that holds (or rejects) the reply; nothing when it did not raise it."""
+    if relevance is None or relevance.shift <= 0 or spam_score < hold:
+        return []
+    reasons = []
+    if relevance.similarity_to_title < relevance.similarity_reference:
+        message = (
+            f"unrelated to the article (similarity {relevance.similarity_to_title:.2f} to its title; "
+            f"typical {relevance.similarity_reference:.2f})"
+        )
+        reasons.append(
+            Reason(code="unrelated_to_article", message=message, head="spam", weight=relevance.similarity_to_title)
+        )
+    if relevance.link_leaves_site:
+        reasons.append(
+            Reason(code="link_leaves_site", message="a link leads away from the article's site", head="spam")
+        )
+    return reasons
+
+
 def decide(
     scores: Scores | None,
     *,
@@ -93,10 +114,12 @@ def decide(
     honeypot_filled: bool = False,
     repeats_recent: bool = False,
     spam_run: bool = False,
+    relevance: RelevanceScores | None = None,
 ) -> Verdict:
     """Reject only what the model is sure of; hold anything a rule or a borderline score flags; publish the rest.
 
     Without scores (no model, or scoring failed) nothing is published automatically and nothing is rejected.
+    `relevance`, when it adjusted the spam score in `scores`, adds why when it raised a score that holds the reply.
     """
     if honeypot_filled:
         return Verdict(
@@ -119,7 +142,8 @@ def decide(
     abuse = _head_reasons(
         "abuse", scores.abuse_score, thresholds.abuse_hold, thresholds.abuse_reject, scores.contributions
     )
-    reasons = tuple(rules + spam + abuse)
+    related = _relevance_reasons(relevance, spam_score=scores.spam_score, hold=thresholds.spam_hold)
+    reasons = tuple(rules + spam + related + abuse)
     if scores.spam_score >= thresholds.spam_reject or scores.abuse_score >= thresholds.abuse_reject:
         return Verdict(status="rejected", reasons=reasons)
     if rules or spam or abuse:

@@ -8,6 +8,7 @@ from service.comments import ReplyWriter
 from service.database import Database
 from service.limits import SubmissionLimiter
 from service.reader_cache import ReaderCache
+from service.relevance import Relevance
 from service.scoring import ScoringState
 from service.settings import Settings
 from service.spam_runs import SpamRunDetector
@@ -26,3 +27,4 @@ class Runtime:
     reader_cache: ReaderCache
     replies: ReplyWriter
     spam_runs: SpamRunDetector
+    relevance: Relevance

@@ -17,6 +17,7 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./replyguard.db"
 HONEYPOT_FIELD = re.compile(r"[A-Za-z0-9_-]{1,64}")
 # Coral generates 64+ hex characters; a short secret is a typo or a guessable one.
 CORAL_SECRET_MIN = 16
+RELEVANCE_MODES = ("auto", "off")
 
 
 class SettingsError(ValueError):
@@ -109,6 +110,9 @@ class Settings:
     # Coral's external moderation phase (POST /coral/moderation): the phase's signing secrets as Coral's admin shows
     # them, comma-separated (two while a rotated secret is still active). Unset, the endpoint answers 404.
     coral_signing_secrets: tuple[str, ...] = ()
+    # Article relevance (service/relevance.py): "auto" uses it when the relevance extra is installed and the active
+    # model's card has relevance parameters; "off" never loads the embedding model (no extra memory or latency).
+    relevance: str = "auto"
 
     def __post_init__(self) -> None:
         if not 1 <= self.body_max_chars <= 100_000:
@@ -153,6 +157,8 @@ class Settings:
             raise SettingsError(
                 f"REPLYGUARD_CORAL_SIGNING_SECRETS: each secret must be at least {CORAL_SECRET_MIN} characters"
             )
+        if self.relevance not in RELEVANCE_MODES:
+            raise SettingsError(f"REPLYGUARD_RELEVANCE must be one of: {', '.join(RELEVANCE_MODES)}")
         if not self.database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise SettingsError("REPLYGUARD_DATABASE_URL must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
 

@@ -11,7 +11,9 @@ from typing import Any
 
 from litestar.testing import TestClient
 
+from tests.classifier.test_relevance import needs_extra
 from tests.replies import ABUSIVE, POLITE, SPAM
+from tests.test_relevance import PROMOTION, REGISTERED
 
 
 def _cli(*args: str, env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess[str]:
@@ -39,7 +41,8 @@ def test_score_writes_one_line_per_input_in_order(model_dir: Path, tmp_path: Pat
     assert done.returncode == 0, done.stderr
     out = [json.loads(line) for line in done.stdout.splitlines()]
     assert len(out) == 3
-    assert all(set(o) == {"spam_score", "abuse_score", "model_version"} for o in out)
+    # A line naming its article's title may also carry what relevance did to its spam score.
+    assert all(set(o) - {"relevance"} == {"spam_score", "abuse_score", "model_version"} for o in out)
     assert out[0]["spam_score"] < out[1]["spam_score"]
     assert out[0]["abuse_score"] < out[2]["abuse_score"]
     assert "ana@example.org" not in done.stderr
@@ -126,3 +129,20 @@ def test_evaluate_writes_a_report_with_plots(model_dir: Path, tmp_path: Path) ->
     report = json.loads(done.stdout)
     assert {"spam", "abuse"} <= set(json.dumps(report).split('"')) and (tmp_path / "r" / "index.html").is_file()
     assert list((tmp_path / "r").glob("*.png"))
+
+
+@needs_extra
+def test_score_adjusts_by_relevance_when_a_line_names_its_article(model_dir: Path, tmp_path: Path) -> None:
+    promotion = {"body": PROMOTION, "name": "Kim", "email": "kim@example.org"}
+    titled = {**promotion, "article_title": REGISTERED["title"], "article_url": REGISTERED["url"]}
+    stdin = "\n".join(json.dumps(line) for line in (promotion, titled)) + "\n"
+    env = {"REPLYGUARD_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/cli.db"}
+    done = _cli("score", "--model-dir", str(model_dir), env=env, stdin=stdin)
+    assert done.returncode == 0, done.stderr
+    alone, adjusted = (json.loads(line) for line in done.stdout.splitlines())
+    assert "relevance" not in alone
+    assert adjusted["relevance"]["trained_spam_score"] == alone["spam_score"]
+    assert adjusted["relevance"]["link_leaves_site"] is True
+    assert adjusted["spam_score"] > alone["spam_score"]
+    off = _cli("score", "--model-dir", str(model_dir), env={**env, "REPLYGUARD_RELEVANCE": "off"}, stdin=stdin)
+    assert [json.loads(line)["spam_score"] for line in off.stdout.splitlines()] == [alone["spam_score"]] * 2

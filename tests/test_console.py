@@ -159,6 +159,8 @@ def test_model_page_and_static_assets(client: TestClient[Any], moderator_token: 
     assert "published: 1 (100.0%)" in page.text
     # ROC, precision-recall and calibration of both heads, drawn from the card's curve points.
     assert page.text.count("<polyline") == 6 and 'aria-label="spam: ROC"' in page.text
+    # What the card says of article relevance: its fitted numbers, or why it has none.
+    assert "Article relevance: fitted on " in page.text or "Article relevance: none in this model" in page.text
     script = client.get("/console/static/console.js")
     assert script.status_code == 200 and "javascript" in script.headers["content-type"]
     assert client.get("/console/static/console.css").headers["content-type"].startswith("text/css")

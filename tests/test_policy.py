@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from classifier import Contribution, Scores, Thresholds
+from classifier.relevance_shift import RelevanceScores
 from service.policy import Overrides, accepts_replies, count_links, decide, effective_thresholds
 
 T = Thresholds(spam_hold=0.5, spam_reject=0.9, abuse_hold=0.4, abuse_reject=0.8)
@@ -100,3 +101,34 @@ def test_a_recent_repeat_waits_for_a_person() -> None:
         scores(0.0, 0.0), thresholds=T, article_status="open", link_count=0, max_links=3, repeats_recent=True
     )
     assert verdict.status == "pending" and verdict.reasons[0].code == "duplicate"
+
+
+def relevance(shift: float, similarity: float, *, leaves: bool) -> RelevanceScores:
+    return RelevanceScores(
+        spam_score=0.0, trained_spam_score=0.0, shift=shift, similarity_to_title=similarity,
+        similarity_reference=0.2, similarity_to_excerpt=None, similarity_to_parent=None, link_leaves_site=leaves,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("spam", "shift", "similarity", "leaves", "codes"),
+    [
+        (0.6, 0.5, 0.05, False, ["unrelated_to_article"]),  # raised, held: say why
+        (0.95, 1.5, 0.05, True, ["unrelated_to_article", "link_leaves_site"]),  # raised, rejected
+        (0.6, 1.3, 0.25, True, ["link_leaves_site"]),  # only the link raised it: the topic is typical
+        (0.4, 0.5, 0.05, False, []),  # raised, still published: nothing to explain
+        (0.6, -0.3, 0.5, False, []),  # lowered: not a reason to hold
+    ],
+)
+def test_relevance_reasons_when_it_raised_a_held_score(
+    spam: float, shift: float, similarity: float, leaves: bool, codes: list[str]
+) -> None:
+    verdict = decide(
+        scores(spam, 0.0), thresholds=T, article_status="open", link_count=0, max_links=3,
+        relevance=relevance(shift, similarity, leaves=leaves),
+    )  # fmt: skip
+    found = [reason.code for reason in verdict.reasons if reason.code in {"unrelated_to_article", "link_leaves_site"}]
+    assert found == codes
+    if "unrelated_to_article" in codes:
+        message = next(r.message for r in verdict.reasons if r.code == "unrelated_to_article")
+        assert message == f"unrelated to the article (similarity {similarity:.2f} to its title; typical 0.20)"

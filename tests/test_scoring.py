@@ -25,7 +25,7 @@ class CountingScorer:
 
     def __init__(self, scorer: Scorer, *, fail_on: str | None = None) -> None:
         self.scorer, self.fail_on, self.batches = scorer, fail_on, list[int]()
-        self.thresholds, self.version = scorer.thresholds, scorer.version
+        self.thresholds, self.version, self.card = scorer.thresholds, scorer.version, scorer.card
 
     def score_many(self, submissions: Any, **options: Any) -> Any:
         self.batches.append(len(submissions))

@@ -44,6 +44,7 @@ def test_every_kind_of_value_is_parsed() -> None:
         ("REPLYGUARD_PORT", "eighty"),
         ("REPLYGUARD_RATE_LIMIT_ENABLED", "maybe"),
         ("REPLYGUARD_SPAM_HOLD_THRESHOLD", "1.5"),
+        ("REPLYGUARD_RELEVANCE", "sometimes"),
         ("REPLYGUARD_SPAM_REJECT_THRESHOLD", "1.0"),  # a card needs hold < reject < 1
         ("REPLYGUARD_DATABASE_URL", "mysql://x"),
         ("REPLYGUARD_BODY_MAX_CHARS", "0"),

@@ -8,14 +8,15 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from sqlalchemy import select
 
-from classifier import Submission, compare_models, evaluate_model, load_scorer, train_model, write_report
+from classifier import compare_models, evaluate_model, load_scorer, train_model, write_report
 from service import migrate
 from service.bootstrap import BUNDLED_MODELS, bootstrap_model
 from service.cli.jobs import run_on_database
+from service.cli.scoring import relevance_for, score_lines
 from service.database import Database, opened
 from service.labels import feedback_labels_rows, moderator_labels
 from service.models import model_versions
@@ -124,42 +125,10 @@ def _evaluate(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def score_lines(scorer: Any, source: TextIO, sink: TextIO) -> int:
-    """Score JSON lines from `source` into `sink`, in order; a bad line gets an `error` line, not a crash."""
-    failures = 0
-    for number, line in enumerate(source, start=1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-            if not isinstance(item, dict) or not isinstance(item.get("body"), str):
-                raise ValueError("each line must be a JSON object with a string `body`")
-            email = item.get("email")
-            domain = email.rsplit("@", 1)[-1].lower() if isinstance(email, str) and "@" in email else None
-            scores = scorer.score(
-                Submission(
-                    body=item["body"],
-                    name=str(item.get("name") or ""),
-                    website=item.get("website") or None,
-                    email_domain=domain,
-                    has_parent=bool(item.get("parent_body")),
-                )
-            )
-            out: dict[str, Any] = {
-                "spam_score": scores.spam_score,
-                "abuse_score": scores.abuse_score,
-                "model_version": scores.model_version,
-            }
-        except (ValueError, TypeError) as exc:
-            failures += 1
-            out = {"error": f"line {number}: {exc}"}
-        sink.write(json.dumps(out) + "\n")
-    return 1 if failures else 0
-
-
 def _score(settings: Settings, args: argparse.Namespace) -> int:
     model_dir = Path(args.model_dir) if args.model_dir else asyncio.run(_model_path(settings, args.model))
-    return score_lines(load_scorer(model_dir), sys.stdin, sys.stdout)
+    scorer = load_scorer(model_dir)
+    return score_lines(scorer, sys.stdin, sys.stdout, relevance=relevance_for(scorer, settings))
 
 
 def _model_bootstrap(settings: Settings, args: argparse.Namespace) -> int:

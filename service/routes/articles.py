@@ -14,6 +14,7 @@ from service.articles import ArticleDetail, ArticleView
 from service.auth import Moderator
 from service.database import Database
 from service.errors import NotFound
+from service.relevance import Relevance
 from service.requests import read_payload
 from service.routes.docs import ArticleOperation
 from service.validation import check_article_id
@@ -29,6 +30,7 @@ async def put_article(
     article_id: Annotated[str, PathParameter()],
     db: NamedDependency[Database],
     moderator: NamedDependency[Moderator],
+    relevance: NamedDependency[Relevance],
 ) -> ArticleView:
     moderator.require("admin")
     check_article_id(article_id)
@@ -36,6 +38,7 @@ async def put_article(
     fields = articles.article_fields(payload)
     async with db.write() as conn:
         row = await articles.put_article(conn, article_id, fields, now=datetime.now(UTC))
+    relevance.forget(article_id)  # its title, excerpt or URL may have changed
     return articles.article_view(row)
 
 

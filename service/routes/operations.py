@@ -10,6 +10,7 @@ from litestar.di import NamedDependency
 from sqlalchemy import text
 
 from service.database import Database
+from service.relevance import Relevance
 from service.scoring import ScoringState
 
 log = logging.getLogger(__name__)
@@ -25,6 +26,8 @@ class Readiness(msgspec.Struct):
     model: str  # the active model version, or why there is none
     model_loaded: bool
     scoring_failures: int  # replies the model failed to score since start-up (they wait for a person)
+    # "on", or "off: <why>": relevance is optional, so the service is ready either way (service/relevance.py).
+    relevance: str
 
 
 @get("/health", summary="The process is alive", cache=False)
@@ -33,7 +36,9 @@ async def health() -> Health:
 
 
 @get("/ready", summary="Ready to take traffic: database answers and a model is loaded", cache=False)
-async def ready(db: NamedDependency[Database], scoring: NamedDependency[ScoringState]) -> Response[Readiness]:
+async def ready(
+    db: NamedDependency[Database], scoring: NamedDependency[ScoringState], relevance: NamedDependency[Relevance]
+) -> Response[Readiness]:
     try:
         async with db.read() as conn:
             await conn.execute(text("SELECT 1"))
@@ -55,6 +60,7 @@ async def ready(db: NamedDependency[Database], scoring: NamedDependency[ScoringS
         model=model,
         model_loaded=scoring.scorer is not None,
         scoring_failures=scoring.failures,
+        relevance=relevance.status(scoring.scorer),
     )
     return Response(body, status_code=200 if is_ready else 503)
 

@@ -85,6 +85,7 @@ async def submit(
         idempotency_key=idempotency_key or None,
         honeypot_filled=bool(payload.get(settings.honeypot_field)),
         spam_runs=runtime.spam_runs,
+        relevance=runtime.relevance,
     )
     created = submitted.comment
     location = f"/api/v1/articles/{article_id}/comments/{created.id}"

@@ -1,0 +1,200 @@
+"""Relevance as a shift of the spam head's raw logit: fitted at training time, stored in the card, applied per reply.
+
+Training (fit_relevance) fits a stock LogisticRegression on [raw spam logit, similarity to the title, a link leaves
+the site] over the held-out YouTube rows (the only corpus with an article per row: the video's title). Its logit
+coefficient measured about 1, so the other two weigh in as a shift in raw-logit units:
+
+    shift = (c_sim * (similarity - similarity_reference) + c_link * link_leaves_site) / c_logit
+
+with similarity_reference the median title similarity of the non-spam rows it was fitted on: a typical on-topic
+reply without an off-site link is not moved. The adjusted score is the card's own calibration applied to
+(raw logit + shift), so the card's thresholds still mean what they were tuned for. Four plain numbers in the card
+(metrics["relevance"]), no artifact of their own. Only the spam head shifts: relevance measured no safe gain for
+abuse (docs/model.md, issue 8). Similarities to the excerpt and the parent reply are measured, not weighed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+import numpy as np
+from scipy.special import expit
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
+from sklearn.pipeline import Pipeline
+
+from classifier.card import ModelCard
+from classifier.errors import ModelLoadError, RelevanceUnavailable
+from classifier.lean import LinearHead
+from classifier.relevance import MODEL_SHA256, Embedder, link_leaves_site
+from classifier.rows import LabelledRow
+from classifier.scorer import Scorer
+from classifier.videos import VIDEO_TITLES, YOUTUBE_SITE
+
+__all__ = [
+    "Article",
+    "RelevanceParameters",
+    "RelevanceScorer",
+    "RelevanceScores",
+    "fit_relevance",
+    "relevance_parameters",
+]
+
+FEATURES: Final = ("spam_logit", "similarity_to_title", "link_leaves_site")
+# Fewer held-out rows than this (a seed-only model) would fit noise: such a card says relevance is unavailable.
+MIN_FIT_ROWS: Final = 100
+# A logit coefficient this far below 1 means the fit no longer reads as "the trained score plus a shift".
+MIN_LOGIT_COEFFICIENT: Final = 0.5
+# Calibrated scores are clipped this far from 0 and 1 before their logit is taken back.
+_EPSILON: Final = 1e-12
+
+
+@dataclass(frozen=True, slots=True)
+class RelevanceParameters:
+    """The fitted numbers from the card: coefficients per FEATURES and the on-topic similarity reference."""
+
+    spam_logit: float
+    similarity_to_title: float
+    link_leaves_site: float
+    similarity_reference: float
+
+    def shift(self, similarity_to_title: float, *, leaves_site: bool) -> float:
+        """The push on the raw spam logit: positive for a reply less related than typical, or linking off-site."""
+        push = self.similarity_to_title * (similarity_to_title - self.similarity_reference)
+        return (push + self.link_leaves_site * float(leaves_site)) / self.spam_logit
+
+
+def relevance_parameters(card: ModelCard) -> RelevanceParameters | str:
+    """The card's relevance parameters, or why it has none usable (a sentence for /ready and the logs)."""
+    section = card.metrics.get("relevance")
+    if not isinstance(section, dict) or not section.get("available", True):
+        why = section.get("why") if isinstance(section, dict) else None
+        return f"model {card.version} has no relevance parameters" + (f" ({why})" if why else "")
+    if section.get("embedding_sha256") != MODEL_SHA256:
+        return f"model {card.version} fitted relevance with another embedding model"
+    try:
+        coefficients = section["coefficients"]
+        return RelevanceParameters(
+            **{name: float(coefficients[name]) for name in FEATURES},
+            similarity_reference=float(section["similarity_reference"]),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        return f"model {card.version} has malformed relevance parameters: {exc!r}"
+
+
+def _raw_logits(pipeline: Pipeline, texts: Sequence[str]) -> np.ndarray:
+    """The spam head's uncalibrated w.x + b, computed by the pipeline's own steps."""
+    regression = pipeline.named_steps["classifier"].calibrated_classifiers_[0].estimator
+    return np.asarray(regression.decision_function(pipeline[:-1].transform(list(texts))), dtype=np.float64)
+
+
+def fit_relevance(spam: Pipeline, held_out: Sequence[LabelledRow], embedder: Embedder) -> dict[str, Any]:
+    """metrics["relevance"] for the card: the shift's parameters fitted on the held-out YouTube rows.
+
+    Held-out rows never trained `spam`, so its logits there are out of sample, as they are for a live reply.
+    RelevanceUnavailable if there are too few such rows or the fit does not read as a shift of the logit.
+    """
+    rows = [row for row in held_out if row.group in VIDEO_TITLES and row.spam is not None]
+    labels = np.array([row.spam for row in rows], dtype=np.int64)
+    if len(rows) < MIN_FIT_ROWS or len(set(labels.tolist())) < 2:
+        raise RelevanceUnavailable(f"{len(rows)} held-out YouTube rows (fewer than {MIN_FIT_ROWS} or one class)")
+    logits = _raw_logits(spam, [row.model_text() for row in rows])
+    titles = embedder.embed(list(VIDEO_TITLES.values()))
+    title_of = dict(zip(VIDEO_TITLES, titles, strict=True))
+    replies = embedder.embed([row.text for row in rows])
+    similarity = np.array([float(title_of[row.group] @ vector) for row, vector in zip(rows, replies, strict=True)])
+    leaves = np.array([float(link_leaves_site(row.text, YOUTUBE_SITE)) for row in rows])
+    model = LogisticRegression().fit(np.column_stack([logits, similarity, leaves]), labels)
+    coefficients = dict(zip(FEATURES, (round(float(c), 4) for c in model.coef_[0]), strict=True))
+    if coefficients["spam_logit"] < MIN_LOGIT_COEFFICIENT:
+        raise RelevanceUnavailable(f"the fitted logit coefficient {coefficients['spam_logit']} is not a shift of 1")
+    reference = round(float(np.median(similarity[labels == 0])), 4)
+    parameters = RelevanceParameters(**coefficients, similarity_reference=reference)
+    shifted = logits + np.array(
+        [parameters.shift(s, leaves_site=bool(x)) for s, x in zip(similarity, leaves, strict=True)]
+    )
+    return {
+        "available": True,
+        "coefficients": coefficients,
+        "similarity_reference": reference,
+        "fitted_on": f"{len(rows)} held-out YouTube rows ({int(labels.sum())} spam): raw spam logit, cosine "
+        f"similarity to the video's title, a link off {YOUTUBE_SITE}",
+        "embedding_sha256": MODEL_SHA256,
+        "roc_auc": {
+            "without": round(float(roc_auc_score(labels, logits)), 4),
+            "with": round(float(roc_auc_score(labels, shifted)), 4),
+        },
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """What a reply is posted under: the title, an excerpt if there is one, and the site's host name."""
+
+    title: str
+    excerpt: str = ""
+    site: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RelevanceScores:
+    """The adjusted spam score, the trained one it started from, the shift between them and the figures behind it.
+
+    Similarities are cosines in [-1, 1]; similarity_to_excerpt and similarity_to_parent are None without an excerpt
+    or a parent. Only the title similarity and the link enter the shift.
+    """
+
+    spam_score: float
+    trained_spam_score: float
+    shift: float
+    similarity_to_title: float
+    similarity_reference: float
+    similarity_to_excerpt: float | None
+    similarity_to_parent: float | None
+    link_leaves_site: bool
+
+
+class RelevanceScorer:
+    """A model's spam calibration and relevance parameters with the embedder; immutable after construction."""
+
+    def __init__(self, scorer: Scorer, embedder: Embedder, parameters: RelevanceParameters) -> None:
+        self.version = scorer.version
+        self.embedder = embedder
+        self.parameters = parameters
+        try:
+            head = LinearHead.from_pipeline(scorer.pipelines["spam"])
+        except (KeyError, ValueError) as exc:
+            raise ModelLoadError(f"model {scorer.version} has no spam head of the recipe: {exc}") from exc
+        self._calibration = (head.calibration_a, head.calibration_b)
+
+    def score(
+        self, body: str, trained_spam_score: float, article: Article, *, parent_body: str = ""
+    ) -> RelevanceScores:
+        """Adjust one reply's trained spam score by its relevance to the article (and its parent, measured only)."""
+        title, excerpt, parent = self.embedder.similarities(body, [article.title, article.excerpt, parent_body])
+        leaves = bool(article.site) and link_leaves_site(body, article.site or "")
+        shift = self.parameters.shift(title, leaves_site=leaves)
+        return RelevanceScores(
+            spam_score=self.calibrated(self.spam_logit(trained_spam_score) + shift),
+            trained_spam_score=trained_spam_score,
+            shift=shift,
+            similarity_to_title=title,
+            similarity_reference=self.parameters.similarity_reference,
+            similarity_to_excerpt=excerpt if article.excerpt.strip() else None,
+            similarity_to_parent=parent if parent_body.strip() else None,
+            link_leaves_site=leaves,
+        )
+
+    def spam_logit(self, spam_score: float) -> float:
+        """The spam head's raw logit w.x + b, recovered from its calibrated score p = expit(-(a * logit + b))."""
+        a, b = self._calibration
+        p = min(max(spam_score, _EPSILON), 1.0 - _EPSILON)
+        return (-math.log(p / (1.0 - p)) - b) / a
+
+    def calibrated(self, logit: float) -> float:
+        """The card's calibration of a raw spam logit: the inverse of spam_logit."""
+        a, b = self._calibration
+        return float(expit(-(a * logit + b)))

@@ -1,0 +1,160 @@
+"""Article relevance through the HTTP API, with the real model and the real embedding model: an off-topic promotion
+under a registered article scores higher than without relevance and the queue says why; an on-topic reply is not
+moved up; /ready says whether relevance is on."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar.testing import TestClient
+
+from classifier import Scorer, Submission, load_scorer
+from classifier.relevance import RelevanceUnavailable
+from classifier.relevance_shift import relevance_parameters
+from service import relevance as relevance_module
+from service.app import create_app
+from service.relevance import UNCERTAIN_FLOOR, Relevance
+from service.settings import Settings
+from tests.classifier.test_relevance import EXTRA_INSTALLED, fake_embedder, needs_extra
+from tests.replies import reply
+
+ARTICLE = "/api/v1/articles/bike-lanes"
+QUEUE = "/api/v1/moderation/queue"
+REGISTERED = {
+    "title": "City council approves new bike lanes downtown",
+    "url": "https://www.news.example/2026/bike-lanes",
+    "excerpt": "The council voted 7-2 to build protected bike lanes on Main Street and Fifth Avenue by next summer.",
+}
+# Written for these tests; both fall in the band where relevance is asked (see test_demo_replies_are_uncertain).
+PROMOTION = "My grandmother knits lovely wool scarves, her page is grannyknits.example.com"
+ON_TOPIC = "The council minutes are at https://www.news.example/council/minutes"
+# Both clients write to one database: the second copy of a text from the same email would be held as a duplicate.
+OTHER_EMAIL = "kim@example.net"
+
+
+@pytest.fixture
+def client_without_relevance(settings: Settings) -> Iterator[TestClient[Any]]:
+    with TestClient(create_app(settings.with_overrides(relevance="off"))) as test_client:
+        yield test_client
+
+
+def _submit(
+    client: TestClient[Any],
+    admin_headers: dict[str, str],
+    body: str,
+    *,
+    article: str | None = ARTICLE,
+    email: str = "ana@example.org",
+) -> dict[str, Any]:
+    """Register the article (unless None: an article nobody described), post `body` under it, and return the reply
+    as moderators see it."""
+    if article is not None:
+        assert client.put(article, json=REGISTERED, headers=admin_headers).status_code == 200
+    created = client.post(f"{article or '/api/v1/articles/untitled'}/comments", json=reply(body, email=email))
+    assert created.status_code == 201, created.text
+    detail = client.get(f"/api/v1/moderation/comments/{created.json()['id']}", headers=admin_headers)
+    assert detail.status_code == 200, detail.text
+    return dict(detail.json())
+
+
+def _codes(item: dict[str, Any]) -> list[str]:
+    return [reason["code"] for reason in item["reasons"]]
+
+
+def test_ready_says_relevance_is_off_when_the_setting_is_off(client_without_relevance: TestClient[Any]) -> None:
+    response = client_without_relevance.get("/ready")
+    assert response.status_code == 200
+    assert response.json()["relevance"] == "off: setting off (REPLYGUARD_RELEVANCE=off)"
+
+
+@pytest.mark.skipif(EXTRA_INSTALLED, reason="the relevance extra is installed")
+def test_ready_says_relevance_is_off_without_the_extra(client: TestClient[Any]) -> None:
+    response = client.get("/ready")
+    assert response.status_code == 200
+    assert response.json()["relevance"].startswith("off: the relevance extra is not installed")
+
+
+@needs_extra
+def test_ready_says_relevance_is_on_with_the_extra_and_a_fitted_card(client: TestClient[Any]) -> None:
+    response = client.get("/ready")
+    assert response.status_code == 200
+    assert response.json()["relevance"] == "on"
+
+
+@needs_extra
+def test_demo_replies_are_uncertain_for_the_fast_model(client: TestClient[Any]) -> None:
+    # The cascade asks relevance only in [UNCERTAIN_FLOOR, reject): the end-to-end tests below rely on it.
+    scoring = client.app.state.scoring
+    for body in (PROMOTION, ON_TOPIC):
+        submission = Submission(body=body, name="Ana Reader", email_domain="example.org")
+        scores = scoring.score_now([submission])[0].scores
+        assert UNCERTAIN_FLOOR <= scores.spam_score < scoring.thresholds.spam_reject
+    assert not isinstance(relevance_parameters(load_scorer(scoring.scorer.source).card), str)
+
+
+@needs_extra
+def test_an_off_topic_promotion_scores_higher_with_relevance_and_says_why(
+    client: TestClient[Any], client_without_relevance: TestClient[Any], admin_headers: dict[str, str]
+) -> None:
+    without = _submit(client_without_relevance, admin_headers, PROMOTION)
+    with_relevance = _submit(client, admin_headers, PROMOTION, email=OTHER_EMAIL)
+    assert with_relevance["spam_score"] > without["spam_score"]
+    assert "unrelated_to_article" not in _codes(without)
+    assert "unrelated_to_article" in _codes(with_relevance)
+    assert "link_leaves_site" in _codes(with_relevance)
+    unrelated = next(r for r in with_relevance["reasons"] if r["code"] == "unrelated_to_article")
+    assert unrelated["message"].startswith("unrelated to the article (similarity ")
+    # The decision keeps the model's score before relevance, and the figures that moved it.
+    record = next(r for r in with_relevance["decisions"][0]["reasons"] if r["code"] == "relevance")
+    assert f"{without['spam_score']:.3f} -> {with_relevance['spam_score']:.3f}" in record["message"]
+    # Held or rejected, it is in the moderators' queue with the reason.
+    queue = client.get(QUEUE, params={"status": with_relevance["status"]}, headers=admin_headers).json()["items"]
+    listed = next(item for item in queue if item["id"] == with_relevance["id"])
+    assert "unrelated_to_article" in _codes(listed)
+
+
+@needs_extra
+def test_an_on_topic_reply_is_not_moved_up(
+    client: TestClient[Any], client_without_relevance: TestClient[Any], admin_headers: dict[str, str]
+) -> None:
+    without = _submit(client_without_relevance, admin_headers, ON_TOPIC)
+    with_relevance = _submit(client, admin_headers, ON_TOPIC, email=OTHER_EMAIL)
+    assert with_relevance["status"] == without["status"] == "published"
+    assert with_relevance["spam_score"] <= without["spam_score"]
+    assert "unrelated_to_article" not in _codes(with_relevance)
+
+
+@needs_extra
+def test_a_reply_under_an_article_without_a_title_is_scored_by_the_model_alone(
+    client: TestClient[Any], client_without_relevance: TestClient[Any], admin_headers: dict[str, str]
+) -> None:
+    without = _submit(client_without_relevance, admin_headers, PROMOTION, article=None)
+    with_relevance = _submit(client, admin_headers, PROMOTION, article=None, email=OTHER_EMAIL)
+    assert with_relevance["spam_score"] == without["spam_score"]
+    assert "unrelated_to_article" not in _codes(with_relevance)
+
+
+def test_without_the_extra_the_service_scores_without_relevance_and_says_why(
+    monkeypatch: pytest.MonkeyPatch, settings: Settings
+) -> None:
+    def missing(**_: object) -> None:
+        raise RelevanceUnavailable("onnxruntime is not installed")
+
+    monkeypatch.setattr(relevance_module, "load_embedder", missing)
+    with TestClient(create_app(settings)) as test_client:
+        response = test_client.get("/ready")
+    assert response.status_code == 200
+    assert response.json()["relevance"] == ("off: the relevance extra is not installed (onnxruntime is not installed)")
+
+
+def test_a_model_without_relevance_parameters_turns_relevance_off(model_dir: Path) -> None:
+    scorer = load_scorer(model_dir)
+    bare = Scorer(scorer.pipelines, dataclasses.replace(scorer.card, metrics={}), source=None)
+    state = Relevance(embedder=fake_embedder()[0])
+    assert state.status(bare) == f"off: model {bare.version} has no relevance parameters"
+    assert state.status(None) == "off: no model is loaded"
+    state.close()
