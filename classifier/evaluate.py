@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,16 +16,12 @@ from classifier.dataset import load_evaluation_sets, load_training_rows, split_h
 from classifier.metrics import curves, head_metrics
 from classifier.operating import expected_rates
 from classifier.pipeline import HEADS
+from classifier.progress import Progress, to_stderr
 from classifier.rows import LabelledRow
 from classifier.scorer import load_scorer
 from classifier.train import choose_thresholds, score_rows
 
 BASELINE = "TfidfVectorizer(ngram_range=(1, 2)) + LogisticRegression(max_iter=1000), raw text, same training rows"
-Progress = Callable[[str], None]
-
-
-def _stderr(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 class _Baseline:
@@ -70,7 +64,7 @@ def _both(
 
 
 def evaluate_model(
-    model_dir: Path, *, data_dir: Path, progress: Progress | None = _stderr, refits: bool = True
+    model_dir: Path, *, data_dir: Path, progress: Progress | None = to_stderr, refits: bool = True
 ) -> dict[str, Any]:
     """Report quality per head for the saved model and a plain baseline trained on the same rows; JSON-ready.
 

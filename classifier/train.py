@@ -25,6 +25,7 @@ from classifier.errors import RelevanceUnavailable, TrainingDataError
 from classifier.metrics import curves, head_metrics
 from classifier.operating import expected_rates, reply_kind
 from classifier.pipeline import HEADS, RECIPE, build_head_pipeline
+from classifier.progress import Progress, stopwatch
 from classifier.relevance import load_embedder
 from classifier.relevance_shift import fit_relevance
 from classifier.rows import LabelledRow
@@ -198,6 +199,7 @@ def train_model(
     data_dir: Path | None,
     extra_rows: Sequence[LabelledRow] = (),
     extra_weight: float = EXTRA_WEIGHT,
+    progress: Progress | None = None,
 ) -> Path:
     """Train both heads, save <version>/{model.skops,card.json} under output_root, return that folder.
 
@@ -207,17 +209,22 @@ def train_model(
     Each trains with weight extra_weight * row.weight (row.weight defaults to 1.0, so newer decisions can be
     given more say). Like every row, an extra row is held out when its text hashes into the held-out buckets.
     Deterministic in its numbers; the file's bytes (and so the version) differ between runs because skops
-    names its zip members after object ids.
+    names its zip members after object ids. `progress` (None: silent) gets a line as each stage starts.
     """
     started = time.perf_counter()
+    say = stopwatch(progress, "train")
+    say("reading the corpora")
     rows, fingerprints = load_training_rows(
         data_dir if data_dir is not None and data_dir.is_dir() else None,
         extra_rows=weighted_extra_rows(extra_rows, extra_weight=extra_weight),
     )
     train_rows, held_out_rows = split_held_out(rows)
+    say(f"fitting the {' and '.join(HEADS)} heads on {len(train_rows):,} rows ({len(fingerprints)} corpora)")
     pipelines = fit_heads(train_rows)
+    say(f"tuning thresholds on {len(held_out_rows):,} held-out rows")
     thresholds, metrics = assess_heads(pipelines, held_out_rows)
     metrics["rows"] = {"train": len(train_rows), "held_out": len(held_out_rows)}
+    say("fitting article relevance (when the relevance extra is installed)")
     metrics["relevance"] = relevance_metrics(pipelines["spam"], held_out_rows)
 
     models_root = output_root
@@ -246,4 +253,5 @@ def train_model(
     if final.exists():
         shutil.rmtree(final)
     staging.rename(final)
+    say(f"wrote {final}")
     return final

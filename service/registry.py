@@ -76,7 +76,7 @@ async def ensure_model(db: Database, settings: Settings) -> str:
     if row is not None:
         return str(row.version)
     log.info("no model registered: training the default model (data: %s)", settings.data_dir or "seed corpus only")
-    model_dir = train_model(output_root=settings.model_dir, data_dir=settings.data_dir)
+    model_dir = train_model(output_root=settings.model_dir, data_dir=settings.data_dir, progress=log.info)
     async with db.write() as conn:
         return await register_model(conn, model_dir)
 

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 
 from classifier import compare_models, evaluate_model, load_scorer, train_model, write_report
+from classifier.progress import to_stderr
 from service import migrate
 from service.bootstrap import BUNDLED_MODELS, bootstrap_model
 from service.cli.jobs import run_on_database
@@ -73,7 +74,7 @@ async def _learn(db: Database, settings: Settings, data_dir: Path | None, args: 
     counts = {"moderator_labels": len(decided), "feedback_labels": len(reported)}
     log.info("training a challenger", extra={**counts, "data_dir": str(data_dir)})
     challenger_dir = await asyncio.to_thread(
-        train_model, output_root=settings.model_dir, data_dir=data_dir, extra_rows=labels
+        train_model, output_root=settings.model_dir, data_dir=data_dir, extra_rows=labels, progress=to_stderr
     )
     outcome: dict[str, Any] = {"challenger": challenger_dir.name, **counts}
     if champion is None:
