@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +16,7 @@ from service import articles
 from service.database import opened
 from service.errors import InvalidInput
 from service.settings import Settings
+from tests.commands import run_cli
 from tests.conftest import SITE
 from tests.replies import POLITE, reply
 
@@ -29,16 +28,7 @@ LINES: list[dict[str, Any]] = [
 
 
 def _cli(*args: str, settings: Settings, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("REPLYGUARD_")}
-    return subprocess.run(
-        [sys.executable, "-m", "service.cli", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env={**clean, "REPLYGUARD_DATABASE_URL": settings.database_url},
-        timeout=120,
-        check=False,
-    )
+    return run_cli(*args, env={"REPLYGUARD_DATABASE_URL": settings.database_url}, stdin=stdin)
 
 
 def _file(tmp_path: Path, lines: list[Any]) -> str:

@@ -3,30 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 from litestar.testing import TestClient
 
 from tests.classifier.test_relevance import needs_extra
+from tests.commands import run_cli
 from tests.replies import ABUSIVE, POLITE, SPAM
 from tests.test_relevance import PROMOTION, REGISTERED
-
-
-def _cli(*args: str, env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("REPLYGUARD_")}
-    return subprocess.run(
-        [sys.executable, "-m", "service.cli", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env={**clean, **env},
-        timeout=120,
-        check=False,
-    )
 
 
 def test_score_writes_one_line_per_input_in_order(model_dir: Path, tmp_path: Path) -> None:
@@ -37,7 +22,7 @@ def test_score_writes_one_line_per_input_in_order(model_dir: Path, tmp_path: Pat
     ]
     stdin = "\n".join(json.dumps(line) for line in lines) + "\n"
     env = {"REPLYGUARD_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/cli.db"}
-    done = _cli("score", "--model-dir", str(model_dir), env=env, stdin=stdin)
+    done = run_cli("score", "--model-dir", str(model_dir), env=env, stdin=stdin)
     assert done.returncode == 0, done.stderr
     out = [json.loads(line) for line in done.stdout.splitlines()]
     assert len(out) == 3
@@ -50,14 +35,16 @@ def test_score_writes_one_line_per_input_in_order(model_dir: Path, tmp_path: Pat
 
 def test_score_reports_a_bad_line_and_keeps_going(model_dir: Path, tmp_path: Path) -> None:
     env = {"REPLYGUARD_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/cli.db"}
-    done = _cli("score", "--model-dir", str(model_dir), env=env, stdin='not json\n{"body": "fine"}\n')
+    done = run_cli("score", "--model-dir", str(model_dir), env=env, stdin='not json\n{"body": "fine"}\n')
     assert done.returncode == 1
     out = [json.loads(line) for line in done.stdout.splitlines()]
     assert "error" in out[0] and "spam_score" in out[1]
 
 
 def test_moderator_add_prints_a_token_that_works(settings: Any, client: TestClient[Any]) -> None:
-    done = _cli("moderator", "add", "alice", "--role", "admin", env={"REPLYGUARD_DATABASE_URL": settings.database_url})
+    done = run_cli(
+        "moderator", "add", "alice", "--role", "admin", env={"REPLYGUARD_DATABASE_URL": settings.database_url}
+    )
     assert done.returncode == 0, done.stderr
     token = done.stdout.strip().splitlines()[-1]
     assert token.startswith("rg_")
@@ -67,15 +54,15 @@ def test_moderator_add_prints_a_token_that_works(settings: Any, client: TestClie
 
 def test_moderator_add_with_an_expiry(settings: Any, client: TestClient[Any]) -> None:
     env = {"REPLYGUARD_DATABASE_URL": settings.database_url}
-    done = _cli("moderator", "add", "temp", "--expires-in-days", "7", env=env)
+    done = run_cli("moderator", "add", "temp", "--expires-in-days", "7", env=env)
     token = done.stdout.strip().splitlines()[-1]
     assert client.get("/api/v1/moderation/queue", headers={"Authorization": f"Bearer {token}"}).status_code == 200
-    refused = _cli("moderator", "add", "never", "--expires-in-days", "0", env=env)
+    refused = run_cli("moderator", "add", "never", "--expires-in-days", "0", env=env)
     assert refused.returncode == 2 and "at most 3650 days" in refused.stderr
 
 
 def test_unknown_setting_is_refused_clearly(tmp_path: Path) -> None:
-    done = _cli("migrate", env={"REPLYGUARD_DATABSE_URL": "typo"})
+    done = run_cli("migrate", env={"REPLYGUARD_DATABSE_URL": "typo"})
     assert done.returncode == 2
     assert "REPLYGUARD_DATABSE_URL" in done.stderr
 
@@ -87,33 +74,33 @@ def test_train_registers_a_model_that_score_and_serve_use(tmp_path: Path) -> Non
     }
     empty = tmp_path / "no-corpora"
     empty.mkdir()
-    trained = _cli("train", "--data-dir", str(empty), env=env)
+    trained = run_cli("train", "--data-dir", str(empty), env=env)
     assert trained.returncode == 0, trained.stderr
     version = trained.stdout.split("model ")[1].split()[0]
     assert (tmp_path / "models" / version / "card.json").is_file()
-    scored = _cli("score", "--model", version, env=env, stdin=json.dumps({"body": POLITE[0]}) + "\n")
+    scored = run_cli("score", "--model", version, env=env, stdin=json.dumps({"body": POLITE[0]}) + "\n")
     assert scored.returncode == 0, scored.stderr
     assert json.loads(scored.stdout)["model_version"] == version
-    active = _cli("score", env=env, stdin=json.dumps({"body": POLITE[1]}) + "\n")
+    active = run_cli("score", env=env, stdin=json.dumps({"body": POLITE[1]}) + "\n")
     assert json.loads(active.stdout)["model_version"] == version
 
 
 def test_score_with_an_unknown_version_says_so(tmp_path: Path) -> None:
     env = {"REPLYGUARD_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/x.db"}
-    assert _cli("migrate", env=env).returncode == 0
-    done = _cli("score", "--model", "19990101-000000000000", env=env, stdin="")
+    assert run_cli("migrate", env=env).returncode == 0
+    done = run_cli("score", "--model", "19990101-000000000000", env=env, stdin="")
     assert done.returncode != 0
     assert "19990101-000000000000" in done.stderr
 
 
 def test_moderator_revoke_stops_the_token_at_once(settings: Any, client: TestClient[Any]) -> None:
     env = {"REPLYGUARD_DATABASE_URL": settings.database_url}
-    token = _cli("moderator", "add", "bob", env=env).stdout.strip().splitlines()[-1]
+    token = run_cli("moderator", "add", "bob", env=env).stdout.strip().splitlines()[-1]
     headers = {"Authorization": f"Bearer {token}"}
     assert client.get("/api/v1/moderation/queue", headers=headers).status_code == 200
-    assert _cli("moderator", "revoke", "bob", env=env).returncode == 0
+    assert run_cli("moderator", "revoke", "bob", env=env).returncode == 0
     assert client.get("/api/v1/moderation/queue", headers=headers).status_code == 401
-    assert _cli("moderator", "revoke", "bob", env=env).returncode == 1
+    assert run_cli("moderator", "revoke", "bob", env=env).returncode == 1
 
 
 def test_evaluate_writes_a_report_with_plots(model_dir: Path, tmp_path: Path) -> None:
@@ -121,7 +108,7 @@ def test_evaluate_writes_a_report_with_plots(model_dir: Path, tmp_path: Path) ->
 
     data = write_fake_corpora(tmp_path / "corpora")
     env = {"REPLYGUARD_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/e.db"}
-    done = _cli(
+    done = run_cli(
         "evaluate", "--model-dir", str(model_dir), "--data-dir", str(data), "--quick", "--report", str(tmp_path / "r"),
         env=env,
     )  # fmt: skip
@@ -137,12 +124,12 @@ def test_score_adjusts_by_relevance_when_a_line_names_its_article(model_dir: Pat
     titled = {**promotion, "article_title": REGISTERED["title"], "article_url": REGISTERED["url"]}
     stdin = "\n".join(json.dumps(line) for line in (promotion, titled)) + "\n"
     env = {"REPLYGUARD_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/cli.db"}
-    done = _cli("score", "--model-dir", str(model_dir), env=env, stdin=stdin)
+    done = run_cli("score", "--model-dir", str(model_dir), env=env, stdin=stdin)
     assert done.returncode == 0, done.stderr
     alone, adjusted = (json.loads(line) for line in done.stdout.splitlines())
     assert "relevance" not in alone
     assert adjusted["relevance"]["trained_spam_score"] == alone["spam_score"]
     assert adjusted["relevance"]["link_leaves_site"] is True
     assert adjusted["spam_score"] > alone["spam_score"]
-    off = _cli("score", "--model-dir", str(model_dir), env={**env, "REPLYGUARD_RELEVANCE": "off"}, stdin=stdin)
+    off = run_cli("score", "--model-dir", str(model_dir), env={**env, "REPLYGUARD_RELEVANCE": "off"}, stdin=stdin)
     assert [json.loads(line)["spam_score"] for line in off.stdout.splitlines()] == [alone["spam_score"]] * 2
