@@ -13,14 +13,14 @@ from service.database import opened
 from service.integrations.keys import create_api_key, find_api_key
 from service.models import api_keys
 from service.settings import Settings
-from tests.test_cli import _cli
+from tests.commands import run_cli
 
 BLOG = "https://news.example"
 
 
 def test_apikey_add_prints_a_key_that_works_until_revoked(settings: Settings, client: TestClient[Any]) -> None:
     env = {"REPLYGUARD_DATABASE_URL": settings.database_url}
-    done = _cli("apikey", "add", "blog-one", env=env)
+    done = run_cli("apikey", "add", "blog-one", env=env)
     assert done.returncode == 0, done.stderr
     key = done.stdout.strip().splitlines()[-1]
     assert key.startswith("rgk_") and len(key) > 40
@@ -32,10 +32,10 @@ def test_apikey_add_prints_a_key_that_works_until_revoked(settings: Settings, cl
 
     assert key not in repr(asyncio.run(stored_hashes()))  # only its SHA-256
 
-    revoked = _cli("apikey", "revoke", "blog-one", env=env)
+    revoked = run_cli("apikey", "revoke", "blog-one", env=env)
     assert revoked.returncode == 0, revoked.stderr
     assert client.post("/1.1/verify-key", data={"api_key": key, "blog": BLOG}).text == "invalid"
-    again = _cli("apikey", "revoke", "blog-one", env=env)
+    again = run_cli("apikey", "revoke", "blog-one", env=env)
     assert again.returncode == 1 and "no active API key" in again.stderr
 
 

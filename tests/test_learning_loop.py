@@ -12,8 +12,8 @@ from litestar.testing import TestClient
 from service.database import opened
 from service.labels import moderator_labels
 from service.settings import Settings
+from tests.commands import run_cli
 from tests.replies import POLITE, SPAM, reply
-from tests.test_cli import _cli
 
 
 def _decide(client: TestClient[Any], headers: dict[str, str], comment_id: str, **decision: Any) -> None:
@@ -61,16 +61,16 @@ def test_train_compares_the_challenger_and_promotes_only_if_not_worse(
     empty = tmp_path / "no-corpora"
     empty.mkdir()
 
-    dry = _cli("train", "--data-dir", str(empty), "--dry-run", env=env)
+    dry = run_cli("train", "--data-dir", str(empty), "--dry-run", env=env)
     assert dry.returncode == 0, dry.stderr
     report = json.loads(dry.stdout[: dry.stdout.rindex("}") + 1])
     assert report["moderator_labels"] == len(SPAM)
     assert report["comparison"]["champion"] == model_dir.name
     assert client.get("/ready").json()["model"] == model_dir.name  # nothing registered
 
-    forced = _cli("train", "--data-dir", str(empty), "--promote", env=env)
+    forced = run_cli("train", "--data-dir", str(empty), "--promote", env=env)
     assert forced.returncode == 0, forced.stderr
     promoted = json.loads(forced.stdout[: forced.stdout.rindex("}") + 1])
     assert promoted["promoted"] is True
-    scored = _cli("score", env=env, stdin=json.dumps({"body": POLITE[0]}) + "\n")
+    scored = run_cli("score", env=env, stdin=json.dumps({"body": POLITE[0]}) + "\n")
     assert json.loads(scored.stdout)["model_version"] == promoted["challenger"]

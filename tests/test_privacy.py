@@ -151,7 +151,7 @@ def test_privacy_operations_need_the_admin_role(client: TestClient[Any], moderat
 def test_purge_deletes_old_rejected_replies_only(
     client: TestClient[Any], moderator_headers: dict[str, str], settings: Any
 ) -> None:
-    from tests.test_cli import _cli
+    from tests.commands import run_cli
 
     url = "/api/v1/articles/retention/comments"
     kept = client.post(url, json=reply(POLITE[0])).json()
@@ -162,8 +162,8 @@ def test_purge_deletes_old_rejected_replies_only(
         headers=moderator_headers,
     )
     env = {"REPLYGUARD_DATABASE_URL": settings.database_url}
-    assert "purged 0" in _cli("purge", env=env).stdout  # 90 days by default: nothing is that old
-    done = _cli("purge", "--rejected-older-than-days", "0", env=env)
+    assert "purged 0" in run_cli("purge", env=env).stdout  # 90 days by default: nothing is that old
+    done = run_cli("purge", "--rejected-older-than-days", "0", env=env)
     assert done.returncode == 0 and "purged 1" in done.stdout, done.stderr
     assert client.get(f"/api/v1/moderation/comments/{rejected['id']}", headers=moderator_headers).status_code == 404
     assert client.get(f"/api/v1/moderation/comments/{kept['id']}", headers=moderator_headers).status_code == 200
