@@ -83,14 +83,19 @@ def build_folds(rows: list[LabelledRow]) -> list[Fold]:
 
 
 def cross_domain(
-    rows: list[LabelledRow], *, progress: Callable[[str], None] | None = None, baseline: bool = True
+    rows: list[LabelledRow],
+    *,
+    progress: Callable[[str], None] | None = None,
+    baseline: bool = True,
+    keep_logits: dict[int, float] | None = None,
 ) -> dict[str, dict[str, dict[str, Any]]]:
     """ROC AUC and PR AUC per head and fold, for the recipe and the plain baseline refit on each fold.
 
     The recipe is refit without calibration (the sigmoid does not change ranking) and with training's row
     weights. Grouped Fox folds are pooled into one "fox-threads" entry (out-of-fold scores of every Fox row).
     Returns {"ours"|"baseline": {head: {fold or domain: metrics}}}; baseline=False skips the baseline's refits
-    (its entries then repeat the recipe's).
+    (its entries then repeat the recipe's). `keep_logits`, when given, receives the recipe's out-of-domain spam logit
+    of every row of a left-out domain (row index -> logit): the article-aware protocol starts from them.
     """
     say = progress or (lambda message: print(message, file=sys.stderr, flush=True))
     texts = [row.model_text() for row in rows]
@@ -128,6 +133,8 @@ def cross_domain(
             pooled["labels"].append(labels.astype(np.float64))
             continue
         name = fold.name.removeprefix("lodo/")
+        if keep_logits is not None and fold.head == "spam":
+            keep_logits.update(zip(np.flatnonzero(fold.test).tolist(), ours.tolist(), strict=True))
         report["ours"][fold.head][name] = _ranking(labels, ours)
         report["baseline"][fold.head][name] = _ranking(labels, theirs)
     if pooled["labels"]:

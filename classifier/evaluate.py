@@ -11,14 +11,17 @@ from numpy.typing import NDArray
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
+from classifier import article_eval
 from classifier.crossdomain import build_baseline, cross_domain
 from classifier.dataset import load_evaluation_sets, load_training_rows, split_held_out, split_validation
+from classifier.errors import ModelLoadError, RelevanceUnavailable
 from classifier.metrics import curves, head_metrics
 from classifier.operating import expected_rates
 from classifier.pipeline import HEADS
 from classifier.progress import Progress, to_stderr
+from classifier.relevance import load_embedder
 from classifier.rows import LabelledRow
-from classifier.scorer import load_scorer
+from classifier.scorer import Scorer, load_scorer
 from classifier.train import choose_thresholds, score_rows
 
 BASELINE = "TfidfVectorizer(ngram_range=(1, 2)) + LogisticRegression(max_iter=1000), raw text, same training rows"
@@ -153,11 +156,30 @@ def evaluate_model(
         report["identity_term_auc_drop"] = round(
             plain["abuse"]["ours"]["roc_auc"] - fuzzed["abuse"]["ours"]["roc_auc"], 4
         )
+    logits: dict[int, float] = {}
     if refits:
-        report["cross_domain"] = cross_domain(rows, progress=say)
+        report["cross_domain"] = cross_domain(rows, progress=say, keep_logits=logits)
+    report["article_aware"] = _article_aware(rows, logits, scorer, held_out, say)
     report["seconds"] = round(time.perf_counter() - started, 1)
     say(f"evaluate: done in {report['seconds']} s")
     return report
+
+
+def _article_aware(
+    rows: list[LabelledRow], logits: dict[int, float], scorer: Scorer, held_out: list[LabelledRow], say: Progress
+) -> dict[str, Any]:
+    """The article-aware protocol (classifier/article_eval.py), or why it could not run (no relevance extra, a card
+    without relevance parameters, no YouTube rows)."""
+    try:
+        embedder = load_embedder()
+        say("evaluate: article-aware protocol (YouTube videos held out one at a time)")
+        report: dict[str, Any] = {"available": True}
+        if logits:
+            report["grouped"] = article_eval.grouped(rows, logits, embedder)
+        report["cascade"] = article_eval.cascade(scorer, held_out, embedder)
+        return report
+    except (RelevanceUnavailable, ModelLoadError, ValueError) as exc:  # ValueError: too few rows for a fit or an AUC
+        return {"available": False, "why": str(exc)}
 
 
 def _subset(

@@ -99,6 +99,30 @@ def _sections(report: dict[str, Any]) -> list[str]:
                 rows,
             )
         )
+    sections += _article_aware_sections(report.get("article_aware", {}))
+    return sections
+
+
+def _article_aware_sections(article: dict[str, Any]) -> list[str]:
+    """The article-aware protocol's tables, or the sentence saying why it did not run."""
+    if not article.get("available"):
+        why = html.escape(str(article.get("why", "not run")))
+        return [f"<h2>Article-aware (relevance)</h2><p>Not measured: {why}</p>"] if article else []
+    sections = []
+    grouped = article.get("grouped", {})
+    if grouped:
+        rows = [[group, m["rows"], m["without"], m["with"]] for group, m in grouped.items()]
+        sections.append(
+            _table("Article-aware: one video held out (spam ROC AUC)", ["held out", "rows", "without", "with"], rows)
+        )
+    ways = article.get("cascade", {}).get("ways", {})
+    rows = [
+        [way, m["roc_auc"], m["embedded_share"], m["ordinary"]["held"], m["ordinary"]["rejected"], m["spam"]["held"],
+         m["spam"]["rejected"]]
+        for way, m in ways.items()
+    ]  # fmt: skip
+    header = ["relevance", "ROC AUC", "embedded", "ordinary held", "ordinary rejected", "spam held", "spam rejected"]
+    sections.append(_table("Article-aware: the service's cascade (held-out YouTube rows)", header, rows))
     return sections
 
 

@@ -20,18 +20,14 @@ from urllib.parse import urlsplit
 from classifier import Scorer, Scores, Thresholds
 from classifier.errors import ModelLoadError, RelevanceUnavailable
 from classifier.relevance import Embedder, load_embedder
-from classifier.relevance_shift import Article, RelevanceScorer, RelevanceScores, relevance_parameters
+from classifier.relevance_shift import UNCERTAIN_FLOOR, Article, RelevanceScorer, RelevanceScores, relevance_parameters
 from service import store
 from service.database import Database
 
 log = logging.getLogger(__name__)
 
-# The cascade: below this spam score the fast model is sure enough that a reply is not spam that the embedding
-# model (6-11 ms per reply) is not asked. With the model trained on the full corpora the largest shift seen in
-# practice (title similarity -0.2 and a link off the site: +1.9 raw-logit units) lifts 0.02 to 0.22, far below its
-# hold threshold (0.57), so nothing held is missed; most ordinary replies score below it and cost nothing. At or
-# above the reject threshold the reply is rejected whatever relevance says, so it is not asked either.
-UNCERTAIN_FLOOR: Final = 0.02
+# The cascade's lower bound lives with the model (classifier.relevance_shift.UNCERTAIN_FLOOR): `replyguard evaluate`
+# measures what it costs and changes.
 # How long an article's title, excerpt and URL are reused in this process without reading them again. A PUT in this
 # process forgets them at once; an import or another replica's PUT shows within this time.
 ARTICLE_SECONDS: Final = 60.0

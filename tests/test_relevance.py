@@ -14,10 +14,10 @@ from litestar.testing import TestClient
 
 from classifier import Scorer, Submission, load_scorer
 from classifier.relevance import RelevanceUnavailable
-from classifier.relevance_shift import relevance_parameters
+from classifier.relevance_shift import UNCERTAIN_FLOOR, relevance_parameters
 from service import relevance as relevance_module
 from service.app import create_app
-from service.relevance import UNCERTAIN_FLOOR, Relevance
+from service.relevance import Relevance
 from service.settings import Settings
 from tests.classifier.test_relevance import EXTRA_INSTALLED, fake_embedder, needs_extra
 from tests.replies import reply

@@ -10,8 +10,7 @@ from urllib.parse import urlsplit
 
 from classifier import ModelLoadError, Scorer, Submission
 from classifier.relevance import RelevanceUnavailable, load_embedder
-from classifier.relevance_shift import Article, RelevanceScorer, relevance_parameters
-from service.relevance import UNCERTAIN_FLOOR
+from classifier.relevance_shift import UNCERTAIN_FLOOR, Article, RelevanceScorer, relevance_parameters
 from service.settings import Settings
 
 

@@ -83,6 +83,8 @@ def test_evaluation_reports_every_set_and_domain_beside_the_baseline_as_json(
     held_out = report["held_out"]["spam"]
     assert {"ece", "pr_auc", "roc_auc"} <= set(held_out["ours"]) and "f1" in held_out["ours"]["at_hold"]
     assert set(held_out["by_source"]) >= {"seed", "youtube"}
+    # A seed-only model has no relevance parameters (and the fake videos no titles): the report says why not.
+    assert report["article_aware"]["available"] is False and report["article_aware"]["why"]
 
 
 def test_write_report_saves_json_plots_and_a_page_that_shows_them(seed_model_dir: Path, tmp_path: Path) -> None:
