@@ -19,6 +19,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
+from urllib.parse import urlsplit
 
 import numpy as np
 from numpy.typing import NDArray
@@ -41,6 +42,8 @@ __all__ = [
     "RelevanceScorer",
     "RelevanceScores",
     "fit_relevance",
+    "fit_shift",
+    "in_uncertain_band",
     "relevance_parameters",
 ]
 
@@ -56,6 +59,13 @@ MIN_LOGIT_COEFFICIENT: Final = 0.5
 # reject threshold the reply is rejected whatever relevance says, so it is not asked either. `replyguard evaluate`
 # reports the review rate and the share of replies embedded with and without the cascade (classifier/article_eval.py).
 UNCERTAIN_FLOOR: Final = 0.02
+
+
+def in_uncertain_band(spam_score: float, spam_reject: float) -> bool:
+    """Whether the cascade asks relevance about a reply with this trained spam score (see UNCERTAIN_FLOOR)."""
+    return UNCERTAIN_FLOOR <= spam_score < spam_reject
+
+
 # Calibrated scores are clipped this far from 0 and 1 before their logit is taken back.
 _EPSILON: Final = 1e-12
 
@@ -156,6 +166,11 @@ class Article:
     title: str
     excerpt: str = ""
     site: str | None = None
+
+    @classmethod
+    def at(cls, title: str, *, excerpt: str | None, url: str | None) -> Article:
+        """The article as stored or sent (excerpt and URL optional); its site is the host of its URL."""
+        return cls(title=title, excerpt=excerpt or "", site=urlsplit(url).hostname if url else None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,12 +15,17 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from functools import partial
 from typing import Final
-from urllib.parse import urlsplit
 
 from classifier import Scorer, Scores, Thresholds
 from classifier.errors import ModelLoadError, RelevanceUnavailable
 from classifier.relevance import Embedder, load_embedder
-from classifier.relevance_shift import UNCERTAIN_FLOOR, Article, RelevanceScorer, RelevanceScores, relevance_parameters
+from classifier.relevance_shift import (
+    Article,
+    RelevanceScorer,
+    RelevanceScores,
+    in_uncertain_band,
+    relevance_parameters,
+)
 from service import store
 from service.database import Database
 
@@ -105,7 +110,7 @@ class Relevance:
     ) -> tuple[Scores, RelevanceScores] | None:
         """The scores with the spam score adjusted by relevance, and the figures behind it; None when relevance was
         not asked: off, no scores, a reply outside the uncertain band, an article without a title."""
-        if scores is None or thresholds is None or not UNCERTAIN_FLOOR <= scores.spam_score < thresholds.spam_reject:
+        if scores is None or thresholds is None or not in_uncertain_band(scores.spam_score, thresholds.spam_reject):
             return None
         relevance = self.scorer_for(scorer)
         if isinstance(relevance, str) or relevance.version != scores.model_version:
@@ -133,8 +138,7 @@ class Relevance:
         context = await db.run_read(lambda conn: store.article_context(conn, article_id))
         article = None
         if context is not None and context.title:
-            site = urlsplit(context.url).hostname if context.url else None
-            article = Article(title=context.title, excerpt=context.excerpt or "", site=site)
+            article = Article.at(context.title, excerpt=context.excerpt, url=context.url)
         if len(self._articles) >= ARTICLE_ENTRIES:
             self._articles.clear()  # a crude bound: the next minute re-reads what is still being replied to
         self._articles[article_id] = (now + ARTICLE_SECONDS, article)

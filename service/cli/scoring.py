@@ -6,11 +6,10 @@ from __future__ import annotations
 import json
 import sys
 from typing import Any, TextIO
-from urllib.parse import urlsplit
 
 from classifier import ModelLoadError, Scorer, Submission
 from classifier.relevance import RelevanceUnavailable, load_embedder
-from classifier.relevance_shift import UNCERTAIN_FLOOR, Article, RelevanceScorer, relevance_parameters
+from classifier.relevance_shift import Article, RelevanceScorer, in_uncertain_band, relevance_parameters
 from service.settings import Settings
 
 
@@ -32,13 +31,13 @@ def relevance_for(scorer: Scorer, settings: Settings) -> RelevanceScorer | None:
 def _with_relevance(out: dict[str, Any], item: dict[str, Any], relevance: RelevanceScorer, reject: float) -> None:
     """Adjust `out`'s spam score as the service does (same cascade), when the line names its article's title."""
     title = item.get("article_title")
-    if not isinstance(title, str) or not title.strip() or not UNCERTAIN_FLOOR <= out["spam_score"] < reject:
+    if not isinstance(title, str) or not title.strip() or not in_uncertain_band(out["spam_score"], reject):
         return
     parent = item.get("parent_body")
-    url = item.get("article_url")
-    site = urlsplit(url).hostname if isinstance(url, str) else None
-    excerpt = item.get("article_excerpt")
-    article = Article(title=title, excerpt=excerpt if isinstance(excerpt, str) else "", site=site)
+    url, excerpt = item.get("article_url"), item.get("article_excerpt")
+    article = Article.at(
+        title, excerpt=excerpt if isinstance(excerpt, str) else None, url=url if isinstance(url, str) else None
+    )
     result = relevance.score(
         item["body"], out["spam_score"], article, parent_body=parent if isinstance(parent, str) else ""
     )
