@@ -30,11 +30,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.run import free_port, register_newest_model, replace_block, server_env, start, stop, wrk  # noqa: E402
-from service import migrate  # noqa: E402
-from service.database import opened  # noqa: E402
 from service.integrations.coral import sign  # noqa: E402
 from service.integrations.keys import create_api_key  # noqa: E402
 from service.settings import Settings  # noqa: E402
+from service.storage import migrations  # noqa: E402
+from service.storage.database import opened  # noqa: E402
 
 DOC = ROOT / "docs" / "integrations.md"
 WARM_UP_SECONDS = 3
@@ -176,7 +176,7 @@ def main() -> int:
     secret = "empsec_" + os.urandom(32).hex()
     env = server_env(workdir, args.model_dir, REPLYGUARD_CORAL_SIGNING_SECRETS=secret)
     settings = Settings.from_env(env)
-    migrate.upgrade(settings.database_url)
+    migrations.upgrade(settings.database_url)
     key = asyncio.run(prepare(settings))
     suites = {
         "perspective_analyze": perspective_requests(key),

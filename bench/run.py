@@ -32,12 +32,12 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from service import migrate  # noqa: E402
-from service.auth import create_moderator  # noqa: E402
-from service.database import Database, opened  # noqa: E402
-from service.models import articles, comments  # noqa: E402
-from service.registry import ensure_model, register_model  # noqa: E402
+from service.domain.auth import create_moderator  # noqa: E402
+from service.scoring.registry import ensure_model, register_model  # noqa: E402
 from service.settings import Settings  # noqa: E402
+from service.storage import migrations  # noqa: E402
+from service.storage.database import Database, opened  # noqa: E402
+from service.storage.tables import articles, comments  # noqa: E402
 
 SERVER_FLAGS = ["--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning"]
 THREAD = "thread-10k"  # the article whose list page is read: 10,000 published replies, a quarter of them nested
@@ -387,7 +387,7 @@ def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="replyguard-bench-"))
     env = server_env(workdir, args.model_dir)
     settings = Settings.from_env(env)
-    migrate.upgrade(settings.database_url)
+    migrations.upgrade(settings.database_url)
     token, parents = asyncio.run(prepare(settings, args.replies, pending=2_000))
     results: dict[str, Any] = {"when": datetime.now(UTC).isoformat(), "seconds": args.seconds,
                                "connections": args.connections, "replies_in_thread": args.replies,

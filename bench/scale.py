@@ -46,11 +46,11 @@ sys.path.insert(0, str(ROOT))
 
 from bench.run import DOC, free_port, register_newest_model, replace_block, start  # noqa: E402  (the same server start and wrk reading)
 from bench.run import wrk as run_wrk  # noqa: E402
-from service import migrate  # noqa: E402
-from service.auth import create_moderator  # noqa: E402
-from service.cursor import encode_cursor  # noqa: E402
-from service.database import opened  # noqa: E402
+from service.domain.auth import create_moderator  # noqa: E402
 from service.settings import Settings  # noqa: E402
+from service.storage import migrations  # noqa: E402
+from service.storage.cursor import encode_cursor  # noqa: E402
+from service.storage.database import opened  # noqa: E402
 
 ARTICLES = 1_000
 HOT = "article-0000"  # holds 10% of all comments
@@ -692,7 +692,7 @@ def main() -> int:
                 Target(n=n, url=sibling(base, n), env=server_env(sibling(base, n), Path(args.model_dir))) for n in sizes
             ]
             for target in targets:
-                migrate.upgrade(target.url)
+                migrations.upgrade(target.url)
                 target.token = asyncio.run(prepare_once(Settings.from_env(target.env)))
                 print(f"bench: N={target.n:,}: seeding", file=sys.stderr)
                 target.data = asyncio.run(seed(target.url, target.n))

@@ -23,26 +23,37 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from service import __version__
-from service.comments import ReplyWriter, SubmitOptions
-from service.console import routes as console
-from service.database import Database, connect
-from service.http_errors import EXCEPTION_HANDLERS
-from service.limits import MemoryCounter, RedisCounter, SubmissionLimiter
-from service.metrics import metrics_middleware
-from service.policy import Overrides
-from service.reader_cache import ReaderCache
-from service.registry import follow_registry, load_active
-from service.relevance import Relevance
-from service.routes import akismet, articles, coral, demo, embed, moderation, operations, perspective, privacy, public
-from service.routes.moderation import current_moderator
-from service.runtime import Runtime
-from service.scoring import ScoringState
-from service.scoring_process import ScoringProcess
-from service.security import add_security_headers
+from service.abuse.rate_limits import MemoryCounter, RedisCounter, SubmissionLimiter
+from service.abuse.spam_runs import SpamRunDetector
+from service.domain.comments import ReplyWriter, SubmitOptions
+from service.rules.policy import Overrides
+from service.scoring.child_process import ScoringProcess
+from service.scoring.registry import follow_registry, load_active
+from service.scoring.relevance import Relevance
+from service.scoring.state import ScoringState
 from service.settings import Settings
-from service.spam_runs import SpamRunDetector
+from service.storage.database import Database, connect
+from service.storage.reader_cache import ReaderCache
+from service.web.console import routes as console
+from service.web.error_mapping import EXCEPTION_HANDLERS
+from service.web.metrics import metrics_middleware
+from service.web.routes import (
+    akismet,
+    articles,
+    coral,
+    demo,
+    embed,
+    moderation,
+    operations,
+    perspective,
+    privacy,
+    public,
+)
+from service.web.routes.moderation import current_moderator
+from service.web.runtime import Runtime
+from service.web.security_headers import add_security_headers
 
-PACKAGE_DIR = Path(__file__).parent  # templates and static files ship inside the package
+WEB_DIR = Path(__file__).parent / "web"  # templates and static files ship inside the package
 
 
 class MetricsController(PrometheusController):
@@ -175,7 +186,7 @@ def create_app(settings: Settings, *, scoring: ScoringState | None = None) -> Li
         *console.ROUTES,
         create_static_files_router(
             path="/console/static",
-            directories=[PACKAGE_DIR / "static" / "console"],
+            directories=[WEB_DIR / "static" / "console"],
             cache_control=CacheControlHeader(max_age=300, public=True),
             include_in_schema=False,
         ),
@@ -196,7 +207,7 @@ def create_app(settings: Settings, *, scoring: ScoringState | None = None) -> Li
         before_send=[add_security_headers],
         cors_config=_cors(settings),
         request_max_body_size=settings.request_max_bytes,
-        template_config=TemplateConfig(directory=PACKAGE_DIR / "templates", engine=JinjaTemplateEngine),
+        template_config=TemplateConfig(directory=WEB_DIR / "templates", engine=JinjaTemplateEngine),
         openapi_config=OpenAPIConfig(
             title="replyguard",
             version=__version__,

@@ -45,7 +45,7 @@ class Settings:
     # Submission rules (the contract's limits; body length is configurable).
     body_max_chars: int = 5000
     request_max_bytes: int = 64 * 1024
-    # Slow clients and oversized heads (service/http_protocol.py): a request must arrive whole within this many
+    # Slow clients and oversized heads (service/web/http_protocol.py): a request must arrive whole within this many
     # seconds (408 otherwise), its request line and headers within this many bytes (431 otherwise); beyond this
     # many open connections and requests in progress, new requests get 503.
     request_read_timeout_seconds: float = 10.0
@@ -57,7 +57,7 @@ class Settings:
     # The same body from the same email again within this many minutes waits for a person (0 turns it off).
     duplicate_window_minutes: int = 60
     # A spam run: a reply whose near-copies came from this many email addresses within the window waits
-    # for a person (0 turns it off). See service/spam_runs.py.
+    # for a person (0 turns it off). See service/abuse/spam_runs.py.
     spam_run_threshold: int = 3
     spam_run_window_minutes: int = 60
 
@@ -99,19 +99,19 @@ class Settings:
     # Unset, they are counted in each process (right for the embedded single-worker default).
     redis_url: str | None = None
     # Rendered reader pages kept in memory per worker (0 turns the reader cache off), and how long another
-    # worker's write may take to show here (this worker's own writes show at once). See service/reader_cache.py.
+    # worker's write may take to show here (this worker's own writes show at once). See service/storage/reader_cache.py.
     read_cache_entries: int = 1024
     read_cache_seconds: float = 1.0
     # How long a moderator stays signed in to the console (/console) without signing in again.
     console_session_hours: float = 12.0
-    # Score batches of concurrent submissions in a child process per worker (service/scoring_process.py), so
+    # Score batches of concurrent submissions in a child process per worker (service/scoring/child_process.py), so
     # scoring runs beside the event loop on another core; false scores everything on the event loop.
     scoring_process: bool = True
     # Coral's external moderation phase (POST /coral/moderation): the phase's signing secrets as Coral's admin shows
     # them, comma-separated (two while a rotated secret is still active). Unset, the endpoint answers 404.
     coral_signing_secrets: tuple[str, ...] = ()
-    # Article relevance (service/relevance.py): "auto" uses it when the relevance extra is installed and the active
-    # model's card has relevance parameters; "off" never loads the embedding model (no extra memory or latency).
+    # Article relevance (service/scoring/relevance.py): "auto" uses it when the relevance extra is installed and the
+    # active model's card has relevance parameters; "off" never loads the embedding model (no extra memory or latency).
     relevance: str = "auto"
 
     def __post_init__(self) -> None:

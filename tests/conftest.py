@@ -15,13 +15,13 @@ from litestar.testing import TestClient
 from sqlalchemy import text
 
 from classifier import train_model
-from service import migrate
 from service.app import create_app
-from service.auth import create_moderator
-from service.database import connect, opened
-from service.models import metadata
-from service.registry import register_model
+from service.domain.auth import create_moderator
+from service.scoring.registry import register_model
 from service.settings import Settings
+from service.storage import migrations
+from service.storage.database import connect, opened
+from service.storage.tables import metadata
 
 POSTGRES_URL = os.environ.get("REPLYGUARD_TEST_DATABASE_URL")
 REDIS_URL = os.environ.get("REPLYGUARD_TEST_REDIS_URL")
@@ -51,12 +51,12 @@ def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A database at the latest migration: a SQLite file to copy per test, or the PostgreSQL test database."""
     if POSTGRES_URL:
-        migrate.downgrade(POSTGRES_URL, "base")
-        migrate.upgrade(POSTGRES_URL)
+        migrations.downgrade(POSTGRES_URL, "base")
+        migrations.upgrade(POSTGRES_URL)
         return POSTGRES_URL
     path = tmp_path_factory.mktemp("template") / "template.db"
     url = f"sqlite+aiosqlite:///{path}"
-    migrate.upgrade(url)
+    migrations.upgrade(url)
     return str(path)
 
 

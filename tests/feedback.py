@@ -8,10 +8,10 @@ from typing import Any
 from sqlalchemy import select
 
 from classifier import LabelledRow
-from service.database import opened
-from service.labels import feedback_labels_rows
-from service.models import feedback_labels
+from service.domain.labels import feedback_labels_rows
 from service.settings import Settings
+from service.storage.database import opened
+from service.storage.tables import feedback_labels
 
 
 def stored_feedback(settings: Settings) -> list[dict[str, Any]]:

@@ -10,8 +10,8 @@ from litestar.testing import TestClient
 from classifier import Scores, Thresholds
 from service.app import create_app
 from service.integrations import akismet
-from service.policy import Overrides
-from service.scoring import ScoringState
+from service.rules.policy import Overrides
+from service.scoring.state import ScoringState
 from service.settings import Settings
 from tests.conftest import add_api_key
 from tests.feedback import stored_feedback, training_rows
@@ -129,8 +129,8 @@ def test_test_requests_and_empty_comments_store_nothing(
 def test_a_revoked_key_stops_working(client: TestClient[Any], settings: Settings) -> None:
     import asyncio
 
-    from service.database import opened
     from service.integrations.keys import revoke_api_key
+    from service.storage.database import opened
 
     key = add_api_key(settings, "old-site")
     assert client.post("/1.1/verify-key", data={"api_key": key, "blog": BLOG}).text == "valid"

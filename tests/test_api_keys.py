@@ -9,10 +9,10 @@ from typing import Any
 from litestar.testing import TestClient
 from sqlalchemy import select
 
-from service.database import opened
 from service.integrations.keys import create_api_key, find_api_key
-from service.models import api_keys
 from service.settings import Settings
+from service.storage.database import opened
+from service.storage.tables import api_keys
 from tests.commands import run_cli
 
 BLOG = "https://news.example"

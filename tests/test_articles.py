@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from service import store
-from service.database import opened
 from service.settings import Settings
+from service.storage import store
+from service.storage.database import opened
 from tests.conftest import SITE
 from tests.replies import POLITE, reply
 

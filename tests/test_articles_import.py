@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from service import articles
-from service.database import opened
+from service.domain import articles
 from service.errors import InvalidInput
 from service.settings import Settings
+from service.storage.database import opened
 from tests.commands import run_cli
 from tests.conftest import SITE
 from tests.replies import POLITE, reply

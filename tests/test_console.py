@@ -11,9 +11,9 @@ import pytest
 from litestar.testing import TestClient
 
 from service.app import create_app
-from service.auth import revoke_moderator
-from service.database import opened
+from service.domain.auth import revoke_moderator
 from service.settings import Settings
+from service.storage.database import opened
 from tests.conftest import add_moderator
 from tests.replies import POLITE, SPAM, reply
 

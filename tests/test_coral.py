@@ -15,13 +15,13 @@ from sqlalchemy import func, select
 
 from classifier import Submission
 from service.app import create_app
-from service.database import opened
 from service.integrations import coral
-from service.logs import redact
-from service.models import comments
-from service.policy import Overrides, count_links, decide
-from service.scoring import ScoringState
+from service.rules.policy import Overrides, count_links, decide
+from service.scoring.state import ScoringState
 from service.settings import Settings, SettingsError
+from service.storage.database import opened
+from service.storage.tables import comments
+from service.web.logs import redact
 from tests.conftest import run
 from tests.feedback import stored_feedback
 from tests.replies import ABUSIVE, POLITE, SPAM

@@ -7,7 +7,7 @@
 - compose.yaml: the Compose Specification's JSON schema (vendored in deploy/schemas/), then its structure.
 - Settings: every REPLYGUARD_* name the deploy files set is one service/settings.py knows (an unknown one stops the
   service), and the values parse.
-- `replyguard model bootstrap` (service/bootstrap.py) on a SQLite database.
+- `replyguard model bootstrap` (service/scoring/bootstrap.py) on a SQLite database.
 """
 
 from __future__ import annotations
@@ -35,17 +35,17 @@ from sqlalchemy import select
 
 from classifier.card import ModelCard
 from classifier.thresholds import Thresholds
-from service import migrate
-from service.bootstrap import bootstrap_model
 from service.cli import build_parser
-from service.database import opened
-from service.models import model_versions
+from service.scoring.bootstrap import bootstrap_model
 from service.settings import Settings
+from service.storage import migrations
+from service.storage.database import opened
+from service.storage.tables import model_versions
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
 K8S = DEPLOY / "kubernetes"
-MIGRATION_JOB = "job-migrate.yaml"
+MIGRATION_JOB = "job-migrations.yaml"
 # The oldest Kubernetes these manifests claim (CronJob.timeZone, autoscaling/v2) and the newest schemas shipped.
 K8S_VERSIONS = ("1.29", kubernetes_validate.latest_version())
 IMAGE = "replyguard:0.1.0"
@@ -524,7 +524,7 @@ def test_compose_jobs_profile_runs_cli_commands_on_a_schedule() -> None:
 @pytest.fixture(scope="module")
 def migrated_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("deploy-db") / "template.db"
-    migrate.upgrade(f"sqlite+aiosqlite:///{path}")
+    migrations.upgrade(f"sqlite+aiosqlite:///{path}")
     return path
 
 

@@ -11,8 +11,8 @@ import pytest
 from litestar.testing import TestClient
 
 from service.app import create_app
-from service.routes.demo import PAGE_CSP
 from service.settings import Settings
+from service.web.routes.demo import PAGE_CSP
 from tests.conftest import SITE
 from tests.replies import POLITE, reply
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import httpx
 from sqlalchemy import func, select
 
-from service.database import opened
-from service.models import comments
 from service.settings import Settings
+from service.storage.database import opened
+from service.storage.tables import comments
 from tests.replies import POLITE, reply
 from tests.servers import free_port, running_server
 

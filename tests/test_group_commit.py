@@ -12,7 +12,7 @@ import httpx
 import pytest
 from sqlalchemy.exc import IntegrityError
 
-from service.group_commit import GroupCommit
+from service.storage.group_commit import GroupCommit
 from tests.replies import POLITE, reply
 
 URL = "/api/v1/articles/group/comments"

@@ -9,9 +9,9 @@ from typing import Any
 
 from litestar.testing import TestClient
 
-from service.database import opened
-from service.labels import moderator_labels
+from service.domain.labels import moderator_labels
 from service.settings import Settings
+from service.storage.database import opened
 from tests.commands import run_cli
 from tests.replies import POLITE, SPAM, reply
 

@@ -12,8 +12,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from service import migrate
-from service.models import metadata
+from service.storage import migrations
+from service.storage.tables import metadata
 from tests.conftest import POSTGRES_URL
 
 
@@ -35,17 +35,17 @@ def _diff(url: str) -> list[object]:
 
 def test_migrations_match_the_models_and_are_reversible(tmp_path: Path) -> None:
     url = POSTGRES_URL or f"sqlite+aiosqlite:///{tmp_path}/m.db"
-    migrate.downgrade(url, "base")
-    migrate.upgrade(url)
+    migrations.downgrade(url, "base")
+    migrations.upgrade(url)
     assert _diff(url) == []
-    migrate.downgrade(url, "base")
-    migrate.upgrade(url)
+    migrations.downgrade(url, "base")
+    migrations.upgrade(url)
     assert _diff(url) == []
 
 
 def _back_to_head(url: str) -> None:
-    migrate.downgrade(url, "base")
-    migrate.upgrade(url)
+    migrations.downgrade(url, "base")
+    migrations.upgrade(url)
 
 
 def test_titles_set_before_0007_are_marked_as_the_operators(tmp_path: Path, request: pytest.FixtureRequest) -> None:
@@ -54,8 +54,8 @@ def test_titles_set_before_0007_are_marked_as_the_operators(tmp_path: Path, requ
     # Emptied and left at the latest revision however the test ends: on PostgreSQL this is the database that every
     # later test uses (a schema left at base failed 158 of them).
     request.addfinalizer(lambda: _back_to_head(url))
-    migrate.downgrade(url, "base")
-    migrate.upgrade(url, "0006")
+    migrations.downgrade(url, "base")
+    migrations.upgrade(url, "0006")
 
     async def execute(sql: str) -> list[Any]:
         engine = create_async_engine(url)
@@ -71,6 +71,6 @@ def test_titles_set_before_0007_are_marked_as_the_operators(tmp_path: Path, requ
         "('titled', 'open', 'Budget', NULL, 0, 0, '2026-11-01 00:00:00+00:00', '2026-11-01 00:00:00+00:00'), "
         "('bare', 'open', NULL, NULL, 0, 0, '2026-11-01 00:00:00+00:00', '2026-11-01 00:00:00+00:00')"
     ))  # fmt: skip
-    migrate.upgrade(url)
+    migrations.upgrade(url)
     rows = asyncio.run(execute("SELECT id, metadata_source FROM articles ORDER BY id"))
     assert [tuple(row) for row in rows] == [("bare", None), ("titled", "operator")]

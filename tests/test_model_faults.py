@@ -14,10 +14,10 @@ from sqlalchemy import update
 
 from classifier import Scores, Submission
 from service.app import create_app
-from service.database import opened
-from service.models import model_versions
-from service.scoring import FAILING_AFTER
+from service.scoring.state import FAILING_AFTER
 from service.settings import Settings
+from service.storage.database import opened
+from service.storage.tables import model_versions
 from tests.replies import POLITE, reply
 
 URL = "/api/v1/articles/model-faults/comments"

@@ -13,9 +13,9 @@ from litestar.testing import TestClient
 
 from classifier import train_model
 from service.app import create_app, overrides_from
-from service.database import opened
-from service.registry import load_active, refresh, register_model
+from service.scoring.registry import load_active, refresh, register_model
 from service.settings import Settings
+from service.storage.database import opened
 
 
 @pytest.fixture(scope="module")

@@ -10,10 +10,10 @@ from litestar.testing import TestClient
 
 from classifier import Submission
 from service.app import create_app
-from service.logs import redact
-from service.policy import Overrides
-from service.scoring import ScoringState
+from service.rules.policy import Overrides
+from service.scoring.state import ScoringState
 from service.settings import Settings
+from service.web.logs import redact
 from tests.feedback import stored_feedback, training_rows
 from tests.replies import ABUSIVE, POLITE, SPAM
 

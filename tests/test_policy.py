@@ -6,7 +6,7 @@ import pytest
 
 from classifier import Contribution, Scores, Thresholds
 from classifier.relevance_shift import RelevanceScores
-from service.policy import Overrides, accepts_replies, count_links, decide, effective_thresholds
+from service.rules.policy import Overrides, accepts_replies, count_links, decide, effective_thresholds
 
 T = Thresholds(spam_hold=0.5, spam_reject=0.9, abuse_hold=0.4, abuse_reject=0.8)
 

@@ -11,8 +11,8 @@ import pytest
 from litestar.testing import TestClient
 
 from service.app import create_app
-from service.logs import JsonFormatter, redact
 from service.settings import Settings
+from service.web.logs import JsonFormatter, redact
 from tests.conftest import SITE
 from tests.replies import POLITE, SPAM, reply
 
@@ -98,8 +98,8 @@ def _events(settings: Any) -> list[Any]:
 
     from sqlalchemy import select
 
-    from service.database import opened
-    from service.models import privacy_events
+    from service.storage.database import opened
+    from service.storage.tables import privacy_events
 
     async def load() -> list[Any]:
         async with opened(settings) as db, db.read() as conn:

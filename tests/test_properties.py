@@ -8,9 +8,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from litestar.testing import TestClient
 
-from service.articles import article_fields
+from service.domain.articles import article_fields
 from service.errors import InvalidInput
-from service.validation import validate_submission
+from service.rules.validation import validate_submission
 
 URL = "/api/v1/articles/prop-test/comments"
 text = st.text(max_size=120)

@@ -24,9 +24,9 @@ from sqlalchemy import Connection, event
 from sqlalchemy.engine import Engine, ExecutionContext
 
 from service.app import create_app
-from service.database import Database, opened
-from service.models import articles, comments
 from service.settings import Settings
+from service.storage.database import Database, opened
+from service.storage.tables import articles, comments
 from tests.replies import POLITE, reply
 
 # Statements per request today. A change that adds one fails here on purpose: raise the budget only knowingly.
@@ -43,8 +43,8 @@ PENDING_TOP_LEVEL = 60
 # A small pool, so author history counts real work; 7 is coprime with the 6 rows of a thread, so every address
 # authors rows in every status.
 EMAILS = [f"regular{n}@example.org" for n in range(7)]
-# SQLite's BEGIN is sent through the cursor (service/database.py takes over transaction control); asyncpg's is not.
-# Leaving transaction control out makes both databases count the same statements.
+# SQLite's BEGIN is sent through the cursor (service/storage/database.py takes over transaction control); asyncpg's is
+# not. Leaving transaction control out makes both databases count the same statements.
 TRANSACTION_CONTROL = re.compile(r"\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b", re.IGNORECASE)
 
 

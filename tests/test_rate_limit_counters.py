@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from redis import Redis
 
-from service.limits import HitCounter, MemoryCounter, RedisCounter, SubmissionLimiter, TooManyRequests
+from service.abuse.rate_limits import HitCounter, MemoryCounter, RedisCounter, SubmissionLimiter, TooManyRequests
 
 
 def _limiter(counter: HitCounter) -> SubmissionLimiter:

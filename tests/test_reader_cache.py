@@ -11,8 +11,8 @@ from typing import Any
 from litestar.testing import TestClient
 
 from service.app import create_app
-from service.reader_cache import ArticleSnapshot, ReaderCache
 from service.settings import Settings
+from service.storage.reader_cache import ArticleSnapshot, ReaderCache
 from tests.replies import POLITE, reply
 
 URL = "/api/v1/articles/cached/comments"

@@ -15,9 +15,9 @@ from litestar.testing import TestClient
 from classifier import Scorer, Submission, load_scorer
 from classifier.relevance import RelevanceUnavailable
 from classifier.relevance_shift import UNCERTAIN_FLOOR, relevance_parameters
-from service import relevance as relevance_module
 from service.app import create_app
-from service.relevance import Relevance
+from service.scoring import relevance as relevance_module
+from service.scoring.relevance import Relevance
 from service.settings import Settings
 from tests.classifier.test_relevance import EXTRA_INSTALLED, fake_embedder, needs_extra
 from tests.replies import reply

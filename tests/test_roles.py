@@ -13,10 +13,10 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from service.app import create_app
-from service.auth import create_moderator
-from service.database import opened
-from service.logs import JsonFormatter
+from service.domain.auth import create_moderator
 from service.settings import Settings
+from service.storage.database import opened
+from service.web.logs import JsonFormatter
 from tests.conftest import add_moderator
 
 SAMPLE_ID = "0190c2d4-8f5e-7000-8000-000000000000"

@@ -23,9 +23,9 @@ import pytest
 from redis import Redis
 
 from classifier import train_model
-from service.database import opened
-from service.registry import register_model
+from service.scoring.registry import register_model
 from service.settings import Settings
+from service.storage.database import opened
 from tests.conftest import POSTGRES_URL, _register, _reset_postgres, run
 from tests.replies import POLITE, reply
 

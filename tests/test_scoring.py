@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from classifier import Scorer, Submission, load_scorer
-from service.policy import Overrides, effective_thresholds
-from service.scoring import Scored, ScoringState
-from service.spam_runs import signature
+from service.abuse.spam_runs import signature
+from service.rules.policy import Overrides, effective_thresholds
+from service.scoring.state import Scored, ScoringState
 from tests.classifier.examples import ABUSE, POLITE, SPAM
 
 

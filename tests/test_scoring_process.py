@@ -19,9 +19,9 @@ from litestar.testing import TestClient
 
 from classifier import Scorer, load_scorer
 from service.app import create_app
-from service.policy import Overrides
-from service.scoring import Scored, ScoringState
-from service.scoring_process import ScoringProcess
+from service.rules.policy import Overrides
+from service.scoring.child_process import ScoringProcess
+from service.scoring.state import Scored, ScoringState
 from service.settings import Settings
 from tests.classifier.examples import ABUSE, POLITE, SPAM
 
@@ -117,7 +117,7 @@ def test_what_crosses_to_the_child_and_back_pickles_to_equal_values(scorer: Scor
 PARENT = """
 import asyncio, os, signal, sys
 from pathlib import Path
-from service.scoring_process import ScoringProcess
+from service.scoring.child_process import ScoringProcess
 
 async def main() -> None:
     process = ScoringProcess()

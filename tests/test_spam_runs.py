@@ -12,8 +12,8 @@ import pytest
 from litestar.testing import TestClient
 from redis import Redis
 
-from service.limits import HitCounter, MemoryCounter, RedisCounter
-from service.spam_runs import SpamRunDetector, band_keys, text_words
+from service.abuse.rate_limits import HitCounter, MemoryCounter, RedisCounter
+from service.abuse.spam_runs import SpamRunDetector, band_keys, text_words
 from tests.replies import POLITE, reply
 
 URL = "/api/v1/articles/runs/comments"

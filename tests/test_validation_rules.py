@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from service import validation
+from service.rules import validation
 
 
 def test_control_classes_match_the_unicode_rule_on_every_code_point() -> None:

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from service.database import connect
 from service.settings import Settings
+from service.storage.database import connect
 
 pytestmark = pytest.mark.anyio
 

@@ -9,8 +9,8 @@ import sys
 
 from service.cli import article_import, model, retention, server
 from service.cli.credentials import API_KEY, MODERATOR
-from service.logs import log_config
 from service.settings import Settings, SettingsError
+from service.web.logs import log_config
 
 __all__ = ["build_parser", "main"]
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from service import articles, migrate
 from service.cli.jobs import run_on_database
+from service.domain import articles
 from service.settings import Settings
+from service.storage import migrations
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -23,7 +24,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def _article_import(settings: Settings, args: argparse.Namespace) -> int:
-    migrate.upgrade(settings.database_url)
+    migrations.upgrade(settings.database_url)
     try:
         # Bytes, decoded line by line: a text stream decodes ahead in chunks, so a bad byte could not be pinned to
         # its line, nor the lines before it kept.

@@ -11,12 +11,12 @@ from typing import Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from service import migrate
-from service.auth import Moderator, create_moderator, revoke_moderator
 from service.cli.jobs import run_on_database
-from service.database import Database
+from service.domain.auth import Moderator, create_moderator, revoke_moderator
 from service.integrations.keys import ApiKey, create_api_key, revoke_api_key
 from service.settings import Settings
+from service.storage import migrations
+from service.storage.database import Database
 
 Holder = TypeVar("Holder")
 
@@ -54,7 +54,7 @@ class Credential(Generic[Holder]):
         revoke.set_defaults(run=self.run_revoke)
 
     def run_add(self, settings: Settings, args: argparse.Namespace) -> int:
-        migrate.upgrade(settings.database_url)
+        migrations.upgrade(settings.database_url)
 
         async def add(db: Database) -> str:
             async with db.write() as conn:
@@ -67,7 +67,7 @@ class Credential(Generic[Holder]):
         return 0
 
     def run_revoke(self, settings: Settings, args: argparse.Namespace) -> int:
-        migrate.upgrade(settings.database_url)
+        migrations.upgrade(settings.database_url)
 
         async def revoke(db: Database) -> bool:
             async with db.write() as conn:

@@ -6,8 +6,8 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from service.database import Database, opened
 from service.settings import Settings
+from service.storage.database import Database, opened
 
 T = TypeVar("T")
 

@@ -14,15 +14,15 @@ from sqlalchemy import select
 
 from classifier import compare_models, evaluate_model, load_scorer, train_model, write_report
 from classifier.progress import to_stderr
-from service import migrate
-from service.bootstrap import BUNDLED_MODELS, bootstrap_model
 from service.cli.jobs import run_on_database
-from service.cli.scoring import relevance_for, score_lines
-from service.database import Database, opened
-from service.labels import feedback_labels_rows, moderator_labels
-from service.models import model_versions
-from service.registry import active_model, register_model
+from service.cli.score import relevance_for, score_lines
+from service.domain.labels import feedback_labels_rows, moderator_labels
+from service.scoring.bootstrap import BUNDLED_MODELS, bootstrap_model
+from service.scoring.registry import active_model, register_model
 from service.settings import Settings
+from service.storage import migrations
+from service.storage.database import Database, opened
+from service.storage.tables import model_versions
 
 log = logging.getLogger("replyguard")
 
@@ -56,7 +56,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def _train(settings: Settings, args: argparse.Namespace) -> int:
     """Train a challenger on the corpora plus the moderators' decisions; promote it only if it is not worse."""
-    migrate.upgrade(settings.database_url)
+    migrations.upgrade(settings.database_url)
     data_dir = Path(args.data_dir) if args.data_dir else settings.data_dir
     outcome = run_on_database(settings, lambda db: _learn(db, settings, data_dir, args))
     print(json.dumps(outcome, indent=2, sort_keys=True))
@@ -133,6 +133,6 @@ def _score(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _model_bootstrap(settings: Settings, args: argparse.Namespace) -> int:
-    migrate.upgrade(settings.database_url)
+    migrations.upgrade(settings.database_url)
     print(asyncio.run(bootstrap_model(settings, bundled_root=Path(args.bundled_dir))))
     return 0

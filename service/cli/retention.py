@@ -6,9 +6,10 @@ import argparse
 import json
 from datetime import timedelta
 
-from service import migrate, privacy
 from service.cli.jobs import run_on_database
+from service.domain import privacy
 from service.settings import Settings
+from service.storage import migrations
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -26,7 +27,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def _privacy(settings: Settings, args: argparse.Namespace) -> int:
-    migrate.upgrade(settings.database_url)
+    migrations.upgrade(settings.database_url)
     if args.privacy_command == "export":
         report = run_on_database(settings, lambda db: privacy.export_author(db, args.email, moderator_id=None))
         print(json.dumps(report, indent=2, ensure_ascii=False))
@@ -37,7 +38,7 @@ def _privacy(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _purge(settings: Settings, args: argparse.Namespace) -> int:
-    migrate.upgrade(settings.database_url)
+    migrations.upgrade(settings.database_url)
     days = (
         args.rejected_older_than_days if args.rejected_older_than_days is not None else settings.retention_rejected_days
     )

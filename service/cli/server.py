@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-from service import migrate
 from service.cli.jobs import run_on_database
-from service.logs import log_config
-from service.registry import ensure_model
+from service.scoring.registry import ensure_model
 from service.settings import Settings
+from service.storage import migrations
+from service.web.logs import log_config
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -24,10 +24,10 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
     from service.app import create_app
-    from service.http_protocol import GuardedHttpProtocol
+    from service.web.http_protocol import GuardedHttpProtocol
 
     settings = settings.with_overrides(host=args.host or settings.host, port=args.port or settings.port)
-    migrate.upgrade(settings.database_url)
+    migrations.upgrade(settings.database_url)
     if settings.train_if_missing:
         run_on_database(settings, lambda db: ensure_model(db, settings))
     uvicorn.run(
@@ -49,6 +49,6 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _migrate(settings: Settings, _: argparse.Namespace) -> int:
-    migrate.upgrade(settings.database_url)
+    migrations.upgrade(settings.database_url)
     print("database is at the latest migration")
     return 0

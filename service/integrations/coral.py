@@ -27,7 +27,7 @@ import msgspec
 
 from classifier import Scores, Submission, Thresholds
 from service.errors import BadRequest, FieldError, InvalidInput
-from service.policy import Verdict, count_links, decide
+from service.rules.policy import Verdict, count_links, decide
 
 SIGNATURE_HEADER = "X-Coral-Signature"
 SCHEME = "sha256"
@@ -160,9 +160,9 @@ def submission(request: ExternalModerationRequest, text: str) -> Submission:
 
 
 def verdict(text: str, scores: Scores | None, thresholds: Thresholds | None, *, max_links: int) -> Verdict:
-    """replyguard's own policy (service/policy.py) on the reply: the model's thresholds and the links rule. Coral's
-    stories have their own pre-moderation, so the article is taken as open. Without scores (no model) the reply is
-    held, never published unscored, as on replyguard's own submit path."""
+    """replyguard's own policy (service/rules/policy.py) on the reply: the model's thresholds and the links rule.
+    Coral's stories have their own pre-moderation, so the article is taken as open. Without scores (no model) the reply
+    is held, never published unscored, as on replyguard's own submit path."""
     return decide(
         scores, thresholds=thresholds, article_status="open", link_count=count_links(text), max_links=max_links
     )

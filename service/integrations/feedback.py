@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from service.models import feedback_labels
+from service.storage.tables import feedback_labels
 
 NAME_MAX = 200
 WEBSITE_MAX = 200

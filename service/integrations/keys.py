@@ -1,6 +1,6 @@
 """API keys for the compatible APIs: random keys shown once, stored as SHA-256, revocable, optionally expiring.
 
-Managed exactly like moderator tokens (service/auth.py), in their own table: a key lets a site score and send
+Managed exactly like moderator tokens (service/domain/auth.py), in their own table: a key lets a site score and send
 labels, never moderate, so the two must not be interchangeable.
 """
 
@@ -13,8 +13,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from service.auth import hash_token
-from service.models import api_keys
+from service.domain.auth import hash_token
+from service.storage.tables import api_keys
 
 # A recognisable prefix for secret scanners. "_" and "-" in the key also mean it can never be a DNS label, which is
 # why Akismet's old key-in-the-host-name style cannot carry it (docs/integrations.md).

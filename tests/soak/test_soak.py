@@ -22,9 +22,9 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from service.database import opened
-from service.models import comments
 from service.settings import Settings
+from service.storage.database import opened
+from service.storage.tables import comments
 from tests.conftest import POSTGRES_URL, add_moderator
 from tests.servers import free_port, running_server
 from tests.soak.traffic import ARTICLES, PREMODERATED, Client, Tally, drive

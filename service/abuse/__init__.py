@@ -1,0 +1,1 @@
+"""Abuse controls beside the model: rate limits per client and email, spam runs across senders."""

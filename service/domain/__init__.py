@@ -1,0 +1,1 @@
+"""Use cases (each owns one transaction) and what each audience sees of a comment."""

@@ -1,0 +1,394 @@
+"""Use cases of article pages and readers: submit a reply, list a thread, count. Each owns one transaction."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import msgspec
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from classifier import Scores, Submission, Thresholds
+from classifier.relevance_shift import RelevanceScores
+from service.abuse.spam_runs import SpamRunDetector
+from service.domain.views import CommentPage, CreatedComment, PublicComment, created_view, public_view
+from service.errors import ArticleClosed, Conflict, invalid
+from service.ids import new_id
+from service.rules.policy import Verdict, accepts_replies, count_links, decide
+from service.rules.validation import NewComment
+from service.scoring.relevance import Relevance
+from service.scoring.state import ScoringState
+from service.storage import store
+from service.storage.cursor import decode_cursor, encode_cursor
+from service.storage.database import Database
+from service.storage.group_commit import GroupCommit
+from service.storage.reader_cache import ArticleSnapshot
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class SubmitOptions:
+    max_links: int
+    idempotency_ttl: timedelta
+    # A repeat of the same body from the same email within this window waits for a person (a double post or a
+    # spam run); an Idempotency-Key retry never gets here, it is answered from the first submission.
+    duplicate_window: timedelta = timedelta(hours=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Submitted:
+    comment: CreatedComment
+    replayed: bool  # True when an Idempotency-Key matched an earlier identical submission
+
+
+@dataclass(frozen=True, slots=True)
+class PendingReply:
+    """A valid, scored submission on its way into a transaction."""
+
+    article_id: str
+    new: NewComment
+    scores: Scores | None
+    thresholds: Thresholds | None  # of the model that gave `scores`, taken together so a promotion can't split them
+    received_at: datetime
+    honeypot_filled: bool
+    idempotency_key: str | None
+    fingerprint: str
+    spam_run: bool = False  # near-copies of the text came from other senders within the window
+    relevance: RelevanceScores | None = None  # when relevance adjusted the spam score in `scores`
+
+
+class _KeyRepeatedInBatch(Exception):
+    """Two requests of one batch carried the same Idempotency-Key: the later one is answered from the earlier."""
+
+
+def request_fingerprint(article_id: str, new: NewComment) -> str:
+    payload = [article_id, new.name, new.email, new.body, str(new.parent_id or ""), new.website or ""]
+    return hashlib.sha256(msgspec.json.encode(payload)).hexdigest()
+
+
+class ReplyWriter:
+    """Stores replies with their automatic decision. The replies of concurrent requests commit together
+    (service/storage/group_commit.py), and each request is answered only once its own reply is committed."""
+
+    def __init__(self, db: Database, options: SubmitOptions, *, max_batch: int = 64) -> None:
+        self.db = db
+        self.options = options
+        # SQLite has one writer whatever we do; PostgreSQL takes a few transactions at once.
+        concurrency = 1 if db.dialect == "sqlite" else 4
+        self._group: GroupCommit[PendingReply, Submitted] = GroupCommit(
+            self._store_batch, max_batch=max_batch, concurrency=concurrency
+        )
+
+    async def store(self, pending: PendingReply) -> Submitted:
+        return await self._group.run(pending)
+
+    async def drain(self) -> None:
+        """Finish writing what was accepted (at shutdown)."""
+        await self._group.drain()
+
+    async def _store_batch(self, batch: Sequence[PendingReply]) -> list[Submitted | Exception]:
+        return await self.db.run_write(lambda conn: _store_replies(conn, batch, self.options))
+
+
+async def _replay(db: Database, key: str, fingerprint: str, *, ttl: timedelta, now: datetime) -> Submitted | None:
+    async with db.read() as conn:
+        row = await store.get_idempotent(conn, key)
+    if row is None or row.created_at < now - ttl:
+        return None
+    if row.request_hash != fingerprint:
+        raise Conflict("This Idempotency-Key was already used with a different submission")
+    return Submitted(comment=msgspec.convert(row.response, CreatedComment), replayed=True)
+
+
+async def submit_comment(
+    writer: ReplyWriter,
+    scoring: ScoringState,
+    *,
+    article_id: str,
+    new: NewComment,
+    idempotency_key: str | None = None,
+    honeypot_filled: bool = False,
+    spam_runs: SpamRunDetector | None = None,
+    relevance: Relevance | None = None,
+) -> Submitted:
+    """Score, decide and durably store a reply with its automatic decision; returns once the commit succeeded.
+
+    A filled honeypot is stored as rejected (and, like every rejection, answered as pending).
+    """
+    now = datetime.now(UTC)
+    ttl = writer.options.idempotency_ttl
+    fingerprint = request_fingerprint(article_id, new)
+    if idempotency_key is not None:
+        replayed = await _replay(writer.db, idempotency_key, fingerprint, ttl=ttl, now=now)
+        if replayed is not None:
+            return replayed
+
+    # Scored before the transaction: the model needs no database, and the write lock is held briefly.
+    submission = Submission(
+        body=new.body,
+        name=new.name,
+        website=new.website,
+        email_domain=new.email_domain,
+        has_parent=new.parent_id is not None,
+    )
+    scored = await scoring.score(submission)
+    scores, relevance_scores = scored.scores, None
+    if relevance is not None and relevance.enabled:  # off: the hot path is unchanged, not even a database read
+        adjusted = await relevance.adjust(
+            writer.db, scoring.scorer, scored.scores, scored.thresholds,
+            article_id=article_id, body=new.body, parent_id=new.parent_id,
+        )  # fmt: skip
+        if adjusted is not None:
+            scores, relevance_scores = adjusted
+    # Counted after the replay check (a retry of one submission is not a run), from the signature scoring made.
+    spam_run = False
+    if spam_runs is not None:
+        spam_run = await spam_runs.observe_signature(scored.run_signature, new.email)
+    pending = PendingReply(
+        article_id=article_id,
+        new=new,
+        scores=scores,
+        thresholds=scored.thresholds,
+        received_at=now,
+        honeypot_filled=honeypot_filled,
+        idempotency_key=idempotency_key,
+        fingerprint=fingerprint,
+        spam_run=spam_run,
+        relevance=relevance_scores,
+    )
+    try:
+        return await writer.store(pending)
+    except (IntegrityError, _KeyRepeatedInBatch):
+        if idempotency_key is None:
+            raise
+        # Two requests with the same key raced; the loser answers what the winner stored.
+        replayed = await _replay(writer.db, idempotency_key, fingerprint, ttl=ttl, now=now)
+        if replayed is None:
+            raise
+        return replayed
+
+
+async def _store_replies(
+    conn: AsyncConnection, batch: Sequence[PendingReply], options: SubmitOptions
+) -> list[Submitted | Exception]:
+    """Decide and insert a batch of replies inside the caller's transaction, with a fixed number of statements.
+
+    Returns, in order, each reply's answer or the rule it broke (closed article, bad parent); a broken rule skips
+    that reply only.
+    """
+    received = min(pending.received_at for pending in batch)
+    articles = await store.ensure_articles(conn, {pending.article_id for pending in batch}, now=received)
+    parents = await store.get_comments(conn, (p.new.parent_id for p in batch if p.new.parent_id is not None))
+    repeated: set[tuple[str, str]] = set()
+    if options.duplicate_window:
+        pairs = ((pending.new.email, pending.new.body) for pending in batch)
+        repeated = await store.recent_repeats(conn, pairs, since=received - options.duplicate_window)
+
+    outcomes: list[Submitted | Exception] = []
+    comment_rows: list[dict[str, Any]] = []
+    decision_rows: list[dict[str, Any]] = []
+    answer_rows: list[dict[str, Any]] = []
+    published: Counter[str] = Counter()
+    keys: set[str] = set()  # Idempotency-Keys stored by this batch
+    page_claims: list[tuple[str, str | None, str | None]] = []  # (article_id, title, url) the pages sent
+    for pending in batch:
+        new = pending.new
+        if not accepts_replies(articles[pending.article_id].status):
+            outcomes.append(ArticleClosed("Replies are closed on this article"))
+            continue
+        root_id: uuid.UUID | None = None
+        if new.parent_id is not None:
+            parent = parents.get(new.parent_id)
+            if parent is None or parent.article_id != pending.article_id or parent.status != "published":
+                outcomes.append(invalid("parent_id", "must be the id of a published comment of this article"))
+                continue
+            root_id = parent.root_id or parent.id
+        key = pending.idempotency_key
+        if key is not None and key in keys:
+            outcomes.append(_KeyRepeatedInBatch())
+            continue
+        pair = (new.email, new.body)
+        verdict = decide(
+            pending.scores,
+            thresholds=pending.thresholds,
+            article_status=articles[pending.article_id].status,
+            link_count=count_links(new.body),
+            max_links=options.max_links,
+            honeypot_filled=pending.honeypot_filled,
+            repeats_recent=pair in repeated,
+            spam_run=pending.spam_run,
+            relevance=pending.relevance,
+        )
+        repeated.add(pair)  # a repeat inside this batch counts too
+        row = _comment_row(pending, verdict, root_id)
+        comment_rows.append(row)
+        decision_rows.append(_model_decision(row, pending.relevance))
+        if verdict.status == "published":
+            published[pending.article_id] += 1
+        # A reply the model rejected (spam, honeypot) does not get to describe the article.
+        if verdict.status != "rejected" and (new.article_title or new.article_url):
+            page_claims.append((pending.article_id, new.article_title, new.article_url))
+        created = created_view(row)
+        if key is not None:
+            keys.add(key)
+            answer_rows.append(
+                {
+                    "key": key,
+                    "article_id": pending.article_id,
+                    "request_hash": pending.fingerprint,
+                    "comment_id": row["id"],
+                    "response": msgspec.to_builtins(created),
+                    "created_at": pending.received_at,
+                }
+            )
+        outcomes.append(Submitted(comment=created, replayed=False))
+
+    if comment_rows:
+        await store.insert_comments(conn, comment_rows)
+        await store.insert_decisions(conn, decision_rows)
+    for article_id, delta in published.items():
+        await store.change_published(conn, article_id, delta=delta, now=received)
+    await _fill_page_metadata(conn, articles, page_claims, now=received)
+    await store.insert_idempotent(conn, answer_rows, expired_before=received - options.idempotency_ttl)
+    for row in comment_rows:
+        log.info("comment stored", extra={"comment_id": str(row["id"]), "article_id": row["article_id"],
+                                          "status": row["status"]})  # fmt: skip
+    return outcomes
+
+
+async def _fill_page_metadata(
+    conn: AsyncConnection,
+    articles: dict[str, Any],
+    claims: Sequence[tuple[str, str | None, str | None]],
+    *,
+    now: datetime,
+) -> None:
+    """Offer what the pages said to the articles nobody has described yet (store.fill_page_metadata has the rule).
+
+    The rows read at the start of the batch tell which fields are still open, so an article already described costs
+    no statement; the conditional UPDATE stays the judge when a concurrent write got there first.
+    """
+    open_fields: dict[str, tuple[bool, bool]] = {}
+    for article_id, title, url in claims:
+        if article_id not in open_fields:
+            row = articles[article_id]
+            if row.metadata_source == "operator":
+                open_fields[article_id] = (False, False)
+            else:
+                open_fields[article_id] = (row.title is None, row.url is None)
+        title_open, url_open = open_fields[article_id]
+        offered_title = title if title_open else None
+        offered_url = url if url_open else None
+        if offered_title is None and offered_url is None:
+            continue
+        await store.fill_page_metadata(conn, article_id, title=offered_title, url=offered_url, now=now)
+        open_fields[article_id] = (title_open and offered_title is None, url_open and offered_url is None)
+
+
+def _comment_row(pending: PendingReply, verdict: Verdict, root_id: uuid.UUID | None) -> dict[str, Any]:
+    new, scores = pending.new, pending.scores
+    return {
+        "id": new_id(),
+        "article_id": pending.article_id,
+        "parent_id": new.parent_id,
+        "root_id": root_id,
+        "name": new.name,
+        "email": new.email,
+        "website": new.website,
+        "body": new.body,
+        "status": verdict.status,
+        "spam_score": scores.spam_score if scores else None,
+        "abuse_score": scores.abuse_score if scores else None,
+        "model_version": scores.model_version if scores else None,
+        "reasons": msgspec.to_builtins(verdict.reasons),
+        "created_at": pending.received_at,
+        "updated_at": pending.received_at,
+    }
+
+
+def _relevance_record(relevance: RelevanceScores) -> dict[str, Any]:
+    """What relevance did to the spam score, kept with the decision (the reply's own reasons stay the verdict's)."""
+    figures = {
+        name: None if value is None else round(float(value), 4)
+        for name, value in (
+            ("trained_spam_score", relevance.trained_spam_score),
+            ("shift", relevance.shift),
+            ("similarity_to_title", relevance.similarity_to_title),
+            ("similarity_reference", relevance.similarity_reference),
+            ("similarity_to_excerpt", relevance.similarity_to_excerpt),
+            ("similarity_to_parent", relevance.similarity_to_parent),
+        )
+    }
+    message = (
+        f"relevance moved the spam score {relevance.trained_spam_score:.3f} -> {relevance.spam_score:.3f} "
+        f"(similarity {relevance.similarity_to_title:.2f} to the title"
+        + ("; a link leaves the site)" if relevance.link_leaves_site else ")")
+    )
+    return {"code": "relevance", "message": message, "head": "spam", "weight": figures["shift"],
+            "link_leaves_site": relevance.link_leaves_site, **figures}  # fmt: skip
+
+
+def _model_decision(row: dict[str, Any], relevance: RelevanceScores | None = None) -> dict[str, Any]:
+    """The automatic decision that put a new reply in its first status, with the scores behind it (and, when
+    relevance adjusted the spam score, the score before and the figures that moved it)."""
+    reasons = row["reasons"] if relevance is None else [*row["reasons"], _relevance_record(relevance)]
+    return {
+        "id": new_id(),
+        "comment_id": row["id"],
+        "actor": "model",
+        "from_status": None,
+        "to_status": row["status"],
+        "spam_score": row["spam_score"],
+        "abuse_score": row["abuse_score"],
+        "model_version": row["model_version"],
+        "reasons": reasons,
+        "created_at": row["created_at"],
+    }
+
+
+async def article_snapshot(db: Database, article_id: str) -> ArticleSnapshot:
+    """The article's reader revision and published count; zeros for an article with no replies yet."""
+    article = await db.run_read(lambda conn: store.get_article(conn, article_id))
+    if article is None:
+        return ArticleSnapshot(revision=0, published_count=0)
+    return ArticleSnapshot(revision=int(article.revision), published_count=int(article.published_count))
+
+
+async def list_thread(
+    db: Database, article_id: str, *, total: int, limit: int, cursor: str | None, newest_first: bool
+) -> CommentPage:
+    """A page of published top-level comments with their published replies nested; two queries whatever the size.
+
+    `total` is the article's published count from its snapshot; with none published there is nothing to read.
+    """
+    position = decode_cursor(cursor)
+    if total == 0:
+        return CommentPage(items=[], next_cursor=None, total=0)
+
+    async def read(conn: AsyncConnection) -> tuple[Sequence[Any], Sequence[Any]]:
+        rows = await store.published_top_level(
+            conn, article_id, cursor=position, limit=limit, newest_first=newest_first
+        )
+        return rows, await store.published_replies(conn, [row.id for row in rows[:limit]])
+
+    rows, replies = await db.run_read(read)
+    page = rows[:limit]
+    items = [public_view(row) for row in page]
+    nodes: dict[uuid.UUID, PublicComment] = {item.id: item for item in items}
+    for reply in replies:
+        parent = nodes.get(reply.parent_id)
+        if parent is None:
+            continue  # its parent was taken down: the branch is hidden with it
+        node = public_view(reply)
+        parent.replies.append(node)
+        nodes[node.id] = node
+    next_cursor = encode_cursor(page[-1].created_at, page[-1].id) if len(rows) > limit else None
+    return CommentPage(items=items, next_cursor=next_cursor, total=total)

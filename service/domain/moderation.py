@@ -1,0 +1,142 @@
+"""Use cases of moderators: the review queue, one item with its history, and decisions (compare-and-set)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Row
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from service.domain.auth import Moderator
+from service.domain.views import ItemDetail, QueueItem, QueuePage, decision_view, queue_item
+from service.errors import Conflict, NotFound
+from service.ids import new_id
+from service.storage import store
+from service.storage.cursor import decode_cursor, encode_cursor
+from service.storage.database import Database
+
+ACTIONS = {"approve": "published", "reject": "rejected"}
+REJECT_REASONS = ("spam", "abuse", "off_topic", "other")
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    action: str  # "approve" | "reject"
+    reason: str | None = None
+    note: str | None = None
+    expected_status: str | None = None
+
+
+async def queue(db: Database, *, status: str, article_id: str | None, cursor: str | None, limit: int) -> QueuePage:
+    position = decode_cursor(cursor)
+
+    async def read(conn: AsyncConnection) -> tuple[Sequence[Row[Any]], dict[str, dict[str, int]]]:
+        rows = await store.queue_page(conn, status=status, article_id=article_id, cursor=position, limit=limit)
+        return rows, await store.author_history(conn, [row.email for row in rows[:limit]])
+
+    rows, history = await db.run_read(read)
+    page = rows[:limit]
+    items = [queue_item(row, history.get(row.email, {})) for row in page]
+    next_cursor = encode_cursor(page[-1].created_at, page[-1].id) if len(rows) > limit else None
+    return QueuePage(items=items, next_cursor=next_cursor)
+
+
+async def riskiest_first(
+    db: Database, *, status: str, article_id: str | None, offset: int, limit: int
+) -> tuple[list[QueueItem], int | None]:
+    """A page of a folder, highest score first, and the offset of the next page (None at the end)."""
+
+    async def read(conn: AsyncConnection) -> tuple[Sequence[Row[Any]], dict[str, dict[str, int]]]:
+        rows = await store.riskiest_page(conn, status=status, article_id=article_id, offset=offset, limit=limit)
+        return rows, await store.author_history(conn, [row.email for row in rows[:limit]])
+
+    rows, history = await db.run_read(read)
+    items = [queue_item(row, history.get(row.email, {})) for row in rows[:limit]]
+    return items, offset + limit if len(rows) > limit else None
+
+
+async def item_detail(db: Database, comment_id: uuid.UUID) -> ItemDetail:
+    async with db.read() as conn:
+        row = await store.get_comment(conn, comment_id)
+        if row is None:
+            raise NotFound("No such comment")
+        history = await store.author_history(conn, [row.email])
+        decisions = await store.decision_history(conn, comment_id)
+    item: QueueItem = queue_item(row, history.get(row.email, {}))
+    return ItemDetail(
+        **{f: getattr(item, f) for f in item.__struct_fields__}, decisions=[decision_view(d) for d in decisions]
+    )
+
+
+async def decide_comment(
+    db: Database, comment_id: uuid.UUID, decision: Decision, *, moderator: Moderator
+) -> ItemDetail:
+    """Apply a moderator's decision under a row lock; with expected_status, a moved-on item is a 409 and unchanged.
+
+    The decision is recorded even when the status stays as it was (from_status == to_status): a person confirming
+    the model is still a judgment, and every judgment is a training label.
+    """
+    async with db.write() as conn:
+        await _move(conn, comment_id, ACTIONS[decision.action], decision, moderator=moderator)
+    return await item_detail(db, comment_id)
+
+
+async def _move(
+    conn: AsyncConnection, comment_id: uuid.UUID, target: str, decision: Decision, *, moderator: Moderator
+) -> None:
+    now = datetime.now(UTC)
+    row = await store.get_comment(conn, comment_id, lock=True)
+    if row is None:
+        raise NotFound("No such comment")
+    if decision.expected_status is not None and row.status != decision.expected_status:
+        raise Conflict(f"The comment is {row.status} now, not {decision.expected_status}")
+    if row.status != target:
+        await store.set_status(conn, comment_id, status=target, now=now)
+        if "published" in (row.status, target):
+            delta = 1 if target == "published" else -1
+            await store.change_published(conn, row.article_id, delta=delta, now=now)
+    await store.insert_decision(
+        conn,
+        {
+            "id": new_id(),
+            "comment_id": comment_id,
+            "actor": "moderator",
+            "moderator_id": moderator.id,
+            "from_status": row.status,
+            "to_status": target,
+            "reason": decision.reason,
+            "note": decision.note,
+            "spam_score": row.spam_score,
+            "abuse_score": row.abuse_score,
+            "model_version": row.model_version,
+            "reasons": row.reasons,
+            "created_at": now,
+        },
+    )
+
+
+UNDO_NOTE = "undo"
+
+
+async def undo_last(db: Database, *, moderator: Moderator) -> uuid.UUID | None:
+    """Put back the status this moderator's latest decision changed; None when there is nothing to undo.
+
+    The undo is a decision of its own (note "undo"), so history keeps both; it applies only while the comment still
+    has the status that decision gave it (409 otherwise: someone has decided it since).
+    """
+    async with db.write() as conn:
+        last = await store.last_decision_by(conn, moderator.id)
+        if last is None or last.from_status is None:
+            return None
+        undo = Decision(action="", note=UNDO_NOTE, expected_status=last.to_status)
+        await _move(conn, last.comment_id, last.from_status, undo, moderator=moderator)
+        return uuid.UUID(str(last.comment_id))
+
+
+async def status_counts(db: Database, *, article_id: str | None) -> dict[str, int]:
+    counts = await db.run_read(lambda conn: store.status_counts(conn, article_id))
+    return {status: counts.get(status, 0) for status in ("pending", "published", "rejected")}

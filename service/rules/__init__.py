@@ -1,0 +1,1 @@
+"""Pure rules: field validation and the decision policy. No I/O, no clock."""

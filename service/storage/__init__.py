@@ -1,0 +1,1 @@
+"""Storage: engines and transactions, tables, SQL, group commit, WAL checkpoints, migrations, the reader cache."""

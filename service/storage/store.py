@@ -1,0 +1,333 @@
+"""SQL for comments, articles, decisions and idempotency keys. Runs inside the caller's transaction; never commits."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, case, func, or_, select, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from service.storage.database import note_article_changed
+from service.storage.tables import articles, comments, decisions, idempotency_keys
+
+Cursor = tuple[datetime, uuid.UUID]
+# What readers may see: selecting only these keeps private columns out of reach and skips decoding the rest.
+PUBLIC_COLUMNS = (comments.c.id, comments.c.parent_id, comments.c.name, comments.c.body, comments.c.created_at)
+
+
+async def get_article(conn: AsyncConnection, article_id: str) -> Row[Any] | None:
+    return (await conn.execute(select(articles).where(articles.c.id == article_id))).first()
+
+
+async def ensure_article(conn: AsyncConnection, article_id: str, *, now: datetime) -> Row[Any]:
+    """The article, created `open` on its first reply; safe when two first replies race."""
+    return (await ensure_articles(conn, [article_id], now=now))[article_id]
+
+
+async def ensure_articles(conn: AsyncConnection, article_ids: Iterable[str], *, now: datetime) -> dict[str, Row[Any]]:
+    """The articles by id, creating the missing ones `open`: one SELECT when they all exist, three at most."""
+    wanted = set(article_ids)
+    query = select(articles).where(articles.c.id.in_(wanted))
+    found = {row.id: row for row in (await conn.execute(query)).all()}
+    missing = wanted - found.keys()
+    if missing:
+        dialect = conn.dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        values = [{"id": id_, "status": "open", "created_at": now, "updated_at": now} for id_ in sorted(missing)]
+        # DO NOTHING: a racing first reply (another worker) may have created it since the SELECT.
+        await conn.execute(insert(articles).on_conflict_do_nothing(index_elements=["id"]), values)
+        created = select(articles).where(articles.c.id.in_(missing))
+        found.update({row.id: row for row in (await conn.execute(created)).all()})
+    return found
+
+
+async def existing_articles(conn: AsyncConnection, article_ids: Iterable[str]) -> set[str]:
+    """Which of these articles exist: one query."""
+    wanted = set(article_ids)
+    if not wanted:
+        return set()
+    return set((await conn.execute(select(articles.c.id).where(articles.c.id.in_(wanted)))).scalars())
+
+
+async def upsert_article(conn: AsyncConnection, article_id: str, *, now: datetime, **fields: Any) -> Row[Any]:
+    await ensure_article(conn, article_id, now=now)
+    if fields:
+        await conn.execute(update(articles).where(articles.c.id == article_id).values(updated_at=now, **fields))
+    row = await get_article(conn, article_id)
+    assert row is not None
+    return row
+
+
+async def fill_page_metadata(
+    conn: AsyncConnection, article_id: str, *, title: str | None, url: str | None, now: datetime
+) -> bool:
+    """Fill the article's empty title and URL with what its page said; whether anything was written.
+
+    First writer wins, field by field: a value already set is never replaced, and nothing is written once an operator
+    described the article. Anyone can post a page's data attributes, so a spammer must not be able to rename an
+    article after the spam (to make it look relevant); only a value nobody has set yet is open to the page. One
+    conditional UPDATE, so a racing operator PUT or another first reply cannot be overwritten either.
+    """
+    if title is None and url is None:
+        return False
+    wanted = []
+    if title is not None:
+        wanted.append(articles.c.title.is_(None))
+    if url is not None:
+        wanted.append(articles.c.url.is_(None))
+    result = await conn.execute(
+        update(articles)
+        .where(
+            articles.c.id == article_id,
+            or_(articles.c.metadata_source.is_(None), articles.c.metadata_source == "page"),
+            or_(*wanted),
+        )
+        .values(
+            title=func.coalesce(articles.c.title, title),
+            url=func.coalesce(articles.c.url, url),
+            metadata_source="page",
+            updated_at=now,
+        )
+    )
+    return bool(result.rowcount)
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleContext:
+    """What is known about an article, for scoring a reply's relevance. metadata_source says how far to trust it:
+    `operator` (registered), `page` (from the article page, unverified) or None (nothing known)."""
+
+    article_id: str
+    title: str | None
+    url: str | None
+    excerpt: str | None
+    metadata_source: str | None
+
+
+async def article_context(conn: AsyncConnection, article_id: str) -> ArticleContext | None:
+    """The article's title, URL, excerpt and their source; None for an article nobody has replied to or set."""
+    query = select(
+        articles.c.id, articles.c.title, articles.c.url, articles.c.excerpt, articles.c.metadata_source
+    ).where(articles.c.id == article_id)
+    row = (await conn.execute(query)).first()
+    if row is None:
+        return None
+    return ArticleContext(
+        article_id=row.id, title=row.title, url=row.url, excerpt=row.excerpt, metadata_source=row.metadata_source
+    )
+
+
+async def parent_body(conn: AsyncConnection, parent_id: uuid.UUID | None, *, article_id: str) -> str | None:
+    """The body of the reply being answered, if it is a published comment of this article (what readers saw)."""
+    if parent_id is None:
+        return None
+    query = select(comments.c.body).where(
+        comments.c.id == parent_id, comments.c.article_id == article_id, comments.c.status == "published"
+    )
+    return (await conn.execute(query)).scalar_one_or_none()
+
+
+async def change_published(conn: AsyncConnection, article_id: str, *, delta: int, now: datetime) -> None:
+    """Keep the published count and the reader ETag revision in step with a change of published comments."""
+    note_article_changed(conn, article_id)
+    await conn.execute(
+        update(articles)
+        .where(articles.c.id == article_id)
+        .values(
+            published_count=articles.c.published_count + delta,
+            revision=articles.c.revision + 1,
+            updated_at=now,
+        )
+    )
+
+
+async def get_comment(conn: AsyncConnection, comment_id: uuid.UUID, *, lock: bool = False) -> Row[Any] | None:
+    query = select(comments).where(comments.c.id == comment_id)
+    if lock:
+        query = query.with_for_update()
+    return (await conn.execute(query)).first()
+
+
+async def get_comments(conn: AsyncConnection, comment_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Row[Any]]:
+    wanted = set(comment_ids)
+    if not wanted:
+        return {}
+    return {row.id: row for row in (await conn.execute(select(comments).where(comments.c.id.in_(wanted)))).all()}
+
+
+async def insert_comments(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
+    """One statement for the whole list (executemany)."""
+    await conn.execute(comments.insert(), list(rows))
+
+
+async def set_status(conn: AsyncConnection, comment_id: uuid.UUID, *, status: str, now: datetime) -> None:
+    await conn.execute(update(comments).where(comments.c.id == comment_id).values(status=status, updated_at=now))
+
+
+async def insert_decision(conn: AsyncConnection, values: dict[str, Any]) -> None:
+    await insert_decisions(conn, [values])
+
+
+async def insert_decisions(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
+    await conn.execute(decisions.insert(), list(rows))
+
+
+async def decision_history(conn: AsyncConnection, comment_id: uuid.UUID) -> Sequence[Row[Any]]:
+    query = (
+        select(decisions).where(decisions.c.comment_id == comment_id).order_by(decisions.c.created_at, decisions.c.id)
+    )
+    return (await conn.execute(query)).all()
+
+
+def _after(cursor: Cursor | None, *, newest_first: bool) -> Any:
+    if cursor is None:
+        return None
+    key = tuple_(comments.c.created_at, comments.c.id)
+    return key < tuple_(*cursor) if newest_first else key > tuple_(*cursor)
+
+
+def _ordered(query: Any, *, newest_first: bool) -> Any:
+    if newest_first:
+        return query.order_by(comments.c.created_at.desc(), comments.c.id.desc())
+    return query.order_by(comments.c.created_at, comments.c.id)
+
+
+async def published_top_level(
+    conn: AsyncConnection, article_id: str, *, cursor: Cursor | None, limit: int, newest_first: bool
+) -> Sequence[Row[Any]]:
+    """One page (plus one row, to tell whether more follow) of published top-level comments, by keyset."""
+    query = select(*PUBLIC_COLUMNS).where(
+        comments.c.article_id == article_id, comments.c.status == "published", comments.c.parent_id.is_(None)
+    )
+    after = _after(cursor, newest_first=newest_first)
+    if after is not None:
+        query = query.where(after)
+    query = _ordered(query, newest_first=newest_first).limit(limit + 1)
+    return (await conn.execute(query)).all()
+
+
+async def published_replies(conn: AsyncConnection, root_ids: Sequence[uuid.UUID]) -> Sequence[Row[Any]]:
+    """Every published reply below the given top-level comments, oldest first, in one query."""
+    if not root_ids:
+        return []
+    query: Any = (
+        select(*PUBLIC_COLUMNS)
+        .where(comments.c.root_id.in_(root_ids), comments.c.status == "published")
+        .order_by(comments.c.created_at, comments.c.id)
+    )
+    return (await conn.execute(query)).all()
+
+
+async def queue_page(
+    conn: AsyncConnection, *, status: str, article_id: str | None, cursor: Cursor | None, limit: int
+) -> Sequence[Row[Any]]:
+    """Oldest first, so nothing waits forever at the bottom of the queue."""
+    query = select(comments).where(comments.c.status == status)
+    if article_id is not None:
+        query = query.where(comments.c.article_id == article_id)
+    after = _after(cursor, newest_first=False)
+    if after is not None:
+        query = query.where(after)
+    query = _ordered(query, newest_first=False).limit(limit + 1)
+    return (await conn.execute(query)).all()
+
+
+async def author_history(conn: AsyncConnection, emails: Sequence[str]) -> dict[str, dict[str, int]]:
+    """Per email, how many of its comments are in each status: one grouped query for a whole page."""
+    if not emails:
+        return {}
+    query = (
+        select(comments.c.email, comments.c.status, func.count())
+        .where(comments.c.email.in_(set(emails)))
+        .group_by(comments.c.email, comments.c.status)
+    )
+    history: dict[str, dict[str, int]] = {}
+    for email, status, count in (await conn.execute(query)).all():
+        history.setdefault(email, {})[status] = count
+    return history
+
+
+async def get_idempotent(conn: AsyncConnection, key: str) -> Row[Any] | None:
+    query = select(idempotency_keys).where(idempotency_keys.c.key == key)
+    return (await conn.execute(query)).first()
+
+
+async def insert_idempotent(conn: AsyncConnection, rows: Sequence[dict[str, Any]], *, expired_before: datetime) -> None:
+    """Store the answers for these keys. An expired earlier use of a key is dropped first; a live one is kept, so a
+    racing second use fails on the primary key (IntegrityError) and is answered from the first."""
+    if not rows:
+        return
+    keys = [row["key"] for row in rows]
+    expired = idempotency_keys.c.created_at < expired_before
+    await conn.execute(idempotency_keys.delete().where(idempotency_keys.c.key.in_(keys), expired))
+    await conn.execute(idempotency_keys.insert(), list(rows))
+
+
+async def recent_repeats(
+    conn: AsyncConnection, pairs: Iterable[tuple[str, str]], *, since: datetime
+) -> set[tuple[str, str]]:
+    """Which (email, body) pairs were already sent since `since`: one query (the author-history index narrows it)."""
+    wanted = set(pairs)
+    if not wanted:
+        return set()
+    query = select(comments.c.email, comments.c.body).where(
+        comments.c.email.in_({email for email, _ in wanted}),
+        comments.c.body.in_({body for _, body in wanted}),
+        comments.c.created_at >= since,
+    )
+    return {(row.email, row.body) for row in (await conn.execute(query)).all()} & wanted
+
+
+async def status_counts(conn: AsyncConnection, article_id: str | None) -> dict[str, int]:
+    """How many comments are in each status (of one article, or all): the console's folder counts."""
+    query = select(comments.c.status, func.count()).group_by(comments.c.status)
+    if article_id is not None:
+        query = query.where(comments.c.article_id == article_id)
+    return {str(status): int(count) for status, count in (await conn.execute(query)).all()}
+
+
+async def last_decision_by(conn: AsyncConnection, moderator_id: int) -> Row[Any] | None:
+    query = (
+        select(decisions)
+        .where(decisions.c.actor == "moderator", decisions.c.moderator_id == moderator_id)
+        .order_by(decisions.c.created_at.desc(), decisions.c.id.desc())
+        .limit(1)
+    )
+    return (await conn.execute(query)).first()
+
+
+async def automatic_outcomes(conn: AsyncConnection, *, since: datetime) -> dict[str, int]:
+    """How the model's own decisions on new replies split between statuses since `since` (the console's model page)."""
+    query = (
+        select(decisions.c.to_status, func.count())
+        .where(decisions.c.actor == "model", decisions.c.from_status.is_(None), decisions.c.created_at >= since)
+        .group_by(decisions.c.to_status)
+    )
+    return {str(status): int(count) for status, count in (await conn.execute(query)).all()}
+
+
+# The higher of a comment's two scores (unscored counts as 0): the console's "riskiest first" order.
+RISK = case(
+    (func.coalesce(comments.c.spam_score, 0.0) >= func.coalesce(comments.c.abuse_score, 0.0),
+     func.coalesce(comments.c.spam_score, 0.0)),
+    else_=func.coalesce(comments.c.abuse_score, 0.0),
+)  # fmt: skip
+
+
+async def riskiest_page(
+    conn: AsyncConnection, *, status: str, article_id: str | None, offset: int, limit: int
+) -> Sequence[Row[Any]]:
+    """A page of a queue folder, highest score first (ties oldest first); by offset, as the order has no index.
+
+    Meant for the pending folder a person works through, which stays small; deep pages of a huge folder are slower.
+    """
+    query = select(comments).where(comments.c.status == status)
+    if article_id is not None:
+        query = query.where(comments.c.article_id == article_id)
+    query = query.order_by(RISK.desc(), comments.c.created_at, comments.c.id).offset(offset).limit(limit + 1)
+    return (await conn.execute(query)).all()

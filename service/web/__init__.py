@@ -1,0 +1,1 @@
+"""The HTTP face of the service: routes, the moderator console, request reading, error answers, OpenAPI."""

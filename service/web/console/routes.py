@@ -1,0 +1,334 @@
+"""The moderator console's pages: sign-in, the review queue, one item, decisions (one, bulk, undo), the model.
+
+Every page is rendered on the server by an auto-escaping template under a strict Content-Security-Policy (scripts
+and styles only from this service, no inline code). State changes are form posts carrying the session's CSRF token;
+the session cookie is HttpOnly and SameSite=Strict. The same use cases serve the bearer-token API, so the console
+and programs get the same rules (a moved-on item is a conflict, never a second decision).
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from litestar import Request, get, post
+from litestar.datastructures import Cookie
+from litestar.di import NamedDependency
+from litestar.params import PathParameter, QueryParameter
+from litestar.response import Redirect, Template
+
+from service.domain import moderation
+from service.domain.auth import moderator_for_token
+from service.domain.views import ItemDetail, QueueItem
+from service.errors import Conflict, InvalidInput, NotFound, Unauthorized
+from service.ids import parse_id
+from service.rules.validation import check_article_id
+from service.scoring.registry import active_model
+from service.scoring.state import ScoringState
+from service.settings import Settings
+from service.storage import store
+from service.storage.database import Database
+from service.web.console.highlight import highlight
+from service.web.console.plots import SIZE, head_plots
+from service.web.console.sessions import ConsoleSession, close_session, find_session, open_session
+from service.web.routes.moderation import parse_decision
+from service.web.runtime import Runtime
+
+SESSION_COOKIE = "rg_console"
+SIGN_IN_COOKIE = "rg_console_sign_in"  # double-submit token of the sign-in form (no session exists yet)
+CONSOLE_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; "
+    "base-uri 'none'; frame-ancestors 'none'"
+)
+STATUSES = ("pending", "rejected", "published")
+PAGE_SIZE = 25
+
+
+def _page(
+    name: str, context: dict[str, Any], status_code: int = 200, *, cookies: list[Cookie] | None = None
+) -> Template:
+    return Template(
+        template_name=f"console/{name}.html",
+        context=context,
+        status_code=status_code,
+        headers={"Content-Security-Policy": CONSOLE_CSP, "Cache-Control": "no-store"},
+        cookies=cookies or [],
+    )
+
+
+def _to(path: str, **query: str | None) -> Redirect:
+    kept = {key: value for key, value in query.items() if value}
+    return Redirect(f"{path}?{urlencode(kept)}" if kept else path, status_code=303)
+
+
+async def _session(request: Request[Any, Any, Any], db: Database) -> ConsoleSession | None:
+    cookie = request.cookies.get(SESSION_COOKIE)
+    return await db.run_read(lambda conn: find_session(conn, cookie))
+
+
+def _address(request: Request[Any, Any, Any]) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+@get("/console/sign-in", include_in_schema=False)
+async def sign_in_form() -> Template:
+    token = secrets.token_urlsafe(24)
+    cookie = Cookie(key=SIGN_IN_COOKIE, value=token, httponly=True, samesite="strict", path="/console", max_age=3600)
+    return _page("sign_in", {"csrf_token": token, "error": None}, cookies=[cookie])
+
+
+@post("/console/sign-in", include_in_schema=False, status_code=303)
+async def sign_in(
+    request: Request[Any, Any, Any], db: NamedDependency[Database], settings: NamedDependency[Settings]
+) -> Template | Redirect:
+    form = await request.form()
+    expected = request.cookies.get(SIGN_IN_COOKIE, "")
+    sent = str(form.get("csrf_token", ""))
+    if not expected or not secrets.compare_digest(expected, sent):
+        return _page("sign_in", {"csrf_token": expected, "error": "The form expired; please sign in again."}, 403)
+    try:
+        moderator = await db.run_read(lambda conn: moderator_for_token(conn, str(form.get("token", "")).strip()))
+    except Unauthorized:
+        runtime: Runtime = request.app.state.runtime
+        await runtime.limiter.count_auth_failure(_address(request))  # 429 for a guesser, as on the API
+        return _page("sign_in", {"csrf_token": expected, "error": "That token is not valid."}, 401)
+    lifetime = timedelta(hours=settings.console_session_hours)
+    async with db.write() as conn:
+        session_id, _ = await open_session(conn, moderator, lifetime=lifetime)
+    secure = request.url.scheme == "https"
+    cookies = [
+        Cookie(key=SESSION_COOKIE, value=session_id, httponly=True, samesite="strict", secure=secure, path="/console",
+               max_age=int(lifetime.total_seconds())),
+        Cookie(key=SIGN_IN_COOKIE, value="", path="/console", max_age=0),
+    ]  # fmt: skip
+    return Redirect("/console", status_code=303, cookies=cookies)
+
+
+async def _state_change(
+    request: Request[Any, Any, Any], db: Database
+) -> tuple[ConsoleSession, dict[str, Any]] | Template | Redirect:
+    """The session and form of a state change; or, instead, the answer when there is no session (sign in) or the
+    form lacks the session's CSRF token (403, nothing changes)."""
+    session = await _session(request, db)
+    if session is None:
+        return _to("/console/sign-in")
+    form = await request.form()
+    fields = {key: form.getall(key) if key == "ids" else form.get(key) for key in form}
+    sent = fields.get("csrf_token")
+    if not session.accepts(sent if isinstance(sent, str) else None):
+        message = "This form is not from your console session. Reload the page and retry."
+        return _page("refused", {"message": message}, 403)
+    return session, fields
+
+
+def _invalid(exc: InvalidInput, item_id: uuid.UUID | None = None) -> Template:
+    return _page(
+        "refused", {"message": "; ".join(f"{e.field} {e.message}" for e in exc.errors), "item_id": item_id}, 422
+    )
+
+
+@post("/console/sign-out", include_in_schema=False, status_code=303)
+async def sign_out(request: Request[Any, Any, Any], db: NamedDependency[Database]) -> Template | Redirect:
+    checked = await _state_change(request, db)
+    if not isinstance(checked, tuple):
+        return checked
+    async with db.write() as conn:
+        await close_session(conn, request.cookies.get(SESSION_COOKIE, ""))
+    return Redirect(
+        "/console/sign-in", status_code=303, cookies=[Cookie(key=SESSION_COOKIE, value="", path="/console", max_age=0)]
+    )
+
+
+@get("/console", include_in_schema=False)
+async def queue_page(
+    request: Request[Any, Any, Any],
+    db: NamedDependency[Database],
+    status: Annotated[str, QueryParameter(max_length=16)] = "pending",
+    article_id: Annotated[str | None, QueryParameter(max_length=128)] = None,
+    cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
+    notice: Annotated[str | None, QueryParameter(max_length=300)] = None,
+    order: Annotated[str, QueryParameter(max_length=16)] = "oldest",
+    offset: Annotated[int, QueryParameter(ge=0, le=100_000)] = 0,
+) -> Template | Redirect:
+    session = await _session(request, db)
+    if session is None:
+        return _to("/console/sign-in")
+    status = status if status in STATUSES else "pending"
+    article = article_id or None
+    if article is not None:
+        check_article_id(article)
+    if order == "riskiest":
+        items, next_offset = await moderation.riskiest_first(
+            db, status=status, article_id=article, offset=offset, limit=PAGE_SIZE
+        )
+        next_cursor = None
+    else:
+        order, next_offset = "oldest", None
+        page = await moderation.queue(db, status=status, article_id=article, cursor=cursor or None, limit=PAGE_SIZE)
+        items, next_cursor = page.items, page.next_cursor
+    counts = await moderation.status_counts(db, article_id=article)
+    context = {
+        "session": session,
+        "status": status,
+        "article_id": article or "",
+        "items": [_card(item) for item in items],
+        "next_cursor": next_cursor,
+        "next_offset": next_offset,
+        "order": order,
+        "counts": counts,
+        "statuses": STATUSES,
+        "notice": notice,
+    }
+    return _page("queue", context)
+
+
+def _card(item: QueueItem) -> dict[str, Any]:
+    """What the queue and the item page show of a comment: its fields, scores, and why it was held."""
+    terms = [reason.term for reason in item.reasons if reason.term]
+    return {
+        "item": item,
+        "segments": highlight(item.body, terms),
+        "rules": [reason for reason in item.reasons if reason.term is None],
+        "features": [reason for reason in item.reasons if reason.term is not None],
+        "suggested_reason": _suggested_reason(item),
+    }
+
+
+def _suggested_reason(item: QueueItem) -> str:
+    """The reject reason the `r` key uses: the head that scored higher, or "other"."""
+    spam, abuse = item.spam_score or 0.0, item.abuse_score or 0.0
+    if max(spam, abuse) < 0.5:
+        return "other"
+    return "spam" if spam >= abuse else "abuse"
+
+
+@get("/console/items/{comment_id:uuid}", include_in_schema=False)
+async def item_page(
+    request: Request[Any, Any, Any],
+    db: NamedDependency[Database],
+    comment_id: Annotated[uuid.UUID, PathParameter()],
+    notice: Annotated[str | None, QueryParameter(max_length=300)] = None,
+) -> Template | Redirect:
+    session = await _session(request, db)
+    if session is None:
+        return _to("/console/sign-in")
+    detail: ItemDetail = await moderation.item_detail(db, comment_id)
+    parent = None
+    if detail.parent_id is not None:
+        parent = await db.run_read(lambda conn: store.get_comment(conn, detail.parent_id))  # type: ignore[arg-type]
+    context = {
+        "session": session,
+        "card": _card(detail),
+        "detail": detail,
+        "parent": parent,
+        "notice": notice,
+        "reject_reasons": moderation.REJECT_REASONS,
+    }
+    return _page("item", context)
+
+
+@post("/console/items/{comment_id:uuid}/decision", include_in_schema=False, status_code=303)
+async def decide(
+    request: Request[Any, Any, Any], db: NamedDependency[Database], comment_id: Annotated[uuid.UUID, PathParameter()]
+) -> Template | Redirect:
+    checked = await _state_change(request, db)
+    if not isinstance(checked, tuple):
+        return checked
+    session, form = checked
+    back = str(form.get("back") or "queue")
+    payload = {key: form.get(key) or None for key in ("action", "reason", "note", "expected_status")}
+    try:
+        decision = parse_decision(payload)
+        detail = await moderation.decide_comment(db, comment_id, decision, moderator=session.moderator)
+    except Conflict as exc:
+        return _page("refused", {"message": f"Another moderator got there first: {exc.detail}.",
+                                 "item_id": comment_id}, 409)  # fmt: skip
+    except InvalidInput as exc:
+        return _invalid(exc, comment_id)
+    notice = f"{'Approved' if detail.status == 'published' else 'Rejected'}: {detail.name}"
+    if back == "item":
+        return _to(f"/console/items/{comment_id}", notice=notice)
+    return _to("/console", status=str(form.get("from_status") or "pending"), notice=notice,
+               order=str(form.get("order") or "") or None)  # fmt: skip
+
+
+@post("/console/bulk", include_in_schema=False, status_code=303)
+async def bulk(request: Request[Any, Any, Any], db: NamedDependency[Database]) -> Template | Redirect:
+    """One decision on every selected item; items another moderator moved meanwhile are left alone and counted."""
+    checked = await _state_change(request, db)
+    if not isinstance(checked, tuple):
+        return checked
+    session, form = checked
+    status = str(form.get("from_status") or "pending")
+    payload = {"action": form.get("action"), "reason": form.get("reason") or None, "expected_status": status}
+    try:
+        decision = parse_decision(payload)
+    except InvalidInput as exc:
+        return _invalid(exc)
+    done = conflicts = 0
+    for raw in form.get("ids") or []:
+        comment_id = parse_id(str(raw))
+        if comment_id is None:
+            continue
+        try:
+            await moderation.decide_comment(db, comment_id, decision, moderator=session.moderator)
+            done += 1
+        except (Conflict, NotFound):
+            conflicts += 1
+    notice = f"{done} {'approved' if decision.action == 'approve' else 'rejected'}"
+    if conflicts:
+        notice += f"; {conflicts} left alone (decided by someone else meanwhile)"
+    return _to("/console", status=status, notice=notice)
+
+
+@post("/console/undo", include_in_schema=False, status_code=303)
+async def undo(request: Request[Any, Any, Any], db: NamedDependency[Database]) -> Template | Redirect:
+    checked = await _state_change(request, db)
+    if not isinstance(checked, tuple):
+        return checked
+    session = checked[0]
+    try:
+        undone = await moderation.undo_last(db, moderator=session.moderator)
+    except Conflict as exc:
+        return _page("refused", {"message": f"Cannot undo: {exc.detail} (someone decided it since)."}, 409)
+    if undone is None:
+        return _to("/console", notice="Nothing to undo")
+    return _to(f"/console/items/{undone}", notice="Your last decision was undone")
+
+
+@get("/console/model", include_in_schema=False)
+async def model_page(
+    request: Request[Any, Any, Any], db: NamedDependency[Database], scoring: NamedDependency[ScoringState]
+) -> Template | Redirect:
+    session = await _session(request, db)
+    if session is None:
+        return _to("/console/sign-in")
+    since = datetime.now(UTC) - timedelta(days=7)
+    outcomes = await db.run_read(lambda conn: store.automatic_outcomes(conn, since=since))
+    total = sum(outcomes.values())
+    shares = {
+        status: (outcomes.get(status, 0), outcomes.get(status, 0) / total if total else 0.0) for status in STATUSES
+    }
+    row = await db.run_read(active_model)
+    card = dict(row.card) if row is not None else None
+    plots = [
+        plot
+        for head in ("spam", "abuse")
+        for plot in head_plots(head, (card or {}).get("metrics", {}).get(head, {}).get("held_out_curves", {}))
+    ]
+    context = {
+        "session": session,
+        "scoring": scoring,
+        "card": card,
+        "shares": shares,
+        "total": total,
+        "plots": plots,
+        "size": SIZE,
+    }
+    return _page("model", context)
+
+
+ROUTES = [sign_in_form, sign_in, sign_out, queue_page, item_page, decide, bulk, undo, model_page]

@@ -1,0 +1,70 @@
+"""Console sign-in sessions: a random id in an HttpOnly cookie, stored as its SHA-256 with a per-session CSRF token.
+
+Stored in the database, not in a process, so every worker and replica knows every session, and revoking a moderator
+(or their token expiring) ends their sessions at once: a session is only as good as the moderator row behind it.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from service.domain.auth import Moderator, hash_token
+from service.storage.tables import console_sessions, moderators
+
+
+@dataclass(frozen=True, slots=True)
+class ConsoleSession:
+    moderator: Moderator
+    csrf_token: str
+
+    def accepts(self, csrf_token: str | None) -> bool:
+        """Whether a state-changing request carries this session's CSRF token (compared in constant time)."""
+        return bool(csrf_token) and secrets.compare_digest(str(csrf_token), self.csrf_token)
+
+
+async def open_session(conn: AsyncConnection, moderator: Moderator, *, lifetime: timedelta) -> tuple[str, str]:
+    """A new session for `moderator`: (the cookie's value, the CSRF token). Expired sessions are cleared here too."""
+    now = datetime.now(UTC)
+    await conn.execute(delete(console_sessions).where(console_sessions.c.expires_at <= now))
+    session_id, csrf_token = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    await conn.execute(
+        console_sessions.insert(),
+        {
+            "id_hash": hash_token(session_id),
+            "moderator_id": moderator.id,
+            "csrf_token": csrf_token,
+            "created_at": now,
+            "expires_at": now + lifetime,
+        },
+    )
+    return session_id, csrf_token
+
+
+async def find_session(conn: AsyncConnection, session_id: str | None) -> ConsoleSession | None:
+    """The live session behind a cookie, or None (unknown, expired, or its moderator revoked or expired)."""
+    if not session_id:
+        return None
+    now = datetime.now(UTC)
+    query = (
+        select(console_sessions.c.csrf_token, moderators.c.id, moderators.c.name, moderators.c.role)
+        .join(moderators, moderators.c.id == console_sessions.c.moderator_id)
+        .where(
+            console_sessions.c.id_hash == hash_token(session_id),
+            console_sessions.c.expires_at > now,
+            moderators.c.revoked_at.is_(None),
+            or_(moderators.c.expires_at.is_(None), moderators.c.expires_at > now),
+        )
+    )
+    row = (await conn.execute(query)).first()
+    if row is None:
+        return None
+    return ConsoleSession(moderator=Moderator(id=row.id, name=row.name, role=row.role), csrf_token=row.csrf_token)
+
+
+async def close_session(conn: AsyncConnection, session_id: str) -> None:
+    await conn.execute(delete(console_sessions).where(console_sessions.c.id_hash == hash_token(session_id)))

@@ -1,0 +1,118 @@
+"""Routes for moderators (bearer token): the queue, one item, decisions; and article settings for admins."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any, Literal
+
+from litestar import Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import PathParameter, QueryParameter
+
+from service.domain import moderation
+from service.domain.auth import Moderator, authenticate
+from service.domain.views import ItemDetail, QueuePage
+from service.errors import FieldError, InvalidInput, Unauthorized
+from service.rules.validation import check_article_id
+from service.storage.database import Database
+from service.web.openapi import DecisionOperation
+from service.web.payloads import read_payload
+from service.web.runtime import Runtime
+
+Status = Literal["pending", "published", "rejected"]
+
+
+async def current_moderator(request: Request[Any, Any, Any], db: NamedDependency[Database]) -> Moderator:
+    """Provided to every moderation route: 401 without a valid token; 429 once an address has failed too often."""
+    header = request.headers.get("authorization")
+    try:
+        return await db.run_read(lambda conn: authenticate(conn, header))
+    except Unauthorized:
+        runtime: Runtime = request.app.state.runtime
+        await runtime.limiter.count_auth_failure(request.client.host if request.client else "unknown")
+        raise
+
+
+def _optional_text(
+    payload: dict[str, Any],
+    key: str,
+    errors: list[FieldError],
+    *,
+    choices: tuple[str, ...] | None,
+    max_length: int = 1000,
+) -> str | None:
+    value = payload.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        errors.append(FieldError(key, "must be a string"))
+    elif choices is not None and value not in choices:
+        errors.append(FieldError(key, f"must be one of {', '.join(choices)}"))
+    elif len(value) > max_length:
+        errors.append(FieldError(key, f"must be at most {max_length} characters"))
+    else:
+        return value
+    return None
+
+
+def parse_decision(payload: dict[str, Any]) -> moderation.Decision:
+    errors: list[FieldError] = []
+    action = payload.get("action")
+    if action not in moderation.ACTIONS:
+        errors.append(FieldError("action", "must be approve or reject"))
+    reason = _optional_text(payload, "reason", errors, choices=moderation.REJECT_REASONS)
+    note = _optional_text(payload, "note", errors, choices=None)
+    expected = _optional_text(payload, "expected_status", errors, choices=("pending", "published", "rejected"))
+    if action == "reject" and reason is None and "reason" not in {e.field for e in errors}:
+        errors.append(FieldError("reason", "is required to reject: spam, abuse, off_topic or other"))
+    if action == "approve" and reason is not None:
+        errors.append(FieldError("reason", "is only for reject"))
+    if errors:
+        raise InvalidInput("Invalid decision", errors=errors)
+    return moderation.Decision(action=str(action), reason=reason, note=note, expected_status=expected)
+
+
+@get("/api/v1/moderation/queue", summary="The review queue, oldest first")
+async def review_queue(
+    db: NamedDependency[Database],
+    moderator: NamedDependency[Moderator],
+    status: Annotated[Status, QueryParameter()] = "pending",
+    article_id: Annotated[str | None, QueryParameter(max_length=128)] = None,
+    limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
+) -> QueuePage:
+    moderator.require("moderator")
+    if article_id is not None:
+        check_article_id(article_id)
+    return await moderation.queue(db, status=status, article_id=article_id, cursor=cursor, limit=limit)
+
+
+@get("/api/v1/moderation/comments/{comment_id:uuid}", summary="One comment with its full decision history")
+async def comment_detail(
+    comment_id: Annotated[uuid.UUID, PathParameter()],
+    db: NamedDependency[Database],
+    moderator: NamedDependency[Moderator],
+) -> ItemDetail:
+    moderator.require("moderator")
+    return await moderation.item_detail(db, comment_id)
+
+
+@post(
+    "/api/v1/moderation/comments/{comment_id:uuid}/decision",
+    status_code=200,
+    operation_class=DecisionOperation,
+    summary="Approve or reject a comment",
+)
+async def decide(
+    request: Request[Any, Any, Any],
+    comment_id: Annotated[uuid.UUID, PathParameter()],
+    db: NamedDependency[Database],
+    moderator: NamedDependency[Moderator],
+) -> ItemDetail:
+    moderator.require("moderator")
+    payload, _ = await read_payload(request, allow_form=False)
+    decision = parse_decision(payload)
+    return await moderation.decide_comment(db, comment_id, decision, moderator=moderator)
+
+
+ROUTES = [review_queue, comment_detail, decide]

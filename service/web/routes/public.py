@@ -1,0 +1,173 @@
+"""Routes for article pages and readers: submit a reply, read a thread, count replies."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from typing import Annotated, Any, Literal, cast
+from urllib.parse import urlsplit
+
+import msgspec
+from litestar import MediaType, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import PathParameter, QueryParameter
+
+from service.domain import comments
+from service.domain.views import CommentCount, CommentPage, CreatedComment, PublicComment, public_view
+from service.errors import BadRequest, FieldError, NotFound
+from service.rules.validation import check_article_id, validate_submission
+from service.settings import Settings
+from service.storage.store import get_comment
+from service.web.openapi import IDEMPOTENCY_KEY_MAX, SubmitOperation
+from service.web.payloads import header, read_payload
+from service.web.routes.demo import is_demo_page
+from service.web.runtime import Runtime
+
+ArticleId = Annotated[str, PathParameter(description="The site's id for the article: 1-128 of A-Z a-z 0-9 . _ ~ -")]
+CACHE_CONTROL = "public, max-age=10, stale-while-revalidate=30"
+
+
+def _return_target(payload: dict[str, Any], request: Request[Any, Any, Any], settings: Settings) -> str | None:
+    """Where a plain form post goes back to: only pages on the operator's allowed origins (or the demo pages)."""
+    target = payload.get("return_to") or request.headers.get("referer")
+    # Only printable ASCII: anything else could split the Location header (CR/LF) or fail to encode in it.
+    if not isinstance(target, str) or not target or not all(0x21 <= ord(c) < 0x7F for c in target):
+        return None
+    try:
+        parts = urlsplit(target)
+    except ValueError:
+        return None
+    if parts.scheme not in {"http", "https"}:
+        return None
+    origin = f"{parts.scheme}://{parts.netloc}".lower()
+    if origin in settings.allowed_origins:
+        return target
+    # The service's own demo pages, while they are on: same host as this request (a browser sends the Host it
+    # posts to, so a page elsewhere cannot name one), and only under /demo/. The scheme may differ behind a proxy.
+    own_host = request.headers.get("host", "").lower()
+    if settings.demo_pages and own_host and parts.netloc.lower() == own_host and is_demo_page(parts.path):
+        return target
+    return None
+
+
+@post(
+    "/api/v1/articles/{article_id:str}/comments",
+    operation_class=SubmitOperation,
+    status_code=201,
+    summary="Submit a reply",
+    responses={},
+)
+async def submit(
+    request: Request[Any, Any, Any],
+    article_id: ArticleId,
+    runtime: NamedDependency[Runtime],
+) -> Response[CreatedComment]:
+    check_article_id(article_id)
+    # Read here rather than as a header parameter (see service/requests.header); documented in SubmitOperation.
+    idempotency_key = header(request, b"idempotency-key")
+    if idempotency_key is not None and len(idempotency_key) > IDEMPOTENCY_KEY_MAX:
+        raise BadRequest(
+            "Invalid request parameters",
+            errors=[FieldError(field="idempotency_key", message=f"Expected `str` of length <= {IDEMPOTENCY_KEY_MAX}")],
+        )
+    settings, limiter = runtime.settings, runtime.limiter
+    await limiter.check_address(request.client.host if request.client else "unknown")
+    payload, from_form = await read_payload(request, allow_form=True)
+    new = validate_submission(
+        payload, body_max_chars=settings.body_max_chars, check_deliverability=settings.email_check_deliverability
+    )
+    await limiter.check_email(new.email)
+    submitted = await comments.submit_comment(
+        runtime.replies,
+        runtime.scoring,
+        article_id=article_id,
+        new=new,
+        idempotency_key=idempotency_key or None,
+        honeypot_filled=bool(payload.get(settings.honeypot_field)),
+        spam_runs=runtime.spam_runs,
+        relevance=runtime.relevance,
+    )
+    created = submitted.comment
+    location = f"/api/v1/articles/{article_id}/comments/{created.id}"
+    target = _return_target(payload, request, settings) if from_form else None
+    if target is not None:
+        fragment = f"#comment-{created.id}" if created.status == "published" else "#reply-pending"
+        return Response(created, status_code=303, headers={"Location": target.split("#")[0] + fragment})
+    return Response(created, status_code=201, headers={"Location": location})
+
+
+def _etag(revision: int, *parts: object) -> str:
+    digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
+    return f'W/"{revision}-{digest}"'
+
+
+def _not_modified(request: Request[Any, Any, Any], etag: str) -> bool:
+    return etag in {tag.strip() for tag in request.headers.get("if-none-match", "").split(",")}
+
+
+def _unchanged(headers: dict[str, str]) -> Response[Any]:
+    """A 304 carries no body."""
+    return Response(content=None, status_code=304, headers=headers)
+
+
+@get("/api/v1/articles/{article_id:str}/comments", summary="Published replies, threaded and paginated")
+async def list_comments(
+    request: Request[Any, Any, Any],
+    article_id: ArticleId,
+    runtime: NamedDependency[Runtime],
+    limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
+    order: Annotated[Literal["oldest", "newest"], QueryParameter()] = "oldest",
+) -> Response[CommentPage]:
+    check_article_id(article_id)
+    db, reader_cache = runtime.db, runtime.reader_cache
+    snapshot = await reader_cache.snapshot(article_id, lambda: comments.article_snapshot(db, article_id))
+    etag = _etag(snapshot.revision, article_id, limit, cursor, order)
+    headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
+    if _not_modified(request, etag):
+        return _unchanged(headers)
+
+    async def render() -> bytes:
+        page = await comments.list_thread(
+            db,
+            article_id,
+            total=snapshot.published_count,
+            limit=limit,
+            cursor=cursor,
+            newest_first=order == "newest",
+        )
+        return msgspec.json.encode(page)
+
+    body = await reader_cache.page((article_id, limit, cursor, order), snapshot.revision, render)
+    # The page goes out as the bytes rendered once; the annotation above is what the schema documents.
+    return cast("Response[CommentPage]", Response(body, media_type=MediaType.JSON, headers=headers))
+
+
+@get("/api/v1/articles/{article_id:str}/comments/count", summary="How many replies are published")
+async def count_comments(
+    request: Request[Any, Any, Any], article_id: ArticleId, runtime: NamedDependency[Runtime]
+) -> Response[CommentCount]:
+    check_article_id(article_id)
+    db = runtime.db
+    snapshot = await runtime.reader_cache.snapshot(article_id, lambda: comments.article_snapshot(db, article_id))
+    etag = _etag(snapshot.published_count, article_id, "count")
+    headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
+    if _not_modified(request, etag):
+        return _unchanged(headers)
+    return Response(CommentCount(count=snapshot.published_count), headers=headers)
+
+
+@get("/api/v1/articles/{article_id:str}/comments/{comment_id:uuid}", summary="One published reply")
+async def get_published(
+    article_id: ArticleId, comment_id: Annotated[uuid.UUID, PathParameter()], runtime: NamedDependency[Runtime]
+) -> PublicComment:
+    """A published reply of this article; anything else (pending, rejected, unknown) is a 404."""
+    check_article_id(article_id)
+    async with runtime.db.read() as conn:
+        row = await get_comment(conn, comment_id)
+    if row is None or row.article_id != article_id or row.status != "published":
+        raise NotFound("No such published comment")
+    return public_view(row)
+
+
+ROUTES = [submit, list_comments, count_comments, get_published]

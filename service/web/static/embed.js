@@ -1,0 +1,422 @@
+/* replyguard reader embed: the thread of published replies and the reply form, rendered after its own <script> tag.
+ *
+ * <script src="https://comments.example/embed.js" data-article-id="geneva-talks" async></script>
+ * Optional: data-article-title and data-article-url, sent with each reply; the service keeps them only for an article
+ * nobody has described yet (first writer wins; an operator's values always win).
+ *
+ * No framework, no third-party requests. Everything readers wrote is inserted with textContent, never as markup.
+ * The markup lives in a shadow root styled by embed.css; sites theme it with --rg-* custom properties and ::part().
+ */
+(function () {
+  "use strict";
+
+  // Replaced when the service starts (service/web/routes/embed.py) so the client follows the operator's settings.
+  var SERVER = {"honeypotField": "homepage", "bodyMaxChars": 5000};
+
+  var NAME_MAX = 80;
+  var WEBSITE_MAX = 200;
+  // The server's rules (service/rules/validation.py): control, bidi and separator characters, lone surrogates.
+  var CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]/u;
+  var BODY_CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]/u;
+  var NOT_IN_URLS = /[\s"<>\\^`{|}]/;
+  // A syntax pre-check only: the server's email-validator has the last word, and its 422 shows beside the field.
+  var EMAIL = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
+
+  var script = document.currentScript || document.querySelector("script[data-article-id][src*='embed.js']");
+  if (!script || !script.getAttribute("data-article-id")) {
+    return;
+  }
+  var articleId = script.getAttribute("data-article-id");
+  var pageSize = Math.min(100, Math.max(1, parseInt(script.getAttribute("data-page-size"), 10) || 20));
+  var articleTitle = (script.getAttribute("data-article-title") || "").trim();
+  var articleUrl = (script.getAttribute("data-article-url") || "").trim();
+  // The API lives where this script came from, so the embed works on any allowed site.
+  var base = new URL(".", script.src);
+  var commentsUrl = new URL("api/v1/articles/" + encodeURIComponent(articleId) + "/comments", base).href;
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) {
+      node.className = className;
+    }
+    if (text !== undefined) {
+      node.textContent = text;
+    }
+    return node;
+  }
+
+  function uuid() {
+    if (window.crypto && crypto.randomUUID) {
+      return crypto.randomUUID();
+    }
+    // randomUUID needs a secure context; getRandomValues does not.
+    var b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    var hex = Array.prototype.map.call(b, function (x) { return (x + 0x100).toString(16).slice(1); }).join("");
+    return [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20), hex.slice(20)].join("-");
+  }
+
+  function chars(text) {
+    return Array.from(text).length; // code points, as the server counts
+  }
+
+  function responses(n) {
+    return n === 1 ? "1 Response" : n + " Responses";
+  }
+
+  // ---- markup ---------------------------------------------------------------------------------------------------
+  var host = el("div", "replyguard");
+  host.id = "replyguard-" + articleId;
+  script.parentNode.insertBefore(host, script.nextSibling);
+  var root = host.attachShadow ? host.attachShadow({mode: "open"}) : host;
+
+  var sheet = el("link");
+  sheet.rel = "stylesheet";
+  sheet.href = new URL("embed.css", base).href;
+  var frame = el("section", "rg");
+  frame.setAttribute("part", "root");
+  // Shown once the stylesheet is in, so readers never see the honeypot or unstyled markup flash by.
+  frame.hidden = true;
+  sheet.onload = sheet.onerror = function () { frame.hidden = false; };
+  setTimeout(sheet.onload, 3000);
+  root.append(sheet, frame);
+
+  var heading = el("h2", "rg-count", "Responses");
+  heading.setAttribute("part", "count");
+  var thread = el("ol", "rg-thread");
+  var loadProblem = el("p", "rg-problem");
+  loadProblem.hidden = true;
+  var more = el("button", "rg-more", "More responses");
+  more.type = "button";
+  more.hidden = true;
+  more.setAttribute("part", "button");
+  frame.append(heading, thread, loadProblem, more);
+
+  var form = el("form", "rg-form");
+  form.noValidate = true;
+  form.setAttribute("part", "form");
+  var replying = el("p", "rg-replying");
+  replying.hidden = true;
+  var replyingName = el("strong");
+  var cancel = el("button", "rg-cancel", "Cancel reply");
+  cancel.type = "button";
+  replying.append("Replying to ", replyingName, " ", cancel);
+  var parentError = el("p", "rg-error");
+  parentError.setAttribute("role", "alert");
+  form.append(
+    el("h3", "rg-title", "Leave a Reply"),
+    replying,
+    parentError,
+    el("p", "rg-note", "Your email address will not be published. Required fields are marked *")
+  );
+
+  var fields = {};
+  function field(name, label, control, required) {
+    var wrap = el("p", "rg-field");
+    wrap.setAttribute("data-field", name);
+    var id = "rg-" + name;
+    var caption = el("label", "", label);
+    caption.htmlFor = id;
+    if (required) {
+      caption.append(el("span", "rg-required", " *"));
+      control.required = true;
+    }
+    control.id = id;
+    control.name = name;
+    var error = el("span", "rg-error");
+    error.id = id + "-error";
+    control.setAttribute("aria-describedby", error.id);
+    wrap.append(caption, control, error);
+    form.append(wrap);
+    fields[name] = {control: control, error: error};
+  }
+  var name = el("input");
+  name.autocomplete = "name";
+  field("name", "Name", name, true);
+  var email = el("input");
+  email.type = "email";
+  email.autocomplete = "email";
+  field("email", "Email", email, true);
+  var website = el("input");
+  website.type = "url";
+  website.autocomplete = "url";
+  field("website", "Website", website, false);
+  var body = el("textarea");
+  body.rows = 6;
+  field("body", "Comment", body, true);
+
+  // The honeypot: moved off-screen by the stylesheet's class (no inline style: page CSPs may forbid it),
+  // out of the tab order and hidden from assistive technology. People leave it empty; bots fill it in.
+  var trap = el("p", "rg-hp");
+  trap.setAttribute("aria-hidden", "true");
+  var trapInput = el("input");
+  trapInput.name = SERVER.honeypotField;
+  trapInput.tabIndex = -1;
+  trapInput.autocomplete = "off";
+  var trapLabel = el("label", "", "Leave this field empty ");
+  trapLabel.append(trapInput);
+  trap.append(trapLabel);
+
+  var status = el("p", "rg-status");
+  status.setAttribute("role", "status");
+  var submit = el("button", "rg-submit", "Post Comment");
+  submit.type = "submit";
+  submit.setAttribute("part", "button");
+  form.append(trap, status, submit);
+  frame.append(form);
+
+  // ---- thread ---------------------------------------------------------------------------------------------------
+  var shown = {}; // comment id -> its replies list, so a page loaded later never repeats a comment
+  var count = 0;
+  var cursor = null;
+  var replyTo = null;
+
+  function setCount(n) {
+    count = n;
+    heading.textContent = responses(n);
+  }
+
+  function renderComment(item) {
+    if (shown[item.id]) {
+      return null;
+    }
+    var li = el("li", "rg-comment");
+    li.id = "comment-" + item.id;
+    li.setAttribute("part", "comment");
+    var meta = el("p", "rg-meta");
+    var when = new Date(item.created_at);
+    var time = el("time", "rg-time", when.toLocaleString(undefined, {dateStyle: "medium", timeStyle: "short"}));
+    time.dateTime = item.created_at;
+    meta.append(el("strong", "rg-author", item.name), " ", time);
+    var reply = el("button", "rg-reply", "Reply");
+    reply.type = "button";
+    reply.setAttribute("aria-label", "Reply to " + item.name);
+    reply.addEventListener("click", function () { startReply(item); });
+    var replies = el("ol", "rg-replies");
+    li.append(meta, el("div", "rg-body", item.body), reply, replies);
+    shown[item.id] = replies;
+    (item.replies || []).forEach(function (child) { appendTo(replies, child); });
+    return li;
+  }
+
+  function appendTo(list, item) {
+    var li = renderComment(item);
+    if (li) {
+      list.append(li);
+    }
+  }
+
+  function startReply(item) {
+    replyTo = item;
+    replyingName.textContent = item.name;
+    replying.hidden = false;
+    parentError.textContent = "";
+    body.focus();
+  }
+
+  cancel.addEventListener("click", function () {
+    replyTo = null;
+    replying.hidden = true;
+    parentError.textContent = "";
+  });
+
+  function getJson(url) {
+    // "no-cache": revalidate with the ETag (a cheap 304) rather than trust max-age, so a reader who just posted
+    // and reloads sees the reply; shared caches in front of the service still serve their copies.
+    var options = {credentials: "omit", cache: "no-cache", headers: {Accept: "application/json"}};
+    return fetch(url, options).then(function (response) {
+      if (!response.ok) {
+        throw new Error("HTTP " + response.status);
+      }
+      return response.json();
+    });
+  }
+
+  function loadPage() {
+    var url = new URL(commentsUrl);
+    url.searchParams.set("limit", String(pageSize));
+    if (cursor) {
+      url.searchParams.set("cursor", cursor);
+    }
+    more.disabled = true;
+    return getJson(url.href).then(function (page) {
+      page.items.forEach(function (item) { appendTo(thread, item); });
+      cursor = page.next_cursor;
+      more.hidden = !cursor;
+      loadProblem.hidden = true;
+    }).catch(function () {
+      loadProblem.textContent = "Responses could not be loaded just now.";
+      loadProblem.hidden = false;
+    }).then(function () {
+      more.disabled = false;
+    });
+  }
+
+  more.addEventListener("click", loadPage);
+
+  getJson(commentsUrl + "/count").then(function (answer) { setCount(answer.count); }, function () {});
+  loadPage().then(function () {
+    // A fragment such as #comment-<id> (the no-JavaScript form's 303) cannot reach into a shadow root by itself.
+    var target = location.hash.slice(1) && root.getElementById && root.getElementById(location.hash.slice(1));
+    if (target) {
+      target.scrollIntoView();
+    }
+  });
+
+  // ---- form -----------------------------------------------------------------------------------------------------
+  function check(values) {
+    var problems = {};
+    var trimmedName = values.name.trim();
+    if (!trimmedName) {
+      problems.name = "is required";
+    } else if (chars(trimmedName) > NAME_MAX) {
+      problems.name = "must be at most " + NAME_MAX + " characters";
+    } else if (CONTROL.test(trimmedName)) {
+      problems.name = "must not contain control characters";
+    }
+    var address = values.email.trim();
+    if (!address) {
+      problems.email = "is required";
+    } else if (!EMAIL.test(address)) {
+      problems.email = "must be a valid email address";
+    }
+    var text = values.body.trim();
+    if (!text) {
+      problems.body = "is required";
+    } else if (chars(text) > SERVER.bodyMaxChars) {
+      problems.body = "must be at most " + SERVER.bodyMaxChars + " characters";
+    } else if (BODY_CONTROL.test(values.body)) {
+      problems.body = "must not contain control characters";
+    }
+    var site = values.website.trim();
+    if (site) {
+      var url = null;
+      try {
+        url = new URL(site);
+      } catch (e) {
+        url = null;
+      }
+      if (chars(site) > WEBSITE_MAX) {
+        problems.website = "must be at most " + WEBSITE_MAX + " characters";
+      } else if (!url || !/^https?:$/.test(url.protocol) || !url.hostname || NOT_IN_URLS.test(site) || CONTROL.test(site)) {
+        problems.website = "must be an http or https URL";
+      }
+    }
+    return problems;
+  }
+
+  function showErrors(problems) {
+    var first = null;
+    Object.keys(fields).forEach(function (key) {
+      var message = problems[key] || "";
+      fields[key].error.textContent = message;
+      if (message) {
+        fields[key].control.setAttribute("aria-invalid", "true");
+        first = first || fields[key].control;
+      } else {
+        fields[key].control.removeAttribute("aria-invalid");
+      }
+    });
+    parentError.textContent = problems.parent_id ? "The comment you are replying to " + problems.parent_id : "";
+    if (first) {
+      first.focus();
+    }
+  }
+
+  function say(message, kind) {
+    status.textContent = message;
+    status.className = "rg-status" + (kind ? " rg-status-" + kind : "");
+  }
+
+  var sending = false;
+  var attempt = null; // {payload, key}: a retry of the same reply reuses its key, so it is stored once
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    if (sending) {
+      return;
+    }
+    var values = {name: name.value, email: email.value, body: body.value, website: website.value};
+    var problems = check(values);
+    showErrors(problems);
+    if (Object.keys(problems).length) {
+      say("Please correct the marked fields.", "error");
+      return;
+    }
+    var payload = {name: values.name.trim(), email: values.email.trim(), body: values.body};
+    if (values.website.trim()) {
+      payload.website = values.website.trim();
+    }
+    if (replyTo) {
+      payload.parent_id = replyTo.id;
+    }
+    if (articleTitle) {
+      payload.article_title = articleTitle;
+    }
+    if (articleUrl) {
+      payload.article_url = articleUrl;
+    }
+    payload[SERVER.honeypotField] = trapInput.value;
+    var json = JSON.stringify(payload);
+    if (!attempt || attempt.payload !== json) {
+      attempt = {payload: json, key: uuid()};
+    }
+    sending = true;
+    submit.disabled = true;
+    say("Sending…");
+    fetch(commentsUrl, {
+      method: "POST",
+      credentials: "omit",
+      headers: {"Content-Type": "application/json", Accept: "application/json", "Idempotency-Key": attempt.key},
+      body: json
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (answer) {
+        handleAnswer(response, answer);
+      });
+    }).catch(function () {
+      say("Your reply could not be sent. Please check your connection and try again.", "error");
+    }).then(function () {
+      sending = false;
+      submit.disabled = false;
+    });
+  });
+
+  function handleAnswer(response, answer) {
+    if (response.status === 201) {
+      attempt = null;
+      body.value = "";
+      if (answer.status === "published") {
+        var list = (answer.parent_id && shown[answer.parent_id]) || thread;
+        appendTo(list, answer);
+        setCount(count + 1);
+        say("Your reply is published.", "ok");
+        var mine = root.getElementById && root.getElementById("comment-" + answer.id);
+        if (mine) {
+          mine.scrollIntoView({block: "nearest"});
+        }
+      } else {
+        say("Your reply is awaiting moderation.", "ok");
+      }
+      cancel.click();
+      return;
+    }
+    if (response.status === 400 || response.status === 422) {
+      var problems = {};
+      (answer.errors || []).forEach(function (error) {
+        problems[error.field] = problems[error.field] || error.message;
+      });
+      showErrors(problems);
+      say(answer.detail || "Please correct the marked fields.", "error");
+      return;
+    }
+    if (response.status === 429) {
+      var wait = parseInt(response.headers.get("Retry-After"), 10);
+      say("Too many replies just now. Please try again" + (wait ? " in " + wait + " seconds." : " shortly."), "error");
+    } else if (response.status === 403) {
+      say("Replies are closed for this article.", "error");
+    } else {
+      say("Your reply could not be sent just now. Please try again.", "error");
+    }
+  }
+})();
