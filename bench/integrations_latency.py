@@ -72,7 +72,8 @@ def write_requests(path: Path, requests: list[dict[str, Any]]) -> None:
 
 
 def perspective_requests(key: str) -> list[dict[str, Any]]:
-    # As Coral's perspective.ts sends it (tests/test_perspective.py): one attribute, doNotStore, the locale.
+    # As Coral's perspective.ts sends it (tests/integrations/test_perspective.py): one attribute, doNotStore, the
+    # locale.
     return [
         {
             "path": f"/v1alpha1/comments:analyze?key={key}",

@@ -97,7 +97,7 @@ def settings(database_url: str, model_dir: Path, tmp_path: Path) -> Settings:
         train_if_missing=False,
         # Most tests post many replies from one address and email; test_abuse_controls turns limits back on.
         rate_limit_enabled=False,
-        # A child process per app would add seconds to every test; tests/test_scoring_process.py covers it.
+        # A child process per app would add seconds to every test; tests/scoring/test_scoring_process.py covers it.
         scoring_process=False,
     )
     run(_register(configured, model_dir))

@@ -11,7 +11,7 @@ from litestar.testing import TestClient
 from service.settings import Settings
 from tests.conftest import SITE, add_moderator
 from tests.replies import reply
-from tests.test_console import _sign_in
+from tests.web.test_console import _sign_in
 
 URL = "/api/v1/articles/xss/comments"
 PAYLOADS = [

@@ -17,7 +17,7 @@ from service.abuse.spam_runs import SpamRunDetector, band_keys, text_words
 from tests.replies import POLITE, reply
 
 URL = "/api/v1/articles/runs/comments"
-SEED = Path(__file__).parents[1] / "classifier" / "seed" / "seed_corpus.jsonl"
+SEED = Path(__file__).parents[2] / "classifier" / "seed" / "seed_corpus.jsonl"
 RUN = "I read every word of this and honestly it changed how I think about the {n} harbour project, thank you {who}"
 # The same text as a run spins it: look-alike letters, a zero-width space, leetspeak, other numbers and links.
 SPUN = [

@@ -11,7 +11,7 @@ from litestar.testing import TestClient
 from tests.classifier.test_relevance import needs_extra
 from tests.commands import run_cli
 from tests.replies import ABUSIVE, POLITE, SPAM
-from tests.test_relevance import PROMOTION, REGISTERED
+from tests.scoring.test_relevance import PROMOTION, REGISTERED
 
 
 def test_score_writes_one_line_per_input_in_order(model_dir: Path, tmp_path: Path) -> None:

@@ -1,6 +1,6 @@
 """The reader embed's assets and the demo page over HTTP: headers, caching, CSP, CORS, the demo setting and 303s.
 
-The browser behaviour is in tests/test_embed_browser.py."""
+The browser behaviour is in tests/web/test_embed_browser.py."""
 
 from __future__ import annotations
 

@@ -1,0 +1,1 @@
+"""Tests of service/cli/: the replyguard command."""

@@ -1,0 +1,1 @@
+"""Tests of service/domain/: use cases."""

@@ -1,0 +1,1 @@
+"""Tests of service/integrations/: the compatible APIs."""

@@ -1,0 +1,1 @@
+"""Tests of service/scoring/: the model in the service."""

@@ -1,0 +1,1 @@
+"""Tests of service/web/: HTTP plumbing, the embed and the console."""
