@@ -68,7 +68,7 @@ IDEMPOTENCY_KEY = Parameter(
 @dataclass
 class SubmitOperation(Operation):
     def __post_init__(self) -> None:
-        # The handler reads this header itself (service/requests.header), so it is described here.
+        # The handler reads this header itself (service/web/payloads.header), so it is described here.
         self.parameters = [*(self.parameters or []), IDEMPOTENCY_KEY]
         self.request_body = RequestBody(
             required=True,
@@ -98,7 +98,7 @@ ARTICLE_SCHEMA = Schema(
 
 @dataclass
 class ArticleOperation(Operation):
-    """The handler reads its JSON body itself (service/requests.read_payload), so the body is described here."""
+    """The handler reads its JSON body itself (service/web/payloads.read_payload), so the body is described here."""
 
     def __post_init__(self) -> None:
         self.request_body = RequestBody(

@@ -63,7 +63,7 @@ async def submit(
     runtime: NamedDependency[Runtime],
 ) -> Response[CreatedComment]:
     check_article_id(article_id)
-    # Read here rather than as a header parameter (see service/requests.header); documented in SubmitOperation.
+    # Read here rather than as a header parameter (see service/web/payloads.header); documented in SubmitOperation.
     idempotency_key = header(request, b"idempotency-key")
     if idempotency_key is not None and len(idempotency_key) > IDEMPOTENCY_KEY_MAX:
         raise BadRequest(
