@@ -29,6 +29,7 @@ from classifier.relevance_shift import UNCERTAIN_FLOOR, RelevanceScorer, fit_shi
 from classifier.rows import LabelledRow
 from classifier.scorer import Scorer
 from classifier.submission import Submission
+from classifier.thresholds import head_outcomes
 from classifier.videos import VIDEO_TITLES, YOUTUBE_SITE
 
 
@@ -108,10 +109,11 @@ def cascade(scorer: Scorer, held_out: Sequence[LabelledRow], embedder: Embedder)
             "roc_auc": _auc(labels, scores),
             "embedded_share": round(float(asked.mean() if way == "cascade" else way == "every reply"), 4),
         }
+        says = head_outcomes(scores, hold=hold, reject=reject)
         for kind, mask in (("ordinary", labels == 0), ("spam", labels == 1)):
             entry[kind] = {
-                "held": round(float(np.mean((scores[mask] >= hold) & (scores[mask] < reject))), 4),
-                "rejected": round(float(np.mean(scores[mask] >= reject)), 4),
+                "held": round(float(np.mean(says[mask] == "review")), 4),
+                "rejected": round(float(np.mean(says[mask] == "reject")), 4),
             }
         report["ways"][way] = entry
     title = next(iter(VIDEO_TITLES.values()))

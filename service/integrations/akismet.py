@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from classifier import Scores, Submission, Thresholds
+from classifier.thresholds import head_outcome
 from service.integrations.feedback import Feedback
 
 THANKS = "Thanks for making the web a better place."
@@ -110,11 +111,11 @@ def submission(comment: AkismetComment) -> Submission:
 
 
 def check_answer(scores: Scores, thresholds: Thresholds) -> Answer:
-    if scores.spam_score >= thresholds.spam_reject:
+    """What the spam head's outcome (classifier.thresholds.head_outcome) is in Akismet's words."""
+    says = head_outcome(scores.spam_score, hold=thresholds.spam_hold, reject=thresholds.spam_reject)
+    if says == "reject":
         return Answer("true", {"X-akismet-pro-tip": "discard"})
-    if scores.spam_score >= thresholds.spam_hold:
-        return Answer("true")
-    return Answer("false")
+    return Answer("true" if says == "review" else "false")
 
 
 def fixed_answer(spam: bool) -> Answer:
