@@ -25,7 +25,13 @@ from sklearn.metrics import roc_auc_score
 
 from classifier.errors import RelevanceUnavailable
 from classifier.relevance import Embedder, link_leaves_site
-from classifier.relevance_shift import UNCERTAIN_FLOOR, RelevanceScorer, fit_shift, relevance_parameters
+from classifier.relevance_shift import (
+    UNCERTAIN_FLOOR,
+    RelevanceScorer,
+    fit_shift,
+    in_uncertain_bands,
+    relevance_parameters,
+)
 from classifier.rows import LabelledRow
 from classifier.scorer import Scorer
 from classifier.submission import Submission
@@ -95,7 +101,7 @@ def cascade(scorer: Scorer, held_out: Sequence[LabelledRow], embedder: Embedder)
         ]
     )
     hold, reject = scorer.thresholds.spam_hold, scorer.thresholds.spam_reject
-    asked = (trained >= UNCERTAIN_FLOOR) & (trained < reject)
+    asked = in_uncertain_bands(trained, scorer.thresholds)
     ways = {"no relevance": trained, "every reply": adjusted, "cascade": np.where(asked, adjusted, trained)}
     report: dict[str, Any] = {
         "rows": len(rows),

@@ -8,8 +8,10 @@ from dataclasses import dataclass
 import msgspec
 
 from classifier import Contribution, Scores, Thresholds
+from classifier.card import ModelCard
 from classifier.relevance_shift import RelevanceScores
 from classifier.thresholds import DEFAULT_POLICY, Outcome, head_outcome, outcome
+from service.settings import Settings
 
 _LINK = re.compile(r"(?:https?://|www\.)[^\s<>\"']+", re.IGNORECASE)
 
@@ -41,6 +43,16 @@ class Overrides:
     abuse_reject: float | None = None
 
 
+def overrides_from(settings: Settings) -> Overrides:
+    return Overrides(
+        policy=settings.threshold_policy,
+        spam_hold=settings.spam_hold_threshold,
+        spam_reject=settings.spam_reject_threshold,
+        abuse_hold=settings.abuse_hold_threshold,
+        abuse_reject=settings.abuse_reject_threshold,
+    )
+
+
 def effective_thresholds(card: Thresholds, overrides: Overrides) -> Thresholds:
     def pick(override: float | None, default: float) -> float:
         return default if override is None else override
@@ -51,6 +63,13 @@ def effective_thresholds(card: Thresholds, overrides: Overrides) -> Thresholds:
         abuse_hold=pick(overrides.abuse_hold, card.abuse_hold),
         abuse_reject=pick(overrides.abuse_reject, card.abuse_reject),
     )
+
+
+def decision_thresholds(card: ModelCard, overrides: Overrides) -> Thresholds:
+    """The thresholds replies are decided with, by the service and by `replyguard score`: the card's set for the
+    operator's policy, then the operator's overrides. ValueError when the overrides do not fit (a hold above a reject).
+    """
+    return effective_thresholds(card.policy_thresholds(overrides.policy), overrides)
 
 
 def count_links(text: str) -> int:

@@ -6,7 +6,8 @@ from typing import Any
 
 from litestar.testing import TestClient
 
-from service.app import create_app, overrides_from
+from service.app import create_app
+from service.rules.policy import overrides_from
 from service.scoring.state import ScoringState
 from service.settings import Settings
 from tests.replies import POLITE, reply
