@@ -17,6 +17,7 @@ from classifier.relevance_shift import (
     in_uncertain_band,
     relevance_parameters,
 )
+from classifier.submission import email_domain
 from service.rules.policy import decision_thresholds, overrides_from
 from service.settings import Settings
 
@@ -82,13 +83,12 @@ def score_lines(scorer: Any, source: TextIO, sink: TextIO, *, relevance: Cascade
             if not isinstance(item, dict) or not isinstance(item.get("body"), str):
                 raise ValueError("each line must be a JSON object with a string `body`")
             email = item.get("email")
-            domain = email.rsplit("@", 1)[-1].lower() if isinstance(email, str) and "@" in email else None
             scores = scorer.score(
                 Submission(
                     body=item["body"],
                     name=str(item.get("name") or ""),
                     website=item.get("website") or None,
-                    email_domain=domain,
+                    email_domain=email_domain(email) if isinstance(email, str) else None,
                     has_parent=bool(item.get("parent_body")),
                 )
             )

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from classifier import Scores, Submission, Thresholds
+from classifier.submission import email_domain
 from classifier.thresholds import head_outcome
 from service.integrations.feedback import Feedback
 
@@ -106,8 +107,9 @@ def fixed_verdict(comment: AkismetComment) -> bool | None:
 def submission(comment: AkismetComment) -> Submission:
     """What the model sees: the text, the name, an http(s) website, and the email's domain only."""
     website = comment.url.strip() if comment.url.strip().lower().startswith(("http://", "https://")) else None
-    domain = comment.email.rsplit("@", 1)[-1].strip().lower() if "@" in comment.email else None
-    return Submission(body=comment.content, name=comment.author.strip(), website=website, email_domain=domain)
+    return Submission(
+        body=comment.content, name=comment.author.strip(), website=website, email_domain=email_domain(comment.email)
+    )
 
 
 def check_answer(scores: Scores, thresholds: Thresholds) -> Answer:

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, ValidatedEmail, validate_email
 
+from classifier.submission import email_domain
 from service.errors import FieldError, InvalidInput
 from service.ids import parse_id
 
@@ -31,7 +32,6 @@ class NewComment:
 
     name: str
     email: str
-    email_domain: str
     body: str
     parent_id: uuid.UUID | None
     website: str | None
@@ -39,6 +39,11 @@ class NewComment:
     # described the article yet (see store.fill_page_metadata).
     article_title: str | None = None
     article_url: str | None = None
+
+    @property
+    def email_domain(self) -> str | None:
+        """What the model may see of the email (classifier.submission.email_domain)."""
+        return email_domain(self.email)
 
 
 def check_article_id(article_id: str) -> str:
@@ -97,7 +102,7 @@ def _name(payload: Mapping[str, object], errors: list[FieldError]) -> str | None
     return _line(payload, "name", errors, limit=NAME_MAX, required=True)
 
 
-def _email(payload: Mapping[str, object], errors: list[FieldError], *, deliverability: bool) -> tuple[str, str] | None:
+def _email(payload: Mapping[str, object], errors: list[FieldError], *, deliverability: bool) -> str | None:
     raw = _text(payload, "email", errors, required=True)
     if raw is None:
         return None
@@ -114,7 +119,7 @@ def _email(payload: Mapping[str, object], errors: list[FieldError], *, deliverab
         message = str(exc).replace(address, "the address")
         errors.append(FieldError("email", message))
         return None
-    return valid.normalized, valid.domain
+    return valid.normalized
 
 
 @lru_cache(maxsize=65_536)
@@ -207,8 +212,7 @@ def validate_submission(
         raise InvalidInput("Invalid submission", errors=errors)
     return NewComment(
         name=name,
-        email=email[0],
-        email_domain=email[1],
+        email=email,
         body=body,
         parent_id=parent_id,
         website=website,
