@@ -18,6 +18,7 @@ from service.errors import BadRequest, FieldError, NotFound
 from service.rules.validation import check_article_id, validate_submission
 from service.settings import Settings
 from service.storage.store import get_comment
+from service.web.conditional import not_modified
 from service.web.openapi import IDEMPOTENCY_KEY_MAX, SubmitOperation
 from service.web.payloads import header, read_payload
 from service.web.routes.demo import is_demo_page
@@ -101,15 +102,6 @@ def _etag(revision: int, *parts: object) -> str:
     return f'W/"{revision}-{digest}"'
 
 
-def _not_modified(request: Request[Any, Any, Any], etag: str) -> bool:
-    return etag in {tag.strip() for tag in request.headers.get("if-none-match", "").split(",")}
-
-
-def _unchanged(headers: dict[str, str]) -> Response[Any]:
-    """A 304 carries no body."""
-    return Response(content=None, status_code=304, headers=headers)
-
-
 @get("/api/v1/articles/{article_id:str}/comments", summary="Published replies, threaded and paginated")
 async def list_comments(
     request: Request[Any, Any, Any],
@@ -124,8 +116,8 @@ async def list_comments(
     snapshot = await reader_cache.snapshot(article_id, lambda: comments.article_snapshot(db, article_id))
     etag = _etag(snapshot.revision, article_id, limit, cursor, order)
     headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
-    if _not_modified(request, etag):
-        return _unchanged(headers)
+    if (unchanged := not_modified(request, etag, headers)) is not None:
+        return unchanged
 
     async def render() -> bytes:
         page = await comments.list_thread(
@@ -152,8 +144,8 @@ async def count_comments(
     snapshot = await runtime.reader_cache.snapshot(article_id, lambda: comments.article_snapshot(db, article_id))
     etag = _etag(snapshot.published_count, article_id, "count")
     headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
-    if _not_modified(request, etag):
-        return _unchanged(headers)
+    if (unchanged := not_modified(request, etag, headers)) is not None:
+        return unchanged
     return Response(CommentCount(count=snapshot.published_count), headers=headers)
 
 
