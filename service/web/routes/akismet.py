@@ -9,8 +9,8 @@ from litestar.di import NamedDependency
 
 from service.integrations import akismet
 from service.integrations.feedback import store_feedback
-from service.integrations.keys import ApiKey, find_api_key
 from service.integrations.model_scores import score_submission
+from service.web.callers import active_api_key
 from service.web.openapi import AkismetOperation
 from service.web.payloads import read_payload
 from service.web.runtime import Runtime
@@ -26,19 +26,10 @@ async def _fields(request: Request[Any, Any, Any]) -> dict[str, str]:
     return {name: value for name, value in payload.items() if isinstance(value, str)}
 
 
-async def _api_key(request: Request[Any, Any, Any], runtime: Runtime, fields: dict[str, str]) -> ApiKey | None:
-    """The request's active key, or None after counting the failure (429 once an address has failed too often)."""
-    key = akismet.key_of(fields)
-    found = await runtime.db.run_read(lambda conn: find_api_key(conn, key))
-    if found is None:
-        await runtime.limiter.count_auth_failure(request.client.host if request.client else "unknown")
-    return found
-
-
 @post("/1.1/verify-key", operation_class=AkismetOperation, status_code=200, summary="Akismet: is this key valid?")
 async def verify_key(request: Request[Any, Any, Any], runtime: NamedDependency[Runtime]) -> Response[str]:
     fields = await _fields(request)
-    found = await _api_key(request, runtime, fields)
+    found = await active_api_key(request, runtime, akismet.key_of(fields))
     return _plain(akismet.VALID_KEY if found is not None else akismet.INVALID_KEY)
 
 
@@ -46,7 +37,7 @@ async def verify_key(request: Request[Any, Any, Any], runtime: NamedDependency[R
 async def comment_check(request: Request[Any, Any, Any], runtime: NamedDependency[Runtime]) -> Response[str]:
     """Nothing is stored: a check is not a label (the site's submit-spam / submit-ham are)."""
     fields = await _fields(request)
-    if await _api_key(request, runtime, fields) is None:
+    if await active_api_key(request, runtime, akismet.key_of(fields)) is None:
         return _plain(akismet.INVALID_KEY)
     missing = akismet.missing_field(fields)
     if missing is not None:
@@ -64,7 +55,7 @@ async def comment_check(request: Request[Any, Any, Any], runtime: NamedDependenc
 
 async def _submit(request: Request[Any, Any, Any], runtime: Runtime, *, spam: bool) -> Response[str]:
     fields = await _fields(request)
-    found = await _api_key(request, runtime, fields)
+    found = await active_api_key(request, runtime, akismet.key_of(fields))
     if found is None:
         return _plain(akismet.INVALID_KEY)
     missing = akismet.missing_field(fields)

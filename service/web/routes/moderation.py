@@ -15,6 +15,7 @@ from service.domain.views import ItemDetail, QueuePage
 from service.errors import FieldError, InvalidInput, Unauthorized
 from service.rules.validation import check_article_id
 from service.storage.database import Database
+from service.web.callers import count_failed_authentication
 from service.web.openapi import DecisionOperation
 from service.web.payloads import read_payload
 from service.web.runtime import Runtime
@@ -29,7 +30,7 @@ async def current_moderator(request: Request[Any, Any, Any], db: NamedDependency
         return await db.run_read(lambda conn: authenticate(conn, header))
     except Unauthorized:
         runtime: Runtime = request.app.state.runtime
-        await runtime.limiter.count_auth_failure(request.client.host if request.client else "unknown")
+        await count_failed_authentication(request, runtime)
         raise
 
 

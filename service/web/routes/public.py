@@ -18,6 +18,7 @@ from service.errors import BadRequest, FieldError, NotFound
 from service.rules.validation import check_article_id, validate_submission
 from service.settings import Settings
 from service.storage.store import get_comment
+from service.web.callers import client_address
 from service.web.conditional import not_modified
 from service.web.openapi import IDEMPOTENCY_KEY_MAX, SubmitOperation
 from service.web.payloads import header, read_payload
@@ -72,7 +73,7 @@ async def submit(
             errors=[FieldError(field="idempotency_key", message=f"Expected `str` of length <= {IDEMPOTENCY_KEY_MAX}")],
         )
     settings, limiter = runtime.settings, runtime.limiter
-    await limiter.check_address(request.client.host if request.client else "unknown")
+    await limiter.check_address(client_address(request))
     payload, from_form = await read_payload(request, allow_form=True)
     new = validate_submission(
         payload, body_max_chars=settings.body_max_chars, check_deliverability=settings.email_check_deliverability
