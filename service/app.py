@@ -162,7 +162,7 @@ def create_app(settings: Settings, *, scoring: ScoringState | None = None) -> Li
         return request.app.state.runtime  # type: ignore[no-any-return]
 
     handlers: list[Any] = [
-        *public.ROUTES,
+        *public.routes(settings),
         *moderation.ROUTES,
         *articles.ROUTES,
         *privacy.ROUTES,

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from copy import copy
 from typing import Annotated, Any, Literal, cast
 from urllib.parse import urlsplit
 
 import msgspec
 from litestar import MediaType, Request, Response, get, post
 from litestar.di import NamedDependency
+from litestar.handlers import HTTPRouteHandler
 from litestar.params import PathParameter, QueryParameter
 
 from service.domain import comments
@@ -20,7 +22,7 @@ from service.settings import Settings
 from service.storage.store import get_comment
 from service.web.callers import client_address
 from service.web.conditional import not_modified
-from service.web.openapi import IDEMPOTENCY_KEY_MAX, SubmitOperation
+from service.web.openapi import IDEMPOTENCY_KEY_MAX, submit_operation
 from service.web.payloads import header, read_payload
 from service.web.routes.demo import is_demo_page
 from service.web.runtime import Runtime
@@ -52,9 +54,9 @@ def _return_target(payload: dict[str, Any], request: Request[Any, Any, Any], set
     return None
 
 
+# Its OpenAPI operation (submit_operation) states the service's own body limit, so routes() sets it per service.
 @post(
     "/api/v1/articles/{article_id:str}/comments",
-    operation_class=SubmitOperation,
     status_code=201,
     summary="Submit a reply",
     responses={},
@@ -65,7 +67,7 @@ async def submit(
     runtime: NamedDependency[Runtime],
 ) -> Response[CreatedComment]:
     check_article_id(article_id)
-    # Read here rather than as a header parameter (see service/requests.header); documented in SubmitOperation.
+    # Read here rather than as a header parameter (see service/web/payloads.header); documented in submit_operation.
     idempotency_key = header(request, b"idempotency-key")
     if idempotency_key is not None and len(idempotency_key) > IDEMPOTENCY_KEY_MAX:
         raise BadRequest(
@@ -163,4 +165,8 @@ async def get_published(
     return public_view(row)
 
 
-ROUTES = [submit, list_comments, count_comments, get_published]
+def routes(settings: Settings) -> list[HTTPRouteHandler]:
+    """The reader routes, the submit route's schema stating this service's body limit (REPLYGUARD_BODY_MAX_CHARS)."""
+    submit_here = copy(submit)
+    submit_here.operation_class = submit_operation(settings.body_max_chars)
+    return [submit_here, list_comments, count_comments, get_published]
