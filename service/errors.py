@@ -23,6 +23,10 @@ from typing import ClassVar
 
 import msgspec
 
+# How long a client is asked to wait (Retry-After) when the database or the model is briefly unavailable: 503s of the
+# API, the Akismet and the Perspective routes alike.
+RETRY_AFTER_SECONDS = "5"
+
 
 class FieldError(msgspec.Struct, frozen=True):
     field: str

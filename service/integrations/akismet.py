@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from classifier import Scores, Submission, Thresholds
 from classifier.submission import email_domain
 from classifier.thresholds import head_outcome
+from service.errors import RETRY_AFTER_SECONDS
 from service.integrations.feedback import Feedback
 
 THANKS = "Thanks for making the web a better place."
@@ -54,7 +55,7 @@ INVALID_KEY = Answer(
 VALID_KEY = Answer("valid")
 NO_MODEL = Answer(
     "The service cannot check comments right now; try again shortly.",
-    {"X-akismet-error": "no model is loaded", "Retry-After": "5"},
+    {"X-akismet-error": "no model is loaded", "Retry-After": RETRY_AFTER_SECONDS},
     status_code=503,
 )
 

@@ -78,18 +78,27 @@ def _text(payload: Mapping[str, object], key: str, errors: list[FieldError], *, 
     return unicodedata.normalize("NFC", value)
 
 
+def _filled(payload: Mapping[str, object], key: str, errors: list[FieldError], *, required: bool) -> str | None:
+    """The field's text as sent (NFC), or None when it is missing or blank once trimmed ("is required" if required)."""
+    raw = _text(payload, key, errors, required=required)
+    if raw is None:
+        return None
+    if not raw.strip():
+        if required:
+            errors.append(FieldError(key, "is required"))
+        return None
+    return raw
+
+
 def _line(
     payload: Mapping[str, object], key: str, errors: list[FieldError], *, limit: int, required: bool
 ) -> str | None:
     """A one-line text field, trimmed: blank is missing (an error when required), no control characters."""
-    raw = _text(payload, key, errors, required=required)
+    raw = _filled(payload, key, errors, required=required)
     if raw is None:
         return None
     line = raw.strip()
-    if not line:
-        if required:
-            errors.append(FieldError(key, "is required"))
-    elif len(line) > limit:
+    if len(line) > limit:
         errors.append(FieldError(key, f"must be at most {limit} characters"))
     elif _CONTROL.search(line):
         errors.append(FieldError(key, "must not contain control characters"))
@@ -103,13 +112,10 @@ def _name(payload: Mapping[str, object], errors: list[FieldError]) -> str | None
 
 
 def _email(payload: Mapping[str, object], errors: list[FieldError], *, deliverability: bool) -> str | None:
-    raw = _text(payload, "email", errors, required=True)
+    raw = _filled(payload, "email", errors, required=True)
     if raw is None:
         return None
     address = raw.strip()
-    if not address:
-        errors.append(FieldError("email", "is required"))
-        return None
     try:
         # Regular commenters send the same address again and again; the syntax check is pure, so it is cached.
         # A deliverability check asks DNS, whose answer may change: never cached.
@@ -129,13 +135,10 @@ def _valid_syntax(address: str) -> ValidatedEmail:
 
 
 def _body(payload: Mapping[str, object], errors: list[FieldError], *, max_chars: int) -> str | None:
-    body = _text(payload, "body", errors, required=True)
+    body = _filled(payload, "body", errors, required=True)
     if body is None:
         return None
-    trimmed = body.strip()
-    if not trimmed:
-        errors.append(FieldError("body", "is required"))
-    elif len(trimmed) > max_chars:
+    if len(body.strip()) > max_chars:
         errors.append(FieldError("body", f"must be at most {max_chars} characters"))
     elif _BODY_CONTROL.search(body):
         errors.append(FieldError("body", "must not contain control characters"))
@@ -163,12 +166,10 @@ def is_http_url(value: str) -> bool:
 
 
 def _url(payload: Mapping[str, object], key: str, errors: list[FieldError], *, max_chars: int) -> str | None:
-    raw = _text(payload, key, errors, required=False)
+    raw = _filled(payload, key, errors, required=False)
     if raw is None:
         return None
     url = raw.strip()
-    if not url:
-        return None
     if len(url) > max_chars:
         errors.append(FieldError(key, f"must be at most {max_chars} characters"))
     elif not is_http_url(url):

@@ -14,7 +14,7 @@ from litestar.exceptions import HTTPException
 from litestar.params import QueryParameter
 
 from classifier import Scores, Submission
-from service.errors import ReplyguardError
+from service.errors import RETRY_AFTER_SECONDS, ReplyguardError
 from service.integrations import perspective
 from service.integrations.feedback import store_feedback
 from service.integrations.keys import ApiKey
@@ -59,7 +59,7 @@ async def _payload(request: Request[Any, Any, Any]) -> dict[str, Any]:
 async def _scored(runtime: Runtime, text: str) -> Scores:
     scores, _ = await score_submission(runtime.scoring, Submission(body=text))
     if scores is None:
-        raise from_status(503, "The model is not available; try again shortly.", {"Retry-After": "5"})
+        raise from_status(503, "The model is not available; try again shortly.", {"Retry-After": RETRY_AFTER_SECONDS})
     return scores
 
 
