@@ -25,10 +25,17 @@ from sklearn.metrics import roc_auc_score
 
 from classifier.errors import RelevanceUnavailable
 from classifier.relevance import Embedder, link_leaves_site
-from classifier.relevance_shift import UNCERTAIN_FLOOR, RelevanceScorer, fit_shift, relevance_parameters
+from classifier.relevance_shift import (
+    UNCERTAIN_FLOOR,
+    RelevanceScorer,
+    fit_shift,
+    in_uncertain_bands,
+    relevance_parameters,
+)
 from classifier.rows import LabelledRow
 from classifier.scorer import Scorer
 from classifier.submission import Submission
+from classifier.thresholds import head_outcomes
 from classifier.videos import VIDEO_TITLES, YOUTUBE_SITE
 
 
@@ -94,7 +101,7 @@ def cascade(scorer: Scorer, held_out: Sequence[LabelledRow], embedder: Embedder)
         ]
     )
     hold, reject = scorer.thresholds.spam_hold, scorer.thresholds.spam_reject
-    asked = (trained >= UNCERTAIN_FLOOR) & (trained < reject)
+    asked = in_uncertain_bands(trained, scorer.thresholds)
     ways = {"no relevance": trained, "every reply": adjusted, "cascade": np.where(asked, adjusted, trained)}
     report: dict[str, Any] = {
         "rows": len(rows),
@@ -108,10 +115,11 @@ def cascade(scorer: Scorer, held_out: Sequence[LabelledRow], embedder: Embedder)
             "roc_auc": _auc(labels, scores),
             "embedded_share": round(float(asked.mean() if way == "cascade" else way == "every reply"), 4),
         }
+        says = head_outcomes(scores, hold=hold, reject=reject)
         for kind, mask in (("ordinary", labels == 0), ("spam", labels == 1)):
             entry[kind] = {
-                "held": round(float(np.mean((scores[mask] >= hold) & (scores[mask] < reject))), 4),
-                "rejected": round(float(np.mean(scores[mask] >= reject)), 4),
+                "held": round(float(np.mean(says[mask] == "review")), 4),
+                "rejected": round(float(np.mean(says[mask] == "reject")), 4),
             }
         report["ways"][way] = entry
     title = next(iter(VIDEO_TITLES.values()))

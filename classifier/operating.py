@@ -8,7 +8,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from classifier.rows import LabelledRow
-from classifier.thresholds import BAD_PUBLISHED_MAX, GOOD_REJECTED_MAX, Thresholds
+from classifier.thresholds import BAD_PUBLISHED_MAX, GOOD_REJECTED_MAX, OUTCOMES, Thresholds, outcomes
 
 # The mix of replies a news site gets, by share: the card's expected rates are weighted by it.
 MIX: Final = {"ordinary": 0.80, "spam": 0.15, "abusive": 0.05}
@@ -25,14 +25,6 @@ def reply_kind(row: LabelledRow) -> str | None:
     return None
 
 
-def decide(spam: NDArray[np.float64], abuse: NDArray[np.float64], thresholds: Thresholds) -> NDArray[np.str_]:
-    """ "reject" when either head reaches its reject threshold, else "review" when either reaches its hold
-    threshold, else "publish": the service's policy, before any rules of its own."""
-    reject = (spam >= thresholds.spam_reject) | (abuse >= thresholds.abuse_reject)
-    review = (spam >= thresholds.spam_hold) | (abuse >= thresholds.abuse_hold)
-    return np.where(reject, "reject", np.where(review, "review", "publish"))
-
-
 def expected_rates(
     rows: list[LabelledRow], spam: NDArray[np.float64], abuse: NDArray[np.float64], thresholds: Thresholds
 ) -> dict[str, Any]:
@@ -44,14 +36,13 @@ def expected_rates(
     of the mix (and `complete_mix` is False).
     """
     kinds = np.array([reply_kind(row) or "" for row in rows])
-    outcome = decide(spam, abuse, thresholds)
+    outcome = outcomes(spam, abuse, thresholds)
     by_kind = {}
     for kind in MIX:
         chosen = kinds == kind
         if chosen.any():
             by_kind[kind] = {"rows": int(chosen.sum())} | {
-                result: round(float(np.mean(outcome[chosen] == result)), 4)
-                for result in ("publish", "review", "reject")
+                result: round(float(np.mean(outcome[chosen] == result)), 4) for result in OUTCOMES
             }
     present = {kind: share for kind, share in MIX.items() if kind in by_kind}
     total = sum(present.values())

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final
 from urllib.parse import urlsplit
 
@@ -33,7 +33,8 @@ from classifier.errors import ModelLoadError, RelevanceUnavailable
 from classifier.lean import LinearHead
 from classifier.relevance import MODEL_SHA256, Embedder, link_leaves_site
 from classifier.rows import LabelledRow
-from classifier.scorer import Scorer
+from classifier.scorer import Scorer, Scores
+from classifier.thresholds import Thresholds
 from classifier.videos import VIDEO_TITLES, YOUTUBE_SITE
 
 __all__ = [
@@ -44,6 +45,7 @@ __all__ = [
     "fit_relevance",
     "fit_shift",
     "in_uncertain_band",
+    "in_uncertain_bands",
     "relevance_parameters",
 ]
 
@@ -61,9 +63,15 @@ MIN_LOGIT_COEFFICIENT: Final = 0.5
 UNCERTAIN_FLOOR: Final = 0.02
 
 
-def in_uncertain_band(spam_score: float, spam_reject: float) -> bool:
-    """Whether the cascade asks relevance about a reply with this trained spam score (see UNCERTAIN_FLOOR)."""
-    return UNCERTAIN_FLOOR <= spam_score < spam_reject
+def in_uncertain_band(spam_score: float, thresholds: Thresholds) -> bool:
+    """Whether the cascade asks relevance about a reply with this trained spam score (see UNCERTAIN_FLOOR), under the
+    thresholds the reply is decided with (the service's: its policy and the operator's overrides applied)."""
+    return UNCERTAIN_FLOOR <= spam_score < thresholds.spam_reject
+
+
+def in_uncertain_bands(spam: NDArray[np.float64], thresholds: Thresholds) -> NDArray[np.bool_]:
+    """in_uncertain_band() for many replies at once."""
+    return np.asarray((spam >= UNCERTAIN_FLOOR) & (spam < thresholds.spam_reject), dtype=np.bool_)
 
 
 # Calibrated scores are clipped this far from 0 and 1 before their logit is taken back.
@@ -190,6 +198,22 @@ class RelevanceScores:
     similarity_to_parent: float | None
     link_leaves_site: bool
 
+    def figures(self) -> dict[str, float | bool | None]:
+        """What relevance did, as the service's decision record and `replyguard score` report it: the trained score,
+        the shift and the similarities to 4 places (None where not measured), and whether a link leaves the site."""
+        numbers = {
+            "trained_spam_score": self.trained_spam_score,
+            "shift": self.shift,
+            "similarity_to_title": self.similarity_to_title,
+            "similarity_reference": self.similarity_reference,
+            "similarity_to_excerpt": self.similarity_to_excerpt,
+            "similarity_to_parent": self.similarity_to_parent,
+        }
+        rounded: dict[str, float | bool | None] = {
+            name: None if value is None else round(float(value), 4) for name, value in numbers.items()
+        }
+        return rounded | {"link_leaves_site": self.link_leaves_site}
+
 
 class RelevanceScorer:
     """A model's spam calibration and relevance parameters with the embedder; immutable after construction."""
@@ -221,6 +245,14 @@ class RelevanceScorer:
             similarity_to_parent=parent if parent_body.strip() else None,
             link_leaves_site=leaves,
         )
+
+    def adjust(
+        self, scores: Scores, body: str, article: Article, *, parent_body: str = ""
+    ) -> tuple[Scores, RelevanceScores]:
+        """The scores with the spam score adjusted by relevance, and the figures behind it. Callers ask only about
+        replies in_uncertain_band() under the thresholds they decide with: this is the cascade's one pass."""
+        result = self.score(body, scores.spam_score, article, parent_body=parent_body)
+        return replace(scores, spam_score=result.spam_score), result
 
     def spam_logit(self, spam_score: float) -> float:
         """The spam head's raw logit w.x + b, recovered from its calibrated score p = expit(-(a * logit + b))."""

@@ -24,3 +24,11 @@ class Submission:
         # Pickled by the constructor's arguments: the default for frozen slots dataclasses calls fields() per
         # object, a measurable cost when batches go to the service's scoring process.
         return Submission, (self.body, self.name, self.website, self.email_domain, self.has_parent)
+
+
+def email_domain(address: str | None) -> str | None:
+    """What the model may see of an email address: the part after its last "@", trimmed and lower-cased; None for
+    no address or one without "@". The service, the Akismet API and `replyguard score` all take it from here."""
+    if address is None or "@" not in address:
+        return None
+    return address.rpartition("@")[2].strip().lower()

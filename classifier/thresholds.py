@@ -1,4 +1,5 @@
-"""Per-head decision thresholds: the value type, and how they are chosen from validation scores.
+"""Per-head decision thresholds: the value type, what they do to a reply's scores, and how they are chosen from
+validation scores.
 
 The rule: a bad reply (spam or abuse) is published when it scores below its head's hold threshold, and a good
 reply is rejected unseen when either head scores it at or above its reject threshold. Thresholds are placed
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -61,6 +62,44 @@ class Thresholds:
             hold, reject = getattr(self, f"{head}_hold"), getattr(self, f"{head}_reject")
             if not 0.0 < hold < reject < 1.0:
                 raise ValueError(f"{head} thresholds must satisfy 0 < hold < reject < 1, got {hold} and {reject}")
+
+
+Outcome = Literal["publish", "review", "reject"]
+# What scores do to a reply, from the mildest: published, held for a person to review, rejected unseen.
+OUTCOMES: Final[tuple[Outcome, ...]] = ("publish", "review", "reject")
+
+
+def head_outcome(score: float, *, hold: float, reject: float) -> Outcome:
+    """One head's say on a reply: "reject" at or above its reject threshold, else "review" at or above its hold
+    threshold, else "publish"."""
+    return OUTCOMES[(score >= hold) + (score >= reject)]
+
+
+def outcome(spam_score: float, abuse_score: float, thresholds: Thresholds) -> Outcome:
+    """What the scores do to a reply: the sterner of the two heads' outcomes (either head can hold or reject it).
+    The service's policy (service/rules/policy.py) adds its own rules on top; the evaluation uses outcomes()."""
+    spam = head_outcome(spam_score, hold=thresholds.spam_hold, reject=thresholds.spam_reject)
+    abuse = head_outcome(abuse_score, hold=thresholds.abuse_hold, reject=thresholds.abuse_reject)
+    return max(spam, abuse, key=OUTCOMES.index)
+
+
+def _steps(scores: NDArray[np.float64], hold: float, reject: float) -> NDArray[np.int64]:
+    # An index into OUTCOMES per score: how many of the two thresholds it reaches (hold < reject, so 0, 1 or 2).
+    return (scores >= hold).astype(np.int64) + (scores >= reject).astype(np.int64)
+
+
+def head_outcomes(scores: NDArray[np.float64], *, hold: float, reject: float) -> NDArray[np.str_]:
+    """head_outcome() for many scores at once."""
+    return np.array(OUTCOMES)[_steps(scores, hold, reject)]
+
+
+def outcomes(spam: NDArray[np.float64], abuse: NDArray[np.float64], thresholds: Thresholds) -> NDArray[np.str_]:
+    """outcome() for many replies at once."""
+    steps = np.maximum(
+        _steps(spam, thresholds.spam_hold, thresholds.spam_reject),
+        _steps(abuse, thresholds.abuse_hold, thresholds.abuse_reject),
+    )
+    return np.array(OUTCOMES)[steps]
 
 
 def _quantile_threshold(scores: NDArray[np.float64], share: float) -> float:

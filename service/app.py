@@ -26,7 +26,7 @@ from service import __version__
 from service.abuse.rate_limits import MemoryCounter, RedisCounter, SubmissionLimiter
 from service.abuse.spam_runs import SpamRunDetector
 from service.domain.comments import ReplyWriter, SubmitOptions
-from service.rules.policy import Overrides
+from service.rules.policy import overrides_from
 from service.scoring.child_process import ScoringProcess
 from service.scoring.registry import follow_registry, load_active
 from service.scoring.relevance import Relevance
@@ -58,16 +58,6 @@ WEB_DIR = Path(__file__).parent / "web"  # templates and static files ship insid
 
 class MetricsController(PrometheusController):
     path = "/metrics"
-
-
-def overrides_from(settings: Settings) -> Overrides:
-    return Overrides(
-        policy=settings.threshold_policy,
-        spam_hold=settings.spam_hold_threshold,
-        spam_reject=settings.spam_reject_threshold,
-        abuse_hold=settings.abuse_hold_threshold,
-        abuse_reject=settings.abuse_reject_threshold,
-    )
 
 
 def submit_options(settings: Settings) -> SubmitOptions:
@@ -172,7 +162,7 @@ def create_app(settings: Settings, *, scoring: ScoringState | None = None) -> Li
         return request.app.state.runtime  # type: ignore[no-any-return]
 
     handlers: list[Any] = [
-        *public.ROUTES,
+        *public.routes(settings),
         *moderation.ROUTES,
         *articles.ROUTES,
         *privacy.ROUTES,

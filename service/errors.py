@@ -1,4 +1,7 @@
-"""Domain errors and their one mapping to HTTP.
+"""Domain errors: the tree, each with its HTTP status, and the JSON body they become.
+
+service/web/error_mapping.py is the one place that turns these (and framework errors, database outages, bugs) into
+HTTP answers.
 
 ReplyguardError                      base; never a 500
 ├── InvalidInput (422)               field-level problems: errors=[FieldError(field, message)]
@@ -7,6 +10,7 @@ ReplyguardError                      base; never a 500
 ├── Forbidden (403)                  token without the needed role
 ├── ArticleClosed (403)              replies are closed on this article
 ├── NotFound (404)
+├── RequestTimeout (408)             the request body did not arrive in time
 ├── Conflict (409)                   expected_status moved on; Idempotency-Key reused with another payload
 ├── UnsupportedMediaType (415)
 └── Unavailable (503)                the database does not answer; carries Retry-After
@@ -18,6 +22,10 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 import msgspec
+
+# How long a client is asked to wait (Retry-After) when the database or the model is briefly unavailable: 503s of the
+# API, the Akismet and the Perspective routes alike.
+RETRY_AFTER_SECONDS = "5"
 
 
 class FieldError(msgspec.Struct, frozen=True):

@@ -107,8 +107,8 @@ class Settings:
     # Score batches of concurrent submissions in a child process per worker (service/scoring/child_process.py), so
     # scoring runs beside the event loop on another core; false scores everything on the event loop.
     scoring_process: bool = True
-    # Coral's external moderation phase (POST /coral/moderation): the phase's signing secrets as Coral's admin shows
-    # them, comma-separated (two while a rotated secret is still active). Unset, the endpoint answers 404.
+    # Coral's external moderation phase (POST /coral/external-moderation): the phase's signing secrets as Coral's admin
+    # shows them, comma-separated (two while a rotated secret is still active). Unset, the endpoint answers 404.
     coral_signing_secrets: tuple[str, ...] = ()
     # Article relevance (service/scoring/relevance.py): "auto" uses it when the relevance extra is installed and the
     # active model's card has relevance parameters; "off" never loads the embedding model (no extra memory or latency).

@@ -5,16 +5,50 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import dataclass
 from typing import Any, TextIO
 
-from classifier import ModelLoadError, Scorer, Submission
+from classifier import ModelLoadError, Scorer, Scores, Submission, Thresholds
 from classifier.relevance import RelevanceUnavailable, load_embedder
-from classifier.relevance_shift import Article, RelevanceScorer, in_uncertain_band, relevance_parameters
+from classifier.relevance_shift import (
+    Article,
+    RelevanceScorer,
+    RelevanceScores,
+    in_uncertain_band,
+    relevance_parameters,
+)
+from classifier.submission import email_domain
+from service.rules.policy import decision_thresholds, overrides_from
 from service.settings import Settings
 
 
-def relevance_for(scorer: Scorer, settings: Settings) -> RelevanceScorer | None:
-    """The model's relevance scorer when the setting, the extra and the card allow it; why not goes to stderr."""
+@dataclass(frozen=True, slots=True)
+class Cascade:
+    """The service's relevance cascade for one model: its relevance scorer and the thresholds the service decides
+    with (the card's set for REPLYGUARD_THRESHOLD_POLICY, then the REPLYGUARD_*_THRESHOLD overrides)."""
+
+    relevance: RelevanceScorer
+    thresholds: Thresholds
+
+    def adjust(self, scores: Scores, item: dict[str, Any]) -> tuple[Scores, RelevanceScores | None]:
+        """The line's scores adjusted as the service adjusts a reply (same band, same pass), when the line names its
+        article's title; otherwise the scores as they are and None."""
+        title = item.get("article_title")
+        if not isinstance(title, str) or not title.strip() or not in_uncertain_band(scores.spam_score, self.thresholds):
+            return scores, None
+        parent = item.get("parent_body")
+        url, excerpt = item.get("article_url"), item.get("article_excerpt")
+        article = Article.at(
+            title, excerpt=excerpt if isinstance(excerpt, str) else None, url=url if isinstance(url, str) else None
+        )
+        return self.relevance.adjust(
+            scores, item["body"], article, parent_body=parent if isinstance(parent, str) else ""
+        )
+
+
+def relevance_for(scorer: Scorer, settings: Settings) -> Cascade | None:
+    """The model's relevance cascade when the setting, the extra, the card and the threshold settings allow it; why
+    not goes to stderr."""
     if settings.relevance == "off":
         return None
     parameters = relevance_parameters(scorer.card)
@@ -22,36 +56,19 @@ def relevance_for(scorer: Scorer, settings: Settings) -> RelevanceScorer | None:
         print(f"replyguard: scoring without relevance: {parameters}", file=sys.stderr)
         return None
     try:
-        return RelevanceScorer(scorer, load_embedder(), parameters)
+        # As the service: overrides that do not fit the card decide nothing automatically, relevance included.
+        thresholds = decision_thresholds(scorer.card, overrides_from(settings))
+    except ValueError as exc:
+        print(f"replyguard: scoring without relevance: threshold settings do not fit the model: {exc}", file=sys.stderr)
+        return None
+    try:
+        return Cascade(RelevanceScorer(scorer, load_embedder(), parameters), thresholds)
     except (RelevanceUnavailable, ModelLoadError) as exc:
         print(f"replyguard: scoring without relevance: {exc}", file=sys.stderr)
         return None
 
 
-def _with_relevance(out: dict[str, Any], item: dict[str, Any], relevance: RelevanceScorer, reject: float) -> None:
-    """Adjust `out`'s spam score as the service does (same cascade), when the line names its article's title."""
-    title = item.get("article_title")
-    if not isinstance(title, str) or not title.strip() or not in_uncertain_band(out["spam_score"], reject):
-        return
-    parent = item.get("parent_body")
-    url, excerpt = item.get("article_url"), item.get("article_excerpt")
-    article = Article.at(
-        title, excerpt=excerpt if isinstance(excerpt, str) else None, url=url if isinstance(url, str) else None
-    )
-    result = relevance.score(
-        item["body"], out["spam_score"], article, parent_body=parent if isinstance(parent, str) else ""
-    )
-    out["relevance"] = {
-        "trained_spam_score": out["spam_score"],
-        "shift": round(result.shift, 4),
-        "similarity_to_title": round(result.similarity_to_title, 4),
-        "similarity_reference": result.similarity_reference,
-        "link_leaves_site": result.link_leaves_site,
-    }
-    out["spam_score"] = result.spam_score
-
-
-def score_lines(scorer: Any, source: TextIO, sink: TextIO, *, relevance: RelevanceScorer | None = None) -> int:
+def score_lines(scorer: Any, source: TextIO, sink: TextIO, *, relevance: Cascade | None = None) -> int:
     """Score JSON lines from `source` into `sink`, in order; a bad line gets an `error` line, not a crash.
 
     With `relevance`, a line carrying `article_title` (and optionally `article_excerpt`, `article_url`,
@@ -66,23 +83,25 @@ def score_lines(scorer: Any, source: TextIO, sink: TextIO, *, relevance: Relevan
             if not isinstance(item, dict) or not isinstance(item.get("body"), str):
                 raise ValueError("each line must be a JSON object with a string `body`")
             email = item.get("email")
-            domain = email.rsplit("@", 1)[-1].lower() if isinstance(email, str) and "@" in email else None
             scores = scorer.score(
                 Submission(
                     body=item["body"],
                     name=str(item.get("name") or ""),
                     website=item.get("website") or None,
-                    email_domain=domain,
+                    email_domain=email_domain(email) if isinstance(email, str) else None,
                     has_parent=bool(item.get("parent_body")),
                 )
             )
+            adjusted = None
+            if relevance is not None:
+                scores, adjusted = relevance.adjust(scores, item)
             out: dict[str, Any] = {
                 "spam_score": scores.spam_score,
                 "abuse_score": scores.abuse_score,
                 "model_version": scores.model_version,
             }
-            if relevance is not None:
-                _with_relevance(out, item, relevance, scorer.thresholds.spam_reject)
+            if adjusted is not None:
+                out["relevance"] = adjusted.figures()
         except (ValueError, TypeError) as exc:
             failures += 1
             out = {"error": f"line {number}: {exc}"}

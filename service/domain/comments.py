@@ -316,24 +316,20 @@ def _comment_row(pending: PendingReply, verdict: Verdict, root_id: uuid.UUID | N
 
 def _relevance_record(relevance: RelevanceScores) -> dict[str, Any]:
     """What relevance did to the spam score, kept with the decision (the reply's own reasons stay the verdict's)."""
-    figures = {
-        name: None if value is None else round(float(value), 4)
-        for name, value in (
-            ("trained_spam_score", relevance.trained_spam_score),
-            ("shift", relevance.shift),
-            ("similarity_to_title", relevance.similarity_to_title),
-            ("similarity_reference", relevance.similarity_reference),
-            ("similarity_to_excerpt", relevance.similarity_to_excerpt),
-            ("similarity_to_parent", relevance.similarity_to_parent),
-        )
-    }
+    figures = relevance.figures()
     message = (
         f"relevance moved the spam score {relevance.trained_spam_score:.3f} -> {relevance.spam_score:.3f} "
         f"(similarity {relevance.similarity_to_title:.2f} to the title"
         + ("; a link leaves the site)" if relevance.link_leaves_site else ")")
     )
-    return {"code": "relevance", "message": message, "head": "spam", "weight": figures["shift"],
-            "link_leaves_site": relevance.link_leaves_site, **figures}  # fmt: skip
+    return {
+        "code": "relevance",
+        "message": message,
+        "head": "spam",
+        "weight": figures["shift"],
+        "link_leaves_site": relevance.link_leaves_site,
+        **figures,
+    }  # fmt: skip (keys in the order records had)
 
 
 def _model_decision(row: dict[str, Any], relevance: RelevanceScores | None = None) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from service.storage.database import Database
 
 ACTIONS = {"approve": "published", "reject": "rejected"}
 REJECT_REASONS = ("spam", "abuse", "off_topic", "other")
+NOTE_MAX = 1000  # characters of a moderator's note on a decision
 
 
 @dataclass(frozen=True, slots=True)

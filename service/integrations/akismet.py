@@ -11,6 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from classifier import Scores, Submission, Thresholds
+from classifier.submission import email_domain
+from classifier.thresholds import head_outcome
+from service.errors import RETRY_AFTER_SECONDS
 from service.integrations.feedback import Feedback
 
 THANKS = "Thanks for making the web a better place."
@@ -52,7 +55,7 @@ INVALID_KEY = Answer(
 VALID_KEY = Answer("valid")
 NO_MODEL = Answer(
     "The service cannot check comments right now; try again shortly.",
-    {"X-akismet-error": "no model is loaded", "Retry-After": "5"},
+    {"X-akismet-error": "no model is loaded", "Retry-After": RETRY_AFTER_SECONDS},
     status_code=503,
 )
 
@@ -105,16 +108,17 @@ def fixed_verdict(comment: AkismetComment) -> bool | None:
 def submission(comment: AkismetComment) -> Submission:
     """What the model sees: the text, the name, an http(s) website, and the email's domain only."""
     website = comment.url.strip() if comment.url.strip().lower().startswith(("http://", "https://")) else None
-    domain = comment.email.rsplit("@", 1)[-1].strip().lower() if "@" in comment.email else None
-    return Submission(body=comment.content, name=comment.author.strip(), website=website, email_domain=domain)
+    return Submission(
+        body=comment.content, name=comment.author.strip(), website=website, email_domain=email_domain(comment.email)
+    )
 
 
 def check_answer(scores: Scores, thresholds: Thresholds) -> Answer:
-    if scores.spam_score >= thresholds.spam_reject:
+    """What the spam head's outcome (classifier.thresholds.head_outcome) is in Akismet's words."""
+    says = head_outcome(scores.spam_score, hold=thresholds.spam_hold, reject=thresholds.spam_reject)
+    if says == "reject":
         return Answer("true", {"X-akismet-pro-tip": "discard"})
-    if scores.spam_score >= thresholds.spam_hold:
-        return Answer("true")
-    return Answer("false")
+    return Answer("true" if says == "review" else "false")
 
 
 def fixed_answer(spam: bool) -> Answer:

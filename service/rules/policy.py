@@ -8,8 +8,10 @@ from dataclasses import dataclass
 import msgspec
 
 from classifier import Contribution, Scores, Thresholds
+from classifier.card import ModelCard
 from classifier.relevance_shift import RelevanceScores
-from classifier.thresholds import DEFAULT_POLICY
+from classifier.thresholds import DEFAULT_POLICY, Outcome, head_outcome, outcome
+from service.settings import Settings
 
 _LINK = re.compile(r"(?:https?://|www\.)[^\s<>\"']+", re.IGNORECASE)
 
@@ -41,6 +43,16 @@ class Overrides:
     abuse_reject: float | None = None
 
 
+def overrides_from(settings: Settings) -> Overrides:
+    return Overrides(
+        policy=settings.threshold_policy,
+        spam_hold=settings.spam_hold_threshold,
+        spam_reject=settings.spam_reject_threshold,
+        abuse_hold=settings.abuse_hold_threshold,
+        abuse_reject=settings.abuse_reject_threshold,
+    )
+
+
 def effective_thresholds(card: Thresholds, overrides: Overrides) -> Thresholds:
     def pick(override: float | None, default: float) -> float:
         return default if override is None else override
@@ -51,6 +63,13 @@ def effective_thresholds(card: Thresholds, overrides: Overrides) -> Thresholds:
         abuse_hold=pick(overrides.abuse_hold, card.abuse_hold),
         abuse_reject=pick(overrides.abuse_reject, card.abuse_reject),
     )
+
+
+def decision_thresholds(card: ModelCard, overrides: Overrides) -> Thresholds:
+    """The thresholds replies are decided with, by the service and by `replyguard score`: the card's set for the
+    operator's policy, then the operator's overrides. ValueError when the overrides do not fit (a hold above a reject).
+    """
+    return effective_thresholds(card.policy_thresholds(overrides.policy), overrides)
 
 
 def count_links(text: str) -> int:
@@ -66,15 +85,13 @@ def needs_explaining(scores: Scores | None, thresholds: Thresholds | None) -> bo
     """Whether a head's score reaches its hold threshold, the only case where decide() quotes the terms behind it."""
     if scores is None or thresholds is None:
         return False
-    return scores.spam_score >= thresholds.spam_hold or scores.abuse_score >= thresholds.abuse_hold
+    return outcome(scores.spam_score, scores.abuse_score, thresholds) != "publish"
 
 
-def _head_reasons(
-    head: str, score: float, hold: float, reject: float, contributions: tuple[Contribution, ...]
-) -> list[Reason]:
-    if score < hold:
+def _head_reasons(head: str, score: float, says: Outcome, contributions: tuple[Contribution, ...]) -> list[Reason]:
+    if says == "publish":
         return []
-    level = "high" if score >= reject else "borderline"
+    level = "high" if says == "reject" else "borderline"
     reasons = [Reason(code=f"{head}_score_{level}", message=f"{head} score {score:.2f}", head=head)]
     reasons += [
         Reason(code="feature", message=f"'{c.term}' pushed the {head} score", head=head, term=c.term, weight=c.weight)
@@ -84,9 +101,9 @@ def _head_reasons(
     return reasons
 
 
-def _relevance_reasons(relevance: RelevanceScores | None, *, spam_score: float, hold: float) -> list[Reason]:
+def _relevance_reasons(relevance: RelevanceScores | None, *, spam_says: Outcome) -> list[Reason]:
     """Why relevance raised a spam score that holds (or rejects) the reply; nothing when it did not raise it."""
-    if relevance is None or relevance.shift <= 0 or spam_score < hold:
+    if relevance is None or relevance.shift <= 0 or spam_says == "publish":
         return []
     reasons = []
     if relevance.similarity_to_title < relevance.similarity_reference:
@@ -138,14 +155,15 @@ def decide(
         rules.append(Reason(code="model_unavailable", message="no model could score this reply"))
         return Verdict(status="pending", reasons=tuple(rules))
 
-    spam = _head_reasons("spam", scores.spam_score, thresholds.spam_hold, thresholds.spam_reject, scores.contributions)
-    abuse = _head_reasons(
-        "abuse", scores.abuse_score, thresholds.abuse_hold, thresholds.abuse_reject, scores.contributions
-    )
-    related = _relevance_reasons(relevance, spam_score=scores.spam_score, hold=thresholds.spam_hold)
+    spam_says = head_outcome(scores.spam_score, hold=thresholds.spam_hold, reject=thresholds.spam_reject)
+    abuse_says = head_outcome(scores.abuse_score, hold=thresholds.abuse_hold, reject=thresholds.abuse_reject)
+    spam = _head_reasons("spam", scores.spam_score, spam_says, scores.contributions)
+    abuse = _head_reasons("abuse", scores.abuse_score, abuse_says, scores.contributions)
+    related = _relevance_reasons(relevance, spam_says=spam_says)
     reasons = tuple(rules + spam + related + abuse)
-    if scores.spam_score >= thresholds.spam_reject or scores.abuse_score >= thresholds.abuse_reject:
+    model_says = outcome(scores.spam_score, scores.abuse_score, thresholds)
+    if model_says == "reject":
         return Verdict(status="rejected", reasons=reasons)
-    if rules or spam or abuse:
+    if rules or model_says == "review":
         return Verdict(status="pending", reasons=reasons)
     return Verdict(status="published", reasons=())

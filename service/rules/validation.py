@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, ValidatedEmail, validate_email
 
+from classifier.submission import email_domain
 from service.errors import FieldError, InvalidInput
 from service.ids import parse_id
 
@@ -31,7 +32,6 @@ class NewComment:
 
     name: str
     email: str
-    email_domain: str
     body: str
     parent_id: uuid.UUID | None
     website: str | None
@@ -39,6 +39,11 @@ class NewComment:
     # described the article yet (see store.fill_page_metadata).
     article_title: str | None = None
     article_url: str | None = None
+
+    @property
+    def email_domain(self) -> str | None:
+        """What the model may see of the email (classifier.submission.email_domain)."""
+        return email_domain(self.email)
 
 
 def check_article_id(article_id: str) -> str:
@@ -73,18 +78,27 @@ def _text(payload: Mapping[str, object], key: str, errors: list[FieldError], *, 
     return unicodedata.normalize("NFC", value)
 
 
+def _filled(payload: Mapping[str, object], key: str, errors: list[FieldError], *, required: bool) -> str | None:
+    """The field's text as sent (NFC), or None when it is missing or blank once trimmed ("is required" if required)."""
+    raw = _text(payload, key, errors, required=required)
+    if raw is None:
+        return None
+    if not raw.strip():
+        if required:
+            errors.append(FieldError(key, "is required"))
+        return None
+    return raw
+
+
 def _line(
     payload: Mapping[str, object], key: str, errors: list[FieldError], *, limit: int, required: bool
 ) -> str | None:
     """A one-line text field, trimmed: blank is missing (an error when required), no control characters."""
-    raw = _text(payload, key, errors, required=required)
+    raw = _filled(payload, key, errors, required=required)
     if raw is None:
         return None
     line = raw.strip()
-    if not line:
-        if required:
-            errors.append(FieldError(key, "is required"))
-    elif len(line) > limit:
+    if len(line) > limit:
         errors.append(FieldError(key, f"must be at most {limit} characters"))
     elif _CONTROL.search(line):
         errors.append(FieldError(key, "must not contain control characters"))
@@ -97,14 +111,11 @@ def _name(payload: Mapping[str, object], errors: list[FieldError]) -> str | None
     return _line(payload, "name", errors, limit=NAME_MAX, required=True)
 
 
-def _email(payload: Mapping[str, object], errors: list[FieldError], *, deliverability: bool) -> tuple[str, str] | None:
-    raw = _text(payload, "email", errors, required=True)
+def _email(payload: Mapping[str, object], errors: list[FieldError], *, deliverability: bool) -> str | None:
+    raw = _filled(payload, "email", errors, required=True)
     if raw is None:
         return None
     address = raw.strip()
-    if not address:
-        errors.append(FieldError("email", "is required"))
-        return None
     try:
         # Regular commenters send the same address again and again; the syntax check is pure, so it is cached.
         # A deliverability check asks DNS, whose answer may change: never cached.
@@ -114,7 +125,7 @@ def _email(payload: Mapping[str, object], errors: list[FieldError], *, deliverab
         message = str(exc).replace(address, "the address")
         errors.append(FieldError("email", message))
         return None
-    return valid.normalized, valid.domain
+    return valid.normalized
 
 
 @lru_cache(maxsize=65_536)
@@ -124,13 +135,10 @@ def _valid_syntax(address: str) -> ValidatedEmail:
 
 
 def _body(payload: Mapping[str, object], errors: list[FieldError], *, max_chars: int) -> str | None:
-    body = _text(payload, "body", errors, required=True)
+    body = _filled(payload, "body", errors, required=True)
     if body is None:
         return None
-    trimmed = body.strip()
-    if not trimmed:
-        errors.append(FieldError("body", "is required"))
-    elif len(trimmed) > max_chars:
+    if len(body.strip()) > max_chars:
         errors.append(FieldError("body", f"must be at most {max_chars} characters"))
     elif _BODY_CONTROL.search(body):
         errors.append(FieldError("body", "must not contain control characters"))
@@ -158,12 +166,10 @@ def is_http_url(value: str) -> bool:
 
 
 def _url(payload: Mapping[str, object], key: str, errors: list[FieldError], *, max_chars: int) -> str | None:
-    raw = _text(payload, key, errors, required=False)
+    raw = _filled(payload, key, errors, required=False)
     if raw is None:
         return None
     url = raw.strip()
-    if not url:
-        return None
     if len(url) > max_chars:
         errors.append(FieldError(key, f"must be at most {max_chars} characters"))
     elif not is_http_url(url):
@@ -207,8 +213,7 @@ def validate_submission(
         raise InvalidInput("Invalid submission", errors=errors)
     return NewComment(
         name=name,
-        email=email[0],
-        email_domain=email[1],
+        email=email,
         body=body,
         parent_id=parent_id,
         website=website,

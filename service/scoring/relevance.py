@@ -12,7 +12,6 @@ import logging
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
 from functools import partial
 from typing import Final
 
@@ -110,7 +109,7 @@ class Relevance:
     ) -> tuple[Scores, RelevanceScores] | None:
         """The scores with the spam score adjusted by relevance, and the figures behind it; None when relevance was
         not asked: off, no scores, a reply outside the uncertain band, an article without a title."""
-        if scores is None or thresholds is None or not in_uncertain_band(scores.spam_score, thresholds.spam_reject):
+        if scores is None or thresholds is None or not in_uncertain_band(scores.spam_score, thresholds):
             return None
         relevance = self.scorer_for(scorer)
         if isinstance(relevance, str) or relevance.version != scores.model_version:
@@ -122,13 +121,12 @@ class Relevance:
         if parent_id is not None:
             parent = await db.run_read(lambda conn: store.parent_body(conn, parent_id, article_id=article_id))
         loop = asyncio.get_running_loop()
-        work = partial(relevance.score, body, scores.spam_score, article, parent_body=parent or "")
+        work = partial(relevance.adjust, scores, body, article, parent_body=parent or "")
         try:
-            result = await loop.run_in_executor(self._executor, work)
+            return await loop.run_in_executor(self._executor, work)
         except Exception:
             log.exception("relevance failed; the reply keeps the model's score")
             return None
-        return replace(scores, spam_score=result.spam_score), result
 
     async def _article(self, db: Database, article_id: str) -> Article | None:
         now = time.monotonic()

@@ -11,7 +11,7 @@ from typing import Any
 
 from classifier import Scorer, Scores, Submission, Thresholds
 from service.abuse.spam_runs import signature
-from service.rules.policy import Overrides, effective_thresholds, needs_explaining
+from service.rules.policy import Overrides, decision_thresholds, needs_explaining
 from service.scoring.child_process import ScoringProcess, ScoringProcessDied
 
 log = logging.getLogger(__name__)
@@ -85,7 +85,7 @@ class ScoringState:
         if self.scorer is None:
             return None
         try:
-            return effective_thresholds(self.scorer.card.policy_thresholds(self.overrides.policy), self.overrides)
+            return decision_thresholds(self.scorer.card, self.overrides)
         except ValueError as exc:
             # The operator's overrides do not fit this model's card (say a hold above its reject): nothing can be
             # decided automatically, so replies wait for a person and /ready says why, rather than failing.
@@ -139,7 +139,7 @@ class ScoringState:
     async def _score_in_process(self, scorer: Scorer, batch: Waiting) -> None:
         assert self.process is not None and scorer.source is not None
         # They fit: _score_waiting checked.
-        thresholds = effective_thresholds(scorer.card.policy_thresholds(self.overrides.policy), self.overrides)
+        thresholds = decision_thresholds(scorer.card, self.overrides)
         try:
             scores, signatures = await self.process.score(scorer.source, [item for item, _ in batch], thresholds)
             self.process_problem = None

@@ -25,11 +25,6 @@ class Asset:
     media_type: str
     etag: str
 
-    def matches(self, if_none_match: str) -> bool:
-        """Whether a request's If-None-Match names this version (weak comparison, as RFC 9110 asks for GET)."""
-        tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
-        return self.etag in tags or "*" in tags
-
 
 def read_text(folder: str, name: str) -> str:
     """A file shipped inside the package (service/web/static, service/web/templates), from a checkout or a wheel."""

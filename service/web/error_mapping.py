@@ -11,10 +11,9 @@ from litestar.types import ExceptionHandlersMap
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from service.errors import ErrorBody, FieldError, ReplyguardError, error_body
+from service.errors import RETRY_AFTER_SECONDS, ErrorBody, FieldError, ReplyguardError, error_body
 
 log = logging.getLogger(__name__)
-RETRY_AFTER_SECONDS = "5"
 
 
 def _json(body: ErrorBody, headers: dict[str, str] | None = None) -> Response[ErrorBody]:

@@ -1,8 +1,12 @@
-"""OpenAPI descriptions the handlers cannot infer: bodies read by hand (submit form, Akismet, Perspective, Coral)."""
+"""OpenAPI descriptions the handlers cannot infer: bodies read by hand (submit form, Akismet, Perspective, Coral).
+
+Every limit stated here is the constant (or, for the body, the setting) the validation applies, never a copy.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from litestar.enums import ParamType
 from litestar.openapi.spec import (
@@ -16,44 +20,58 @@ from litestar.openapi.spec import (
     Schema,
 )
 
+from service.domain.moderation import ACTIONS, NOTE_MAX, REJECT_REASONS
+from service.rules.validation import ARTICLE_TITLE_MAX, ARTICLE_URL_MAX, NAME_MAX, WEBSITE_MAX
+from service.storage.tables import ARTICLE_STATUSES, EXCERPT_MAX, STATUSES
+
 _string = OpenAPIType.STRING
-SUBMISSION_SCHEMA = Schema(
-    type=OpenAPIType.OBJECT,
-    required=["name", "email", "body"],
-    properties={
-        "name": Schema(type=_string, min_length=1, max_length=80, description="Shown with the reply."),
-        "email": Schema(
-            type=_string, format=OpenAPIFormat.EMAIL, description="Private: never published, never logged."
-        ),
-        "body": Schema(type=_string, min_length=1, max_length=5000, description="Stored as submitted, shown escaped."),
-        "parent_id": Schema(
-            type=[_string, OpenAPIType.NULL], format=OpenAPIFormat.UUID, description="A published comment."
-        ),
-        "website": Schema(type=[_string, OpenAPIType.NULL], max_length=200, description="An http(s) URL."),
-        "article_title": Schema(
-            type=[_string, OpenAPIType.NULL],
-            max_length=300,
-            description="The page's title of the article; kept only if nobody has set one (first writer wins).",
-        ),
-        "article_url": Schema(
-            type=[_string, OpenAPIType.NULL],
-            max_length=2000,
-            description="The article's http(s) URL; kept only if nobody has set one (first writer wins).",
-        ),
-    },
-)
-FORM_SCHEMA = Schema(
-    type=OpenAPIType.OBJECT,
-    required=["name", "email", "body"],
-    properties={
-        **(SUBMISSION_SCHEMA.properties or {}),
-        "parent_id": Schema(type=_string, description="A published comment's id, or empty."),
-        "website": Schema(type=_string, description="An http(s) URL, or empty."),
-        "return_to": Schema(type=_string, description="The article page to go back to (an allowed origin)."),
-        "article_title": Schema(type=_string, description="The article's title, or empty (first writer wins)."),
-        "article_url": Schema(type=_string, description="The article's http(s) URL, or empty (first writer wins)."),
-    },
-)
+
+
+def _submission_schema(body_max_chars: int) -> Schema:
+    """A reply as JSON, each limit the one validate_submission applies (the body's is REPLYGUARD_BODY_MAX_CHARS)."""
+    return Schema(
+        type=OpenAPIType.OBJECT,
+        required=["name", "email", "body"],
+        properties={
+            "name": Schema(type=_string, min_length=1, max_length=NAME_MAX, description="Shown with the reply."),
+            "email": Schema(
+                type=_string, format=OpenAPIFormat.EMAIL, description="Private: never published, never logged."
+            ),
+            "body": Schema(
+                type=_string, min_length=1, max_length=body_max_chars, description="Stored as submitted, shown escaped."
+            ),
+            "parent_id": Schema(
+                type=[_string, OpenAPIType.NULL], format=OpenAPIFormat.UUID, description="A published comment."
+            ),
+            "website": Schema(type=[_string, OpenAPIType.NULL], max_length=WEBSITE_MAX, description="An http(s) URL."),
+            "article_title": Schema(
+                type=[_string, OpenAPIType.NULL],
+                max_length=ARTICLE_TITLE_MAX,
+                description="The page's title of the article; kept only if nobody has set one (first writer wins).",
+            ),
+            "article_url": Schema(
+                type=[_string, OpenAPIType.NULL],
+                max_length=ARTICLE_URL_MAX,
+                description="The article's http(s) URL; kept only if nobody has set one (first writer wins).",
+            ),
+        },
+    )
+
+
+def _form_schema(submission: Schema) -> Schema:
+    """The same reply as a plain HTML form sends it: empty fields instead of nulls, and where to go back to."""
+    return Schema(
+        type=OpenAPIType.OBJECT,
+        required=["name", "email", "body"],
+        properties={
+            **(submission.properties or {}),
+            "parent_id": Schema(type=_string, description="A published comment's id, or empty."),
+            "website": Schema(type=_string, description="An http(s) URL, or empty."),
+            "return_to": Schema(type=_string, description="The article page to go back to (an allowed origin)."),
+            "article_title": Schema(type=_string, description="The article's title, or empty (first writer wins)."),
+            "article_url": Schema(type=_string, description="The article's http(s) URL, or empty (first writer wins)."),
+        },
+    )
 
 
 IDEMPOTENCY_KEY_MAX = 255
@@ -65,18 +83,27 @@ IDEMPOTENCY_KEY = Parameter(
 )
 
 
-@dataclass
-class SubmitOperation(Operation):
-    def __post_init__(self) -> None:
-        # The handler reads this header itself (service/web/payloads.header), so it is described here.
-        self.parameters = [*(self.parameters or []), IDEMPOTENCY_KEY]
-        self.request_body = RequestBody(
-            required=True,
-            content={
-                "application/json": OpenAPIMediaType(schema=SUBMISSION_SCHEMA),
-                "application/x-www-form-urlencoded": OpenAPIMediaType(schema=FORM_SCHEMA),
-            },
-        )
+@lru_cache(maxsize=8)
+def submit_operation(body_max_chars: int) -> type[Operation]:
+    """The submit route's operation, its body schemas stating this service's body limit (one class per limit: the
+    schema is generated from the class, so the limit cannot be passed at run time)."""
+    submission = _submission_schema(body_max_chars)
+    form = _form_schema(submission)
+
+    @dataclass
+    class SubmitOperation(Operation):
+        def __post_init__(self) -> None:
+            # The handler reads this header itself (service/web/payloads.header), so it is described here.
+            self.parameters = [*(self.parameters or []), IDEMPOTENCY_KEY]
+            self.request_body = RequestBody(
+                required=True,
+                content={
+                    "application/json": OpenAPIMediaType(schema=submission),
+                    "application/x-www-form-urlencoded": OpenAPIMediaType(schema=form),
+                },
+            )
+
+    return SubmitOperation
 
 
 ARTICLE_SCHEMA = Schema(
@@ -84,12 +111,12 @@ ARTICLE_SCHEMA = Schema(
     description="Absent fields are left as they are. Setting title, url or excerpt (even to null) makes the "
     "article's metadata the operator's: the page's article_title/article_url no longer count.",
     properties={
-        "status": Schema(type=_string, enum=["open", "premoderated", "closed"]),
-        "title": Schema(type=[_string, OpenAPIType.NULL], max_length=300),
-        "url": Schema(type=[_string, OpenAPIType.NULL], max_length=2000, description="An http(s) URL."),
+        "status": Schema(type=_string, enum=list(ARTICLE_STATUSES)),
+        "title": Schema(type=[_string, OpenAPIType.NULL], max_length=ARTICLE_TITLE_MAX),
+        "url": Schema(type=[_string, OpenAPIType.NULL], max_length=ARTICLE_URL_MAX, description="An http(s) URL."),
         "excerpt": Schema(
             type=[_string, OpenAPIType.NULL],
-            max_length=20_000,
+            max_length=EXCERPT_MAX,
             description="The article's text or its start, for relevance scoring.",
         ),
     },
@@ -98,7 +125,7 @@ ARTICLE_SCHEMA = Schema(
 
 @dataclass
 class ArticleOperation(Operation):
-    """The handler reads its JSON body itself (service/web/payloads.read_payload), so the body is described here."""
+    """The handler reads its JSON body itself (service/requests.read_payload), so the body is described here."""
 
     def __post_init__(self) -> None:
         self.request_body = RequestBody(
@@ -110,10 +137,10 @@ DECISION_SCHEMA = Schema(
     type=OpenAPIType.OBJECT,
     required=["action"],
     properties={
-        "action": Schema(type=_string, enum=["approve", "reject"]),
-        "reason": Schema(type=[_string, OpenAPIType.NULL], enum=["spam", "abuse", "off_topic", "other", None]),
-        "note": Schema(type=[_string, OpenAPIType.NULL], max_length=1000),
-        "expected_status": Schema(type=[_string, OpenAPIType.NULL], enum=["pending", "published", "rejected", None]),
+        "action": Schema(type=_string, enum=list(ACTIONS)),
+        "reason": Schema(type=[_string, OpenAPIType.NULL], enum=[*REJECT_REASONS, None]),
+        "note": Schema(type=[_string, OpenAPIType.NULL], max_length=NOTE_MAX),
+        "expected_status": Schema(type=[_string, OpenAPIType.NULL], enum=[*STATUSES, None]),
     },
 )
 

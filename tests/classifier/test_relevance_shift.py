@@ -6,13 +6,23 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from classifier import ModelCard, Scorer, Submission, train_model
+from classifier import ModelCard, Scorer, Submission, Thresholds, train_model
 from classifier import train as training
 from classifier.features import model_text
 from classifier.relevance import MODEL_SHA256, RelevanceUnavailable
-from classifier.relevance_shift import Article, RelevanceParameters, RelevanceScorer, relevance_parameters
+from classifier.relevance_shift import (
+    UNCERTAIN_FLOOR,
+    Article,
+    RelevanceParameters,
+    RelevanceScorer,
+    RelevanceScores,
+    in_uncertain_band,
+    in_uncertain_bands,
+    relevance_parameters,
+)
 from tests.classifier.test_relevance import fake_embedder, needs_extra
 
 # The shape of the measured fit (docs/model.md, issue 8): the logit kept, less similar and off-site pushed up.
@@ -30,6 +40,31 @@ def test_the_shift_is_zero_for_a_typical_reply_and_grows_as_similarity_falls() -
     assert PARAMETERS.shift(0.0, leaves_site=False) == pytest.approx(0.4)
     assert PARAMETERS.shift(0.6, leaves_site=False) == pytest.approx(-0.8)
     assert PARAMETERS.shift(0.2, leaves_site=True) == pytest.approx(1.3)
+
+
+def test_the_cascade_asks_from_the_floor_up_to_the_reject_threshold_it_decides_with() -> None:
+    """One band for the service, `replyguard score` and the evaluation (its array form agrees at every edge)."""
+    card = Thresholds(spam_hold=0.5, spam_reject=0.9, abuse_hold=0.5, abuse_reject=0.9)
+    lowered = Thresholds(spam_hold=0.3, spam_reject=0.6, abuse_hold=0.5, abuse_reject=0.9)
+    scores = np.array([0.0, UNCERTAIN_FLOOR - 1e-6, UNCERTAIN_FLOOR, 0.5999, 0.6, 0.8999, 0.9, 1.0])
+    for thresholds in (card, lowered):
+        one_by_one = [in_uncertain_band(score, thresholds) for score in scores.tolist()]
+        assert in_uncertain_bands(scores, thresholds).tolist() == one_by_one
+    assert [in_uncertain_band(score, card) for score in scores.tolist()] == [False, False, True, True, True, True,
+                                                                             False, False]  # fmt: skip
+    assert [in_uncertain_band(score, lowered) for score in scores.tolist()] == [False, False, True, True, False,
+                                                                                False, False, False]  # fmt: skip
+
+
+def test_the_figures_name_every_measure_rounded_as_the_decision_record_keeps_them() -> None:
+    result = RelevanceScores(
+        spam_score=0.81234567, trained_spam_score=0.61234567, shift=0.912345, similarity_to_title=-0.0612345,
+        similarity_reference=0.2018, similarity_to_excerpt=None, similarity_to_parent=0.4444444, link_leaves_site=True,
+    )  # fmt: skip
+    assert result.figures() == {
+        "trained_spam_score": 0.6123, "shift": 0.9123, "similarity_to_title": -0.0612, "similarity_reference": 0.2018,
+        "similarity_to_excerpt": None, "similarity_to_parent": 0.4444, "link_leaves_site": True,
+    }  # fmt: skip
 
 
 def test_card_parameters_are_read_back(seed_scorer: Scorer) -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
 from classifier import Thresholds
-from classifier.operating import decide, expected_rates
+from classifier.operating import expected_rates
 from classifier.rows import LabelledRow
 from classifier.thresholds import (
     BAD_PUBLISHED_MAX,
@@ -17,6 +19,10 @@ from classifier.thresholds import (
     REVIEW_BUDGET,
     choose_small_sample_thresholds,
     choose_target_thresholds,
+    head_outcome,
+    head_outcomes,
+    outcome,
+    outcomes,
 )
 from classifier.train import choose_thresholds
 
@@ -76,7 +82,28 @@ def test_decisions_reject_on_either_head_and_hold_on_either_head() -> None:
     thresholds = Thresholds(spam_hold=0.3, spam_reject=0.8, abuse_hold=0.4, abuse_reject=0.9)
     spam = np.array([0.1, 0.35, 0.1, 0.85, 0.1])
     abuse = np.array([0.1, 0.1, 0.5, 0.1, 0.95])
-    assert decide(spam, abuse, thresholds).tolist() == ["publish", "review", "review", "reject", "reject"]
+    assert outcomes(spam, abuse, thresholds).tolist() == ["publish", "review", "review", "reject", "reject"]
+
+
+@pytest.mark.parametrize(
+    ("score", "expected"),
+    [(0.0, "publish"), (0.2999, "publish"), (0.3, "review"), (0.7999, "review"), (0.8, "reject"), (1.0, "reject")],
+)
+def test_a_head_holds_at_its_hold_threshold_and_rejects_at_its_reject_threshold(score: float, expected: str) -> None:
+    assert head_outcome(score, hold=0.3, reject=0.8) == expected
+
+
+def test_the_array_forms_agree_with_the_one_reply_rule_at_and_around_every_threshold() -> None:
+    """The evaluation's outcomes() and the service's outcome() are one rule: they agree on every pair of scores."""
+    thresholds = Thresholds(spam_hold=0.3, spam_reject=0.8, abuse_hold=0.4, abuse_reject=0.9)
+    edges = [0.0, 0.3, 0.4, 0.8, 0.9, 1.0]
+    points = sorted({round(edge + step, 4) for edge in edges for step in (-1e-4, 0.0, 1e-4)} - {-1e-4, 1.0001})
+    spam, abuse = (np.array(axis, dtype=np.float64) for axis in zip(*itertools.product(points, points), strict=True))
+    one_by_one = [outcome(s, a, thresholds) for s, a in zip(spam.tolist(), abuse.tolist(), strict=True)]
+    assert outcomes(spam, abuse, thresholds).tolist() == one_by_one
+    heads = head_outcomes(spam, hold=thresholds.spam_hold, reject=thresholds.spam_reject).tolist()
+    assert heads == [head_outcome(s, hold=thresholds.spam_hold, reject=thresholds.spam_reject) for s in spam.tolist()]
+    assert {"publish", "review", "reject"} == set(one_by_one)
 
 
 def test_expected_rates_weight_each_kind_of_reply_by_the_mix() -> None:

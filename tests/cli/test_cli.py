@@ -128,8 +128,34 @@ def test_score_adjusts_by_relevance_when_a_line_names_its_article(model_dir: Pat
     assert done.returncode == 0, done.stderr
     alone, adjusted = (json.loads(line) for line in done.stdout.splitlines())
     assert "relevance" not in alone
-    assert adjusted["relevance"]["trained_spam_score"] == alone["spam_score"]
+    # The figures as the service's decision record keeps them (classifier.relevance_shift.RelevanceScores.figures).
+    assert adjusted["relevance"]["trained_spam_score"] == round(alone["spam_score"], 4)
     assert adjusted["relevance"]["link_leaves_site"] is True
     assert adjusted["spam_score"] > alone["spam_score"]
     off = run_cli("score", "--model-dir", str(model_dir), env={**env, "REPLYGUARD_RELEVANCE": "off"}, stdin=stdin)
     assert [json.loads(line)["spam_score"] for line in off.stdout.splitlines()] == [alone["spam_score"]] * 2
+
+
+@needs_extra
+def test_score_asks_relevance_only_inside_the_effective_thresholds_as_the_service_does(
+    model_dir: Path, tmp_path: Path
+) -> None:
+    """The cascade's band ends at the reject threshold the service decides with (policy and overrides), not the card's
+    default: a reply the operator's thresholds reject outright is not adjusted (the service asks in_uncertain_band
+    with ScoringState.thresholds, the same decision_thresholds)."""
+    promotion = {"body": PROMOTION, "name": "Kim", "email": "kim@example.org"}
+    titled = {**promotion, "article_title": REGISTERED["title"], "article_url": REGISTERED["url"]}
+    stdin = "\n".join(json.dumps(line) for line in (promotion, titled)) + "\n"
+    env = {"REPLYGUARD_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/cli.db"}
+    alone, adjusted = (json.loads(line) for line in run_cli("score", "--model-dir", str(model_dir), env=env,
+                                                            stdin=stdin).stdout.splitlines())  # fmt: skip
+    assert "relevance" in adjusted  # under the card's thresholds the reply is in the band
+    trained = alone["spam_score"]
+    # A reject threshold just below the reply's trained score (and a hold below that): rejected whatever relevance says.
+    lowered = {**env, "REPLYGUARD_SPAM_HOLD_THRESHOLD": str(round(trained / 2, 4)),
+               "REPLYGUARD_SPAM_REJECT_THRESHOLD": str(round(trained - 0.01, 4))}  # fmt: skip
+    done = run_cli("score", "--model-dir", str(model_dir), env=lowered, stdin=stdin)
+    assert done.returncode == 0, done.stderr
+    out = [json.loads(line) for line in done.stdout.splitlines()]
+    assert "relevance" not in out[1]
+    assert out[1]["spam_score"] == trained

@@ -77,6 +77,22 @@ def test_etag_gives_304_until_the_thread_changes(client: TestClient[Any]) -> Non
     assert changed.status_code == 200 and changed.headers["etag"] != etag
 
 
+def test_readers_revalidate_with_star_weak_or_strong_tags_and_lists(client: TestClient[Any]) -> None:
+    """RFC 9110's If-None-Match for a GET: "*", a list (over one or more lines), weak comparison on both sides."""
+    _publish(client, 1)
+    for path in (URL, f"{URL}/count"):
+        etag = client.get(path).headers["etag"]
+        assert etag.startswith('W/"')
+        strong = etag.removeprefix("W/")
+        for field in ("*", strong, f'"stale", {etag}', f'W/"stale",{strong}'):
+            answer = client.get(path, headers={"If-None-Match": field})
+            assert answer.status_code == 304 and answer.content == b"", field
+            assert answer.headers["etag"] == etag
+        split = client.get(path, headers=[("If-None-Match", '"stale"'), ("If-None-Match", etag)])
+        assert split.status_code == 304
+        assert client.get(path, headers={"If-None-Match": 'W/"stale", "older"'}).status_code == 200
+
+
 def test_bad_query_parameters_are_400_naming_the_parameter(client: TestClient[Any]) -> None:
     for params, field in (({"limit": 0}, "limit"), ({"limit": 101}, "limit"), ({"order": "random"}, "order")):
         response = client.get(URL, params=params)

@@ -12,7 +12,8 @@ import pytest
 from litestar.testing import TestClient
 
 from classifier import train_model
-from service.app import create_app, overrides_from
+from service.app import create_app
+from service.rules.policy import overrides_from
 from service.scoring.registry import load_active, refresh, register_model
 from service.settings import Settings
 from service.storage.database import opened

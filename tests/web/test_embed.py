@@ -36,6 +36,9 @@ def test_embed_js_revalidates_with_its_etag(client: TestClient[Any]) -> None:
     assert again.status_code == 304 and again.content == b""
     assert again.headers["etag"] == etag
     assert client.get("/embed.js", headers={"If-None-Match": '"stale"'}).status_code == 200
+    # RFC 9110 for a GET: weak comparison, "*" and lists.
+    for field in (f"W/{etag}", "*", f'"stale", {etag}'):
+        assert client.get("/embed.js", headers={"If-None-Match": field}).status_code == 304, field
 
 
 def test_embed_js_stays_under_its_size_budget(client: TestClient[Any]) -> None:

@@ -6,9 +6,13 @@ from typing import Any
 
 from litestar.testing import TestClient
 
-from service.app import create_app, overrides_from
+from service.app import create_app
+from service.domain.moderation import NOTE_MAX
+from service.rules import validation
+from service.rules.policy import overrides_from
 from service.scoring.state import ScoringState
 from service.settings import Settings
+from service.storage.tables import EXCERPT_MAX
 from tests.replies import POLITE, reply
 
 
@@ -62,3 +66,31 @@ def test_openapi_schema_documents_the_contract(client: TestClient[Any]) -> None:
         "/ready",
     ):
         assert path in paths
+
+
+def test_the_schema_states_the_limits_the_validation_applies(settings: Settings) -> None:
+    """The body limit is a setting: change it and the schema follows, for JSON and for forms; the other limits are the
+    validation's own constants. A body over the stated limit is refused, one at it is not."""
+    limited = settings.with_overrides(body_max_chars=1234)
+    with TestClient(create_app(limited, scoring=ScoringState(None, overrides_from(limited)))) as client:
+        schema = client.get("/schema/openapi.json").json()
+        content = schema["paths"]["/api/v1/articles/{article_id}/comments"]["post"]["requestBody"]["content"]
+        for media_type in ("application/json", "application/x-www-form-urlencoded"):
+            fields = content[media_type]["schema"]["properties"]
+            assert fields["body"]["maxLength"] == 1234, media_type
+            assert fields["name"]["maxLength"] == validation.NAME_MAX
+        fields = content["application/json"]["schema"]["properties"]
+        assert fields["website"]["maxLength"] == validation.WEBSITE_MAX
+        assert fields["article_title"]["maxLength"] == validation.ARTICLE_TITLE_MAX
+        assert fields["article_url"]["maxLength"] == validation.ARTICLE_URL_MAX
+        article = schema["paths"]["/api/v1/articles/{article_id}"]["put"]["requestBody"]["content"]
+        assert article["application/json"]["schema"]["properties"]["excerpt"]["maxLength"] == EXCERPT_MAX
+        decision = schema["paths"]["/api/v1/moderation/comments/{comment_id}/decision"]["post"]["requestBody"]
+        assert decision["content"]["application/json"]["schema"]["properties"]["note"]["maxLength"] == NOTE_MAX
+        assert client.post("/api/v1/articles/x/comments", json=reply("a" * 1235)).status_code == 422
+        assert client.post("/api/v1/articles/x/comments", json=reply("a" * 1234)).status_code == 201
+    # Each service its own limit: another app in the same process still states the default.
+    with TestClient(create_app(settings, scoring=ScoringState(None, overrides_from(settings)))) as client:
+        content = client.get("/schema/openapi.json").json()["paths"]["/api/v1/articles/{article_id}/comments"]
+        body = content["post"]["requestBody"]["content"]["application/json"]["schema"]["properties"]["body"]
+        assert body["maxLength"] == settings.body_max_chars == 5000

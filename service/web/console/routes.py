@@ -31,6 +31,7 @@ from service.scoring.state import ScoringState
 from service.settings import Settings
 from service.storage import store
 from service.storage.database import Database
+from service.web.callers import count_failed_authentication
 from service.web.console.highlight import highlight
 from service.web.console.plots import SIZE, head_plots
 from service.web.console.sessions import ConsoleSession, close_session, find_session, open_session
@@ -69,10 +70,6 @@ async def _session(request: Request[Any, Any, Any], db: Database) -> ConsoleSess
     return await db.run_read(lambda conn: find_session(conn, cookie))
 
 
-def _address(request: Request[Any, Any, Any]) -> str:
-    return request.client.host if request.client else "unknown"
-
-
 @get("/console/sign-in", include_in_schema=False)
 async def sign_in_form() -> Template:
     token = secrets.token_urlsafe(24)
@@ -93,7 +90,7 @@ async def sign_in(
         moderator = await db.run_read(lambda conn: moderator_for_token(conn, str(form.get("token", "")).strip()))
     except Unauthorized:
         runtime: Runtime = request.app.state.runtime
-        await runtime.limiter.count_auth_failure(_address(request))  # 429 for a guesser, as on the API
+        await count_failed_authentication(request, runtime)  # 429 for a guesser, as on the API
         return _page("sign_in", {"csrf_token": expected, "error": "That token is not valid."}, 401)
     lifetime = timedelta(hours=settings.console_session_hours)
     async with db.write() as conn:

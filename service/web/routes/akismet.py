@@ -8,15 +8,17 @@ from litestar import MediaType, Request, Response, post
 from litestar.di import NamedDependency
 
 from service.integrations import akismet
+from service.integrations.akismet import Answer
 from service.integrations.feedback import store_feedback
-from service.integrations.keys import ApiKey, find_api_key
+from service.integrations.keys import ApiKey
 from service.integrations.model_scores import score_submission
+from service.web.callers import active_api_key
 from service.web.openapi import AkismetOperation
 from service.web.payloads import read_payload
 from service.web.runtime import Runtime
 
 
-def _plain(answer: akismet.Answer) -> Response[str]:
+def _plain(answer: Answer) -> Response[str]:
     return Response(answer.body, status_code=answer.status_code, headers=answer.headers, media_type=MediaType.TEXT)
 
 
@@ -26,32 +28,30 @@ async def _fields(request: Request[Any, Any, Any]) -> dict[str, str]:
     return {name: value for name, value in payload.items() if isinstance(value, str)}
 
 
-async def _api_key(request: Request[Any, Any, Any], runtime: Runtime, fields: dict[str, str]) -> ApiKey | None:
-    """The request's active key, or None after counting the failure (429 once an address has failed too often)."""
-    key = akismet.key_of(fields)
-    found = await runtime.db.run_read(lambda conn: find_api_key(conn, key))
+async def _admitted(request: Request[Any, Any, Any], runtime: Runtime) -> tuple[dict[str, str], ApiKey] | Answer:
+    """The fields of a comment-check / submit-spam / submit-ham request and its key, or Akismet's refusal: an invalid
+    key first (counted against the address), then a missing required field."""
+    fields = await _fields(request)
+    found = await active_api_key(request, runtime, akismet.key_of(fields))
     if found is None:
-        await runtime.limiter.count_auth_failure(request.client.host if request.client else "unknown")
-    return found
+        return akismet.INVALID_KEY
+    return akismet.missing_field(fields) or (fields, found)
 
 
 @post("/1.1/verify-key", operation_class=AkismetOperation, status_code=200, summary="Akismet: is this key valid?")
 async def verify_key(request: Request[Any, Any, Any], runtime: NamedDependency[Runtime]) -> Response[str]:
     fields = await _fields(request)
-    found = await _api_key(request, runtime, fields)
+    found = await active_api_key(request, runtime, akismet.key_of(fields))
     return _plain(akismet.VALID_KEY if found is not None else akismet.INVALID_KEY)
 
 
 @post("/1.1/comment-check", operation_class=AkismetOperation, status_code=200, summary="Akismet: is this spam?")
 async def comment_check(request: Request[Any, Any, Any], runtime: NamedDependency[Runtime]) -> Response[str]:
     """Nothing is stored: a check is not a label (the site's submit-spam / submit-ham are)."""
-    fields = await _fields(request)
-    if await _api_key(request, runtime, fields) is None:
-        return _plain(akismet.INVALID_KEY)
-    missing = akismet.missing_field(fields)
-    if missing is not None:
-        return _plain(missing)
-    comment = akismet.read_comment(fields)
+    admitted = await _admitted(request, runtime)
+    if isinstance(admitted, Answer):
+        return _plain(admitted)
+    comment = akismet.read_comment(admitted[0])
     fixed = akismet.fixed_verdict(comment)
     if fixed is not None:
         return _plain(akismet.fixed_answer(fixed))
@@ -63,17 +63,14 @@ async def comment_check(request: Request[Any, Any, Any], runtime: NamedDependenc
 
 
 async def _submit(request: Request[Any, Any, Any], runtime: Runtime, *, spam: bool) -> Response[str]:
-    fields = await _fields(request)
-    found = await _api_key(request, runtime, fields)
-    if found is None:
-        return _plain(akismet.INVALID_KEY)
-    missing = akismet.missing_field(fields)
-    if missing is not None:
-        return _plain(missing)
+    admitted = await _admitted(request, runtime)
+    if isinstance(admitted, Answer):
+        return _plain(admitted)
+    fields, found = admitted
     label = akismet.feedback(akismet.read_comment(fields), spam=spam)
     if label is not None:
         await runtime.db.run_write(lambda conn: store_feedback(conn, label, api_key_id=found.id))
-    return _plain(akismet.Answer(akismet.THANKS))
+    return _plain(Answer(akismet.THANKS))
 
 
 @post("/1.1/submit-spam", operation_class=AkismetOperation, status_code=200, summary="Akismet: this was spam")

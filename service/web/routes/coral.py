@@ -16,6 +16,7 @@ from litestar.di import NamedDependency
 from service.errors import Forbidden, NotFound, Unauthorized, UnsupportedMediaType
 from service.integrations import coral
 from service.integrations.model_scores import score_submission
+from service.web.callers import count_failed_authentication
 from service.web.openapi import CoralOperation
 from service.web.payloads import JSON, header, media_type, read_body
 from service.web.runtime import Runtime
@@ -40,7 +41,7 @@ async def external_moderation(
     raw = await read_body(request)
     signature = header(request, b"x-coral-signature")
     if not coral.is_signed(raw, signature, secrets):
-        await runtime.limiter.count_auth_failure(request.client.host if request.client else "unknown")
+        await count_failed_authentication(request, runtime)
         if not signature:
             raise Unauthorized(f"Missing {coral.SIGNATURE_HEADER} header")
         raise Forbidden(f"{coral.SIGNATURE_HEADER} matches none of the configured signing secrets")

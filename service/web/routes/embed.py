@@ -11,6 +11,7 @@ from litestar.di import NamedDependency
 
 from service.settings import Settings
 from service.web.assets import CACHE_CONTROL, CSS, JAVASCRIPT, Asset, make_asset, read_text
+from service.web.conditional import not_modified
 
 # The line of embed.js that carries the server's settings; replaced with the operator's values at start-up.
 SERVER_LINE = 'var SERVER = {"honeypotField": "homepage", "bodyMaxChars": 5000};'
@@ -39,8 +40,8 @@ def asset_response(request: Request[Any, Any, Any], asset: Asset) -> Response[An
         # Sites that isolate themselves (Cross-Origin-Embedder-Policy) may still load the embed from this origin.
         "Cross-Origin-Resource-Policy": "cross-origin",
     }
-    if asset.matches(request.headers.get("if-none-match", "")):
-        return Response(content=None, status_code=304, headers=headers)
+    if (unchanged := not_modified(request, asset.etag, headers)) is not None:
+        return unchanged
     return Response(asset.body, media_type=asset.media_type, headers=headers)
 
 

@@ -15,6 +15,8 @@ from service.domain.views import ItemDetail, QueuePage
 from service.errors import FieldError, InvalidInput, Unauthorized
 from service.rules.validation import check_article_id
 from service.storage.database import Database
+from service.storage.tables import STATUSES
+from service.web.callers import count_failed_authentication
 from service.web.openapi import DecisionOperation
 from service.web.payloads import read_payload
 from service.web.runtime import Runtime
@@ -29,7 +31,7 @@ async def current_moderator(request: Request[Any, Any, Any], db: NamedDependency
         return await db.run_read(lambda conn: authenticate(conn, header))
     except Unauthorized:
         runtime: Runtime = request.app.state.runtime
-        await runtime.limiter.count_auth_failure(request.client.host if request.client else "unknown")
+        await count_failed_authentication(request, runtime)
         raise
 
 
@@ -39,7 +41,7 @@ def _optional_text(
     errors: list[FieldError],
     *,
     choices: tuple[str, ...] | None,
-    max_length: int = 1000,
+    max_length: int = moderation.NOTE_MAX,
 ) -> str | None:
     value = payload.get(key)
     if value is None:
@@ -62,7 +64,7 @@ def parse_decision(payload: dict[str, Any]) -> moderation.Decision:
         errors.append(FieldError("action", "must be approve or reject"))
     reason = _optional_text(payload, "reason", errors, choices=moderation.REJECT_REASONS)
     note = _optional_text(payload, "note", errors, choices=None)
-    expected = _optional_text(payload, "expected_status", errors, choices=("pending", "published", "rejected"))
+    expected = _optional_text(payload, "expected_status", errors, choices=STATUSES)
     if action == "reject" and reason is None and "reason" not in {e.field for e in errors}:
         errors.append(FieldError("reason", "is required to reject: spam, abuse, off_topic or other"))
     if action == "approve" and reason is not None:

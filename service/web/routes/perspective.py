@@ -14,12 +14,13 @@ from litestar.exceptions import HTTPException
 from litestar.params import QueryParameter
 
 from classifier import Scores, Submission
-from service.errors import ReplyguardError
+from service.errors import RETRY_AFTER_SECONDS, ReplyguardError
 from service.integrations import perspective
 from service.integrations.feedback import store_feedback
-from service.integrations.keys import ApiKey, find_api_key
+from service.integrations.keys import ApiKey
 from service.integrations.model_scores import score_submission
 from service.integrations.perspective_errors import PerspectiveError, bad_key, from_status, missing_key
+from service.web.callers import active_api_key
 from service.web.openapi import AnalyzeOperation, SuggestOperation
 from service.web.payloads import read_payload
 from service.web.runtime import Runtime
@@ -36,14 +37,13 @@ def google_error(_: Request[Any, Any, Any], exc: PerspectiveError) -> Response[d
 async def _authorised(request: Request[Any, Any, Any], runtime: Runtime, key: str | None) -> ApiKey:
     # Google's clients also send the key as a header; both are accepted.
     key = key or request.headers.get("x-goog-api-key")
-    found = await runtime.db.run_read(lambda conn: find_api_key(conn, key))
-    if found is not None:
-        return found
     try:
-        await runtime.limiter.count_auth_failure(request.client.host if request.client else "unknown")
-    except ReplyguardError as exc:
+        found = await active_api_key(request, runtime, key)
+    except ReplyguardError as exc:  # too many failures from this address (429)
         raise from_status(exc.status_code, exc.detail, exc.headers) from exc
-    raise missing_key() if not key else bad_key()
+    if found is None:
+        raise missing_key() if not key else bad_key()
+    return found
 
 
 async def _payload(request: Request[Any, Any, Any]) -> dict[str, Any]:
@@ -59,7 +59,7 @@ async def _payload(request: Request[Any, Any, Any]) -> dict[str, Any]:
 async def _scored(runtime: Runtime, text: str) -> Scores:
     scores, _ = await score_submission(runtime.scoring, Submission(body=text))
     if scores is None:
-        raise from_status(503, "The model is not available; try again shortly.", {"Retry-After": "5"})
+        raise from_status(503, "The model is not available; try again shortly.", {"Retry-After": RETRY_AFTER_SECONDS})
     return scores
 
 

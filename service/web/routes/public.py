@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from copy import copy
 from typing import Annotated, Any, Literal, cast
 from urllib.parse import urlsplit
 
 import msgspec
 from litestar import MediaType, Request, Response, get, post
 from litestar.di import NamedDependency
+from litestar.handlers import HTTPRouteHandler
 from litestar.params import PathParameter, QueryParameter
 
 from service.domain import comments
@@ -18,7 +20,9 @@ from service.errors import BadRequest, FieldError, NotFound
 from service.rules.validation import check_article_id, validate_submission
 from service.settings import Settings
 from service.storage.store import get_comment
-from service.web.openapi import IDEMPOTENCY_KEY_MAX, SubmitOperation
+from service.web.callers import client_address
+from service.web.conditional import not_modified
+from service.web.openapi import IDEMPOTENCY_KEY_MAX, submit_operation
 from service.web.payloads import header, read_payload
 from service.web.routes.demo import is_demo_page
 from service.web.runtime import Runtime
@@ -50,9 +54,9 @@ def _return_target(payload: dict[str, Any], request: Request[Any, Any, Any], set
     return None
 
 
+# Its OpenAPI operation (submit_operation) states the service's own body limit, so routes() sets it per service.
 @post(
     "/api/v1/articles/{article_id:str}/comments",
-    operation_class=SubmitOperation,
     status_code=201,
     summary="Submit a reply",
     responses={},
@@ -63,7 +67,7 @@ async def submit(
     runtime: NamedDependency[Runtime],
 ) -> Response[CreatedComment]:
     check_article_id(article_id)
-    # Read here rather than as a header parameter (see service/web/payloads.header); documented in SubmitOperation.
+    # Read here rather than as a header parameter (see service/web/payloads.header); documented in submit_operation.
     idempotency_key = header(request, b"idempotency-key")
     if idempotency_key is not None and len(idempotency_key) > IDEMPOTENCY_KEY_MAX:
         raise BadRequest(
@@ -71,7 +75,7 @@ async def submit(
             errors=[FieldError(field="idempotency_key", message=f"Expected `str` of length <= {IDEMPOTENCY_KEY_MAX}")],
         )
     settings, limiter = runtime.settings, runtime.limiter
-    await limiter.check_address(request.client.host if request.client else "unknown")
+    await limiter.check_address(client_address(request))
     payload, from_form = await read_payload(request, allow_form=True)
     new = validate_submission(
         payload, body_max_chars=settings.body_max_chars, check_deliverability=settings.email_check_deliverability
@@ -101,15 +105,6 @@ def _etag(revision: int, *parts: object) -> str:
     return f'W/"{revision}-{digest}"'
 
 
-def _not_modified(request: Request[Any, Any, Any], etag: str) -> bool:
-    return etag in {tag.strip() for tag in request.headers.get("if-none-match", "").split(",")}
-
-
-def _unchanged(headers: dict[str, str]) -> Response[Any]:
-    """A 304 carries no body."""
-    return Response(content=None, status_code=304, headers=headers)
-
-
 @get("/api/v1/articles/{article_id:str}/comments", summary="Published replies, threaded and paginated")
 async def list_comments(
     request: Request[Any, Any, Any],
@@ -124,8 +119,8 @@ async def list_comments(
     snapshot = await reader_cache.snapshot(article_id, lambda: comments.article_snapshot(db, article_id))
     etag = _etag(snapshot.revision, article_id, limit, cursor, order)
     headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
-    if _not_modified(request, etag):
-        return _unchanged(headers)
+    if (unchanged := not_modified(request, etag, headers)) is not None:
+        return unchanged
 
     async def render() -> bytes:
         page = await comments.list_thread(
@@ -152,8 +147,8 @@ async def count_comments(
     snapshot = await runtime.reader_cache.snapshot(article_id, lambda: comments.article_snapshot(db, article_id))
     etag = _etag(snapshot.published_count, article_id, "count")
     headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
-    if _not_modified(request, etag):
-        return _unchanged(headers)
+    if (unchanged := not_modified(request, etag, headers)) is not None:
+        return unchanged
     return Response(CommentCount(count=snapshot.published_count), headers=headers)
 
 
@@ -170,4 +165,8 @@ async def get_published(
     return public_view(row)
 
 
-ROUTES = [submit, list_comments, count_comments, get_published]
+def routes(settings: Settings) -> list[HTTPRouteHandler]:
+    """The reader routes, the submit route's schema stating this service's body limit (REPLYGUARD_BODY_MAX_CHARS)."""
+    submit_here = copy(submit)
+    submit_here.operation_class = submit_operation(settings.body_max_chars)
+    return [submit_here, list_comments, count_comments, get_published]
