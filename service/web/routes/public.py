@@ -17,7 +17,7 @@ from service.domain.views import CommentCount, CommentPage, CreatedComment, Publ
 from service.errors import BadRequest, FieldError, NotFound
 from service.rules.validation import check_article_id, validate_submission
 from service.settings import Settings
-from service.storage.store import get_comment
+from service.storage.comments import get_comment
 from service.web.openapi import IDEMPOTENCY_KEY_MAX, SubmitOperation
 from service.web.payloads import header, read_payload
 from service.web.routes.demo import is_demo_page
