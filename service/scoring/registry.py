@@ -82,7 +82,7 @@ async def refresh(db: Database, scoring: ScoringState) -> bool:
 
 
 async def follow_registry(db: Database, scoring: ScoringState, *, every_seconds: float) -> None:
-    """Poll the registry until cancelled (the app's lifespan owns this task)."""
+    """Poll the registry until cancelled (started in service/web/runtime.py, which owns this task)."""
     while True:
         await asyncio.sleep(every_seconds)
         try:

@@ -12,10 +12,11 @@ import pytest
 from litestar.testing import TestClient
 
 from classifier import train_model
-from service.app import create_app, overrides_from
+from service.app import create_app
 from service.scoring.registry import load_active, refresh, register_model
 from service.settings import Settings
 from service.storage.database import opened
+from service.web.runtime import overrides_from
 
 
 @pytest.fixture(scope="module")

@@ -6,9 +6,10 @@ from typing import Any
 
 from litestar.testing import TestClient
 
-from service.app import create_app, overrides_from
+from service.app import create_app
 from service.scoring.state import ScoringState
 from service.settings import Settings
+from service.web.runtime import overrides_from
 from tests.replies import POLITE, reply
 
 
