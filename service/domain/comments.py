@@ -272,7 +272,7 @@ async def _fill_page_metadata(
     *,
     now: datetime,
 ) -> None:
-    """Offer what the pages said to the articles nobody has described yet (the storage function has the rule).
+    """Offer what the pages said to the articles nobody has described yet (storage/articles.py has the rule).
 
     The rows read at the start of the batch tell which fields are still open, so an article already described costs
     no statement; the conditional UPDATE stays the judge when a concurrent write got there first.
