@@ -1,13 +1,10 @@
-"""create_app(settings, scoring=None): lifespan, dependencies, routes and error mapping. Wiring only."""
+"""create_app(settings, scoring=None): dependencies, routes, error mapping and Litestar's configuration; the lifespan
+runs service/web/runtime.py's `started`. Wiring only."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,17 +20,10 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from service import __version__
-from service.abuse.rate_limits import MemoryCounter, RedisCounter, SubmissionLimiter
-from service.abuse.spam_runs import SpamRunDetector
-from service.domain.comments import ReplyWriter, SubmitOptions
-from service.rules.policy import overrides_from
-from service.scoring.child_process import ScoringProcess
-from service.scoring.registry import follow_registry, load_active
 from service.scoring.relevance import Relevance
 from service.scoring.state import ScoringState
 from service.settings import Settings
-from service.storage.database import Database, connect
-from service.storage.reader_cache import ReaderCache
+from service.storage.database import Database
 from service.web.console import routes as console
 from service.web.error_mapping import EXCEPTION_HANDLERS
 from service.web.metrics import metrics_middleware
@@ -50,7 +40,7 @@ from service.web.routes import (
     public,
 )
 from service.web.routes.moderation import current_moderator
-from service.web.runtime import Runtime
+from service.web.runtime import Runtime, started
 from service.web.security_headers import add_security_headers
 
 WEB_DIR = Path(__file__).parent / "web"  # templates and static files ship inside the package
@@ -58,14 +48,6 @@ WEB_DIR = Path(__file__).parent / "web"  # templates and static files ship insid
 
 class MetricsController(PrometheusController):
     path = "/metrics"
-
-
-def submit_options(settings: Settings) -> SubmitOptions:
-    return SubmitOptions(
-        max_links=settings.max_links,
-        idempotency_ttl=timedelta(hours=settings.idempotency_ttl_hours),
-        duplicate_window=timedelta(minutes=settings.duplicate_window_minutes),
-    )
 
 
 def _cors(settings: Settings) -> CORSConfig | None:
@@ -86,63 +68,11 @@ def create_app(settings: Settings, *, scoring: ScoringState | None = None) -> Li
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        db = connect(settings, background_checkpoints=True)
-        reader_cache = ReaderCache(max_pages=settings.read_cache_entries, freshness_seconds=settings.read_cache_seconds)
-        db.change_listeners.append(reader_cache.forget)
-        # Rate limits and spam-run signatures count in one store: this process, or Redis shared by every replica.
-        counter = RedisCounter.from_url(settings.redis_url) if settings.redis_url else MemoryCounter()
-        runtime = Runtime(
-            settings=settings,
-            db=db,
-            scoring=scoring or await load_active(db, overrides_from(settings)),
-            limiter=SubmissionLimiter(
-                counter=counter,
-                per_address=settings.submit_limit_per_address,
-                per_email=settings.submit_limit_per_email,
-                window_seconds=settings.submit_limit_window_seconds,
-                enabled=settings.rate_limit_enabled,
-                auth_failures=settings.auth_failure_limit_per_address,
-                auth_window_seconds=settings.auth_failure_window_seconds,
-            ),
-            reader_cache=reader_cache,
-            replies=ReplyWriter(db, submit_options(settings)),
-            spam_runs=SpamRunDetector(
-                counter=counter,
-                threshold=settings.spam_run_threshold,
-                window_seconds=settings.spam_run_window_minutes * 60,
-            ),
-            # Before gc.freeze below: the embedding model lives as long as the app, like the scoring model.
-            relevance=await Relevance.start(settings.relevance),
-        )
-        app.state.runtime = runtime
-        process = ScoringProcess() if settings.scoring_process else None
-        if process is not None:
-            await runtime.scoring.start_process(process)
-        # The other routes take these one by one.
-        app.state.db, app.state.scoring, app.state.relevance = db, runtime.scoring, runtime.relevance
-        # Everything built so far (libraries, the model) lives as long as the app: out of the collector's sight, a
-        # full collection walks only newer objects (with them it paused the event loop ~90 ms, a p99 spike).
-        gc.collect()
-        gc.freeze()
-        follower = None
-        if scoring is None and settings.model_poll_seconds > 0:
-            follower = asyncio.create_task(
-                follow_registry(db, app.state.scoring, every_seconds=settings.model_poll_seconds)
-            )
-        try:
+        async with started(settings, scoring=scoring) as runtime:
+            app.state.runtime = runtime
+            # The other routes take these one by one.
+            app.state.db, app.state.scoring, app.state.relevance = runtime.db, runtime.scoring, runtime.relevance
             yield
-        finally:
-            if follower is not None:
-                follower.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await follower
-            await runtime.replies.drain()  # replies already accepted are committed before the engines close
-            if process is not None:
-                await asyncio.to_thread(process.stop)
-            await counter.close()
-            await asyncio.to_thread(runtime.relevance.close)
-            await db.dispose()
-            gc.unfreeze()  # what the app held can be collected again (tests build many apps in one process)
 
     # The providers read the app's state through the request: a `state` parameter would make Litestar build a new
     # State (a dict copy and a lock) for every request (profiled: ~4% of a submission's time on the event loop).

@@ -66,7 +66,7 @@ MIN_WORDS: Final = 8  # "Great article, thank you!" from a hundred readers is no
 
 def signature(text: str) -> list[str] | None:
     """The band keys of a text, or None for a text too short to count. Pure CPU (~60 us): computed beside the
-    model's scores, in the scoring process when there is one (service/scoring/state.py), not on the event loop."""
+    model's scores, in the scoring process when there is one (service/scoring/scored.py), not on the event loop."""
     words = text_words(text)
     return band_keys(words) if len(words) >= MIN_WORDS else None
 

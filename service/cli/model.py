@@ -10,19 +10,17 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-
 from classifier import compare_models, evaluate_model, load_scorer, train_model, write_report
 from classifier.progress import to_stderr
 from service.cli.jobs import run_on_database
 from service.cli.score import relevance_for, score_lines
 from service.domain.labels import feedback_labels_rows, moderator_labels
 from service.scoring.bootstrap import BUNDLED_MODELS, bootstrap_model
-from service.scoring.registry import active_model, register_model
+from service.scoring.registry import register_model
 from service.settings import Settings
 from service.storage import migrations
 from service.storage.database import Database, opened
-from service.storage.tables import model_versions
+from service.storage.model_versions import active_model, model_by_version
 
 log = logging.getLogger("replyguard")
 
@@ -106,8 +104,7 @@ async def _model_path(settings: Settings, version: str | None) -> Path:
         if version is None:
             row = await active_model(conn)
         else:
-            query = select(model_versions).where(model_versions.c.version == version)
-            row = (await conn.execute(query)).first()
+            row = await model_by_version(conn, version)
     if row is None:
         raise SystemExit(f"replyguard: no model {'is active' if version is None else version + ' is registered'}")
     return Path(row.path)

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from service.errors import FieldError, InvalidInput
 from service.rules.validation import ARTICLE_TITLE_MAX, ARTICLE_URL_MAX, check_article_id, is_http_url
-from service.storage import store
+from service.storage import articles as article_store
 from service.storage.database import Database
 from service.storage.tables import ARTICLE_STATUSES, EXCERPT_MAX
 
@@ -81,7 +81,7 @@ def article_fields(payload: Mapping[str, Any]) -> dict[str, Any]:
 async def put_article(conn: AsyncConnection, article_id: str, fields: Mapping[str, Any], *, now: datetime) -> Row[Any]:
     """Create or update the article with `fields` (from article_fields) inside the caller's transaction."""
     check_article_id(article_id)
-    return await store.upsert_article(conn, article_id, now=now, **fields)
+    return await article_store.upsert_article(conn, article_id, now=now, **fields)
 
 
 def article_view(row: Row[Any]) -> ArticleView:
@@ -159,9 +159,9 @@ async def import_articles(db: Database, lines: Iterable[bytes | str], *, batch: 
             return
         now = datetime.now(UTC)
         async with db.write() as conn:
-            existing = await store.existing_articles(conn, [article_id for article_id, _ in pending])
+            existing = await article_store.existing_articles(conn, [article_id for article_id, _ in pending])
             for article_id, fields in pending:
-                await store.upsert_article(conn, article_id, now=now, **fields)
+                await article_store.upsert_article(conn, article_id, now=now, **fields)
                 if article_id in existing:
                     updated += 1
                 else:

@@ -7,11 +7,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from service.errors import Forbidden, Unauthorized
-from service.storage.tables import moderators
+from service.storage import credentials
 
 TOKEN_PREFIX = "rg_"  # noqa: S105 - a recognisable prefix (for secret scanners), not a secret
 ROLE_RANK = {"moderator": 1, "admin": 2}
@@ -53,8 +52,7 @@ async def create_moderator(
         "created_at": now,
         "expires_at": now + expires_in if expires_in is not None else None,
     }
-    result = await conn.execute(moderators.insert().returning(moderators.c.id), row)
-    return Moderator(id=result.scalar_one(), name=name, role=role), token
+    return Moderator(id=await credentials.insert_moderator(conn, row), name=name, role=role), token
 
 
 def bearer_token(header: str | None) -> str:
@@ -74,12 +72,7 @@ async def moderator_for_token(conn: AsyncConnection, token: str) -> Moderator:
     """The moderator a token belongs to; 401 for an unknown, expired or revoked token."""
     # Looked up by the token's SHA-256: comparing digests of 256-bit random tokens leaks nothing usable about a
     # token through timing, and the lookup stays one indexed read.
-    query = select(moderators.c.id, moderators.c.name, moderators.c.role).where(
-        moderators.c.token_hash == hash_token(token),
-        moderators.c.revoked_at.is_(None),
-        or_(moderators.c.expires_at.is_(None), moderators.c.expires_at > datetime.now(UTC)),
-    )
-    row = (await conn.execute(query)).first()
+    row = await credentials.moderator_by_token(conn, hash_token(token), now=datetime.now(UTC))
     if row is None:
         raise Unauthorized("Invalid, expired or revoked token", headers={"WWW-Authenticate": "Bearer"})
     return Moderator(id=row.id, name=row.name, role=row.role)
@@ -87,9 +80,4 @@ async def moderator_for_token(conn: AsyncConnection, token: str) -> Moderator:
 
 async def revoke_moderator(conn: AsyncConnection, name: str) -> bool:
     """Revoke the moderator's token at once; False when there is no such active moderator."""
-    result = await conn.execute(
-        update(moderators)
-        .where(moderators.c.name == name, moderators.c.revoked_at.is_(None))
-        .values(revoked_at=datetime.now(UTC))
-    )
-    return bool(result.rowcount)
+    return await credentials.revoke_moderator(conn, name, now=datetime.now(UTC))

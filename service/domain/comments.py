@@ -25,7 +25,8 @@ from service.rules.policy import Verdict, accepts_replies, count_links, decide
 from service.rules.validation import NewComment
 from service.scoring.relevance import Relevance
 from service.scoring.state import ScoringState
-from service.storage import store
+from service.storage import articles as article_store
+from service.storage import comments as comment_store
 from service.storage.cursor import decode_cursor, encode_cursor
 from service.storage.database import Database
 from service.storage.group_commit import GroupCommit
@@ -100,7 +101,7 @@ class ReplyWriter:
 
 async def _replay(db: Database, key: str, fingerprint: str, *, ttl: timedelta, now: datetime) -> Submitted | None:
     async with db.read() as conn:
-        row = await store.get_idempotent(conn, key)
+        row = await comment_store.get_idempotent(conn, key)
     if row is None or row.created_at < now - ttl:
         return None
     if row.request_hash != fingerprint:
@@ -185,12 +186,12 @@ async def _store_replies(
     that reply only.
     """
     received = min(pending.received_at for pending in batch)
-    articles = await store.ensure_articles(conn, {pending.article_id for pending in batch}, now=received)
-    parents = await store.get_comments(conn, (p.new.parent_id for p in batch if p.new.parent_id is not None))
+    articles = await article_store.ensure_articles(conn, {pending.article_id for pending in batch}, now=received)
+    parents = await comment_store.get_comments(conn, (p.new.parent_id for p in batch if p.new.parent_id is not None))
     repeated: set[tuple[str, str]] = set()
     if options.duplicate_window:
         pairs = ((pending.new.email, pending.new.body) for pending in batch)
-        repeated = await store.recent_repeats(conn, pairs, since=received - options.duplicate_window)
+        repeated = await comment_store.recent_repeats(conn, pairs, since=received - options.duplicate_window)
 
     outcomes: list[Submitted | Exception] = []
     comment_rows: list[dict[str, Any]] = []
@@ -252,12 +253,12 @@ async def _store_replies(
         outcomes.append(Submitted(comment=created, replayed=False))
 
     if comment_rows:
-        await store.insert_comments(conn, comment_rows)
-        await store.insert_decisions(conn, decision_rows)
+        await comment_store.insert_comments(conn, comment_rows)
+        await comment_store.insert_decisions(conn, decision_rows)
     for article_id, delta in published.items():
-        await store.change_published(conn, article_id, delta=delta, now=received)
+        await article_store.change_published(conn, article_id, delta=delta, now=received)
     await _fill_page_metadata(conn, articles, page_claims, now=received)
-    await store.insert_idempotent(conn, answer_rows, expired_before=received - options.idempotency_ttl)
+    await comment_store.insert_idempotent(conn, answer_rows, expired_before=received - options.idempotency_ttl)
     for row in comment_rows:
         log.info("comment stored", extra={"comment_id": str(row["id"]), "article_id": row["article_id"],
                                           "status": row["status"]})  # fmt: skip
@@ -271,7 +272,7 @@ async def _fill_page_metadata(
     *,
     now: datetime,
 ) -> None:
-    """Offer what the pages said to the articles nobody has described yet (store.fill_page_metadata has the rule).
+    """Offer what the pages said to the articles nobody has described yet (storage/articles.py has the rule).
 
     The rows read at the start of the batch tell which fields are still open, so an article already described costs
     no statement; the conditional UPDATE stays the judge when a concurrent write got there first.
@@ -289,7 +290,7 @@ async def _fill_page_metadata(
         offered_url = url if url_open else None
         if offered_title is None and offered_url is None:
             continue
-        await store.fill_page_metadata(conn, article_id, title=offered_title, url=offered_url, now=now)
+        await article_store.fill_page_metadata(conn, article_id, title=offered_title, url=offered_url, now=now)
         open_fields[article_id] = (title_open and offered_title is None, url_open and offered_url is None)
 
 
@@ -352,7 +353,7 @@ def _model_decision(row: dict[str, Any], relevance: RelevanceScores | None = Non
 
 async def article_snapshot(db: Database, article_id: str) -> ArticleSnapshot:
     """The article's reader revision and published count; zeros for an article with no replies yet."""
-    article = await db.run_read(lambda conn: store.get_article(conn, article_id))
+    article = await db.run_read(lambda conn: article_store.get_article(conn, article_id))
     if article is None:
         return ArticleSnapshot(revision=0, published_count=0)
     return ArticleSnapshot(revision=int(article.revision), published_count=int(article.published_count))
@@ -370,10 +371,10 @@ async def list_thread(
         return CommentPage(items=[], next_cursor=None, total=0)
 
     async def read(conn: AsyncConnection) -> tuple[Sequence[Any], Sequence[Any]]:
-        rows = await store.published_top_level(
+        rows = await comment_store.published_top_level(
             conn, article_id, cursor=position, limit=limit, newest_first=newest_first
         )
-        return rows, await store.published_replies(conn, [row.id for row in rows[:limit]])
+        return rows, await comment_store.published_replies(conn, [row.id for row in rows[:limit]])
 
     rows, replies = await db.run_read(read)
     page = rows[:limit]

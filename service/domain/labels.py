@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from classifier import LabelledRow
-from service.storage.tables import comments, decisions, feedback_labels
+from service.storage import comments as comment_store
+from service.storage import feedback as feedback_store
 
 # What a decision teaches each head; None leaves that head untaught. "off_topic" and "other" say nothing certain
 # about spam or abuse, so they teach neither.
@@ -22,25 +22,9 @@ MAX_LABELS = 200_000
 
 async def moderator_labels(conn: AsyncConnection, *, limit: int = MAX_LABELS) -> list[LabelledRow]:
     """One row per comment a person decided, labelled by that person's latest decision, newest first."""
-    query = (
-        select(
-            decisions.c.comment_id,
-            decisions.c.to_status,
-            decisions.c.reason,
-            comments.c.body,
-            comments.c.name,
-            comments.c.website,
-            comments.c.article_id,
-        )
-        .join(comments, comments.c.id == decisions.c.comment_id)
-        .where(decisions.c.actor == "moderator")
-        .order_by(decisions.c.created_at.desc(), decisions.c.id.desc())
-        .limit(limit)
-    )
     seen: set[object] = set()
     rows: list[LabelledRow] = []
-    records = (await conn.execute(query)).all()
-    for record in records:
+    for record in await comment_store.moderator_decisions(conn, limit=limit):
         if record.comment_id in seen:
             continue  # an older decision, overruled by the one already taken
         seen.add(record.comment_id)
@@ -73,9 +57,6 @@ def with_recency_weights(rows: list[LabelledRow]) -> list[LabelledRow]:
 async def feedback_labels_rows(conn: AsyncConnection, *, limit: int = MAX_LABELS) -> list[LabelledRow]:
     """The labels client sites sent (Akismet submit-spam/ham, Perspective suggestscore), newest first, weighted by
     recency like moderators' decisions. Each is its own group: a site's feedback names no article to group by."""
-    query = (
-        select(feedback_labels).order_by(feedback_labels.c.created_at.desc(), feedback_labels.c.id.desc()).limit(limit)
-    )
     rows = [
         LabelledRow(
             text=record.text,
@@ -86,7 +67,7 @@ async def feedback_labels_rows(conn: AsyncConnection, *, limit: int = MAX_LABELS
             source=record.source,
             group=f"feedback-{record.id}",
         )
-        for record in (await conn.execute(query)).all()
+        for record in await feedback_store.latest_labels(conn, limit=limit)
         if record.spam is not None or record.abuse is not None
     ]
     return with_recency_weights(rows)

@@ -15,7 +15,8 @@ from service.domain.auth import Moderator
 from service.domain.views import ItemDetail, QueueItem, QueuePage, decision_view, queue_item
 from service.errors import Conflict, NotFound
 from service.ids import new_id
-from service.storage import store
+from service.storage import articles as article_store
+from service.storage import comments as comment_store
 from service.storage.cursor import decode_cursor, encode_cursor
 from service.storage.database import Database
 
@@ -36,8 +37,8 @@ async def queue(db: Database, *, status: str, article_id: str | None, cursor: st
     position = decode_cursor(cursor)
 
     async def read(conn: AsyncConnection) -> tuple[Sequence[Row[Any]], dict[str, dict[str, int]]]:
-        rows = await store.queue_page(conn, status=status, article_id=article_id, cursor=position, limit=limit)
-        return rows, await store.author_history(conn, [row.email for row in rows[:limit]])
+        rows = await comment_store.queue_page(conn, status=status, article_id=article_id, cursor=position, limit=limit)
+        return rows, await comment_store.author_history(conn, [row.email for row in rows[:limit]])
 
     rows, history = await db.run_read(read)
     page = rows[:limit]
@@ -52,8 +53,8 @@ async def riskiest_first(
     """A page of a folder, highest score first, and the offset of the next page (None at the end)."""
 
     async def read(conn: AsyncConnection) -> tuple[Sequence[Row[Any]], dict[str, dict[str, int]]]:
-        rows = await store.riskiest_page(conn, status=status, article_id=article_id, offset=offset, limit=limit)
-        return rows, await store.author_history(conn, [row.email for row in rows[:limit]])
+        rows = await comment_store.riskiest_page(conn, status=status, article_id=article_id, offset=offset, limit=limit)
+        return rows, await comment_store.author_history(conn, [row.email for row in rows[:limit]])
 
     rows, history = await db.run_read(read)
     items = [queue_item(row, history.get(row.email, {})) for row in rows[:limit]]
@@ -62,11 +63,11 @@ async def riskiest_first(
 
 async def item_detail(db: Database, comment_id: uuid.UUID) -> ItemDetail:
     async with db.read() as conn:
-        row = await store.get_comment(conn, comment_id)
+        row = await comment_store.get_comment(conn, comment_id)
         if row is None:
             raise NotFound("No such comment")
-        history = await store.author_history(conn, [row.email])
-        decisions = await store.decision_history(conn, comment_id)
+        history = await comment_store.author_history(conn, [row.email])
+        decisions = await comment_store.decision_history(conn, comment_id)
     item: QueueItem = queue_item(row, history.get(row.email, {}))
     return ItemDetail(
         **{f: getattr(item, f) for f in item.__struct_fields__}, decisions=[decision_view(d) for d in decisions]
@@ -90,17 +91,17 @@ async def _move(
     conn: AsyncConnection, comment_id: uuid.UUID, target: str, decision: Decision, *, moderator: Moderator
 ) -> None:
     now = datetime.now(UTC)
-    row = await store.get_comment(conn, comment_id, lock=True)
+    row = await comment_store.get_comment(conn, comment_id, lock=True)
     if row is None:
         raise NotFound("No such comment")
     if decision.expected_status is not None and row.status != decision.expected_status:
         raise Conflict(f"The comment is {row.status} now, not {decision.expected_status}")
     if row.status != target:
-        await store.set_status(conn, comment_id, status=target, now=now)
+        await comment_store.set_status(conn, comment_id, status=target, now=now)
         if "published" in (row.status, target):
             delta = 1 if target == "published" else -1
-            await store.change_published(conn, row.article_id, delta=delta, now=now)
-    await store.insert_decision(
+            await article_store.change_published(conn, row.article_id, delta=delta, now=now)
+    await comment_store.insert_decision(
         conn,
         {
             "id": new_id(),
@@ -130,7 +131,7 @@ async def undo_last(db: Database, *, moderator: Moderator) -> uuid.UUID | None:
     has the status that decision gave it (409 otherwise: someone has decided it since).
     """
     async with db.write() as conn:
-        last = await store.last_decision_by(conn, moderator.id)
+        last = await comment_store.last_decision_by(conn, moderator.id)
         if last is None or last.from_status is None:
             return None
         undo = Decision(action="", note=UNDO_NOTE, expected_status=last.to_status)
@@ -139,5 +140,5 @@ async def undo_last(db: Database, *, moderator: Moderator) -> uuid.UUID | None:
 
 
 async def status_counts(db: Database, *, article_id: str | None) -> dict[str, int]:
-    counts = await db.run_read(lambda conn: store.status_counts(conn, article_id))
+    counts = await db.run_read(lambda conn: comment_store.status_counts(conn, article_id))
     return {status: counts.get(status, 0) for status in ("pending", "published", "rejected")}

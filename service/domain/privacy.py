@@ -10,14 +10,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from service.errors import invalid
-from service.ids import new_id
-from service.storage import store
+from service.storage import articles as article_store
+from service.storage import privacy as privacy_store
 from service.storage.database import Database
-from service.storage.tables import comments, decisions, idempotency_keys, privacy_events
 
 ERASED_NAME = "[erased]"
 ERASED_BODY = "[erased]"
@@ -33,23 +30,6 @@ def normalised_email(address: str) -> str:
         raise invalid("email", "is not a valid email address") from None
 
 
-def _of(email: str) -> Any:
-    return func.lower(comments.c.email) == email.lower()
-
-
-async def _audit(conn: AsyncConnection, action: str, *, count: int, moderator_id: int | None) -> None:
-    await conn.execute(
-        privacy_events.insert(),
-        {
-            "id": new_id(),
-            "action": action,
-            "moderator_id": moderator_id,
-            "comments_affected": count,
-            "created_at": datetime.now(UTC),
-        },
-    )
-
-
 def _plain(row: Any) -> dict[str, Any]:
     return {
         key: (str(value) if isinstance(value, (uuid.UUID, datetime)) else value) for key, value in row._mapping.items()
@@ -60,18 +40,11 @@ async def export_author(db: Database, address: str, *, moderator_id: int | None)
     """Every comment stored with this address (any status) and each one's decision history."""
     email = normalised_email(address)
     async with db.write() as conn:
-        rows = (await conn.execute(select(comments).where(_of(email)).order_by(comments.c.created_at))).all()
-        ids = [row.id for row in rows]
-        history = (
-            (
-                await conn.execute(
-                    select(decisions).where(decisions.c.comment_id.in_(ids)).order_by(decisions.c.created_at)
-                )
-            ).all()
-            if ids
-            else []
+        rows = await privacy_store.comments_of(conn, email)
+        history = await privacy_store.decisions_on(conn, [row.id for row in rows])
+        await privacy_store.record_event(
+            conn, "export", count=len(rows), moderator_id=moderator_id, now=datetime.now(UTC)
         )
-        await _audit(conn, "export", count=len(rows), moderator_id=moderator_id)
     by_comment: dict[Any, list[dict[str, Any]]] = {}
     for decision in history:
         by_comment.setdefault(decision.comment_id, []).append(_plain(decision))
@@ -80,23 +53,22 @@ async def export_author(db: Database, address: str, *, moderator_id: int | None)
 
 
 async def erase_author(db: Database, address: str, *, moderator_id: int | None) -> int:
-    """Anonymise every comment stored with this address in place (threads keep their shape); returns how many."""
+    """Anonymise every comment stored with this address in place (threads keep their shape); returns how many.
+
+    Replayed idempotent answers hold the name and body: they go too.
+    """
     email = normalised_email(address)
     now = datetime.now(UTC)
     async with db.write() as conn:
-        rows = (await conn.execute(select(comments.c.id, comments.c.article_id).where(_of(email)))).all()
+        rows = await privacy_store.comment_places_of(conn, email)
         ids = [row.id for row in rows]
         if ids:
-            # Replayed idempotent answers hold the name and body: they go too.
-            await conn.execute(delete(idempotency_keys).where(idempotency_keys.c.comment_id.in_(ids)))
-            await conn.execute(
-                update(comments)
-                .where(comments.c.id.in_(ids))
-                .values(name=ERASED_NAME, email=ERASED_EMAIL, website=None, body=ERASED_BODY, updated_at=now)
+            await privacy_store.anonymise_comments(
+                conn, ids, name=ERASED_NAME, email=ERASED_EMAIL, body=ERASED_BODY, now=now
             )
             for article_id in {row.article_id for row in rows}:
-                await store.change_published(conn, article_id, delta=0, now=now)  # new ETag: cached copies go
-        await _audit(conn, "erase", count=len(ids), moderator_id=moderator_id)
+                await article_store.change_published(conn, article_id, delta=0, now=now)  # new ETag: cached copies go
+        await privacy_store.record_event(conn, "erase", count=len(ids), moderator_id=moderator_id, now=now)
     return len(ids)
 
 
@@ -105,20 +77,10 @@ async def purge_rejected(db: Database, *, older_than: timedelta) -> int:
 
     A rejected comment that still has replies is kept (its replies would lose their place in the thread).
     """
-    cutoff = datetime.now(UTC) - older_than
+    now = datetime.now(UTC)
     async with db.write() as conn:
-        children = select(comments.c.parent_id).where(comments.c.parent_id.is_not(None))
-        roots = select(comments.c.root_id).where(comments.c.root_id.is_not(None))
-        query = select(comments.c.id).where(
-            comments.c.status == "rejected",
-            comments.c.updated_at < cutoff,
-            comments.c.id.not_in(children),
-            comments.c.id.not_in(roots),
-        )
-        ids = [row.id for row in (await conn.execute(query)).all()]
+        ids = await privacy_store.purgeable_rejected(conn, changed_before=now - older_than)
         if ids:
-            await conn.execute(delete(idempotency_keys).where(idempotency_keys.c.comment_id.in_(ids)))
-            await conn.execute(delete(decisions).where(decisions.c.comment_id.in_(ids)))
-            await conn.execute(delete(comments).where(comments.c.id.in_(ids)))
-        await _audit(conn, "purge", count=len(ids), moderator_id=None)
+            await privacy_store.delete_comments(conn, ids)
+        await privacy_store.record_event(conn, "purge", count=len(ids), moderator_id=None, now=now)
     return len(ids)

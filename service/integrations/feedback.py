@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from service.storage.tables import feedback_labels
+from service.storage import feedback as feedback_store
 
 NAME_MAX = 200
 WEBSITE_MAX = 200
@@ -30,16 +30,17 @@ async def store_feedback(conn: AsyncConnection, feedback: Feedback, *, api_key_i
     """Insert one label (the caller owns the transaction). Name and website are cut to their columns: they are
     features, and a longer value only adds noise."""
     website = feedback.website if feedback.website and len(feedback.website) <= WEBSITE_MAX else None
-    await conn.execute(
-        feedback_labels.insert().values(
-            id=uuid.uuid4(),
-            source=feedback.source,
-            api_key_id=api_key_id,
-            text=feedback.text,
-            name=feedback.name[:NAME_MAX],
-            website=website,
-            spam=feedback.spam,
-            abuse=feedback.abuse,
-            created_at=datetime.now(UTC),
-        )
+    await feedback_store.insert_label(
+        conn,
+        {
+            "id": uuid.uuid4(),
+            "source": feedback.source,
+            "api_key_id": api_key_id,
+            "text": feedback.text,
+            "name": feedback.name[:NAME_MAX],
+            "website": website,
+            "spam": feedback.spam,
+            "abuse": feedback.abuse,
+            "created_at": datetime.now(UTC),
+        },
     )

@@ -10,11 +10,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from service.domain.auth import hash_token
-from service.storage.tables import api_keys
+from service.storage import credentials
 
 # A recognisable prefix for secret scanners. "_" and "-" in the key also mean it can never be a DNS label, which is
 # why Akismet's old key-in-the-host-name style cannot carry it (docs/integrations.md).
@@ -39,8 +38,7 @@ async def create_api_key(
         "created_at": now,
         "expires_at": now + expires_in if expires_in is not None else None,
     }
-    result = await conn.execute(api_keys.insert().returning(api_keys.c.id), row)
-    return ApiKey(id=result.scalar_one(), name=name), key
+    return ApiKey(id=await credentials.insert_api_key(conn, row), name=name), key
 
 
 async def find_api_key(conn: AsyncConnection, key: str | None) -> ApiKey | None:
@@ -48,20 +46,10 @@ async def find_api_key(conn: AsyncConnection, key: str | None) -> ApiKey | None:
     if not key:
         return None
     # One indexed read by digest, as for moderator tokens: comparing digests of 256-bit keys leaks nothing usable.
-    query = select(api_keys.c.id, api_keys.c.name).where(
-        api_keys.c.key_hash == hash_token(key),
-        api_keys.c.revoked_at.is_(None),
-        or_(api_keys.c.expires_at.is_(None), api_keys.c.expires_at > datetime.now(UTC)),
-    )
-    row = (await conn.execute(query)).first()
+    row = await credentials.api_key_by_hash(conn, hash_token(key), now=datetime.now(UTC))
     return ApiKey(id=row.id, name=row.name) if row is not None else None
 
 
 async def revoke_api_key(conn: AsyncConnection, name: str) -> bool:
     """Revoke the key at once; False when there is no such active key."""
-    result = await conn.execute(
-        update(api_keys)
-        .where(api_keys.c.name == name, api_keys.c.revoked_at.is_(None))
-        .values(revoked_at=datetime.now(UTC))
-    )
-    return bool(result.rowcount)
+    return await credentials.revoke_api_key(conn, name, now=datetime.now(UTC))

@@ -36,7 +36,7 @@ class NewComment:
     parent_id: uuid.UUID | None
     website: str | None
     # What the article page says about itself (the embed's data-article-title/-url): stored only where nobody has
-    # described the article yet (see store.fill_page_metadata).
+    # described the article yet (see service/storage/articles.py, fill_page_metadata).
     article_title: str | None = None
     article_url: str | None = None
 

@@ -1,1 +1,2 @@
-"""The model in the service: the loaded scorer and its child process, the registry of versions, relevance."""
+"""The model in the service: the active scorer and its health, batches scored together (here or in a child process),
+the registry of versions, relevance."""

@@ -20,9 +20,10 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Final
 
-from service.scoring.registry import active_model, ensure_model, register_model
+from service.scoring.registry import ensure_model, register_model
 from service.settings import Settings
 from service.storage.database import Database, opened
+from service.storage.model_versions import active_model
 
 # Where the image's model stage leaves the model it trained (deploy/Dockerfile).
 BUNDLED_MODELS: Final = Path("/opt/replyguard/bundled-models")

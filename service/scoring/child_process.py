@@ -37,7 +37,7 @@ def _scorer_for(model_dir: Path) -> Scorer:
     if scorer is None:
         _loaded.clear()
         scorer = _loaded[model_dir] = load_scorer(model_dir)
-        gc.freeze()  # as in the app's lifespan: full collections then skip the libraries and the model
+        gc.freeze()  # as at the app's start-up: full collections then skip the libraries and the model
     return scorer
 
 
@@ -71,7 +71,7 @@ class ScoringProcessDied(RuntimeError):
 
 
 class ScoringProcess:
-    """One child process that scores batches; started and stopped by the app's lifespan."""
+    """One child process that scores batches; started and stopped with the app (service/web/runtime.py)."""
 
     def __init__(self) -> None:
         self._pool: ProcessPoolExecutor | None = None

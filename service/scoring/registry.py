@@ -6,9 +6,7 @@ import asyncio
 import logging
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import Row, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from classifier import ModelLoadError, load_scorer, train_model
@@ -16,8 +14,8 @@ from classifier.card import ModelCard
 from service.rules.policy import Overrides
 from service.scoring.state import ScoringState
 from service.settings import Settings
+from service.storage import model_versions
 from service.storage.database import Database
-from service.storage.tables import model_versions
 
 log = logging.getLogger(__name__)
 
@@ -29,36 +27,16 @@ def _read_card(model_dir: Path) -> tuple[ModelCard, str]:
 async def register_model(conn: AsyncConnection, model_dir: Path, *, activate: bool = True) -> str:
     """Record the model folder's card; with activate, it becomes the one the service scores with."""
     card, path = await asyncio.to_thread(_read_card, model_dir)
-    if activate:
-        await conn.execute(update(model_versions).values(active=False))
-    existing = (
-        await conn.execute(select(model_versions.c.version).where(model_versions.c.version == card.version))
-    ).first()
-    if existing is None:
-        await conn.execute(
-            model_versions.insert(),
-            {
-                "version": card.version,
-                "path": path,
-                "card": card.to_dict(),
-                "active": activate,
-                "created_at": datetime.now(UTC),
-            },
-        )
-    elif activate:
-        await conn.execute(update(model_versions).where(model_versions.c.version == card.version).values(active=True))
+    await model_versions.record_version(
+        conn, card.version, path=path, card=card.to_dict(), activate=activate, now=datetime.now(UTC)
+    )
     return card.version
-
-
-async def active_model(conn: AsyncConnection) -> Row[Any] | None:
-    query = select(model_versions).where(model_versions.c.active.is_(True))
-    return (await conn.execute(query)).first()
 
 
 async def load_active(db: Database, overrides: Overrides) -> ScoringState:
     """The active model, loaded; a missing or unloadable model gives a state that says why (and /ready is 503)."""
     async with db.read() as conn:
-        row = await active_model(conn)
+        row = await model_versions.active_model(conn)
     if row is None:
         return ScoringState(scorer=None, overrides=overrides, problem="no model is registered")
     try:
@@ -72,7 +50,7 @@ async def load_active(db: Database, overrides: Overrides) -> ScoringState:
 async def ensure_model(db: Database, settings: Settings) -> str:
     """The active model version, training and registering the default model first if none is registered."""
     async with db.read() as conn:
-        row = await active_model(conn)
+        row = await model_versions.active_model(conn)
     if row is not None:
         return str(row.version)
     log.info("no model registered: training the default model (data: %s)", settings.data_dir or "seed corpus only")
@@ -88,7 +66,7 @@ async def refresh(db: Database, scoring: ScoringState) -> bool:
     that cannot be loaded leaves the current one in place (and says so in the log and /ready's detail).
     """
     async with db.read() as conn:
-        row = await active_model(conn)
+        row = await model_versions.active_model(conn)
     if row is None or row.version == scoring.version:
         return False
     try:
@@ -104,7 +82,7 @@ async def refresh(db: Database, scoring: ScoringState) -> bool:
 
 
 async def follow_registry(db: Database, scoring: ScoringState, *, every_seconds: float) -> None:
-    """Poll the registry until cancelled (the app's lifespan owns this task)."""
+    """Poll the registry until cancelled (started in service/web/runtime.py, which owns this task)."""
     while True:
         await asyncio.sleep(every_seconds)
         try:

@@ -25,7 +25,8 @@ from classifier.relevance_shift import (
     in_uncertain_band,
     relevance_parameters,
 )
-from service.storage import store
+from service.storage import articles as article_store
+from service.storage import comments as comment_store
 from service.storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -119,7 +120,7 @@ class Relevance:
             return None
         parent: str | None = None
         if parent_id is not None:
-            parent = await db.run_read(lambda conn: store.parent_body(conn, parent_id, article_id=article_id))
+            parent = await db.run_read(lambda conn: comment_store.parent_body(conn, parent_id, article_id=article_id))
         loop = asyncio.get_running_loop()
         work = partial(relevance.adjust, scores, body, article, parent_body=parent or "")
         try:
@@ -133,7 +134,7 @@ class Relevance:
         cached = self._articles.get(article_id)
         if cached is not None and cached[0] > now:
             return cached[1]
-        context = await db.run_read(lambda conn: store.article_context(conn, article_id))
+        context = await db.run_read(lambda conn: article_store.article_context(conn, article_id))
         article = None
         if context is not None and context.title:
             article = Article.at(context.title, excerpt=context.excerpt, url=context.url)

@@ -1,1 +1,2 @@
-"""Storage: engines and transactions, tables, SQL, group commit, WAL checkpoints, migrations, the reader cache."""
+"""Storage: engines and transactions, tables, the SQL of each table group, group commit, WAL checkpoints, migrations,
+the reader cache. The SQL modules run in their caller's transaction and never commit."""

@@ -8,7 +8,9 @@ import uuid
 from datetime import datetime
 
 from service.errors import BadRequest, FieldError
-from service.storage.store import Cursor
+
+# A page's position: the (created_at, id) of its last row, in the order of the comments' keyset indexes.
+Cursor = tuple[datetime, uuid.UUID]
 
 
 def encode_cursor(created_at: datetime, comment_id: uuid.UUID) -> str:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import msgspec
-from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
@@ -63,6 +63,11 @@ class Database:
     async def read(self) -> AsyncIterator[AsyncConnection]:
         async with self.reader.connect() as conn:
             yield conn
+
+    async def ping(self) -> None:
+        """One round trip on a reader connection (readiness); raises what the database or the pool raised."""
+        async with self.read() as conn:
+            await conn.execute(text("SELECT 1"))
 
     async def run_write(self, work: Work[T]) -> T:
         """`work` in one write transaction: on SQLite whole in the writer thread, on PostgreSQL on the loop."""

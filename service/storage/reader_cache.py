@@ -1,7 +1,7 @@
 """What readers ask for most, kept in memory: each article's published count and revision, and rendered pages.
 
 A popular thread is read far more often than it changes, and every change of what readers may see bumps the
-article's revision (store.change_published). So a page rendered once is served as bytes until the revision moves,
+article's revision (articles.change_published). So a page rendered once is served as bytes until the revision moves,
 and the revision itself is re-read from the database at most once per `freshness` seconds per article:
 
 - Writes in this process forget the article the moment they commit (Database.write reports what it changed),

@@ -11,7 +11,8 @@ import pytest
 from litestar.testing import TestClient
 
 from service.settings import Settings
-from service.storage import store
+from service.storage import articles as article_store
+from service.storage import comments as comment_store
 from service.storage.database import opened
 from tests.conftest import SITE
 from tests.replies import POLITE, reply
@@ -176,10 +177,10 @@ def test_scoring_context_gives_the_article_and_the_parent_body(
     async def read() -> tuple[Any, Any, Any, Any]:
         async with opened(settings) as db, db.read() as conn:
             return (
-                await store.article_context(conn, "budget-vote"),
-                await store.article_context(conn, "never-seen"),
-                await store.parent_body(conn, parent_id, article_id="budget-vote"),
-                await store.parent_body(conn, parent_id, article_id="another-article"),
+                await article_store.article_context(conn, "budget-vote"),
+                await article_store.article_context(conn, "never-seen"),
+                await comment_store.parent_body(conn, parent_id, article_id="budget-vote"),
+                await comment_store.parent_body(conn, parent_id, article_id="another-article"),
             )
 
     context, unknown, body, elsewhere = asyncio.run(read())
@@ -199,9 +200,13 @@ def test_the_store_keeps_first_values_even_when_a_batch_read_a_stale_row(
     async def offer() -> list[bool]:
         async with opened(settings) as db, db.write() as conn:
             return [
-                await store.fill_page_metadata(conn, "by-page", title="Second", url=None, now=now),
-                await store.fill_page_metadata(conn, "budget-vote", title="Spam", url=PAGE["article_url"], now=now),
-                await store.fill_page_metadata(conn, "by-page", title="Second", url=PAGE["article_url"], now=now),
+                await article_store.fill_page_metadata(conn, "by-page", title="Second", url=None, now=now),
+                await article_store.fill_page_metadata(
+                    conn, "budget-vote", title="Spam", url=PAGE["article_url"], now=now
+                ),
+                await article_store.fill_page_metadata(
+                    conn, "by-page", title="Second", url=PAGE["article_url"], now=now
+                ),
             ]
 
     assert asyncio.run(offer()) == [False, False, True]

@@ -14,7 +14,7 @@ from sqlalchemy import update
 
 from classifier import Scores, Submission
 from service.app import create_app
-from service.scoring.state import FAILING_AFTER
+from service.scoring.health import FAILING_AFTER
 from service.settings import Settings
 from service.storage.database import opened
 from service.storage.tables import model_versions

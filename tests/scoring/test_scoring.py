@@ -11,7 +11,8 @@ import pytest
 from classifier import Scorer, Submission, load_scorer
 from service.abuse.spam_runs import signature
 from service.rules.policy import Overrides, effective_thresholds
-from service.scoring.state import Scored, ScoringState
+from service.scoring.scored import Scored
+from service.scoring.state import ScoringState
 from tests.classifier.examples import ABUSE, POLITE, SPAM
 
 

@@ -21,7 +21,8 @@ from classifier import Scorer, load_scorer
 from service.app import create_app
 from service.rules.policy import Overrides
 from service.scoring.child_process import ScoringProcess
-from service.scoring.state import Scored, ScoringState
+from service.scoring.scored import Scored
+from service.scoring.state import ScoringState
 from service.settings import Settings
 from tests.classifier.examples import ABUSE, POLITE, SPAM
 

@@ -26,11 +26,11 @@ from service.domain.views import ItemDetail, QueueItem
 from service.errors import Conflict, InvalidInput, NotFound, Unauthorized
 from service.ids import parse_id
 from service.rules.validation import check_article_id
-from service.scoring.registry import active_model
 from service.scoring.state import ScoringState
 from service.settings import Settings
-from service.storage import store
+from service.storage import comments as comment_store
 from service.storage.database import Database
+from service.storage.model_versions import active_model
 from service.web.callers import count_failed_authentication
 from service.web.console.highlight import highlight
 from service.web.console.plots import SIZE, head_plots
@@ -215,7 +215,7 @@ async def item_page(
     detail: ItemDetail = await moderation.item_detail(db, comment_id)
     parent = None
     if detail.parent_id is not None:
-        parent = await db.run_read(lambda conn: store.get_comment(conn, detail.parent_id))  # type: ignore[arg-type]
+        parent = await db.run_read(lambda conn: comment_store.get_comment(conn, detail.parent_id))  # type: ignore[arg-type]
     context = {
         "session": session,
         "card": _card(detail),
@@ -304,7 +304,7 @@ async def model_page(
     if session is None:
         return _to("/console/sign-in")
     since = datetime.now(UTC) - timedelta(days=7)
-    outcomes = await db.run_read(lambda conn: store.automatic_outcomes(conn, since=since))
+    outcomes = await db.run_read(lambda conn: comment_store.automatic_outcomes(conn, since=since))
     total = sum(outcomes.values())
     shares = {
         status: (outcomes.get(status, 0), outcomes.get(status, 0) / total if total else 0.0) for status in STATUSES

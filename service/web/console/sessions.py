@@ -10,11 +10,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from service.domain.auth import Moderator, hash_token
-from service.storage.tables import console_sessions, moderators
+from service.storage import credentials
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,10 +29,10 @@ class ConsoleSession:
 async def open_session(conn: AsyncConnection, moderator: Moderator, *, lifetime: timedelta) -> tuple[str, str]:
     """A new session for `moderator`: (the cookie's value, the CSRF token). Expired sessions are cleared here too."""
     now = datetime.now(UTC)
-    await conn.execute(delete(console_sessions).where(console_sessions.c.expires_at <= now))
+    await credentials.delete_expired_sessions(conn, now=now)
     session_id, csrf_token = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-    await conn.execute(
-        console_sessions.insert(),
+    await credentials.insert_session(
+        conn,
         {
             "id_hash": hash_token(session_id),
             "moderator_id": moderator.id,
@@ -49,22 +48,11 @@ async def find_session(conn: AsyncConnection, session_id: str | None) -> Console
     """The live session behind a cookie, or None (unknown, expired, or its moderator revoked or expired)."""
     if not session_id:
         return None
-    now = datetime.now(UTC)
-    query = (
-        select(console_sessions.c.csrf_token, moderators.c.id, moderators.c.name, moderators.c.role)
-        .join(moderators, moderators.c.id == console_sessions.c.moderator_id)
-        .where(
-            console_sessions.c.id_hash == hash_token(session_id),
-            console_sessions.c.expires_at > now,
-            moderators.c.revoked_at.is_(None),
-            or_(moderators.c.expires_at.is_(None), moderators.c.expires_at > now),
-        )
-    )
-    row = (await conn.execute(query)).first()
+    row = await credentials.session_by_hash(conn, hash_token(session_id), now=datetime.now(UTC))
     if row is None:
         return None
     return ConsoleSession(moderator=Moderator(id=row.id, name=row.name, role=row.role), csrf_token=row.csrf_token)
 
 
 async def close_session(conn: AsyncConnection, session_id: str) -> None:
-    await conn.execute(delete(console_sessions).where(console_sessions.c.id_hash == hash_token(session_id)))
+    await credentials.delete_session(conn, hash_token(session_id))

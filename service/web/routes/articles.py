@@ -15,7 +15,7 @@ from service.domain.auth import Moderator
 from service.errors import NotFound
 from service.rules.validation import check_article_id
 from service.scoring.relevance import Relevance
-from service.storage import store
+from service.storage import articles as article_store
 from service.storage.database import Database
 from service.web.openapi import ArticleOperation
 from service.web.payloads import read_payload
@@ -52,7 +52,7 @@ async def get_article(
     moderator.require("admin")
     check_article_id(article_id)
     async with db.read() as conn:
-        row = await store.get_article(conn, article_id)
+        row = await article_store.get_article(conn, article_id)
     if row is None:
         raise NotFound("No such article")
     return articles.article_detail(row)

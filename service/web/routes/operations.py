@@ -7,7 +7,6 @@ import logging
 import msgspec
 from litestar import Response, get
 from litestar.di import NamedDependency
-from sqlalchemy import text
 
 from service.scoring.relevance import Relevance
 from service.scoring.state import ScoringState
@@ -40,8 +39,7 @@ async def ready(
     db: NamedDependency[Database], scoring: NamedDependency[ScoringState], relevance: NamedDependency[Relevance]
 ) -> Response[Readiness]:
     try:
-        async with db.read() as conn:
-            await conn.execute(text("SELECT 1"))
+        await db.ping()
         database = "ok"
     except Exception as exc:  # any failure means "not ready", and the reason is for the operator
         log.warning("readiness: database check failed: %s", type(exc).__name__)

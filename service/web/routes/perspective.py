@@ -82,7 +82,7 @@ async def analyze(
     spans = []
     if parsed.span_annotations:
         bounds = perspective.sentence_spans(parsed.text)
-        # Gathered, the sentences are scored as one batch (service/scoring/state.py).
+        # Gathered, the sentences are scored as one batch (service/scoring/batcher.py).
         scored = await asyncio.gather(*(_scored(runtime, parsed.text[b:e]) for b, e in bounds))
         spans = [(b, e, scores) for (b, e), scores in zip(bounds, scored, strict=True)]
     return Response(perspective.analyze_response(parsed, summary, spans))

@@ -19,7 +19,7 @@ from service.domain.views import CommentCount, CommentPage, CreatedComment, Publ
 from service.errors import BadRequest, FieldError, NotFound
 from service.rules.validation import check_article_id, validate_submission
 from service.settings import Settings
-from service.storage.store import get_comment
+from service.storage.comments import get_comment
 from service.web.callers import client_address
 from service.web.conditional import not_modified
 from service.web.openapi import IDEMPOTENCY_KEY_MAX, submit_operation

@@ -1,125 +1,21 @@
-"""SQL for comments, articles, decisions and idempotency keys. Runs inside the caller's transaction; never commits."""
+"""SQL for comments, their decisions and the idempotency keys of submissions. Runs inside the caller's transaction;
+never commits."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, case, func, or_, select, tuple_, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Row, case, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from service.storage.database import note_article_changed
-from service.storage.tables import articles, comments, decisions, idempotency_keys
+from service.storage.cursor import Cursor
+from service.storage.tables import comments, decisions, idempotency_keys
 
-Cursor = tuple[datetime, uuid.UUID]
 # What readers may see: selecting only these keeps private columns out of reach and skips decoding the rest.
 PUBLIC_COLUMNS = (comments.c.id, comments.c.parent_id, comments.c.name, comments.c.body, comments.c.created_at)
-
-
-async def get_article(conn: AsyncConnection, article_id: str) -> Row[Any] | None:
-    return (await conn.execute(select(articles).where(articles.c.id == article_id))).first()
-
-
-async def ensure_article(conn: AsyncConnection, article_id: str, *, now: datetime) -> Row[Any]:
-    """The article, created `open` on its first reply; safe when two first replies race."""
-    return (await ensure_articles(conn, [article_id], now=now))[article_id]
-
-
-async def ensure_articles(conn: AsyncConnection, article_ids: Iterable[str], *, now: datetime) -> dict[str, Row[Any]]:
-    """The articles by id, creating the missing ones `open`: one SELECT when they all exist, three at most."""
-    wanted = set(article_ids)
-    query = select(articles).where(articles.c.id.in_(wanted))
-    found = {row.id: row for row in (await conn.execute(query)).all()}
-    missing = wanted - found.keys()
-    if missing:
-        dialect = conn.dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        values = [{"id": id_, "status": "open", "created_at": now, "updated_at": now} for id_ in sorted(missing)]
-        # DO NOTHING: a racing first reply (another worker) may have created it since the SELECT.
-        await conn.execute(insert(articles).on_conflict_do_nothing(index_elements=["id"]), values)
-        created = select(articles).where(articles.c.id.in_(missing))
-        found.update({row.id: row for row in (await conn.execute(created)).all()})
-    return found
-
-
-async def existing_articles(conn: AsyncConnection, article_ids: Iterable[str]) -> set[str]:
-    """Which of these articles exist: one query."""
-    wanted = set(article_ids)
-    if not wanted:
-        return set()
-    return set((await conn.execute(select(articles.c.id).where(articles.c.id.in_(wanted)))).scalars())
-
-
-async def upsert_article(conn: AsyncConnection, article_id: str, *, now: datetime, **fields: Any) -> Row[Any]:
-    await ensure_article(conn, article_id, now=now)
-    if fields:
-        await conn.execute(update(articles).where(articles.c.id == article_id).values(updated_at=now, **fields))
-    row = await get_article(conn, article_id)
-    assert row is not None
-    return row
-
-
-async def fill_page_metadata(
-    conn: AsyncConnection, article_id: str, *, title: str | None, url: str | None, now: datetime
-) -> bool:
-    """Fill the article's empty title and URL with what its page said; whether anything was written.
-
-    First writer wins, field by field: a value already set is never replaced, and nothing is written once an operator
-    described the article. Anyone can post a page's data attributes, so a spammer must not be able to rename an
-    article after the spam (to make it look relevant); only a value nobody has set yet is open to the page. One
-    conditional UPDATE, so a racing operator PUT or another first reply cannot be overwritten either.
-    """
-    if title is None and url is None:
-        return False
-    wanted = []
-    if title is not None:
-        wanted.append(articles.c.title.is_(None))
-    if url is not None:
-        wanted.append(articles.c.url.is_(None))
-    result = await conn.execute(
-        update(articles)
-        .where(
-            articles.c.id == article_id,
-            or_(articles.c.metadata_source.is_(None), articles.c.metadata_source == "page"),
-            or_(*wanted),
-        )
-        .values(
-            title=func.coalesce(articles.c.title, title),
-            url=func.coalesce(articles.c.url, url),
-            metadata_source="page",
-            updated_at=now,
-        )
-    )
-    return bool(result.rowcount)
-
-
-@dataclass(frozen=True, slots=True)
-class ArticleContext:
-    """What is known about an article, for scoring a reply's relevance. metadata_source says how far to trust it:
-    `operator` (registered), `page` (from the article page, unverified) or None (nothing known)."""
-
-    article_id: str
-    title: str | None
-    url: str | None
-    excerpt: str | None
-    metadata_source: str | None
-
-
-async def article_context(conn: AsyncConnection, article_id: str) -> ArticleContext | None:
-    """The article's title, URL, excerpt and their source; None for an article nobody has replied to or set."""
-    query = select(
-        articles.c.id, articles.c.title, articles.c.url, articles.c.excerpt, articles.c.metadata_source
-    ).where(articles.c.id == article_id)
-    row = (await conn.execute(query)).first()
-    if row is None:
-        return None
-    return ArticleContext(
-        article_id=row.id, title=row.title, url=row.url, excerpt=row.excerpt, metadata_source=row.metadata_source
-    )
 
 
 async def parent_body(conn: AsyncConnection, parent_id: uuid.UUID | None, *, article_id: str) -> str | None:
@@ -130,20 +26,6 @@ async def parent_body(conn: AsyncConnection, parent_id: uuid.UUID | None, *, art
         comments.c.id == parent_id, comments.c.article_id == article_id, comments.c.status == "published"
     )
     return (await conn.execute(query)).scalar_one_or_none()
-
-
-async def change_published(conn: AsyncConnection, article_id: str, *, delta: int, now: datetime) -> None:
-    """Keep the published count and the reader ETag revision in step with a change of published comments."""
-    note_article_changed(conn, article_id)
-    await conn.execute(
-        update(articles)
-        .where(articles.c.id == article_id)
-        .values(
-            published_count=articles.c.published_count + delta,
-            revision=articles.c.revision + 1,
-            updated_at=now,
-        )
-    )
 
 
 async def get_comment(conn: AsyncConnection, comment_id: uuid.UUID, *, lock: bool = False) -> Row[Any] | None:
@@ -330,4 +212,25 @@ async def riskiest_page(
     if article_id is not None:
         query = query.where(comments.c.article_id == article_id)
     query = query.order_by(RISK.desc(), comments.c.created_at, comments.c.id).offset(offset).limit(limit + 1)
+    return (await conn.execute(query)).all()
+
+
+async def moderator_decisions(conn: AsyncConnection, *, limit: int) -> Sequence[Row[Any, Any, Any, Any, Any, Any, Any]]:
+    """People's decisions with the text they judged, newest first (a comment decided twice appears twice): what
+    training learns from moderators."""
+    query = (
+        select(
+            decisions.c.comment_id,
+            decisions.c.to_status,
+            decisions.c.reason,
+            comments.c.body,
+            comments.c.name,
+            comments.c.website,
+            comments.c.article_id,
+        )
+        .join(comments, comments.c.id == decisions.c.comment_id)
+        .where(decisions.c.actor == "moderator")
+        .order_by(decisions.c.created_at.desc(), decisions.c.id.desc())
+        .limit(limit)
+    )
     return (await conn.execute(query)).all()

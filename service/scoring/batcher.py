@@ -1,0 +1,108 @@
+"""Concurrent submissions scored together: in this process, or in the scoring child while the loop serves HTTP.
+
+One pass over a batch costs far less per reply than one pass per reply. With a child process, a lone submission on an
+idle service is still scored here, which is quicker than a round trip.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine, Sequence
+from typing import Any
+
+from classifier import Scorer, Submission
+from service.rules.policy import needs_explaining
+from service.scoring.child_process import ScoringProcessDied
+from service.scoring.health import Health
+from service.scoring.model import ActiveModel
+from service.scoring.scored import Scored, unscored, with_signatures
+from service.scoring.supervisor import ChildSupervisor
+
+log = logging.getLogger(__name__)
+
+Waiting = list[tuple[Submission, "asyncio.Future[Scored]"]]
+
+
+class Batcher:
+    """Scores with the active model, counting its failures; batches go to the supervised child when there is one."""
+
+    __slots__ = ("_child", "_health", "_in_child", "_model", "_tasks", "_waiting")
+
+    def __init__(self, model: ActiveModel, health: Health, child: ChildSupervisor) -> None:
+        self._model, self._health, self._child = model, health, child
+        self._waiting: Waiting = []
+        self._in_child = False  # a batch is being scored in the child
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def score(self, submission: Submission) -> Scored:
+        """Score a submission together with those of the other requests waiting for scores: the ones that get here
+        in the same turn of the event loop, and, with a child, those that came while it scored the last batch."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Scored] = loop.create_future()
+        self._waiting.append((submission, future))
+        if len(self._waiting) == 1 and not self._in_child:
+            loop.call_soon(self._score_waiting)
+        return await future
+
+    def _score_waiting(self) -> None:
+        batch, self._waiting = self._waiting, []
+        scorer = self._model.scorer
+        local = self._child.process is None or scorer is None or scorer.source is None or self._model.thresholds is None
+        if local or len(batch) == 1:
+            _settle(batch, self.score_now([item for item, _ in batch]))
+            return
+        assert scorer is not None  # not `local`
+        self._in_child = True
+        self._keep(self._score_in_child(scorer, batch))
+
+    async def _score_in_child(self, scorer: Scorer, batch: Waiting) -> None:
+        assert scorer.source is not None
+        thresholds = self._model.thresholds_of(scorer)  # they fit: _score_waiting checked
+        try:
+            scores, signatures = await self._child.score(scorer.source, [item for item, _ in batch], thresholds)
+            _settle(batch, [Scored(item, thresholds, sign) for item, sign in zip(scores, signatures, strict=True)])
+        except ScoringProcessDied:
+            log.error("scoring process died; %d replies will wait for a person", len(batch))
+            _settle(batch, unscored([item for item, _ in batch], thresholds))
+        except Exception:
+            # What scoring raised in the child: score here instead, which isolates the reply that fails.
+            _settle(batch, self.score_now([item for item, _ in batch]))
+        finally:
+            self._in_child = False
+            if self._waiting:
+                asyncio.get_running_loop().call_soon(self._score_waiting)
+
+    def score_now(self, submissions: Sequence[Submission]) -> list[Scored]:
+        """Score on the calling thread; a reply whose scoring raised gets None (logged without the text).
+
+        The effective thresholds are worked out once per batch. The terms behind a score are traced only when it
+        is high enough to hold the reply, where moderators read them.
+        """
+        scorer, thresholds = self._model.scorer, self._model.thresholds
+        if scorer is None or thresholds is None:
+            return unscored(submissions, None)
+        try:
+            scores = scorer.score_many(submissions, explain=lambda scores: needs_explaining(scores, thresholds))
+        except Exception:
+            if len(submissions) > 1:  # find the one that fails; the others still get their scores
+                return [scored for submission in submissions for scored in self.score_now([submission])]
+            log.exception("scoring failed; the reply will wait for a person")
+            self._health.failed()
+            if self._health.failing:
+                in_a_row = self._health.failures_in_a_row
+                self._model.problem = f"model {scorer.version} failed the last {in_a_row} replies"
+            return unscored(submissions[:1], thresholds)
+        self._health.scored()
+        return with_signatures(scores, submissions, thresholds)
+
+    def _keep(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)  # the loop keeps only weak references to tasks
+        task.add_done_callback(self._tasks.discard)
+
+
+def _settle(batch: Waiting, results: Sequence[Scored]) -> None:
+    for (_, future), scored in zip(batch, results, strict=True):
+        if not future.done():  # its request may have been cancelled meanwhile
+            future.set_result(scored)
