@@ -38,8 +38,10 @@ log = logging.getLogger(__name__)
 class SubmitOptions:
     max_links: int
     idempotency_ttl: timedelta
-    # A repeat of the same body from the same email within this window waits for a person (a double post or a
-    # spam run); an Idempotency-Key retry never gets here, it is answered from the first submission.
+    # A repeat of a body sent within this window waits for a person (a double post, or one text pasted around):
+    # on the same article whatever its length, anywhere for a distinctive text. Whoever sent the earlier copy: a
+    # rule keyed by email told anyone whether a guessed address had sent a known reply. An Idempotency-Key retry
+    # never gets here, it is answered from the first submission.
     duplicate_window: timedelta = timedelta(hours=1)
 
 
@@ -62,6 +64,8 @@ class PendingReply:
     idempotency_key: str | None
     fingerprint: str
     spam_run: bool = False  # near-copies of the text came from other senders within the window
+    # Long enough (the spam-run rule's 8 words) that a copy on another article is a paste, not a stock phrase.
+    distinctive: bool = False
     relevance: RelevanceScores | None = None  # when relevance adjusted the spam score in `scores`
 
 
@@ -162,6 +166,7 @@ async def submit_comment(
         idempotency_key=idempotency_key,
         fingerprint=fingerprint,
         spam_run=spam_run,
+        distinctive=scored.run_signature is not None,
         relevance=relevance_scores,
     )
     try:
@@ -187,10 +192,11 @@ async def _store_replies(
     received = min(pending.received_at for pending in batch)
     articles = await store.ensure_articles(conn, {pending.article_id for pending in batch}, now=received)
     parents = await store.get_comments(conn, (p.new.parent_id for p in batch if p.new.parent_id is not None))
-    repeated: set[tuple[str, str]] = set()
+    body_keys = [store.body_key(pending.new.body) for pending in batch]
+    sent: set[tuple[str, str]] = set()  # (article_id, body key) of the window's replies, whoever sent them
     if options.duplicate_window:
-        pairs = ((pending.new.email, pending.new.body) for pending in batch)
-        repeated = await store.recent_repeats(conn, pairs, since=received - options.duplicate_window)
+        sent = await store.recent_bodies(conn, body_keys, since=received - options.duplicate_window)
+    sent_anywhere = {body for _, body in sent}
 
     outcomes: list[Submitted | Exception] = []
     comment_rows: list[dict[str, Any]] = []
@@ -199,7 +205,7 @@ async def _store_replies(
     published: Counter[str] = Counter()
     keys: set[str] = set()  # Idempotency-Keys stored by this batch
     page_claims: list[tuple[str, str | None, str | None]] = []  # (article_id, title, url) the pages sent
-    for pending in batch:
+    for pending, body_key in zip(batch, body_keys, strict=True):
         new = pending.new
         if not accepts_replies(articles[pending.article_id].status):
             outcomes.append(ArticleClosed("Replies are closed on this article"))
@@ -215,7 +221,7 @@ async def _store_replies(
         if key is not None and key in keys:
             outcomes.append(_KeyRepeatedInBatch())
             continue
-        pair = (new.email, new.body)
+        repeats = (pending.article_id, body_key) in sent or (pending.distinctive and body_key in sent_anywhere)
         verdict = decide(
             pending.scores,
             thresholds=pending.thresholds,
@@ -223,12 +229,14 @@ async def _store_replies(
             link_count=count_links(new.body),
             max_links=options.max_links,
             honeypot_filled=pending.honeypot_filled,
-            repeats_recent=pair in repeated,
+            repeats_recent=repeats,
             spam_run=pending.spam_run,
             relevance=pending.relevance,
         )
-        repeated.add(pair)  # a repeat inside this batch counts too
-        row = _comment_row(pending, verdict, root_id)
+        if options.duplicate_window:  # a repeat inside this batch counts too
+            sent.add((pending.article_id, body_key))
+            sent_anywhere.add(body_key)
+        row = _comment_row(pending, verdict, root_id, body_key)
         comment_rows.append(row)
         decision_rows.append(_model_decision(row, pending.relevance))
         if verdict.status == "published":
@@ -293,7 +301,7 @@ async def _fill_page_metadata(
         open_fields[article_id] = (title_open and offered_title is None, url_open and offered_url is None)
 
 
-def _comment_row(pending: PendingReply, verdict: Verdict, root_id: uuid.UUID | None) -> dict[str, Any]:
+def _comment_row(pending: PendingReply, verdict: Verdict, root_id: uuid.UUID | None, body_key: str) -> dict[str, Any]:
     new, scores = pending.new, pending.scores
     return {
         "id": new_id(),
@@ -304,6 +312,7 @@ def _comment_row(pending: PendingReply, verdict: Verdict, root_id: uuid.UUID | N
         "email": new.email,
         "website": new.website,
         "body": new.body,
+        "body_hash": body_key,
         "status": verdict.status,
         "spam_score": scores.spam_score if scores else None,
         "abuse_score": scores.abuse_score if scores else None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -268,19 +269,23 @@ async def insert_idempotent(conn: AsyncConnection, rows: Sequence[dict[str, Any]
     await conn.execute(idempotency_keys.insert(), list(rows))
 
 
-async def recent_repeats(
-    conn: AsyncConnection, pairs: Iterable[tuple[str, str]], *, since: datetime
-) -> set[tuple[str, str]]:
-    """Which (email, body) pairs were already sent since `since`: one query (the author-history index narrows it)."""
-    wanted = set(pairs)
+def body_key(body: str) -> str:
+    """A body's key for the duplicate check (comments.body_hash): 128 bits of its SHA-256."""
+    return hashlib.sha256(body.encode()).hexdigest()[:32]
+
+
+async def recent_bodies(conn: AsyncConnection, keys: Iterable[str], *, since: datetime) -> set[tuple[str, str]]:
+    """Which of these body keys were sent since `since`, and on which articles, as (article_id, key) pairs: one
+    query on the body index. Whoever sent them: the answer must not depend on who the sender claims to be."""
+    wanted = set(keys)
     if not wanted:
         return set()
-    query = select(comments.c.email, comments.c.body).where(
-        comments.c.email.in_({email for email, _ in wanted}),
-        comments.c.body.in_({body for _, body in wanted}),
-        comments.c.created_at >= since,
+    query = (
+        select(comments.c.article_id, comments.c.body_hash)
+        .where(comments.c.body_hash.in_(wanted), comments.c.created_at >= since)
+        .distinct()
     )
-    return {(row.email, row.body) for row in (await conn.execute(query)).all()} & wanted
+    return {(row.article_id, row.body_hash) for row in (await conn.execute(query)).all()}
 
 
 async def status_counts(conn: AsyncConnection, article_id: str | None) -> dict[str, int]:

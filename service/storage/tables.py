@@ -108,6 +108,8 @@ comments = Table(
     Column("email", String(320), nullable=False),
     Column("website", String(200), nullable=True),
     Column("body", Text(), nullable=False),
+    # The duplicate check's key (store.body_key): the body is too long to index. None for replies stored before it.
+    Column("body_hash", String(32), nullable=True),
     Column("status", String(16), nullable=False),
     Column("spam_score", Float(), nullable=True),
     Column("abuse_score", Float(), nullable=True),
@@ -143,8 +145,8 @@ Index(
     comments.c.id,
 )
 Index("ix_comments_author_history", comments.c.email, comments.c.status)
-# The duplicate check of every submit: one author's replies of the last hour, without reading their whole history.
-Index("ix_comments_author_recent", comments.c.email, comments.c.created_at)
+# The duplicate check of every submit: the same body's copies of the last hour, whoever sent them.
+Index("ix_comments_body_recent", comments.c.body_hash, comments.c.created_at)
 
 decisions = Table(
     "decisions",

@@ -71,12 +71,13 @@ async def submit(
             errors=[FieldError(field="idempotency_key", message=f"Expected `str` of length <= {IDEMPOTENCY_KEY_MAX}")],
         )
     settings, limiter = runtime.settings, runtime.limiter
-    await limiter.check_address(request.client.host if request.client else "unknown")
+    address = request.client.host if request.client else "unknown"
+    await limiter.check_address(address)
     payload, from_form = await read_payload(request, allow_form=True)
     new = validate_submission(
         payload, body_max_chars=settings.body_max_chars, check_deliverability=settings.email_check_deliverability
     )
-    await limiter.check_email(new.email)
+    await limiter.check_email(address, new.email)
     submitted = await comments.submit_comment(
         runtime.replies,
         runtime.scoring,
