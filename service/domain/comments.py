@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import uuid
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,7 +17,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from classifier import Scores, Submission, Thresholds
 from classifier.relevance_shift import RelevanceScores
 from service.abuse.spam_runs import SpamRunDetector
-from service.domain.views import CommentPage, CreatedComment, PublicComment, created_view, public_view
+from service.domain.threads import TOP_LEVEL, Place, nest_replies, place_reply
+from service.domain.views import (
+    CommentPage,
+    CreatedComment,
+    created_view,
+    public_view,
+    shown_to_readers,
+)
 from service.errors import ArticleClosed, Conflict, invalid
 from service.ids import new_id
 from service.rules.policy import Verdict, accepts_replies, count_links, decide
@@ -43,6 +49,7 @@ class SubmitOptions:
     # rule keyed by email told anyone whether a guessed address had sent a known reply. An Idempotency-Key retry
     # never gets here, it is answered from the first submission.
     duplicate_window: timedelta = timedelta(hours=1)
+    max_thread_depth: int = 5  # levels, the top one included (see threads.place_reply)
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,8 +197,13 @@ async def _store_replies(
     that reply only.
     """
     received = min(pending.received_at for pending in batch)
-    articles = await store.ensure_articles(conn, {pending.article_id for pending in batch}, now=received)
+    # Locked: a take-down on these articles cannot commit between the parent check below and this commit.
+    article_ids = {pending.article_id for pending in batch}
+    articles = await store.ensure_articles(conn, article_ids, now=received, lock=True)
     parents = await store.get_comments(conn, (p.new.parent_id for p in batch if p.new.parent_id is not None))
+    max_depth = options.max_thread_depth
+    deep = [parent.id for parent in parents.values() if parent.depth > max_depth - 1]
+    anchors = await store.ancestors_at_depth(conn, deep, depth=max_depth - 2)  # no statement when none is deep
     body_keys = [store.body_key(pending.new.body) for pending in batch]
     sent: set[tuple[str, str]] = set()  # (article_id, body key) of the window's replies, whoever sent them
     if options.duplicate_window:
@@ -210,13 +222,14 @@ async def _store_replies(
         if not accepts_replies(articles[pending.article_id].status):
             outcomes.append(ArticleClosed("Replies are closed on this article"))
             continue
-        root_id: uuid.UUID | None = None
+        place = TOP_LEVEL
         if new.parent_id is not None:
             parent = parents.get(new.parent_id)
-            if parent is None or parent.article_id != pending.article_id or parent.status != "published":
+            # A published reply under a comment taken down is hidden with it, and is no parent either.
+            if parent is None or parent.article_id != pending.article_id or not shown_to_readers(parent):
                 outcomes.append(invalid("parent_id", "must be the id of a published comment of this article"))
                 continue
-            root_id = parent.root_id or parent.id
+            place = place_reply(parent, max_depth=max_depth, anchors=anchors)
         key = pending.idempotency_key
         if key is not None and key in keys:
             outcomes.append(_KeyRepeatedInBatch())
@@ -236,7 +249,7 @@ async def _store_replies(
         if options.duplicate_window:  # a repeat inside this batch counts too
             sent.add((pending.article_id, body_key))
             sent_anywhere.add(body_key)
-        row = _comment_row(pending, verdict, root_id, body_key)
+        row = _comment_row(pending, verdict, place, body_key)
         comment_rows.append(row)
         decision_rows.append(_model_decision(row, pending.relevance))
         if verdict.status == "published":
@@ -301,13 +314,14 @@ async def _fill_page_metadata(
         open_fields[article_id] = (title_open and offered_title is None, url_open and offered_url is None)
 
 
-def _comment_row(pending: PendingReply, verdict: Verdict, root_id: uuid.UUID | None, body_key: str) -> dict[str, Any]:
+def _comment_row(pending: PendingReply, verdict: Verdict, place: Place, body_key: str) -> dict[str, Any]:
     new, scores = pending.new, pending.scores
     return {
         "id": new_id(),
         "article_id": pending.article_id,
-        "parent_id": new.parent_id,
-        "root_id": root_id,
+        "parent_id": place.parent_id,
+        "root_id": place.root_id,
+        "depth": place.depth,
         "name": new.name,
         "email": new.email,
         "website": new.website,
@@ -372,9 +386,17 @@ async def article_snapshot(db: Database, article_id: str) -> ArticleSnapshot:
 
 
 async def list_thread(
-    db: Database, article_id: str, *, total: int, limit: int, cursor: str | None, newest_first: bool
+    db: Database,
+    article_id: str,
+    *,
+    total: int,
+    max_depth: int,
+    limit: int,
+    cursor: str | None,
+    newest_first: bool,
 ) -> CommentPage:
-    """A page of published top-level comments with their published replies nested; two queries whatever the size.
+    """A page of published top-level comments with the replies readers see nested, at most `max_depth` levels deep;
+    two queries whatever the size.
 
     `total` is the article's published count from its snapshot; with none published there is nothing to read.
     """
@@ -391,13 +413,6 @@ async def list_thread(
     rows, replies = await db.run_read(read)
     page = rows[:limit]
     items = [public_view(row) for row in page]
-    nodes: dict[uuid.UUID, PublicComment] = {item.id: item for item in items}
-    for reply in replies:
-        parent = nodes.get(reply.parent_id)
-        if parent is None:
-            continue  # its parent was taken down: the branch is hidden with it
-        node = public_view(reply)
-        parent.replies.append(node)
-        nodes[node.id] = node
+    nest_replies(items, replies, max_depth=max_depth)
     next_cursor = encode_cursor(page[-1].created_at, page[-1].id) if len(rows) > limit else None
     return CommentPage(items=items, next_cursor=next_cursor, total=total)

@@ -87,6 +87,7 @@ async def erase_author(db: Database, address: str, *, moderator_id: int | None) 
         rows = (await conn.execute(select(comments.c.id, comments.c.article_id).where(_of(email)))).all()
         ids = [row.id for row in rows]
         if ids:
+            await store.lock_articles(conn, {row.article_id for row in rows})  # before any comment row, as all do
             # Replayed idempotent answers hold the name and body: they go too.
             await conn.execute(delete(idempotency_keys).where(idempotency_keys.c.comment_id.in_(ids)))
             await conn.execute(

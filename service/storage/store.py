@@ -19,6 +19,8 @@ from service.storage.tables import articles, comments, decisions, idempotency_ke
 Cursor = tuple[datetime, uuid.UUID]
 # What readers may see: selecting only these keeps private columns out of reach and skips decoding the rest.
 PUBLIC_COLUMNS = (comments.c.id, comments.c.parent_id, comments.c.name, comments.c.body, comments.c.created_at)
+# Which comments readers see: published, under published ancestors only (views.shown_to_readers says it for a row).
+SHOWN = (comments.c.status == "published", comments.c.hidden_ancestors == 0)
 
 
 async def get_article(conn: AsyncConnection, article_id: str) -> Row[Any] | None:
@@ -30,10 +32,15 @@ async def ensure_article(conn: AsyncConnection, article_id: str, *, now: datetim
     return (await ensure_articles(conn, [article_id], now=now))[article_id]
 
 
-async def ensure_articles(conn: AsyncConnection, article_ids: Iterable[str], *, now: datetime) -> dict[str, Row[Any]]:
-    """The articles by id, creating the missing ones `open`: one SELECT when they all exist, three at most."""
+async def ensure_articles(
+    conn: AsyncConnection, article_ids: Iterable[str], *, now: datetime, lock: bool = False
+) -> dict[str, Row[Any]]:
+    """The articles by id, creating the missing ones `open`: one SELECT when they all exist, three at most.
+
+    With `lock`, their rows stay locked until the transaction ends (see lock_article_of).
+    """
     wanted = set(article_ids)
-    query = select(articles).where(articles.c.id.in_(wanted))
+    query = _locked(select(articles).where(articles.c.id.in_(wanted)).order_by(articles.c.id), lock)
     found = {row.id: row for row in (await conn.execute(query)).all()}
     missing = wanted - found.keys()
     if missing:
@@ -42,9 +49,38 @@ async def ensure_articles(conn: AsyncConnection, article_ids: Iterable[str], *, 
         values = [{"id": id_, "status": "open", "created_at": now, "updated_at": now} for id_ in sorted(missing)]
         # DO NOTHING: a racing first reply (another worker) may have created it since the SELECT.
         await conn.execute(insert(articles).on_conflict_do_nothing(index_elements=["id"]), values)
-        created = select(articles).where(articles.c.id.in_(missing))
+        created = _locked(select(articles).where(articles.c.id.in_(missing)).order_by(articles.c.id), lock)
         found.update({row.id: row for row in (await conn.execute(created)).all()})
     return found
+
+
+def _locked(query: Any, lock: bool) -> Any:
+    # FOR NO KEY UPDATE on PostgreSQL (in id order, so two writers never lock a pair of articles in opposite orders);
+    # SQLite has a single writer and ignores it. NO KEY: inserts elsewhere that only reference the row still pass.
+    return query.with_for_update(key_share=True) if lock else query
+
+
+async def lock_articles(conn: AsyncConnection, article_ids: Iterable[str]) -> None:
+    """Lock these articles' rows until the transaction ends, in id order (see lock_article_of)."""
+    wanted = set(article_ids)
+    if wanted:
+        await conn.execute(
+            _locked(select(articles.c.id).where(articles.c.id.in_(wanted)).order_by(articles.c.id), True)
+        )
+
+
+async def lock_article_of(conn: AsyncConnection, comment_id: uuid.UUID) -> str | None:
+    """Lock the row of the comment's article; its id, or None for an unknown comment.
+
+    The article's row guards the shape of its threads: a moderator's decision (which may hide or show a whole
+    subtree), a batch of new replies (which checks its parents are shown) and an erasure lock it before any comment
+    row, so on PostgreSQL a reply can never attach under a comment whose take-down is committing at the same moment,
+    and no two of them wait on each other's comment and article rows in opposite orders.
+    """
+    of_comment = select(comments.c.article_id).where(comments.c.id == comment_id).scalar_subquery()
+    query = _locked(select(articles.c.id).where(articles.c.id == of_comment), True)
+    found = (await conn.execute(query)).scalar_one_or_none()
+    return None if found is None else str(found)
 
 
 async def existing_articles(conn: AsyncConnection, article_ids: Iterable[str]) -> set[str]:
@@ -127,9 +163,7 @@ async def parent_body(conn: AsyncConnection, parent_id: uuid.UUID | None, *, art
     """The body of the reply being answered, if it is a published comment of this article (what readers saw)."""
     if parent_id is None:
         return None
-    query = select(comments.c.body).where(
-        comments.c.id == parent_id, comments.c.article_id == article_id, comments.c.status == "published"
-    )
+    query = select(comments.c.body).where(comments.c.id == parent_id, comments.c.article_id == article_id, *SHOWN)
     return (await conn.execute(query)).scalar_one_or_none()
 
 
@@ -213,15 +247,72 @@ async def published_top_level(
 
 
 async def published_replies(conn: AsyncConnection, root_ids: Sequence[uuid.UUID]) -> Sequence[Row[Any]]:
-    """Every published reply below the given top-level comments, oldest first, in one query."""
+    """Every reply readers see below the given top-level comments, oldest first, in one query."""
     if not root_ids:
         return []
     query: Any = (
         select(*PUBLIC_COLUMNS)
-        .where(comments.c.root_id.in_(root_ids), comments.c.status == "published")
+        .where(comments.c.root_id.in_(root_ids), *SHOWN)
         .order_by(comments.c.created_at, comments.c.id)
     )
     return (await conn.execute(query)).all()
+
+
+def _in_subtree(comment_id: uuid.UUID) -> Any:
+    """Whether a comment is in the subtree under `comment_id` (not itself): a recursive walk down parent_id, indexed."""
+    below = select(comments.c.id).where(comments.c.parent_id == comment_id).cte("below", recursive=True)
+    child = comments.alias("child")
+    below = below.union_all(select(child.c.id).where(child.c.parent_id == below.c.id))
+    return comments.c.id.in_(select(below.c.id))
+
+
+async def shift_hidden_below(conn: AsyncConnection, comment_id: uuid.UUID, *, step: int) -> int:
+    """Add `step` to the hidden-ancestor count of every comment below this one: +1 when it stops being published,
+    -1 when it is published again. Returns how many published comments that hid (+1) or showed (-1) to readers.
+
+    Two statements on the subtree alone, whatever the size of the article; the caller holds the article's lock.
+    """
+    crossing = 0 if step > 0 else 1  # the count a shown comment leaves, or a hidden one comes back to 0 from
+    count = (
+        select(func.count())
+        .select_from(comments)
+        .where(_in_subtree(comment_id), comments.c.status == "published", comments.c.hidden_ancestors == crossing)
+    )
+    crossed = int((await conn.execute(count)).scalar_one())
+    await conn.execute(
+        update(comments).where(_in_subtree(comment_id)).values(hidden_ancestors=comments.c.hidden_ancestors + step)
+    )
+    return crossed
+
+
+async def ancestors_at_depth(
+    conn: AsyncConnection, comment_ids: Iterable[uuid.UUID], *, depth: int
+) -> dict[uuid.UUID, uuid.UUID]:
+    """For each comment deeper than `depth`, its ancestor at `depth`: one recursive walk up parent_id.
+
+    Only replies to comments stored deeper than the depth limit (before it existed, or before it was lowered) need it.
+    """
+    wanted = set(comment_ids)
+    if not wanted:
+        return {}
+    start = (
+        select(
+            comments.c.id.label("start"),
+            comments.c.id.label("id"),
+            comments.c.parent_id.label("parent_id"),
+            comments.c.depth.label("depth"),
+        )
+        .where(comments.c.id.in_(wanted))
+        .cte("up", recursive=True)
+    )
+    parent = comments.alias("parent")
+    up = start.union_all(
+        select(start.c.start, parent.c.id, parent.c.parent_id, parent.c.depth).where(
+            parent.c.id == start.c.parent_id, start.c.depth > depth
+        )
+    )
+    query = select(up.c.start, up.c.id).where(up.c.depth == depth, up.c.start != up.c.id)
+    return {row.start: row.id for row in (await conn.execute(query)).all()}
 
 
 async def queue_page(

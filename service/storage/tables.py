@@ -104,6 +104,11 @@ comments = Table(
     Column("parent_id", Uuid(), ForeignKey("comments.id"), nullable=True),
     # The top-level ancestor, so a page of threads loads all its replies in one query.
     Column("root_id", Uuid(), ForeignKey("comments.id"), nullable=True),
+    # How many ancestors it has (0 at the top level): where a new reply may attach (REPLYGUARD_MAX_THREAD_DEPTH).
+    Column("depth", Integer, nullable=False, server_default="0"),
+    # How many of its ancestors are not published. Readers see a comment only when it is published and this is 0,
+    # so a take-down hides the subtree below it without a walk up the chain on every read (store.shift_hidden_below).
+    Column("hidden_ancestors", Integer, nullable=False, server_default="0"),
     Column("name", String(80), nullable=False),
     Column("email", String(320), nullable=False),
     Column("website", String(200), nullable=True),
@@ -135,6 +140,13 @@ Index(
     comments.c.id,
     sqlite_where=text(f"{_published} AND root_id IS NOT NULL"),
     postgresql_where=text(f"{_published} AND root_id IS NOT NULL"),
+)
+# The walk down a subtree when a take-down hides it or a rescue shows it again (top-level comments have no parent).
+Index(
+    "ix_comments_parent",
+    comments.c.parent_id,
+    sqlite_where=text("parent_id IS NOT NULL"),
+    postgresql_where=text("parent_id IS NOT NULL"),
 )
 Index("ix_comments_queue", comments.c.status, comments.c.created_at, comments.c.id)
 Index(

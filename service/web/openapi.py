@@ -27,7 +27,12 @@ SUBMISSION_SCHEMA = Schema(
         ),
         "body": Schema(type=_string, min_length=1, max_length=5000, description="Stored as submitted, shown escaped."),
         "parent_id": Schema(
-            type=[_string, OpenAPIType.NULL], format=OpenAPIFormat.UUID, description="A published comment."
+            type=[_string, OpenAPIType.NULL],
+            format=OpenAPIFormat.UUID,
+            description=(
+                "A published comment. At the thread's last level (REPLYGUARD_MAX_THREAD_DEPTH) the reply attaches to "
+                "that comment's parent: the answer's parent_id says where it went."
+            ),
         ),
         "website": Schema(type=[_string, OpenAPIType.NULL], max_length=200, description="An http(s) URL."),
         "article_title": Schema(

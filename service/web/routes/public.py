@@ -13,7 +13,14 @@ from litestar.di import NamedDependency
 from litestar.params import PathParameter, QueryParameter
 
 from service.domain import comments
-from service.domain.views import CommentCount, CommentPage, CreatedComment, PublicComment, public_view
+from service.domain.views import (
+    CommentCount,
+    CommentPage,
+    CreatedComment,
+    PublicComment,
+    public_view,
+    shown_to_readers,
+)
 from service.errors import BadRequest, FieldError, NotFound
 from service.rules.validation import check_article_id, validate_submission
 from service.settings import Settings
@@ -133,6 +140,7 @@ async def list_comments(
             db,
             article_id,
             total=snapshot.published_count,
+            max_depth=runtime.settings.max_thread_depth,
             limit=limit,
             cursor=cursor,
             newest_first=order == "newest",
@@ -162,11 +170,12 @@ async def count_comments(
 async def get_published(
     article_id: ArticleId, comment_id: Annotated[uuid.UUID, PathParameter()], runtime: NamedDependency[Runtime]
 ) -> PublicComment:
-    """A published reply of this article; anything else (pending, rejected, unknown) is a 404."""
+    """A reply of this article that readers see; anything else (pending, rejected, under a comment taken down,
+    unknown) is a 404."""
     check_article_id(article_id)
     async with runtime.db.read() as conn:
         row = await get_comment(conn, comment_id)
-    if row is None or row.article_id != article_id or row.status != "published":
+    if row is None or row.article_id != article_id or not shown_to_readers(row):
         raise NotFound("No such published comment")
     return public_view(row)
 
