@@ -125,6 +125,7 @@ async def submit_comment(
     *,
     article_id: str,
     new: NewComment,
+    client_address: str,
     idempotency_key: str | None = None,
     honeypot_filled: bool = False,
     spam_runs: SpamRunDetector | None = None,
@@ -132,7 +133,8 @@ async def submit_comment(
 ) -> Submitted:
     """Score, decide and durably store a reply with its automatic decision; returns once the commit succeeded.
 
-    A filled honeypot is stored as rejected (and, like every rejection, answered as pending).
+    A filled honeypot is stored as rejected (and, like every rejection, answered as pending). `client_address` and
+    the email together name the sender for spam runs.
     """
     now = datetime.now(UTC)
     ttl = writer.options.idempotency_ttl
@@ -159,10 +161,14 @@ async def submit_comment(
         )  # fmt: skip
         if adjusted is not None:
             scores, relevance_scores = adjusted
-    # Counted after the replay check (a retry of one submission is not a run), from the signature scoring made.
+    # Counted after the replay check (a retry of one submission is not a run), from the signature scoring made. The
+    # sender is the client address with the email, never the email alone: a prober sending a near-copy of someone's
+    # reply under their address would otherwise not add a sender, and get `published` where any other address gets
+    # `pending`, learning who wrote it.
     spam_run = False
     if spam_runs is not None:
-        spam_run = await spam_runs.observe_signature(scored.run_signature, new.email)
+        sender = f"{client_address}\x00{new.email}"
+        spam_run = await spam_runs.observe_signature(scored.run_signature, sender)
     pending = PendingReply(
         article_id=article_id,
         new=new,

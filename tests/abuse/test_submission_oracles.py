@@ -1,5 +1,5 @@
-"""A submission's answer says nothing about anyone else's email: neither the duplicate rule nor the rate limits
-can confirm that a guessed address sent a reply (issue 20, findings 1 and 2).
+"""A submission's answer says nothing about anyone else's email: neither the duplicate rule, nor the spam-run rule,
+nor the rate limits can confirm that a guessed address sent a reply (issue 20, findings 1 and 2).
 
 Over real HTTP on loopback, with the limits on as a fresh clone has them: the victim posts from 127.0.0.1, the
 prober from 127.0.0.2 (Linux routes all of 127/8 to loopback), first with the victim's address, then with a wrong one.
@@ -20,6 +20,11 @@ VICTIM = "victim.person@example.org"
 WRONG_GUESS = "not.the.victim@example.org"
 # A stock phrase (under the 8 words that make a text distinctive): copies of it on other articles are no duplicate.
 SHORT = "Thanks, lovely photos."
+# Texts a spam run would spin: each `who` gives a near-copy (numbers fold to one word), never an exact one.
+SPUN = [
+    "I read every word of this and honestly it changed how I think about the {n} harbour project, thank you {who}",
+    "My neighbours and I walked the new riverside path on day {n} and we loved every bench, cheers {who}",
+]
 
 
 @pytest.fixture
@@ -103,3 +108,16 @@ def test_the_email_limit_does_not_tell_a_stranger_about_the_victim(victim: httpx
     assert codes(prober, WRONG_GUESS, "control", 6) == [201] * 5 + [429]
     # ...and has not used up the victim's own: their fifth still goes through, their sixth does not.
     assert codes(victim, VICTIM, "victim again", 2) == [201, 429]
+
+
+def test_a_near_copy_is_answered_alike_whatever_the_email(victim: httpx.Client, prober: httpx.Client) -> None:
+    """The spam-run rule counts senders of near-copies (3 make a run). Counted by email alone, the victim's address
+    added no sender: a prober who brought a text's count to 2 got `published` with the right guess and `pending`
+    with any other. Each guess gets a text of its own, so the two probes start from the same count."""
+    statuses = {}
+    for n, (text, guess) in enumerate(zip(SPUN, (VICTIM, WRONG_GUESS), strict=True)):
+        assert _post(victim, f"run-original-{n}", text.format(n=1, who="ana"), VICTIM)["status"] == "published"
+        helper = _post(prober, f"run-helper-{n}", text.format(n=2, who="bo"), f"helper{n}@example.org")
+        assert helper["status"] == "published"  # two senders: no run yet
+        statuses[guess] = _post(prober, f"run-probe-{n}", text.format(n=3, who="cy"), guess)["status"]
+    assert statuses == {VICTIM: "pending", WRONG_GUESS: "pending"}

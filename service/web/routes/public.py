@@ -90,6 +90,7 @@ async def submit(
         runtime.scoring,
         article_id=article_id,
         new=new,
+        client_address=address,
         idempotency_key=idempotency_key or None,
         honeypot_filled=bool(payload.get(settings.honeypot_field)),
         spam_runs=runtime.spam_runs,
