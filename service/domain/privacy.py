@@ -93,7 +93,14 @@ async def erase_author(db: Database, address: str, *, moderator_id: int | None) 
             await conn.execute(
                 update(comments)
                 .where(comments.c.id.in_(ids))
-                .values(name=ERASED_NAME, email=ERASED_EMAIL, website=None, body=ERASED_BODY, updated_at=now)
+                .values(
+                    name=ERASED_NAME,
+                    email=ERASED_EMAIL,
+                    website=None,
+                    body=ERASED_BODY,
+                    body_hash=None,  # the duplicate check's key is the erased text's too
+                    updated_at=now,
+                )
             )
             for article_id in {row.article_id for row in rows}:
                 await store.change_published(conn, article_id, delta=0, now=now)  # new ETag: cached copies go
