@@ -18,6 +18,9 @@ HONEYPOT_FIELD = re.compile(r"[A-Za-z0-9_-]{1,64}")
 # Coral generates 64+ hex characters; a short secret is a typo or a guessable one.
 CORAL_SECRET_MIN = 16
 RELEVANCE_MODES = ("auto", "off")
+# A served thread nests two containers (a comment and its replies list) per level and JSON encoders recurse on each:
+# msgspec raises RecursionError near 500 levels. 100 stays far below, and no reader needs more than a handful.
+MAX_THREAD_DEPTH = 100
 
 
 class SettingsError(ValueError):
@@ -60,6 +63,9 @@ class Settings:
     # for a person (0 turns it off). See service/abuse/spam_runs.py.
     spam_run_threshold: int = 3
     spam_run_window_minutes: int = 60
+    # Levels a thread may have, the top level included (WordPress's default, 5): a reply to a comment at the last
+    # level attaches to that comment's parent instead, and deeper stored replies are served at the last level.
+    max_thread_depth: int = 5
 
     # Which of the card's threshold sets decides (classifier/thresholds.py POLICIES): "review-budget" sends at most
     # ~15% of replies to people and publishes more of the bad ones; "error-targets" publishes at most ~1% of bad
@@ -133,6 +139,8 @@ class Settings:
                 raise SettingsError(f"{PREFIX}{name.upper()} must be above 0 and below 1")
         if self.threshold_policy not in POLICIES:
             raise SettingsError(f"REPLYGUARD_THRESHOLD_POLICY must be one of: {', '.join(POLICIES)}")
+        if not 2 <= self.max_thread_depth <= MAX_THREAD_DEPTH:
+            raise SettingsError(f"REPLYGUARD_MAX_THREAD_DEPTH must be between 2 and {MAX_THREAD_DEPTH}")
         if self.spam_run_threshold < 0:
             raise SettingsError("REPLYGUARD_SPAM_RUN_THRESHOLD must be 0 (off) or more")
         for name in (

@@ -50,6 +50,8 @@ def test_every_kind_of_value_is_parsed() -> None:
         ("REPLYGUARD_BODY_MAX_CHARS", "0"),
         ("REPLYGUARD_REQUEST_MAX_BYTES", "10"),
         ("REPLYGUARD_MAX_LINKS", "-1"),
+        ("REPLYGUARD_MAX_THREAD_DEPTH", "1"),  # one level is no thread: a reply needs a comment to attach to
+        ("REPLYGUARD_MAX_THREAD_DEPTH", "101"),
         ("REPLYGUARD_SPAM_RUN_THRESHOLD", "-1"),
         ("REPLYGUARD_SPAM_RUN_WINDOW_MINUTES", "0"),
         ("REPLYGUARD_HONEYPOT_FIELD", 'x" onfocus="alert(1)'),  # goes into the embed's script and the demo page

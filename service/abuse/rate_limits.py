@@ -1,4 +1,8 @@
-"""Submission rate limits per client address and per email address: fixed windows of hit counts.
+"""Submission rate limits per client address and per (client address, email): fixed windows of hit counts.
+
+The email's allowance is counted per client address: a shared per-email count would let a stranger read someone
+else's recent activity (their address reaches 429 sooner) and use up that person's allowance. Only submissions from
+the same address count together, so a 429 tells a sender nothing they did not send themselves (docs/reliability.md).
 
 The counts live in this process by default (the embedded single-worker service). With REPLYGUARD_REDIS_URL set they
 live in Redis, so every worker and replica counts together: INCR is atomic, so a burst spread over replicas gets
@@ -177,9 +181,14 @@ class SubmissionLimiter:
         if self.enabled:
             await self._count("address", address, self.per_address)
 
-    async def check_email(self, email: str) -> None:
+    async def check_email(self, address: str, email: str) -> None:
+        """Count one submission of `email` from `address`; 429 once that pair has used up the window's allowance.
+
+        Never per email alone: whatever anyone sends from another address leaves this answer unchanged.
+        """
         if self.enabled:
-            await self._count("email", email.lower(), self.per_email)
+            # NUL cannot appear in an address or a validated email, so no two pairs join to the same identity.
+            await self._count("email", f"{address}\x00{email.lower()}", self.per_email)
 
     async def count_auth_failure(self, address: str) -> None:
         """Count one failed moderator authentication from `address`; 429 past the allowance."""

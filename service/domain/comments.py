@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import uuid
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,7 +17,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from classifier import Scores, Submission, Thresholds
 from classifier.relevance_shift import RelevanceScores
 from service.abuse.spam_runs import SpamRunDetector
-from service.domain.views import CommentPage, CreatedComment, PublicComment, created_view, public_view
+from service.domain.threads import TOP_LEVEL, Place, nest_replies, place_reply
+from service.domain.views import (
+    CommentPage,
+    CreatedComment,
+    created_view,
+    public_view,
+    shown_to_readers,
+)
 from service.errors import ArticleClosed, Conflict, invalid
 from service.ids import new_id
 from service.rules.policy import Verdict, accepts_replies, count_links, decide
@@ -39,9 +45,12 @@ log = logging.getLogger(__name__)
 class SubmitOptions:
     max_links: int
     idempotency_ttl: timedelta
-    # A repeat of the same body from the same email within this window waits for a person (a double post or a
-    # spam run); an Idempotency-Key retry never gets here, it is answered from the first submission.
+    # A repeat of a body sent within this window waits for a person (a double post, or one text pasted around):
+    # on the same article whatever its length, anywhere for a distinctive text. Whoever sent the earlier copy: a
+    # rule keyed by email told anyone whether a guessed address had sent a known reply. An Idempotency-Key retry
+    # never gets here, it is answered from the first submission.
     duplicate_window: timedelta = timedelta(hours=1)
+    max_thread_depth: int = 5  # levels, the top one included (see threads.place_reply)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +72,8 @@ class PendingReply:
     idempotency_key: str | None
     fingerprint: str
     spam_run: bool = False  # near-copies of the text came from other senders within the window
+    # Long enough (the spam-run rule's 8 words) that a copy on another article is a paste, not a stock phrase.
+    distinctive: bool = False
     relevance: RelevanceScores | None = None  # when relevance adjusted the spam score in `scores`
 
 
@@ -115,6 +126,7 @@ async def submit_comment(
     *,
     article_id: str,
     new: NewComment,
+    client_address: str,
     idempotency_key: str | None = None,
     honeypot_filled: bool = False,
     spam_runs: SpamRunDetector | None = None,
@@ -122,7 +134,8 @@ async def submit_comment(
 ) -> Submitted:
     """Score, decide and durably store a reply with its automatic decision; returns once the commit succeeded.
 
-    A filled honeypot is stored as rejected (and, like every rejection, answered as pending).
+    A filled honeypot is stored as rejected (and, like every rejection, answered as pending). `client_address` and
+    the email together name the sender for spam runs.
     """
     now = datetime.now(UTC)
     ttl = writer.options.idempotency_ttl
@@ -149,10 +162,14 @@ async def submit_comment(
         )  # fmt: skip
         if adjusted is not None:
             scores, relevance_scores = adjusted
-    # Counted after the replay check (a retry of one submission is not a run), from the signature scoring made.
+    # Counted after the replay check (a retry of one submission is not a run), from the signature scoring made. The
+    # sender is the client address with the email, never the email alone: a prober sending a near-copy of someone's
+    # reply under their address would otherwise not add a sender, and get `published` where any other address gets
+    # `pending`, learning who wrote it.
     spam_run = False
     if spam_runs is not None:
-        spam_run = await spam_runs.observe_signature(scored.run_signature, new.email)
+        sender = f"{client_address}\x00{new.email}"
+        spam_run = await spam_runs.observe_signature(scored.run_signature, sender)
     pending = PendingReply(
         article_id=article_id,
         new=new,
@@ -163,6 +180,7 @@ async def submit_comment(
         idempotency_key=idempotency_key,
         fingerprint=fingerprint,
         spam_run=spam_run,
+        distinctive=scored.run_signature is not None,
         relevance=relevance_scores,
     )
     try:
@@ -186,12 +204,18 @@ async def _store_replies(
     that reply only.
     """
     received = min(pending.received_at for pending in batch)
-    articles = await article_store.ensure_articles(conn, {pending.article_id for pending in batch}, now=received)
+    # Locked: a take-down on these articles cannot commit between the parent check below and this commit.
+    article_ids = {pending.article_id for pending in batch}
+    articles = await article_store.ensure_articles(conn, article_ids, now=received, lock=True)
     parents = await comment_store.get_comments(conn, (p.new.parent_id for p in batch if p.new.parent_id is not None))
-    repeated: set[tuple[str, str]] = set()
+    max_depth = options.max_thread_depth
+    deep = [parent.id for parent in parents.values() if parent.depth > max_depth - 1]
+    anchors = await comment_store.ancestors_at_depth(conn, deep, depth=max_depth - 2)  # no statement when none is deep
+    body_keys = [comment_store.body_key(pending.new.body) for pending in batch]
+    sent: set[tuple[str, str]] = set()  # (article_id, body key) of the window's replies, whoever sent them
     if options.duplicate_window:
-        pairs = ((pending.new.email, pending.new.body) for pending in batch)
-        repeated = await comment_store.recent_repeats(conn, pairs, since=received - options.duplicate_window)
+        sent = await comment_store.recent_bodies(conn, body_keys, since=received - options.duplicate_window)
+    sent_anywhere = {body for _, body in sent}
 
     outcomes: list[Submitted | Exception] = []
     comment_rows: list[dict[str, Any]] = []
@@ -200,23 +224,24 @@ async def _store_replies(
     published: Counter[str] = Counter()
     keys: set[str] = set()  # Idempotency-Keys stored by this batch
     page_claims: list[tuple[str, str | None, str | None]] = []  # (article_id, title, url) the pages sent
-    for pending in batch:
+    for pending, body_key in zip(batch, body_keys, strict=True):
         new = pending.new
         if not accepts_replies(articles[pending.article_id].status):
             outcomes.append(ArticleClosed("Replies are closed on this article"))
             continue
-        root_id: uuid.UUID | None = None
+        place = TOP_LEVEL
         if new.parent_id is not None:
             parent = parents.get(new.parent_id)
-            if parent is None or parent.article_id != pending.article_id or parent.status != "published":
+            # A published reply under a comment taken down is hidden with it, and is no parent either.
+            if parent is None or parent.article_id != pending.article_id or not shown_to_readers(parent):
                 outcomes.append(invalid("parent_id", "must be the id of a published comment of this article"))
                 continue
-            root_id = parent.root_id or parent.id
+            place = place_reply(parent, max_depth=max_depth, anchors=anchors)
         key = pending.idempotency_key
         if key is not None and key in keys:
             outcomes.append(_KeyRepeatedInBatch())
             continue
-        pair = (new.email, new.body)
+        repeats = (pending.article_id, body_key) in sent or (pending.distinctive and body_key in sent_anywhere)
         verdict = decide(
             pending.scores,
             thresholds=pending.thresholds,
@@ -224,12 +249,14 @@ async def _store_replies(
             link_count=count_links(new.body),
             max_links=options.max_links,
             honeypot_filled=pending.honeypot_filled,
-            repeats_recent=pair in repeated,
+            repeats_recent=repeats,
             spam_run=pending.spam_run,
             relevance=pending.relevance,
         )
-        repeated.add(pair)  # a repeat inside this batch counts too
-        row = _comment_row(pending, verdict, root_id)
+        if options.duplicate_window:  # a repeat inside this batch counts too
+            sent.add((pending.article_id, body_key))
+            sent_anywhere.add(body_key)
+        row = _comment_row(pending, verdict, place, body_key)
         comment_rows.append(row)
         decision_rows.append(_model_decision(row, pending.relevance))
         if verdict.status == "published":
@@ -294,17 +321,19 @@ async def _fill_page_metadata(
         open_fields[article_id] = (title_open and offered_title is None, url_open and offered_url is None)
 
 
-def _comment_row(pending: PendingReply, verdict: Verdict, root_id: uuid.UUID | None) -> dict[str, Any]:
+def _comment_row(pending: PendingReply, verdict: Verdict, place: Place, body_key: str) -> dict[str, Any]:
     new, scores = pending.new, pending.scores
     return {
         "id": new_id(),
         "article_id": pending.article_id,
-        "parent_id": new.parent_id,
-        "root_id": root_id,
+        "parent_id": place.parent_id,
+        "root_id": place.root_id,
+        "depth": place.depth,
         "name": new.name,
         "email": new.email,
         "website": new.website,
         "body": new.body,
+        "body_hash": body_key,
         "status": verdict.status,
         "spam_score": scores.spam_score if scores else None,
         "abuse_score": scores.abuse_score if scores else None,
@@ -360,9 +389,17 @@ async def article_snapshot(db: Database, article_id: str) -> ArticleSnapshot:
 
 
 async def list_thread(
-    db: Database, article_id: str, *, total: int, limit: int, cursor: str | None, newest_first: bool
+    db: Database,
+    article_id: str,
+    *,
+    total: int,
+    max_depth: int,
+    limit: int,
+    cursor: str | None,
+    newest_first: bool,
 ) -> CommentPage:
-    """A page of published top-level comments with their published replies nested; two queries whatever the size.
+    """A page of published top-level comments with the replies readers see nested, at most `max_depth` levels deep;
+    two queries whatever the size.
 
     `total` is the article's published count from its snapshot; with none published there is nothing to read.
     """
@@ -379,13 +416,6 @@ async def list_thread(
     rows, replies = await db.run_read(read)
     page = rows[:limit]
     items = [public_view(row) for row in page]
-    nodes: dict[uuid.UUID, PublicComment] = {item.id: item for item in items}
-    for reply in replies:
-        parent = nodes.get(reply.parent_id)
-        if parent is None:
-            continue  # its parent was taken down: the branch is hidden with it
-        node = public_view(reply)
-        parent.replies.append(node)
-        nodes[node.id] = node
+    nest_replies(items, replies, max_depth=max_depth)
     next_cursor = encode_cursor(page[-1].created_at, page[-1].id) if len(rows) > limit else None
     return CommentPage(items=items, next_cursor=next_cursor, total=total)

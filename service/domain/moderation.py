@@ -91,6 +91,10 @@ async def _move(
     conn: AsyncConnection, comment_id: uuid.UUID, target: str, decision: Decision, *, moderator: Moderator
 ) -> None:
     now = datetime.now(UTC)
+    # The article first, then the comment: the order every writer of a thread's shape follows
+    # (storage/articles.lock_article_of).
+    if await article_store.lock_article_of(conn, comment_id) is None:
+        raise NotFound("No such comment")
     row = await comment_store.get_comment(conn, comment_id, lock=True)
     if row is None:
         raise NotFound("No such comment")
@@ -99,8 +103,7 @@ async def _move(
     if row.status != target:
         await comment_store.set_status(conn, comment_id, status=target, now=now)
         if "published" in (row.status, target):
-            delta = 1 if target == "published" else -1
-            await article_store.change_published(conn, row.article_id, delta=delta, now=now)
+            await _show_or_hide(conn, row, shown=target == "published", now=now)
     await comment_store.insert_decision(
         conn,
         {
@@ -119,6 +122,15 @@ async def _move(
             "created_at": now,
         },
     )
+
+
+async def _show_or_hide(conn: AsyncConnection, row: Row[Any], *, shown: bool, now: datetime) -> None:
+    """A comment stopped or started being published: readers lose or regain it with every reply below it (a reply
+    is shown only under shown ancestors), and the article's count and revision follow."""
+    crossed_below = await comment_store.shift_hidden_below(conn, row.id, step=-1 if shown else 1)
+    itself = 1 if row.hidden_ancestors == 0 else 0  # under a hidden ancestor, it was and stays out of sight
+    delta = itself + crossed_below
+    await article_store.change_published(conn, row.article_id, delta=delta if shown else -delta, now=now)
 
 
 UNDO_NOTE = "undo"

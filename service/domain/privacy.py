@@ -63,6 +63,8 @@ async def erase_author(db: Database, address: str, *, moderator_id: int | None) 
         rows = await privacy_store.comment_places_of(conn, email)
         ids = [row.id for row in rows]
         if ids:
+            # The articles before any comment row, as every writer of a thread's shape locks them.
+            await article_store.lock_articles(conn, {row.article_id for row in rows})
             await privacy_store.anonymise_comments(
                 conn, ids, name=ERASED_NAME, email=ERASED_EMAIL, body=ERASED_BODY, now=now
             )

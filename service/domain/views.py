@@ -103,6 +103,11 @@ def created_view(row: dict[str, Any]) -> CreatedComment:
     )
 
 
+def shown_to_readers(row: Row[Any]) -> bool:
+    """Published, and no ancestor taken down or waiting: the rule of storage/comments.SHOWN for one row."""
+    return bool(row.status == "published" and row.hidden_ancestors == 0)
+
+
 def public_view(row: Row[Any]) -> PublicComment:
     return PublicComment(id=row.id, parent_id=row.parent_id, name=row.name, body=row.body, created_at=row.created_at)
 

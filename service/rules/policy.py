@@ -148,7 +148,7 @@ def decide(
     if link_count > max_links:
         rules.append(Reason(code="too_many_links", message=f"{link_count} links (more than {max_links})"))
     if repeats_recent:
-        rules.append(Reason(code="duplicate", message="the same text from the same email a short while ago"))
+        rules.append(Reason(code="duplicate", message="the same text was sent a short while ago"))
     if spam_run:
         rules.append(Reason(code="spam_run", message="near-copies of this text arrived from other senders just now"))
     if scores is None or thresholds is None:

@@ -3,6 +3,7 @@ the caller's transaction; never commits."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,7 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from service.storage.database import note_article_changed
-from service.storage.tables import articles
+from service.storage.tables import articles, comments
 
 
 async def get_article(conn: AsyncConnection, article_id: str) -> Row[Any] | None:
@@ -25,10 +26,15 @@ async def ensure_article(conn: AsyncConnection, article_id: str, *, now: datetim
     return (await ensure_articles(conn, [article_id], now=now))[article_id]
 
 
-async def ensure_articles(conn: AsyncConnection, article_ids: Iterable[str], *, now: datetime) -> dict[str, Row[Any]]:
-    """The articles by id, creating the missing ones `open`: one SELECT when they all exist, three at most."""
+async def ensure_articles(
+    conn: AsyncConnection, article_ids: Iterable[str], *, now: datetime, lock: bool = False
+) -> dict[str, Row[Any]]:
+    """The articles by id, creating the missing ones `open`: one SELECT when they all exist, three at most.
+
+    With `lock`, their rows stay locked until the transaction ends (see lock_article_of).
+    """
     wanted = set(article_ids)
-    query = select(articles).where(articles.c.id.in_(wanted))
+    query = _locked(select(articles).where(articles.c.id.in_(wanted)).order_by(articles.c.id), lock)
     found = {row.id: row for row in (await conn.execute(query)).all()}
     missing = wanted - found.keys()
     if missing:
@@ -37,9 +43,38 @@ async def ensure_articles(conn: AsyncConnection, article_ids: Iterable[str], *, 
         values = [{"id": id_, "status": "open", "created_at": now, "updated_at": now} for id_ in sorted(missing)]
         # DO NOTHING: a racing first reply (another worker) may have created it since the SELECT.
         await conn.execute(insert(articles).on_conflict_do_nothing(index_elements=["id"]), values)
-        created = select(articles).where(articles.c.id.in_(missing))
+        created = _locked(select(articles).where(articles.c.id.in_(missing)).order_by(articles.c.id), lock)
         found.update({row.id: row for row in (await conn.execute(created)).all()})
     return found
+
+
+def _locked(query: Any, lock: bool) -> Any:
+    # FOR NO KEY UPDATE on PostgreSQL (in id order, so two writers never lock a pair of articles in opposite orders);
+    # SQLite has a single writer and ignores it. NO KEY: inserts elsewhere that only reference the row still pass.
+    return query.with_for_update(key_share=True) if lock else query
+
+
+async def lock_articles(conn: AsyncConnection, article_ids: Iterable[str]) -> None:
+    """Lock these articles' rows until the transaction ends, in id order (see lock_article_of)."""
+    wanted = set(article_ids)
+    if wanted:
+        await conn.execute(
+            _locked(select(articles.c.id).where(articles.c.id.in_(wanted)).order_by(articles.c.id), True)
+        )
+
+
+async def lock_article_of(conn: AsyncConnection, comment_id: uuid.UUID) -> str | None:
+    """Lock the row of the comment's article; its id, or None for an unknown comment.
+
+    The article's row guards the shape of its threads: a moderator's decision (which may hide or show a whole
+    subtree), a batch of new replies (which checks its parents are shown) and an erasure lock it before any comment
+    row, so on PostgreSQL a reply can never attach under a comment whose take-down is committing at the same moment,
+    and no two of them wait on each other's comment and article rows in opposite orders.
+    """
+    of_comment = select(comments.c.article_id).where(comments.c.id == comment_id).scalar_subquery()
+    query = _locked(select(articles.c.id).where(articles.c.id == of_comment), True)
+    found = (await conn.execute(query)).scalar_one_or_none()
+    return None if found is None else str(found)
 
 
 async def existing_articles(conn: AsyncConnection, article_ids: Iterable[str]) -> set[str]:

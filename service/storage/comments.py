@@ -3,6 +3,7 @@ never commits."""
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -16,15 +17,15 @@ from service.storage.tables import comments, decisions, idempotency_keys
 
 # What readers may see: selecting only these keeps private columns out of reach and skips decoding the rest.
 PUBLIC_COLUMNS = (comments.c.id, comments.c.parent_id, comments.c.name, comments.c.body, comments.c.created_at)
+# Which comments readers see: published, under published ancestors only (views.shown_to_readers says it for a row).
+SHOWN = (comments.c.status == "published", comments.c.hidden_ancestors == 0)
 
 
 async def parent_body(conn: AsyncConnection, parent_id: uuid.UUID | None, *, article_id: str) -> str | None:
     """The body of the reply being answered, if it is a published comment of this article (what readers saw)."""
     if parent_id is None:
         return None
-    query = select(comments.c.body).where(
-        comments.c.id == parent_id, comments.c.article_id == article_id, comments.c.status == "published"
-    )
+    query = select(comments.c.body).where(comments.c.id == parent_id, comments.c.article_id == article_id, *SHOWN)
     return (await conn.execute(query)).scalar_one_or_none()
 
 
@@ -94,15 +95,72 @@ async def published_top_level(
 
 
 async def published_replies(conn: AsyncConnection, root_ids: Sequence[uuid.UUID]) -> Sequence[Row[Any]]:
-    """Every published reply below the given top-level comments, oldest first, in one query."""
+    """Every reply readers see below the given top-level comments, oldest first, in one query."""
     if not root_ids:
         return []
     query: Any = (
         select(*PUBLIC_COLUMNS)
-        .where(comments.c.root_id.in_(root_ids), comments.c.status == "published")
+        .where(comments.c.root_id.in_(root_ids), *SHOWN)
         .order_by(comments.c.created_at, comments.c.id)
     )
     return (await conn.execute(query)).all()
+
+
+def _in_subtree(comment_id: uuid.UUID) -> Any:
+    """Whether a comment is in the subtree under `comment_id` (not itself): a recursive walk down parent_id, indexed."""
+    below = select(comments.c.id).where(comments.c.parent_id == comment_id).cte("below", recursive=True)
+    child = comments.alias("child")
+    below = below.union_all(select(child.c.id).where(child.c.parent_id == below.c.id))
+    return comments.c.id.in_(select(below.c.id))
+
+
+async def shift_hidden_below(conn: AsyncConnection, comment_id: uuid.UUID, *, step: int) -> int:
+    """Add `step` to the hidden-ancestor count of every comment below this one: +1 when it stops being published,
+    -1 when it is published again. Returns how many published comments that hid (+1) or showed (-1) to readers.
+
+    Two statements on the subtree alone, whatever the size of the article; the caller holds the article's lock.
+    """
+    crossing = 0 if step > 0 else 1  # the count a shown comment leaves, or a hidden one comes back to 0 from
+    count = (
+        select(func.count())
+        .select_from(comments)
+        .where(_in_subtree(comment_id), comments.c.status == "published", comments.c.hidden_ancestors == crossing)
+    )
+    crossed = int((await conn.execute(count)).scalar_one())
+    await conn.execute(
+        update(comments).where(_in_subtree(comment_id)).values(hidden_ancestors=comments.c.hidden_ancestors + step)
+    )
+    return crossed
+
+
+async def ancestors_at_depth(
+    conn: AsyncConnection, comment_ids: Iterable[uuid.UUID], *, depth: int
+) -> dict[uuid.UUID, uuid.UUID]:
+    """For each comment deeper than `depth`, its ancestor at `depth`: one recursive walk up parent_id.
+
+    Only replies to comments stored deeper than the depth limit (before it existed, or before it was lowered) need it.
+    """
+    wanted = set(comment_ids)
+    if not wanted:
+        return {}
+    start = (
+        select(
+            comments.c.id.label("start"),
+            comments.c.id.label("id"),
+            comments.c.parent_id.label("parent_id"),
+            comments.c.depth.label("depth"),
+        )
+        .where(comments.c.id.in_(wanted))
+        .cte("up", recursive=True)
+    )
+    parent = comments.alias("parent")
+    up = start.union_all(
+        select(start.c.start, parent.c.id, parent.c.parent_id, parent.c.depth).where(
+            parent.c.id == start.c.parent_id, start.c.depth > depth
+        )
+    )
+    query = select(up.c.start, up.c.id).where(up.c.depth == depth, up.c.start != up.c.id)
+    return {row.start: row.id for row in (await conn.execute(query)).all()}
 
 
 async def queue_page(
@@ -150,19 +208,23 @@ async def insert_idempotent(conn: AsyncConnection, rows: Sequence[dict[str, Any]
     await conn.execute(idempotency_keys.insert(), list(rows))
 
 
-async def recent_repeats(
-    conn: AsyncConnection, pairs: Iterable[tuple[str, str]], *, since: datetime
-) -> set[tuple[str, str]]:
-    """Which (email, body) pairs were already sent since `since`: one query (the author-history index narrows it)."""
-    wanted = set(pairs)
+def body_key(body: str) -> str:
+    """A body's key for the duplicate check (comments.body_hash): 128 bits of its SHA-256."""
+    return hashlib.sha256(body.encode()).hexdigest()[:32]
+
+
+async def recent_bodies(conn: AsyncConnection, keys: Iterable[str], *, since: datetime) -> set[tuple[str, str]]:
+    """Which of these body keys were sent since `since`, and on which articles, as (article_id, key) pairs: one
+    query on the body index. Whoever sent them: the answer must not depend on who the sender claims to be."""
+    wanted = set(keys)
     if not wanted:
         return set()
-    query = select(comments.c.email, comments.c.body).where(
-        comments.c.email.in_({email for email, _ in wanted}),
-        comments.c.body.in_({body for _, body in wanted}),
-        comments.c.created_at >= since,
+    query = (
+        select(comments.c.article_id, comments.c.body_hash)
+        .where(comments.c.body_hash.in_(wanted), comments.c.created_at >= since)
+        .distinct()
     )
-    return {(row.email, row.body) for row in (await conn.execute(query)).all()} & wanted
+    return {(row.article_id, row.body_hash) for row in (await conn.execute(query)).all()}
 
 
 async def status_counts(conn: AsyncConnection, article_id: str | None) -> dict[str, int]:

@@ -40,12 +40,13 @@ async def comment_places_of(conn: AsyncConnection, email: str) -> Sequence[Row[A
 async def anonymise_comments(
     conn: AsyncConnection, comment_ids: Sequence[uuid.UUID], *, name: str, email: str, body: str, now: datetime
 ) -> None:
-    """Overwrite the comments' personal fields in place, with the replayable answers that hold them."""
+    """Overwrite the comments' personal fields in place, with the replayable answers that hold them, and the body's
+    hash (the duplicate check's key is the erased text's too)."""
     await conn.execute(delete(idempotency_keys).where(idempotency_keys.c.comment_id.in_(comment_ids)))
     await conn.execute(
         update(comments)
         .where(comments.c.id.in_(comment_ids))
-        .values(name=name, email=email, website=None, body=body, updated_at=now)
+        .values(name=name, email=email, website=None, body=body, body_hash=None, updated_at=now)
     )
 
 

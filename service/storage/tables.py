@@ -104,10 +104,17 @@ comments = Table(
     Column("parent_id", Uuid(), ForeignKey("comments.id"), nullable=True),
     # The top-level ancestor, so a page of threads loads all its replies in one query.
     Column("root_id", Uuid(), ForeignKey("comments.id"), nullable=True),
+    # How many ancestors it has (0 at the top level): where a new reply may attach (REPLYGUARD_MAX_THREAD_DEPTH).
+    Column("depth", Integer, nullable=False, server_default="0"),
+    # How many of its ancestors are not published. Readers see a comment only when it is published and this is 0,
+    # so a take-down hides the subtree below it without a walk up the chain on every read (storage/comments.shift_hidden_below).
+    Column("hidden_ancestors", Integer, nullable=False, server_default="0"),
     Column("name", String(80), nullable=False),
     Column("email", String(320), nullable=False),
     Column("website", String(200), nullable=True),
     Column("body", Text(), nullable=False),
+    # The duplicate check's key (storage/comments.body_key): the body is too long to index. None for replies stored before it.
+    Column("body_hash", String(32), nullable=True),
     Column("status", String(16), nullable=False),
     Column("spam_score", Float(), nullable=True),
     Column("abuse_score", Float(), nullable=True),
@@ -134,6 +141,13 @@ Index(
     sqlite_where=text(f"{_published} AND root_id IS NOT NULL"),
     postgresql_where=text(f"{_published} AND root_id IS NOT NULL"),
 )
+# The walk down a subtree when a take-down hides it or a rescue shows it again (top-level comments have no parent).
+Index(
+    "ix_comments_parent",
+    comments.c.parent_id,
+    sqlite_where=text("parent_id IS NOT NULL"),
+    postgresql_where=text("parent_id IS NOT NULL"),
+)
 Index("ix_comments_queue", comments.c.status, comments.c.created_at, comments.c.id)
 Index(
     "ix_comments_article_queue",
@@ -143,8 +157,8 @@ Index(
     comments.c.id,
 )
 Index("ix_comments_author_history", comments.c.email, comments.c.status)
-# The duplicate check of every submit: one author's replies of the last hour, without reading their whole history.
-Index("ix_comments_author_recent", comments.c.email, comments.c.created_at)
+# The duplicate check of every submit: the same body's copies of the last hour, whoever sent them.
+Index("ix_comments_body_recent", comments.c.body_hash, comments.c.created_at)
 
 decisions = Table(
     "decisions",

@@ -41,7 +41,12 @@ def _submission_schema(body_max_chars: int) -> Schema:
                 type=_string, min_length=1, max_length=body_max_chars, description="Stored as submitted, shown escaped."
             ),
             "parent_id": Schema(
-                type=[_string, OpenAPIType.NULL], format=OpenAPIFormat.UUID, description="A published comment."
+                type=[_string, OpenAPIType.NULL],
+                format=OpenAPIFormat.UUID,
+                description=(
+                    "A published comment. At the thread's last level (REPLYGUARD_MAX_THREAD_DEPTH) the reply attaches "
+                    "to that comment's parent: the answer's parent_id says where it went."
+                ),
             ),
             "website": Schema(type=[_string, OpenAPIType.NULL], max_length=WEBSITE_MAX, description="An http(s) URL."),
             "article_title": Schema(

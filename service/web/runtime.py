@@ -44,6 +44,7 @@ def submit_options(settings: Settings) -> SubmitOptions:
         max_links=settings.max_links,
         idempotency_ttl=timedelta(hours=settings.idempotency_ttl_hours),
         duplicate_window=timedelta(minutes=settings.duplicate_window_minutes),
+        max_thread_depth=settings.max_thread_depth,
     )
 
 

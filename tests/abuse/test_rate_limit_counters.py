@@ -14,11 +14,11 @@ def _limiter(counter: HitCounter) -> SubmissionLimiter:
     return SubmissionLimiter(counter=counter, per_address=3, per_email=2, window_seconds=60)
 
 
-async def _admitted(limiter: SubmissionLimiter, emails: list[str]) -> list[bool]:
+async def _admitted(limiter: SubmissionLimiter, emails: list[str], *, addresses: list[str] | None = None) -> list[bool]:
     outcomes = []
-    for email in emails:
+    for email, address in zip(emails, addresses or ["192.0.2.1"] * len(emails), strict=True):
         try:
-            await limiter.check_email(email)
+            await limiter.check_email(address, email)
             outcomes.append(True)
         except TooManyRequests as exc:
             assert 1 <= int(exc.headers["Retry-After"]) <= 61
@@ -39,6 +39,22 @@ def test_each_email_gets_its_own_allowance(kind: str, request: pytest.FixtureReq
 
     # Addresses are compared case-insensitively: "A@" is the second use of "a@".
     assert asyncio.run(scenario()) == [True, True, True, False, True, False]
+
+
+@pytest.mark.parametrize("kind", ["memory", "redis"])
+def test_an_email_is_counted_per_client_address(kind: str, request: pytest.FixtureRequest) -> None:
+    """A stranger sending someone's email from another client address neither reads nor uses up their allowance."""
+    emails = ["victim@example.org"] * 5
+    addresses = ["192.0.2.1", "192.0.2.1", "198.51.100.7", "198.51.100.7", "198.51.100.7"]
+
+    async def scenario() -> list[bool]:
+        counter: HitCounter = MemoryCounter()
+        if kind == "redis":
+            counter = RedisCounter.from_url(request.getfixturevalue("redis_db"))
+        return await _admitted(_limiter(counter), emails, addresses=addresses)
+
+    # The stranger's allowance starts full after the victim used theirs; the stranger's own third is refused.
+    assert asyncio.run(scenario()) == [True, True, True, True, False]
 
 
 def test_redis_keys_expire_and_hold_no_address(redis_db: str) -> None:

@@ -140,6 +140,8 @@ def test_erase_anonymises_in_place_and_is_audited_without_the_address(
     again = client.post("/api/v1/admin/privacy/export", json={"email": TAGGED}, headers=admin_headers).json()
     assert again["count"] == 0
     assert [(e.action, e.comments_affected) for e in _events(settings)] == [("erase", 1), ("export", 0)]
+    # Nothing of the erased text is left, not even the duplicate check's hash: the same words again are new.
+    assert client.post(url, json=reply(POLITE[0], email="someone.new@example.org")).json()["status"] == "published"
 
 
 def test_privacy_operations_need_the_admin_role(client: TestClient[Any], moderator_headers: dict[str, str]) -> None:

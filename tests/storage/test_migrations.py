@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, insert, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from service.storage import migrations
-from service.storage.tables import metadata
+from service.storage.tables import articles, comments, metadata
 from tests.conftest import POSTGRES_URL
 
 
@@ -74,3 +76,52 @@ def test_titles_set_before_0007_are_marked_as_the_operators(tmp_path: Path, requ
     migrations.upgrade(url)
     rows = asyncio.run(execute("SELECT id, metadata_source FROM articles ORDER BY id"))
     assert [tuple(row) for row in rows] == [("bare", None), ("titled", "operator")]
+
+
+def test_0009_hides_replies_stored_under_a_comment_already_taken_down(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """Take-downs made before 0009 hid only the comment itself: its replies must leave readers' counts now."""
+    url = POSTGRES_URL or f"sqlite+aiosqlite:///{tmp_path}/m.db"
+    request.addfinalizer(lambda: _back_to_head(url))
+    migrations.downgrade(url, "base")
+    migrations.upgrade(url, "0008")
+    at = datetime(2026, 11, 1, tzinfo=UTC)
+    root, child, grandchild, other = (uuid.uuid4() for _ in range(4))
+    shape = [(root, None, None, "rejected"), (child, root, root, "published"), (grandchild, child, root, "published"),
+             (other, None, None, "published")]  # fmt: skip
+
+    async def run(statements: list[Any]) -> list[Any]:
+        engine = create_async_engine(url)
+        try:
+            async with engine.begin() as conn:
+                results = [await conn.execute(statement) for statement in statements]
+                return [list(result.all()) if result.returns_rows else [] for result in results]
+        finally:
+            await engine.dispose()
+
+    article = {"id": "old", "status": "open", "published_count": 3, "revision": 0, "created_at": at, "updated_at": at}
+    rows: list[dict[str, Any]] = [
+        {"id": id_, "article_id": "old", "parent_id": parent, "root_id": top, "name": "Reader",
+         "email": "r@example.org", "body": "An old reply.", "status": status, "reasons": [], "created_at": at,
+         "updated_at": at}
+        for id_, parent, top, status in shape
+    ]  # fmt: skip
+    asyncio.run(run([insert(articles).values(article), *(insert(comments).values(row) for row in rows)]))
+
+    def read() -> tuple[dict[uuid.UUID, tuple[int, int]], tuple[int, int]]:
+        shapes, counts = asyncio.run(
+            run([
+                select(comments.c.id, comments.c.depth, comments.c.hidden_ancestors),
+                select(articles.c.published_count, articles.c.revision),
+            ])
+        )  # fmt: skip
+        return {row.id: (row.depth, row.hidden_ancestors) for row in shapes}, tuple(counts[0])
+
+    migrations.upgrade(url)
+    depths, counts = read()
+    assert depths == {root: (0, 0), child: (1, 1), grandchild: (2, 1), other: (0, 0)}
+    assert counts == (1, 1)  # only `other` is shown; a new revision for cached pages
+    migrations.downgrade(url, "0008")
+    counted = asyncio.run(run([select(articles.c.published_count)]))[0]
+    assert counted == [(3,)]

@@ -15,7 +15,14 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.params import PathParameter, QueryParameter
 
 from service.domain import comments
-from service.domain.views import CommentCount, CommentPage, CreatedComment, PublicComment, public_view
+from service.domain.views import (
+    CommentCount,
+    CommentPage,
+    CreatedComment,
+    PublicComment,
+    public_view,
+    shown_to_readers,
+)
 from service.errors import BadRequest, FieldError, NotFound
 from service.rules.validation import check_article_id, validate_submission
 from service.settings import Settings
@@ -75,17 +82,19 @@ async def submit(
             errors=[FieldError(field="idempotency_key", message=f"Expected `str` of length <= {IDEMPOTENCY_KEY_MAX}")],
         )
     settings, limiter = runtime.settings, runtime.limiter
-    await limiter.check_address(client_address(request))
+    address = client_address(request)
+    await limiter.check_address(address)
     payload, from_form = await read_payload(request, allow_form=True)
     new = validate_submission(
         payload, body_max_chars=settings.body_max_chars, check_deliverability=settings.email_check_deliverability
     )
-    await limiter.check_email(new.email)
+    await limiter.check_email(address, new.email)
     submitted = await comments.submit_comment(
         runtime.replies,
         runtime.scoring,
         article_id=article_id,
         new=new,
+        client_address=address,
         idempotency_key=idempotency_key or None,
         honeypot_filled=bool(payload.get(settings.honeypot_field)),
         spam_runs=runtime.spam_runs,
@@ -127,6 +136,7 @@ async def list_comments(
             db,
             article_id,
             total=snapshot.published_count,
+            max_depth=runtime.settings.max_thread_depth,
             limit=limit,
             cursor=cursor,
             newest_first=order == "newest",
@@ -156,11 +166,12 @@ async def count_comments(
 async def get_published(
     article_id: ArticleId, comment_id: Annotated[uuid.UUID, PathParameter()], runtime: NamedDependency[Runtime]
 ) -> PublicComment:
-    """A published reply of this article; anything else (pending, rejected, unknown) is a 404."""
+    """A reply of this article that readers see; anything else (pending, rejected, under a comment taken down,
+    unknown) is a 404."""
     check_article_id(article_id)
     async with runtime.db.read() as conn:
         row = await get_comment(conn, comment_id)
-    if row is None or row.article_id != article_id or row.status != "published":
+    if row is None or row.article_id != article_id or not shown_to_readers(row):
         raise NotFound("No such published comment")
     return public_view(row)
 
