@@ -258,3 +258,13 @@ feedback_labels = Table(
     Column("created_at", UTCDateTime(), nullable=False, index=True),
     CheckConstraint(_in("source", FEEDBACK_SOURCES), name="source"),
 )
+
+# Secrets the service makes for itself on first use (the console's sign-in form key), shared by every worker and
+# replica through the database; an operator's REPLYGUARD_* setting takes precedence where one exists.
+service_secrets = Table(
+    "service_secrets",
+    metadata,
+    Column("name", String(40), primary_key=True),
+    Column("value", String(128), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
