@@ -7,11 +7,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from service.errors import Forbidden, Unauthorized
-from service.storage.tables import moderators
+from service.errors import Conflict, Forbidden, Unauthorized
+from service.storage.tables import console_sessions, moderators
 
 TOKEN_PREFIX = "rg_"  # noqa: S105 - a recognisable prefix (for secret scanners), not a secret
 ROLE_RANK = {"moderator": 1, "admin": 2}
@@ -41,7 +41,11 @@ async def create_moderator(
     conn: AsyncConnection, name: str, *, role: str, expires_in: timedelta | None = None
 ) -> tuple[Moderator, str]:
     """The new moderator and its token; the token is not stored and cannot be shown again. With `expires_in`, the
-    token stops working after that long (a contractor, a shift); without, it works until revoked."""
+    token stops working after that long (a contractor, a shift); without, it works until revoked.
+
+    A name whose moderator was revoked (or whose token expired) is the same person back: the row gets a new token
+    and role, keeps its id (so the decision history stays theirs), and its old sessions are deleted so that none
+    comes back to life. Conflict for a name whose moderator is still active."""
     if role not in ROLE_RANK:
         raise ValueError(f"role must be one of {', '.join(ROLE_RANK)}")
     token = new_token()
@@ -51,10 +55,19 @@ async def create_moderator(
         "token_hash": hash_token(token),
         "role": role,
         "created_at": now,
+        "revoked_at": None,
         "expires_at": now + expires_in if expires_in is not None else None,
     }
-    result = await conn.execute(moderators.insert().returning(moderators.c.id), row)
-    return Moderator(id=result.scalar_one(), name=name, role=role), token
+    query = select(moderators.c.id, moderators.c.revoked_at, moderators.c.expires_at).where(moderators.c.name == name)
+    existing = (await conn.execute(query)).first()
+    if existing is None:
+        result = await conn.execute(moderators.insert().returning(moderators.c.id), row)
+        return Moderator(id=result.scalar_one(), name=name, role=role), token
+    if existing.revoked_at is None and (existing.expires_at is None or existing.expires_at > now):
+        raise Conflict(f"A moderator named {name} is active; revoke it first to give it a new token")
+    await conn.execute(delete(console_sessions).where(console_sessions.c.moderator_id == existing.id))
+    await conn.execute(update(moderators).where(moderators.c.id == existing.id).values(row))
+    return Moderator(id=existing.id, name=name, role=role), token
 
 
 def bearer_token(header: str | None) -> str:

@@ -14,6 +14,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from service.domain.auth import hash_token
+from service.errors import Conflict
 from service.storage.tables import api_keys
 
 # A recognisable prefix for secret scanners. "_" and "-" in the key also mean it can never be a DNS label, which is
@@ -30,17 +31,28 @@ class ApiKey:
 async def create_api_key(
     conn: AsyncConnection, name: str, *, expires_in: timedelta | None = None
 ) -> tuple[ApiKey, str]:
-    """The new key's record and the key itself, which is not stored and cannot be shown again."""
+    """The new key's record and the key itself, which is not stored and cannot be shown again.
+
+    A name whose key was revoked (or expired) gets a new key on the same row, so the labels it sent stay counted
+    under it (like moderators, service/domain/auth.py); Conflict for a name whose key is still active."""
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     now = datetime.now(UTC)
     row = {
         "name": name,
         "key_hash": hash_token(key),
         "created_at": now,
+        "revoked_at": None,
         "expires_at": now + expires_in if expires_in is not None else None,
     }
-    result = await conn.execute(api_keys.insert().returning(api_keys.c.id), row)
-    return ApiKey(id=result.scalar_one(), name=name), key
+    query = select(api_keys.c.id, api_keys.c.revoked_at, api_keys.c.expires_at).where(api_keys.c.name == name)
+    existing = (await conn.execute(query)).first()
+    if existing is None:
+        result = await conn.execute(api_keys.insert().returning(api_keys.c.id), row)
+        return ApiKey(id=result.scalar_one(), name=name), key
+    if existing.revoked_at is None and (existing.expires_at is None or existing.expires_at > now):
+        raise Conflict(f"An API key named {name} is active; revoke it first to make a new one")
+    await conn.execute(update(api_keys).where(api_keys.c.id == existing.id).values(row))
+    return ApiKey(id=existing.id, name=name), key
 
 
 async def find_api_key(conn: AsyncConnection, key: str | None) -> ApiKey | None:
