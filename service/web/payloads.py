@@ -21,11 +21,12 @@ JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
 MAX_JSON_DEPTH = 8
 # What the JSON text looks like with its strings taken out: escapes first (after that no quote is escaped, so a
-# string is plain "..."), then strings, then everything but brackets. Each step is one linear regex pass.
+# string is plain "..."), then strings, then everything but brackets, with { } written [ ] (depth is the same; a
+# mismatched pair is the decoder's to refuse). Each step is one linear pass in C.
 _ESCAPE = re.compile(rb"\\.", re.DOTALL)
 _STRING = re.compile(rb'"[^"]*"')
+_BRACKETS = bytes.maketrans(b"{}", b"[]")
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
-_INNERMOST = re.compile(rb"\[\]|\{\}")
 # Errors a decoder raises for input it cannot read (UnicodeDecodeError is a ValueError).
 UNREADABLE = (msgspec.DecodeError, RecursionError, ValueError)
 
@@ -54,18 +55,21 @@ def check_json_nesting(raw: bytes, *, max_depth: int = MAX_JSON_DEPTH) -> None:
     """BadRequest when JSON text nests arrays and objects more than `max_depth` deep, found without parsing it.
 
     Each round removes the innermost pairs of brackets; text at most `max_depth` deep is empty after that many
-    rounds (the bound keeps a 64 KiB body of brackets to a few passes of a few microseconds each).
+    rounds. Linear passes in C: about a millisecond for 64 KiB of brackets, ~10 µs for an ordinary reply.
     """
-    brackets = _STRING.sub(b"", _ESCAPE.sub(b"", raw)).translate(None, _NOT_BRACKETS)
-    if brackets.count(b"[") + brackets.count(b"{") <= max_depth:
+    brackets = _STRING.sub(b"", _ESCAPE.sub(b"", raw)).translate(_BRACKETS, _NOT_BRACKETS)
+    if brackets.count(b"[") <= max_depth:
         return  # the usual case: too few brackets to nest deeper (unbalanced ones are the decoder's to refuse)
+    if b"[" * (max_depth + 1) in brackets:
+        raise BadRequest(f"The JSON body is nested too deeply (at most {max_depth} levels)")  # openers in a row
     for _ in range(max_depth):
-        brackets = _INNERMOST.sub(b"", brackets)
-        if not brackets:
+        shorter = brackets.replace(b"[]", b"")
+        if not shorter:
             return
-    if _INNERMOST.search(brackets):
-        raise BadRequest(f"The JSON body is nested too deeply (at most {max_depth} levels)")
-    raise BadRequest("The body is not valid JSON")
+        if len(shorter) == len(brackets):
+            raise BadRequest("The body is not valid JSON")  # no pair left to take out: unbalanced
+        brackets = shorter
+    raise BadRequest(f"The JSON body is nested too deeply (at most {max_depth} levels)")
 
 
 def decode_json(raw: bytes, *, max_depth: int = MAX_JSON_DEPTH) -> Any:

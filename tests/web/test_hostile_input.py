@@ -221,7 +221,8 @@ def test_console_files_are_served_with_a_content_etag(client: TestClient[Any]) -
         (b'{"body": "' + b"[{" * 5000 + b'"}', False),  # brackets inside a string are text
         (b'{"body": "\\"' + b"[" * 100 + b'", "x": [1]}', False),  # an escaped quote does not end the string
         (b'"' + b'\\"' * 20_000, False),  # an unterminated string of escaped quotes: linear, then the decoder's
-        (b"[" * 20 + b"}" * 20, True),  # unbalanced: refused as not JSON
+        (b"[[]" * 20, True),  # unbalanced: refused as not JSON
+        (b"[[]" * 15_000 + b"]" * 15_000, True),  # deep without 9 openers in a row
     ],
 )
 def test_nesting_is_measured_without_parsing(text: bytes, refused: bool) -> None:
