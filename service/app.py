@@ -10,13 +10,11 @@ from typing import Any
 
 from litestar import Litestar, Request
 from litestar.config.cors import CORSConfig
-from litestar.datastructures import CacheControlHeader
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.plugins.prometheus import PrometheusController
-from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from service import __version__
@@ -25,6 +23,7 @@ from service.scoring.state import ScoringState
 from service.settings import Settings
 from service.storage.database import Database
 from service.web.console import routes as console
+from service.web.console import static as console_static
 from service.web.error_mapping import EXCEPTION_HANDLERS
 from service.web.metrics import metrics_middleware
 from service.web.routes import (
@@ -104,12 +103,7 @@ def create_app(settings: Settings, *, scoring: ScoringState | None = None) -> Li
         *(demo.ROUTES if settings.demo_pages else []),
         MetricsController,
         *console.ROUTES,
-        create_static_files_router(
-            path="/console/static",
-            directories=[WEB_DIR / "static" / "console"],
-            cache_control=CacheControlHeader(max_age=300, public=True),
-            include_in_schema=False,
-        ),
+        *console_static.ROUTES,
     ]
     return Litestar(
         route_handlers=handlers,

@@ -17,6 +17,7 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./replyguard.db"
 HONEYPOT_FIELD = re.compile(r"[A-Za-z0-9_-]{1,64}")
 # Coral generates 64+ hex characters; a short secret is a typo or a guessable one.
 CORAL_SECRET_MIN = 16
+CONSOLE_SECRET_MIN = 32
 RELEVANCE_MODES = ("auto", "off")
 # A served thread nests two containers (a comment and its replies list) per level and JSON encoders recurse on each:
 # msgspec raises RecursionError near 500 levels. 100 stays far below, and no reader needs more than a handful.
@@ -110,6 +111,9 @@ class Settings:
     read_cache_seconds: float = 1.0
     # How long a moderator stays signed in to the console (/console) without signing in again.
     console_session_hours: float = 12.0
+    # The key that signs the console's sign-in form tokens (at least 32 characters, the same on every replica).
+    # Unset, the service makes one on first use and keeps it in the database, where every replica finds it.
+    console_secret: str | None = None
     # Score batches of concurrent submissions in a child process per worker (service/scoring/child_process.py), so
     # scoring runs beside the event loop on another core; false scores everything on the event loop.
     scoring_process: bool = True
@@ -165,6 +169,8 @@ class Settings:
             raise SettingsError(
                 f"REPLYGUARD_CORAL_SIGNING_SECRETS: each secret must be at least {CORAL_SECRET_MIN} characters"
             )
+        if self.console_secret is not None and len(self.console_secret) < CONSOLE_SECRET_MIN:
+            raise SettingsError(f"REPLYGUARD_CONSOLE_SECRET must be at least {CONSOLE_SECRET_MIN} characters")
         if self.relevance not in RELEVANCE_MODES:
             raise SettingsError(f"REPLYGUARD_RELEVANCE must be one of: {', '.join(RELEVANCE_MODES)}")
         if not self.database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):

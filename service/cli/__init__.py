@@ -7,6 +7,8 @@ import argparse
 import logging.config
 import sys
 
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
 from service.cli import article_import, model, retention, server
 from service.cli.credentials import API_KEY, MODERATOR
 from service.settings import Settings, SettingsError
@@ -36,4 +38,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"replyguard: {exc}", file=sys.stderr)
         return 2
     logging.config.dictConfig(log_config(settings.log_level))
-    return int(args.run(settings, args))
+    try:
+        return int(args.run(settings, args))
+    except SQLAlchemyError as exc:
+        # Its message quotes the SQL (and, but for hide_parameters, its values: hashes, emails): only the kind.
+        cause = type(exc.orig).__name__ if isinstance(exc, DBAPIError) else type(exc).__name__
+        print(f"replyguard: the database refused the command ({cause})", file=sys.stderr)
+        return 1

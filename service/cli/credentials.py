@@ -13,7 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from service.cli.jobs import run_on_database
 from service.domain.auth import Moderator, create_moderator, revoke_moderator
+from service.errors import Conflict
 from service.integrations.keys import ApiKey, create_api_key, revoke_api_key
+from service.rules.validation import name_problem
 from service.settings import Settings
 from service.storage import migrations
 from service.storage.database import Database
@@ -54,6 +56,10 @@ class Credential(Generic[Holder]):
         revoke.set_defaults(run=self.run_revoke)
 
     def run_add(self, settings: Settings, args: argparse.Namespace) -> int:
+        problem = name_problem(args.name.strip())
+        if problem is not None or args.name != args.name.strip():
+            print(f"replyguard: the name {problem or 'must not start or end with spaces'}", file=sys.stderr)
+            return 2
         migrations.upgrade(settings.database_url)
 
         async def add(db: Database) -> str:
@@ -63,7 +69,11 @@ class Credential(Generic[Holder]):
             print(self.created(holder))
             return secret
 
-        print(run_on_database(settings, add))
+        try:
+            print(run_on_database(settings, add))
+        except Conflict as exc:
+            print(f"replyguard: {exc.detail}", file=sys.stderr)
+            return 1
         return 0
 
     def run_revoke(self, settings: Settings, args: argparse.Namespace) -> int:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from service.errors import Forbidden, Unauthorized
+from service.errors import Conflict, Forbidden, Unauthorized
 from service.storage import credentials
 
 TOKEN_PREFIX = "rg_"  # noqa: S105 - a recognisable prefix (for secret scanners), not a secret
@@ -40,7 +40,11 @@ async def create_moderator(
     conn: AsyncConnection, name: str, *, role: str, expires_in: timedelta | None = None
 ) -> tuple[Moderator, str]:
     """The new moderator and its token; the token is not stored and cannot be shown again. With `expires_in`, the
-    token stops working after that long (a contractor, a shift); without, it works until revoked."""
+    token stops working after that long (a contractor, a shift); without, it works until revoked.
+
+    A name whose moderator was revoked (or whose token expired) is the same person back: the row gets a new token
+    and role, keeps its id (so the decision history stays theirs), and its old sessions are deleted so that none
+    comes back to life. Conflict for a name whose moderator is still active."""
     if role not in ROLE_RANK:
         raise ValueError(f"role must be one of {', '.join(ROLE_RANK)}")
     token = new_token()
@@ -50,9 +54,16 @@ async def create_moderator(
         "token_hash": hash_token(token),
         "role": role,
         "created_at": now,
+        "revoked_at": None,
         "expires_at": now + expires_in if expires_in is not None else None,
     }
-    return Moderator(id=await credentials.insert_moderator(conn, row), name=name, role=role), token
+    existing = await credentials.moderator_named(conn, name, now=now)
+    if existing is None:
+        return Moderator(id=await credentials.insert_moderator(conn, row), name=name, role=role), token
+    if existing.usable:
+        raise Conflict(f"A moderator named {name} is active; revoke it first to give it a new token")
+    await credentials.reissue_moderator(conn, existing.id, row)
+    return Moderator(id=existing.id, name=name, role=role), token
 
 
 def bearer_token(header: str | None) -> str:

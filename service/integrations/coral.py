@@ -39,6 +39,8 @@ STATUSES = {"rejected": "REJECTED", "pending": "SYSTEM_WITHHELD"}
 # A rule that holds a reply for looking like spam rather than for its score.
 _SPAM_RULES = frozenset({"too_many_links", "duplicate", "spam_run"})
 _MAX_SIGNATURES = 8  # Coral sends one per active secret; more than a handful is not Coral
+# Coral's request nests 3 levels (story.metadata, comment.revision); room to spare, far below a decoder's recursion.
+MAX_DEPTH = 16
 _MSGSPEC_PATH = re.compile(r" - at `\$\.?(?P<path>[^`]*)`$")
 
 
@@ -97,8 +99,8 @@ def sign(body: bytes, secrets: Sequence[str]) -> str:
 
 
 def parse_request(raw: bytes) -> ExternalModerationRequest:
-    """Coral's request; BadRequest (400) for a body that is not JSON, InvalidInput (422) naming the field that is
-    missing or of the wrong type."""
+    """Coral's request; BadRequest (400) for a body that is not UTF-8 JSON, InvalidInput (422) naming the field that
+    is missing or of the wrong type. The caller bounds the nesting first (service/web/payloads.check_json_nesting)."""
     try:
         return _decoder.decode(raw)
     except msgspec.ValidationError as exc:
@@ -111,7 +113,7 @@ def parse_request(raw: bytes) -> ExternalModerationRequest:
         raise InvalidInput(
             "The request is not Coral's external moderation request", errors=[FieldError(path or "body", detail)]
         ) from exc
-    except msgspec.DecodeError as exc:
+    except (msgspec.DecodeError, RecursionError, ValueError) as exc:  # ValueError: UnicodeDecodeError (not UTF-8)
         raise BadRequest("The body is not valid JSON") from exc
 
 

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from service.domain.auth import hash_token
+from service.errors import Conflict
 from service.storage import credentials
 
 # A recognisable prefix for secret scanners. "_" and "-" in the key also mean it can never be a DNS label, which is
@@ -29,16 +30,26 @@ class ApiKey:
 async def create_api_key(
     conn: AsyncConnection, name: str, *, expires_in: timedelta | None = None
 ) -> tuple[ApiKey, str]:
-    """The new key's record and the key itself, which is not stored and cannot be shown again."""
+    """The new key's record and the key itself, which is not stored and cannot be shown again.
+
+    A name whose key was revoked (or expired) gets a new key on the same row, so the labels it sent stay counted
+    under it (like moderators, service/domain/auth.py); Conflict for a name whose key is still active."""
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     now = datetime.now(UTC)
     row = {
         "name": name,
         "key_hash": hash_token(key),
         "created_at": now,
+        "revoked_at": None,
         "expires_at": now + expires_in if expires_in is not None else None,
     }
-    return ApiKey(id=await credentials.insert_api_key(conn, row), name=name), key
+    existing = await credentials.api_key_named(conn, name, now=now)
+    if existing is None:
+        return ApiKey(id=await credentials.insert_api_key(conn, row), name=name), key
+    if existing.usable:
+        raise Conflict(f"An API key named {name} is active; revoke it first to make a new one")
+    await credentials.reissue_api_key(conn, existing.id, row)
+    return ApiKey(id=existing.id, name=name), key
 
 
 async def find_api_key(conn: AsyncConnection, key: str | None) -> ApiKey | None:

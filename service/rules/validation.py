@@ -16,7 +16,9 @@ from classifier.submission import email_domain
 from service.errors import FieldError, InvalidInput
 from service.ids import parse_id
 
-ARTICLE_ID = re.compile(r"[A-Za-z0-9._~-]{1,128}")
+# Dots alone (".", "..") are path segments, not names: in a URL they move up the path (a Location header or a form
+# action built from the id would point elsewhere).
+ARTICLE_ID = re.compile(r"(?!\.+$)[A-Za-z0-9._~-]{1,128}")
 NAME_MAX = 80
 WEBSITE_MAX = 200
 ARTICLE_TITLE_MAX = 300
@@ -50,7 +52,7 @@ def check_article_id(article_id: str) -> str:
     if not ARTICLE_ID.fullmatch(article_id):
         raise InvalidInput(
             "Invalid article id",
-            errors=[FieldError("article_id", "must be 1-128 characters of A-Z a-z 0-9 . _ ~ -")],
+            errors=[FieldError("article_id", "must be 1-128 characters of A-Z a-z 0-9 . _ ~ -, not only dots")],
         )
     return article_id
 
@@ -64,6 +66,33 @@ def _is_control(char: str) -> bool:
 # both agree on every code point.
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _BODY_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# Characters a name must not hold because they show as nothing: every format character (Cf: zero-width spaces and
+# joiners, bidi marks, the BOM, tag characters...), the combining grapheme joiner, Khmer and Mongolian invisible marks
+# and the Hangul fillers. "Adm\u200bin" would show as "Admin". _is_invisible is the same set, code point by code point
+# (tests/rules/test_validation_rules.py checks that the two agree).
+_INVISIBLE_MARKS = {0x034F, 0x115F, 0x1160, 0x17B4, 0x17B5, *range(0x180B, 0x1810), 0x3164, 0xFFA0}
+_INVISIBLE = re.compile(
+    "[\u00ad\u034f\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u115f\u1160\u17b4\u17b5\u180b-\u180f"
+    "\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\u3164\ufeff\uffa0\ufff9-\ufffb\U000110bd"
+    "\U000110cd\U00013430-\U00013438\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f]"
+)
+
+
+def _is_invisible(char: str) -> bool:
+    return unicodedata.category(char) == "Cf" or ord(char) in _INVISIBLE_MARKS
+
+
+def name_problem(name: str) -> str | None:
+    """Why a trimmed name (a reply's author, a moderator, an API key) cannot be shown as it is; None if it can."""
+    if not name:
+        return "is required"
+    if len(name) > NAME_MAX:
+        return f"must be at most {NAME_MAX} characters"
+    if _CONTROL.search(name):
+        return "must not contain control characters"
+    if _INVISIBLE.search(name):
+        return "must not contain invisible characters (zero-width, bidi or other format characters)"
+    return None
 
 
 def _text(payload: Mapping[str, object], key: str, errors: list[FieldError], *, required: bool) -> str | None:
@@ -108,7 +137,12 @@ def _line(
 
 
 def _name(payload: Mapping[str, object], errors: list[FieldError]) -> str | None:
-    return _line(payload, "name", errors, limit=NAME_MAX, required=True)
+    name = _line(payload, "name", errors, limit=NAME_MAX, required=True)
+    problem = name_problem(name) if name is not None else None
+    if problem is not None:
+        errors.append(FieldError("name", problem))
+        return None
+    return name
 
 
 def _email(payload: Mapping[str, object], errors: list[FieldError], *, deliverability: bool) -> str | None:
@@ -121,11 +155,29 @@ def _email(payload: Mapping[str, object], errors: list[FieldError], *, deliverab
         # A deliverability check asks DNS, whose answer may change: never cached.
         valid = validate_email(address, check_deliverability=True) if deliverability else _valid_syntax(address)
     except EmailNotValidError as exc:
-        # The validator's words, with the address itself taken out: error messages must never echo an email.
-        message = str(exc).replace(address, "the address")
-        errors.append(FieldError("email", message))
+        errors.append(FieldError("email", email_problem(str(exc), address)))
         return None
     return valid.normalized
+
+
+# Where the validator's messages quote what was sent: a nested error's text in parentheses (IDNA's, which echoes the
+# decoded domain label), the list after a colon of the characters it refused, the domain in deliverability messages.
+_QUOTED_PARTS = re.compile(r"\s*\(.*\)|:\s.*?(?=\.?$)|(?<=^The domain name )\S+ ")
+_PLAIN_MESSAGE = re.compile(r"[A-Za-z0-9 @.,'-]+")
+EMAIL_INVALID = "is not a valid email address"
+
+
+def email_problem(message: str, address: str) -> str:
+    """The validator's message without anything of the address in it: submitted values never reach error text.
+
+    Its fixed words are kept (they say what is wrong); anything else, or a message still holding a piece of the
+    address, becomes a plain "is not a valid email address"."""
+    text = _QUOTED_PARTS.sub("", message.removeprefix("After Unicode normalization: ")).strip()
+    text = text.replace("The domain name", "The domain") if message.startswith("The domain name") else text
+    pieces = {part for part in re.split(r"[@.]", address) if len(part) >= 3}
+    if not _PLAIN_MESSAGE.fullmatch(text) or any(piece.lower() in text.lower() for piece in pieces):
+        return EMAIL_INVALID
+    return text if text.endswith(".") else text + "."
 
 
 @lru_cache(maxsize=65_536)

@@ -24,6 +24,24 @@ async def _revoke(conn: AsyncConnection, table: Table, name: str, *, now: dateti
     return bool(result.rowcount)
 
 
+async def _named(conn: AsyncConnection, table: Table, name: str, *, now: datetime) -> Row[Any, Any] | None:
+    """(id, usable) of the credential with this name, usable by the same rule as every lookup; None if there is none."""
+    query = select(table.c.id, _usable(table, now).label("usable")).where(table.c.name == name)
+    return (await conn.execute(query)).first()
+
+
+async def moderator_named(conn: AsyncConnection, name: str, *, now: datetime) -> Row[Any, Any] | None:
+    """(id, usable) of the moderator called `name`; None when there is none."""
+    return await _named(conn, moderators, name, now=now)
+
+
+async def reissue_moderator(conn: AsyncConnection, moderator_id: int, values: dict[str, Any]) -> None:
+    """Give an existing moderator's row a new token (and role, expiry); its old console sessions are deleted, so that
+    none comes back to life with it."""
+    await conn.execute(delete(console_sessions).where(console_sessions.c.moderator_id == moderator_id))
+    await conn.execute(update(moderators).where(moderators.c.id == moderator_id).values(values))
+
+
 async def insert_moderator(conn: AsyncConnection, values: dict[str, Any]) -> int:
     """The new moderator's id."""
     result = await conn.execute(moderators.insert().returning(moderators.c.id), values)
@@ -41,6 +59,16 @@ async def moderator_by_token(conn: AsyncConnection, token_hash: str, *, now: dat
 async def revoke_moderator(conn: AsyncConnection, name: str, *, now: datetime) -> bool:
     """False when there is no such active moderator."""
     return await _revoke(conn, moderators, name, now=now)
+
+
+async def api_key_named(conn: AsyncConnection, name: str, *, now: datetime) -> Row[Any, Any] | None:
+    """(id, usable) of the API key called `name`; None when there is none."""
+    return await _named(conn, api_keys, name, now=now)
+
+
+async def reissue_api_key(conn: AsyncConnection, key_id: int, values: dict[str, Any]) -> None:
+    """Give an existing key's row a new secret (and expiry)."""
+    await conn.execute(update(api_keys).where(api_keys.c.id == key_id).values(values))
 
 
 async def insert_api_key(conn: AsyncConnection, values: dict[str, Any]) -> int:

@@ -1,4 +1,8 @@
-"""Database engines and transactions: one writer for SQLite, a pool for PostgreSQL, explicit BEGIN everywhere."""
+"""Database engines and transactions: one writer for SQLite, a pool for PostgreSQL, explicit BEGIN everywhere.
+
+Every engine hides a statement's parameters from its error messages (hide_parameters): they hold emails, token
+hashes and reply text, and an error's message reaches logs and the command line.
+"""
 
 from __future__ import annotations
 
@@ -178,7 +182,7 @@ def _json_text(value: Any) -> str:
 
 def _sqlite_engine(url: str, *, pool_size: int, immediate: bool, autocheckpoint: bool = True) -> AsyncEngine:
     engine = create_async_engine(
-        url, pool_size=pool_size, max_overflow=0, pool_pre_ping=False, json_serializer=_json_text
+        url, pool_size=pool_size, max_overflow=0, pool_pre_ping=False, json_serializer=_json_text, hide_parameters=True
     )
     _configure_sqlite(engine.sync_engine, immediate=immediate, autocheckpoint=autocheckpoint)
     return engine
@@ -193,6 +197,7 @@ def _sqlite_sync_engine(url: str, *, pool_size: int, immediate: bool, autocheckp
         max_overflow=0,
         connect_args={"check_same_thread": False},
         json_serializer=_json_text,
+        hide_parameters=True,
     )
     _configure_sqlite(engine, immediate=immediate, autocheckpoint=autocheckpoint)
     return engine
@@ -234,5 +239,6 @@ def connect(settings: Settings, *, background_checkpoints: bool = False) -> Data
         pool_pre_ping=True,
         pool_timeout=10,
         json_serializer=_json_text,
+        hide_parameters=True,
     )
     return Database(writer=engine, reader=engine)

@@ -107,13 +107,15 @@ comments = Table(
     # How many ancestors it has (0 at the top level): where a new reply may attach (REPLYGUARD_MAX_THREAD_DEPTH).
     Column("depth", Integer, nullable=False, server_default="0"),
     # How many of its ancestors are not published. Readers see a comment only when it is published and this is 0,
-    # so a take-down hides the subtree below it without a walk up the chain on every read (storage/comments.shift_hidden_below).
+    # so a take-down hides the subtree below it without a walk up the chain on every read
+    # (storage/comments.shift_hidden_below).
     Column("hidden_ancestors", Integer, nullable=False, server_default="0"),
     Column("name", String(80), nullable=False),
     Column("email", String(320), nullable=False),
     Column("website", String(200), nullable=True),
     Column("body", Text(), nullable=False),
-    # The duplicate check's key (storage/comments.body_key): the body is too long to index. None for replies stored before it.
+    # The duplicate check's key (storage/comments.body_key): the body is too long to index. None for replies stored
+    # before it.
     Column("body_hash", String(32), nullable=True),
     Column("status", String(16), nullable=False),
     Column("spam_score", Float(), nullable=True),
@@ -271,4 +273,14 @@ feedback_labels = Table(
     Column("abuse", Integer(), nullable=True),
     Column("created_at", UTCDateTime(), nullable=False, index=True),
     CheckConstraint(_in("source", FEEDBACK_SOURCES), name="source"),
+)
+
+# Secrets the service makes for itself on first use (the console's sign-in form key), shared by every worker and
+# replica through the database; an operator's REPLYGUARD_* setting takes precedence where one exists.
+service_secrets = Table(
+    "service_secrets",
+    metadata,
+    Column("name", String(40), primary_key=True),
+    Column("value", String(128), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
 )

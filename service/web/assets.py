@@ -1,9 +1,9 @@
-"""Files the service serves as they are (the reader embed, its stylesheet, the demo page): read once, with an ETag.
+"""Files the service serves as they are (the reader embed, its stylesheet, the demo page, the console's script and
+stylesheet): read once from the package, with a content-hash ETag.
 
-The console's files go through Litestar's static files router instead (service/app.py), and neither side can take the
-other's: the router serves a folder's files unchanged with an mtime ETag it does not answer with a 304, so it could not
-write the operator's settings into embed.js nor give the embed its content-hash revalidation, while moving the console
-here would change its answers (ETag, 304s) and drop the router's Last-Modified, Content-Disposition and HEAD.
+Each file has a named route (service/web/routes/embed.py, service/web/console/static.py) rather than a folder
+router: a folder router answered 500 to a path holding a NUL byte and 404s naming the server's folder, while here a
+path nobody named is the plain 404 of an unknown route.
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import msgspec
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.types import ExceptionHandlersMap
@@ -40,6 +41,13 @@ def http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[ErrorB
     return _json(ErrorBody(status_code=exc.status_code, detail=str(exc.detail)), headers)
 
 
+def unreadable_input(_: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:
+    """A decoder's error that escaped service/web/payloads.py (bytes that are not UTF-8, nesting past the recursion
+    limit, a value msgspec cannot read): the client's input, so a 400, logged with its traceback to be looked at."""
+    log.warning("unreadable input reached the error mapping: %s", type(exc).__name__, exc_info=exc)
+    return _json(ErrorBody(status_code=400, detail="The request could not be read"))
+
+
 def database_unavailable(_: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:
     if (
         isinstance(exc, DBAPIError)
@@ -65,5 +73,17 @@ EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     PoolTimeout: database_unavailable,
     ConnectionError: database_unavailable,
     TimeoutError: database_unavailable,
+    msgspec.DecodeError: unreadable_input,
+    UnicodeError: unreadable_input,
+    RecursionError: unreadable_input,
     Exception: internal_error,
 }
+
+
+def answer_for(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:
+    """What EXCEPTION_HANDLERS answers for `exc` (the nearest class in its MRO), for routes that reshape the answer."""
+    for kind in type(exc).__mro__:
+        handler = EXCEPTION_HANDLERS.get(kind)
+        if handler is not None:
+            return handler(request, exc)
+    return internal_error(request, exc)

@@ -1,4 +1,4 @@
-"""Structured (JSON-lines) logs on stderr, with email addresses and API keys redacted before a line is written."""
+"""Structured (JSON-lines) logs on stderr, with email addresses and secrets redacted before a line is written."""
 
 from __future__ import annotations
 
@@ -7,13 +7,22 @@ import logging
 import re
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import unquote
 
 # Deliberately broad: a false positive costs a redacted word, a false negative leaks a private address.
 EMAIL = re.compile(r"[^\s@<>\"'(),;:\[\]]+@[^\s@<>\"'(),;:\[\]]+\.[^\s@<>\"'(),;:\[\]]+")
+# Secrets the service issues, by their prefixes: moderator tokens (rg_, service/domain/auth.py), API keys (rgk_,
+# service/integrations/keys.py) and Coral's phase secrets (empsec_); and the value of any query parameter named like
+# a secret, whatever it holds (Perspective clients send keys in the query string, which the access log writes).
+SECRET_PARAMETERS = "key|api_key|apikey|token|access_token|csrf_token|secret|password"  # noqa: S105 - names
+SECRET = re.compile(
+    rf"((?:[?&]|\b)(?:{SECRET_PARAMETERS})=)[^&\s\"']+|\brgk_[A-Za-z0-9_-]+|\brg_[A-Za-z0-9_-]{{8,}}|\bempsec_[A-Za-z0-9]+",
+    re.IGNORECASE,
+)
+# How many layers of percent-encoding are taken off before looking (uvicorn's access log writes the path quoted
+# again, so an address in a path reads a%40b there; a client may encode twice).
+DECODING_ROUNDS = 3
 # Record attributes that are not "extra" fields; uvicorn's color_message only duplicates the message with ANSI codes.
-# API keys of the compatible APIs: Perspective clients send them in the query string, which the access log writes.
-# Coral's phase secrets (empsec_...) are never logged either; should one ever reach a line, it is hidden too.
-API_KEY = re.compile(r"((?:[?&]|\b)(?:key|api_key)=)[^&\s\"']+|rgk_[A-Za-z0-9_-]+|empsec_[A-Za-z0-9]+", re.IGNORECASE)
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {
     "message",
     "asctime",
@@ -22,13 +31,32 @@ _STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {
 }
 
 
-def _hide_key(match: re.Match[str]) -> str:
+def _hide_secret(match: re.Match[str]) -> str:
     return f"{match.group(1)}[key]" if match.group(1) else "[key]"
 
 
+def _hidden(text: str) -> str:
+    return SECRET.sub(_hide_secret, EMAIL.sub("[email]", text))
+
+
+def _decoded(text: str) -> str:
+    for _ in range(DECODING_ROUNDS):
+        decoded = unquote(text, errors="replace")
+        if decoded == text:
+            break
+        text = decoded
+    return text
+
+
 def redact(text: str) -> str:
-    """The line without email addresses or API keys."""
-    return API_KEY.sub(_hide_key, EMAIL.sub("[email]", text))
+    """The text without email addresses or secrets, looked for after percent-decoding it. Text with nothing to hide
+    is returned as it was; text with something hidden is returned decoded."""
+    hidden = _hidden(text)
+    decoded = _decoded(text)
+    if decoded == text:
+        return hidden
+    hidden_decoded = _hidden(decoded)
+    return hidden_decoded if hidden_decoded != decoded else hidden
 
 
 class JsonFormatter(logging.Formatter):
@@ -39,14 +67,16 @@ class JsonFormatter(logging.Formatter):
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
             "level": record.levelname,
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": redact(record.getMessage()),
         }
         for key, value in record.__dict__.items():
             if key not in _STANDARD and not key.startswith("_"):
-                entry[key] = value
+                entry[key] = redact(value) if isinstance(value, str) else value
         if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
-        return redact(json.dumps(entry, default=str, ensure_ascii=False))
+            entry["exception"] = redact(self.formatException(record.exc_info))
+        # Decoded before the JSON is written (a decoded %0A or %22 is escaped like any text); the whole line is
+        # looked at once more for what non-text extra fields may hold.
+        return _hidden(json.dumps(entry, default=str, ensure_ascii=False))
 
 
 def log_config(level: str) -> dict[str, Any]:

@@ -158,6 +158,21 @@ class DecisionOperation(Operation):
         )
 
 
+PRIVACY_SCHEMA = Schema(
+    type=OpenAPIType.OBJECT,
+    required=["email"],
+    properties={"email": Schema(type=_string, description="The author's email address, as they gave it.")},
+)
+
+
+@dataclass
+class PrivacyOperation(Operation):
+    def __post_init__(self) -> None:
+        self.request_body = RequestBody(
+            required=True, content={"application/json": OpenAPIMediaType(schema=PRIVACY_SCHEMA)}
+        )
+
+
 _AKISMET_FIELDS = (
     "api_key",
     "key",

@@ -140,7 +140,8 @@ async def _seed(settings: Settings) -> Seeded:
         add(BIG if number % 2 else SMALL, status="pending")
 
     # Plain Core inserts rather than store functions: the submit path's store API is being reworked, the tables
-    # are the stable contract. published_count and revision are what storage/articles.change_published would have made them.
+    # are the stable contract. published_count and revision are what storage/articles.change_published would have
+    # made them.
     async with opened(settings) as db, db.write() as conn:
         await conn.execute(
             articles.insert(),

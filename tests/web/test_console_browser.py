@@ -3,7 +3,9 @@
 The story of issue 4: readers post through the embed, a moderator signs in, finds the held replies with why they
 were held, approves one and rejects the spam with the keyboard, and the readers see exactly the approved replies,
 threaded. Plus: a forged cross-site form changes nothing, stored markup is text in the console, sign-out ends the
-session. REPLYGUARD_TEST_CONSOLE_SCREENSHOT=path also saves the console's screenshot there (docs/console.png).
+session, a sibling origin that tosses the sign-in cookie cannot sign the moderator into its own account, and a
+crafted `?notice=` link shows no banner (issue 20, findings 4 and 9). REPLYGUARD_TEST_CONSOLE_SCREENSHOT=path also
+saves the console's screenshot there (docs/console.png).
 """
 
 from __future__ import annotations
@@ -35,6 +37,16 @@ FORGED_FORM = """<!doctype html>
 <input name="action" value="approve"><input name="csrf_token" value="guessed"></form>
 <script>document.getElementById("f").submit()</script></body></html>
 """
+# Login CSRF by cookie tossing: a page on another port of the same host (cookies ignore ports) sets the sign-in
+# cookie to a token the attacker fetched from the service, then posts the sign-in form with it and the attacker's
+# own moderator token.
+TOSSING_FORM = """<!doctype html>
+<html><head><meta charset="utf-8"><title>Weekly digest</title></head>
+<body><script>document.cookie = "rg_console_sign_in={sign_in_token}; path=/console";</script>
+<form id="f" method="post" action="{service}/console/sign-in">
+<input name="csrf_token" value="{sign_in_token}"><input name="token" value="{attacker}"></form>
+<script>document.getElementById("f").submit()</script></body></html>
+"""
 
 
 @dataclass(frozen=True)
@@ -45,6 +57,7 @@ class Stack:
     token: str
     admin: dict[str, str]
     browser: Browser
+    attacker: str  # a moderator token of the attacker's own
 
     def status(self, comment_id: str) -> str:
         answer = httpx.get(f"{self.service}/api/v1/moderation/comments/{comment_id}", headers=self.admin, timeout=10)
@@ -77,6 +90,7 @@ def stack(migrated_template: str, model_dir: Path, tmp_path_factory: pytest.Temp
     settings = module_settings(migrated_template, model_dir, folder)
     token = add_moderator(settings, "dana")
     admin = add_moderator(settings, "root", "admin")
+    attacker = add_moderator(settings, "mallory")
     port, evil_port = free_port(), free_port()
     evil = folder / "evil"
     evil.mkdir()
@@ -87,7 +101,7 @@ def stack(migrated_template: str, model_dir: Path, tmp_path_factory: pytest.Temp
         launched_chromium() as browser,
     ):
         service = f"http://127.0.0.1:{port}"
-        yield Stack(service, evil_site, evil, token, {"Authorization": f"Bearer {admin}"}, browser)
+        yield Stack(service, evil_site, evil, token, {"Authorization": f"Bearer {admin}"}, browser, attacker)
 
 
 @pytest.fixture
@@ -226,3 +240,33 @@ def test_screenshot_of_the_console(stack: Stack, page: Page, tmp_path: Path) -> 
     target = os.environ.get("REPLYGUARD_TEST_CONSOLE_SCREENSHOT")
     if target:
         shutil.copyfile(shot, target)
+
+
+def test_a_sibling_origin_tossing_the_sign_in_cookie_cannot_sign_the_moderator_in_as_itself(
+    stack: Stack, page: Page
+) -> None:
+    issued = httpx.get(f"{stack.service}/console/sign-in", timeout=10).cookies["rg_console_sign_in"]
+    (stack.evil_folder / "digest.html").write_text(
+        TOSSING_FORM.format(service=stack.service, sign_in_token=issued, attacker=stack.attacker)
+    )
+    sibling = stack.evil_site.replace("localhost", "127.0.0.1")  # the service's host, another port
+    page.goto(f"{sibling}/digest.html")
+    page.wait_for_url(f"{stack.service}/console/sign-in")
+    expect(page.locator(".error")).to_contain_text("did not come from this console")
+    tossed = {c["name"]: c["value"] for c in page.context.cookies(f"{stack.service}/console/sign-in")}
+    assert tossed.get("rg_console_sign_in") == issued  # the toss itself worked: the refusal is the service's
+    assert "rg_console" not in tossed
+    page.goto(f"{stack.service}/console")
+    expect(page).to_have_url(f"{stack.service}/console/sign-in")
+    # The moderator's own sign-in on the console's page still works, tossed cookie and all.
+    _sign_in(page, stack)
+    expect(page.locator(".who")).to_contain_text("dana")
+
+
+def test_a_crafted_notice_link_shows_no_banner(stack: Stack, page: Page) -> None:
+    _sign_in(page, stack)
+    page.goto(f"{stack.service}/console?notice=Your+session+expired.+Sign+in+again+at+https://evil.example")
+    expect(page.get_by_role("heading", name="Review queue")).to_be_visible()
+    expect(page.locator(".notice")).to_have_count(0)
+    expect(page.get_by_text("evil.example")).to_have_count(0)
+    # (The console's own notices, signed for the session, show: the first test of this module reads them.)

@@ -2,20 +2,20 @@
 
 Every page is rendered on the server by an auto-escaping template under a strict Content-Security-Policy (scripts
 and styles only from this service, no inline code). State changes are form posts carrying the session's CSRF token;
-the session cookie is HttpOnly and SameSite=Strict. The same use cases serve the bearer-token API, so the console
+the session cookie is HttpOnly and SameSite=Strict (and `__Host-` over HTTPS: service/web/console/sign_in.py, which
+also makes the sign-in form's token). Forms are read by service/web/payloads.py like every body. Status banners are
+fixed, signed codes (service/web/console/notices.py). The same use cases serve the bearer-token API, so the console
 and programs get the same rules (a moved-on item is a conflict, never a second decision).
 """
 
 from __future__ import annotations
 
-import secrets
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from litestar import Request, get, post
-from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
 from litestar.params import PathParameter, QueryParameter
 from litestar.response import Redirect, Template
@@ -33,24 +33,39 @@ from service.storage.database import Database
 from service.storage.model_versions import active_model
 from service.web.callers import count_failed_authentication
 from service.web.console.highlight import highlight
+from service.web.console.notices import Notice
 from service.web.console.plots import SIZE, head_plots
 from service.web.console.sessions import ConsoleSession, close_session, find_session, open_session
+from service.web.console.sign_in import (
+    SESSION_COOKIE,
+    SIGN_IN_COOKIE,
+    SIGN_IN_SECONDS,
+    accepts_sign_in_token,
+    console_cookie,
+    console_secret,
+    from_this_origin,
+    is_sign_in_token,
+    new_sign_in_token,
+    read_cookie,
+)
+from service.web.payloads import read_form
 from service.web.routes.moderation import parse_decision
 from service.web.runtime import Runtime
 
-SESSION_COOKIE = "rg_console"
-SIGN_IN_COOKIE = "rg_console_sign_in"  # double-submit token of the sign-in form (no session exists yet)
 CONSOLE_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; "
     "base-uri 'none'; frame-ancestors 'none'"
 )
 STATUSES = ("pending", "rejected", "published")
 PAGE_SIZE = 25
+# A page's notice: a fixed code with its reply or counts, and the signature of the session that earned it.
+NoticeCode = Annotated[str | None, QueryParameter(max_length=300)]  # any text: an unknown one shows nothing
+NoticeItem = Annotated[uuid.UUID | None, QueryParameter()]
+NoticeCount = Annotated[int, QueryParameter(ge=0, le=100_000)]
+NoticeSignature = Annotated[str | None, QueryParameter(max_length=64)]
 
 
-def _page(
-    name: str, context: dict[str, Any], status_code: int = 200, *, cookies: list[Cookie] | None = None
-) -> Template:
+def _page(name: str, context: dict[str, Any], status_code: int = 200, *, cookies: list[Any] | None = None) -> Template:
     return Template(
         template_name=f"console/{name}.html",
         context=context,
@@ -66,41 +81,53 @@ def _to(path: str, **query: str | None) -> Redirect:
 
 
 async def _session(request: Request[Any, Any, Any], db: Database) -> ConsoleSession | None:
-    cookie = request.cookies.get(SESSION_COOKIE)
+    cookie = read_cookie(request, SESSION_COOKIE)
     return await db.run_read(lambda conn: find_session(conn, cookie))
 
 
+async def _sign_in_page(
+    request: Request[Any, Any, Any], db: Database, error: str | None = None, status_code: int = 200
+) -> Template:
+    """The sign-in form with the token of its cookie, or a new one (and its cookie) if that is not a live token of
+    this server's."""
+    secret = await console_secret(request, db)
+    token = read_cookie(request, SIGN_IN_COOKIE)
+    if is_sign_in_token(secret, token):
+        return _page("sign_in", {"csrf_token": token, "error": error}, status_code)
+    token = new_sign_in_token(secret)
+    cookie = console_cookie(request, SIGN_IN_COOKIE, token, max_age=SIGN_IN_SECONDS)
+    return _page("sign_in", {"csrf_token": token, "error": error}, status_code, cookies=[cookie])
+
+
 @get("/console/sign-in", include_in_schema=False)
-async def sign_in_form() -> Template:
-    token = secrets.token_urlsafe(24)
-    cookie = Cookie(key=SIGN_IN_COOKIE, value=token, httponly=True, samesite="strict", path="/console", max_age=3600)
-    return _page("sign_in", {"csrf_token": token, "error": None}, cookies=[cookie])
+async def sign_in_form(request: Request[Any, Any, Any], db: NamedDependency[Database]) -> Template:
+    return await _sign_in_page(request, db)
 
 
 @post("/console/sign-in", include_in_schema=False, status_code=303)
 async def sign_in(
     request: Request[Any, Any, Any], db: NamedDependency[Database], settings: NamedDependency[Settings]
 ) -> Template | Redirect:
-    form = await request.form()
-    expected = request.cookies.get(SIGN_IN_COOKIE, "")
-    sent = str(form.get("csrf_token", ""))
-    if not expected or not secrets.compare_digest(expected, sent):
-        return _page("sign_in", {"csrf_token": expected, "error": "The form expired; please sign in again."}, 403)
+    if not from_this_origin(request):
+        return await _sign_in_page(request, db, "This sign-in did not come from this console's own page.", 403)
+    form = await read_form(request)
+    sent = (form.get("csrf_token") or [""])[0]
+    if not accepts_sign_in_token(await console_secret(request, db), read_cookie(request, SIGN_IN_COOKIE), sent):
+        return await _sign_in_page(request, db, "The form expired; please sign in again.", 403)
+    token = (form.get("token") or [""])[0].strip()
     try:
-        moderator = await db.run_read(lambda conn: moderator_for_token(conn, str(form.get("token", "")).strip()))
+        moderator = await db.run_read(lambda conn: moderator_for_token(conn, token))
     except Unauthorized:
         runtime: Runtime = request.app.state.runtime
         await count_failed_authentication(request, runtime)  # 429 for a guesser, as on the API
-        return _page("sign_in", {"csrf_token": expected, "error": "That token is not valid."}, 401)
+        return await _sign_in_page(request, db, "That token is not valid.", 401)
     lifetime = timedelta(hours=settings.console_session_hours)
     async with db.write() as conn:
         session_id, _ = await open_session(conn, moderator, lifetime=lifetime)
-    secure = request.url.scheme == "https"
     cookies = [
-        Cookie(key=SESSION_COOKIE, value=session_id, httponly=True, samesite="strict", secure=secure, path="/console",
-               max_age=int(lifetime.total_seconds())),
-        Cookie(key=SIGN_IN_COOKIE, value="", path="/console", max_age=0),
-    ]  # fmt: skip
+        console_cookie(request, SESSION_COOKIE, session_id, max_age=int(lifetime.total_seconds())),
+        console_cookie(request, SIGN_IN_COOKIE, "", max_age=0),
+    ]
     return Redirect("/console", status_code=303, cookies=cookies)
 
 
@@ -112,8 +139,8 @@ async def _state_change(
     session = await _session(request, db)
     if session is None:
         return _to("/console/sign-in")
-    form = await request.form()
-    fields = {key: form.getall(key) if key == "ids" else form.get(key) for key in form}
+    form = await read_form(request)
+    fields: dict[str, Any] = {key: values if key == "ids" else values[0] for key, values in form.items()}
     sent = fields.get("csrf_token")
     if not session.accepts(sent if isinstance(sent, str) else None):
         message = "This form is not from your console session. Reload the page and retry."
@@ -133,9 +160,9 @@ async def sign_out(request: Request[Any, Any, Any], db: NamedDependency[Database
     if not isinstance(checked, tuple):
         return checked
     async with db.write() as conn:
-        await close_session(conn, request.cookies.get(SESSION_COOKIE, ""))
+        await close_session(conn, read_cookie(request, SESSION_COOKIE))
     return Redirect(
-        "/console/sign-in", status_code=303, cookies=[Cookie(key=SESSION_COOKIE, value="", path="/console", max_age=0)]
+        "/console/sign-in", status_code=303, cookies=[console_cookie(request, SESSION_COOKIE, "", max_age=0)]
     )
 
 
@@ -146,13 +173,18 @@ async def queue_page(
     status: Annotated[str, QueryParameter(max_length=16)] = "pending",
     article_id: Annotated[str | None, QueryParameter(max_length=128)] = None,
     cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
-    notice: Annotated[str | None, QueryParameter(max_length=300)] = None,
     order: Annotated[str, QueryParameter(max_length=16)] = "oldest",
     offset: Annotated[int, QueryParameter(ge=0, le=100_000)] = 0,
+    notice: NoticeCode = None,
+    item: NoticeItem = None,
+    done: NoticeCount = 0,
+    left: NoticeCount = 0,
+    sig: NoticeSignature = None,
 ) -> Template | Redirect:
     session = await _session(request, db)
     if session is None:
         return _to("/console/sign-in")
+    banner = await _banner(db, session, Notice(notice or "", item, done, left), sig)
     status = status if status in STATUSES else "pending"
     article = article_id or None
     if article is not None:
@@ -177,9 +209,20 @@ async def queue_page(
         "order": order,
         "counts": counts,
         "statuses": STATUSES,
-        "notice": notice,
+        "notice": banner,
     }
     return _page("queue", context)
+
+
+async def _banner(db: Database, session: ConsoleSession, notice: Notice, sig: str | None) -> str | None:
+    """The notice's text if this session's own redirect carried it (see notices.py), else nothing."""
+    if not notice.signed_for(session.csrf_token, sig):
+        return None
+    name = None
+    if notice.item is not None:
+        row = await db.run_read(lambda conn: comment_store.get_comment(conn, notice.item))  # type: ignore[arg-type]
+        name = row.name if row is not None else None
+    return notice.text(name)
 
 
 def _card(item: QueueItem) -> dict[str, Any]:
@@ -207,12 +250,15 @@ async def item_page(
     request: Request[Any, Any, Any],
     db: NamedDependency[Database],
     comment_id: Annotated[uuid.UUID, PathParameter()],
-    notice: Annotated[str | None, QueryParameter(max_length=300)] = None,
+    notice: NoticeCode = None,
+    item: NoticeItem = None,
+    sig: NoticeSignature = None,
 ) -> Template | Redirect:
     session = await _session(request, db)
     if session is None:
         return _to("/console/sign-in")
     detail: ItemDetail = await moderation.item_detail(db, comment_id)
+    banner = await _banner(db, session, Notice(notice or "", item), sig)
     parent = None
     if detail.parent_id is not None:
         parent = await db.run_read(lambda conn: comment_store.get_comment(conn, detail.parent_id))  # type: ignore[arg-type]
@@ -221,7 +267,7 @@ async def item_page(
         "card": _card(detail),
         "detail": detail,
         "parent": parent,
-        "notice": notice,
+        "notice": banner,
         "reject_reasons": moderation.REJECT_REASONS,
     }
     return _page("item", context)
@@ -245,11 +291,13 @@ async def decide(
                                  "item_id": comment_id}, 409)  # fmt: skip
     except InvalidInput as exc:
         return _invalid(exc, comment_id)
-    notice = f"{'Approved' if detail.status == 'published' else 'Rejected'}: {detail.name}"
+    notice = Notice("approved" if detail.status == "published" else "rejected", item=comment_id).query(
+        session.csrf_token
+    )
     if back == "item":
-        return _to(f"/console/items/{comment_id}", notice=notice)
-    return _to("/console", status=str(form.get("from_status") or "pending"), notice=notice,
-               order=str(form.get("order") or "") or None)  # fmt: skip
+        return _to(f"/console/items/{comment_id}", **notice)
+    return _to("/console", status=str(form.get("from_status") or "pending"),
+               order=str(form.get("order") or "") or None, **notice)  # fmt: skip
 
 
 @post("/console/bulk", include_in_schema=False, status_code=303)
@@ -275,10 +323,8 @@ async def bulk(request: Request[Any, Any, Any], db: NamedDependency[Database]) -
             done += 1
         except (Conflict, NotFound):
             conflicts += 1
-    notice = f"{done} {'approved' if decision.action == 'approve' else 'rejected'}"
-    if conflicts:
-        notice += f"; {conflicts} left alone (decided by someone else meanwhile)"
-    return _to("/console", status=status, notice=notice)
+    code = "approved_many" if decision.action == "approve" else "rejected_many"
+    return _to("/console", status=status, **Notice(code, done=done, left=conflicts).query(session.csrf_token))
 
 
 @post("/console/undo", include_in_schema=False, status_code=303)
@@ -292,8 +338,8 @@ async def undo(request: Request[Any, Any, Any], db: NamedDependency[Database]) -
     except Conflict as exc:
         return _page("refused", {"message": f"Cannot undo: {exc.detail} (someone decided it since)."}, 409)
     if undone is None:
-        return _to("/console", notice="Nothing to undo")
-    return _to(f"/console/items/{undone}", notice="Your last decision was undone")
+        return _to("/console", **Notice("nothing_to_undo").query(session.csrf_token))
+    return _to(f"/console/items/{undone}", **Notice("undone").query(session.csrf_token))
 
 
 @get("/console/model", include_in_schema=False)

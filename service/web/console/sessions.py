@@ -22,8 +22,9 @@ class ConsoleSession:
     csrf_token: str
 
     def accepts(self, csrf_token: str | None) -> bool:
-        """Whether a state-changing request carries this session's CSRF token (compared in constant time)."""
-        return bool(csrf_token) and secrets.compare_digest(str(csrf_token), self.csrf_token)
+        """Whether a state-changing request carries this session's CSRF token (compared in constant time, as bytes:
+        compare_digest refuses a non-ASCII str with a TypeError, and any text a client sends must be a plain no)."""
+        return bool(csrf_token) and secrets.compare_digest(str(csrf_token).encode(), self.csrf_token.encode())
 
 
 async def open_session(conn: AsyncConnection, moderator: Moderator, *, lifetime: timedelta) -> tuple[str, str]:

@@ -18,7 +18,7 @@ from service.integrations import coral
 from service.integrations.model_scores import score_submission
 from service.web.callers import count_failed_authentication
 from service.web.openapi import CoralOperation
-from service.web.payloads import JSON, header, media_type, read_body
+from service.web.payloads import JSON, check_json_nesting, header, is_json, media_type, read_body
 from service.web.runtime import Runtime
 
 NOT_CONFIGURED = "Coral's external moderation phase is not configured here (REPLYGUARD_CORAL_SIGNING_SECRETS)"
@@ -45,9 +45,9 @@ async def external_moderation(
         if not signature:
             raise Unauthorized(f"Missing {coral.SIGNATURE_HEADER} header")
         raise Forbidden(f"{coral.SIGNATURE_HEADER} matches none of the configured signing secrets")
-    kind = media_type(request)
-    if kind != JSON and not kind.endswith("+json"):
+    if not is_json(media_type(request)):
         raise UnsupportedMediaType(f"Send {JSON}")
+    check_json_nesting(raw, max_depth=coral.MAX_DEPTH)
     parsed = coral.parse_request(raw)
     text = coral.comment_text(parsed)
     if not text.strip():

@@ -10,17 +10,18 @@ from typing import Annotated, Any
 
 from litestar import MediaType, Request, Response, post
 from litestar.di import NamedDependency
-from litestar.exceptions import HTTPException
 from litestar.params import QueryParameter
+from litestar.types import ExceptionHandlersMap
 
 from classifier import Scores, Submission
-from service.errors import RETRY_AFTER_SECONDS, ReplyguardError
+from service.errors import RETRY_AFTER_SECONDS, ErrorBody
 from service.integrations import perspective
 from service.integrations.feedback import store_feedback
 from service.integrations.keys import ApiKey
 from service.integrations.model_scores import score_submission
 from service.integrations.perspective_errors import PerspectiveError, bad_key, from_status, missing_key
 from service.web.callers import active_api_key
+from service.web.error_mapping import EXCEPTION_HANDLERS, answer_for
 from service.web.openapi import AnalyzeOperation, SuggestOperation
 from service.web.payloads import read_payload
 from service.web.runtime import Runtime
@@ -30,29 +31,35 @@ ApiKeyParameter = Annotated[
 ]
 
 
-def google_error(_: Request[Any, Any, Any], exc: PerspectiveError) -> Response[dict[str, Any]]:
+def google_error(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    """Every error of these routes in Google's shape: ours as they are, any other as the service's error mapping
+    answers it (status, message and headers such as Retry-After), reworded."""
+    if not isinstance(exc, PerspectiveError):
+        answer = answer_for(request, exc)
+        detail = answer.content.detail if isinstance(answer.content, ErrorBody) else "Internal server error"
+        exc = from_status(answer.status_code or 500, detail, dict(answer.headers))
     return Response(exc.body(), status_code=exc.code, headers=exc.headers, media_type=MediaType.JSON)
+
+
+# Every class the service's mapping knows, not just Exception: Litestar picks a handler by the error's nearest class,
+# and the app's own handler for that class would otherwise win over a route's handler for Exception.
+GOOGLE_ERRORS: ExceptionHandlersMap = {
+    PerspectiveError: google_error,
+    **dict.fromkeys(EXCEPTION_HANDLERS, google_error),
+}
 
 
 async def _authorised(request: Request[Any, Any, Any], runtime: Runtime, key: str | None) -> ApiKey:
     # Google's clients also send the key as a header; both are accepted.
     key = key or request.headers.get("x-goog-api-key")
-    try:
-        found = await active_api_key(request, runtime, key)
-    except ReplyguardError as exc:  # too many failures from this address (429)
-        raise from_status(exc.status_code, exc.detail, exc.headers) from exc
+    found = await active_api_key(request, runtime, key)  # past too many failures a 429, reworded by google_error
     if found is None:
         raise missing_key() if not key else bad_key()
     return found
 
 
 async def _payload(request: Request[Any, Any, Any]) -> dict[str, Any]:
-    try:
-        payload, _ = await read_payload(request, allow_form=False)
-    except ReplyguardError as exc:
-        raise from_status(exc.status_code, exc.detail, exc.headers) from exc
-    except HTTPException as exc:  # the framework's body limit (413)
-        raise from_status(exc.status_code, str(exc.detail)) from exc
+    payload, _ = await read_payload(request, allow_form=False)  # its refusals are reworded by google_error
     return payload
 
 
@@ -68,7 +75,7 @@ async def _scored(runtime: Runtime, text: str) -> Scores:
     operation_class=AnalyzeOperation,
     status_code=200,
     summary="Perspective: score a comment",
-    exception_handlers={PerspectiveError: google_error},
+    exception_handlers=GOOGLE_ERRORS,
 )
 async def analyze(
     request: Request[Any, Any, Any], runtime: NamedDependency[Runtime], key: ApiKeyParameter = None
@@ -96,7 +103,7 @@ _EMPTY = Scores(spam_score=0.0, abuse_score=0.0, contributions=(), model_version
     operation_class=SuggestOperation,
     status_code=200,
     summary="Perspective: suggest a score (a training label)",
-    exception_handlers={PerspectiveError: google_error},
+    exception_handlers=GOOGLE_ERRORS,
 )
 async def suggest_score(
     request: Request[Any, Any, Any], runtime: NamedDependency[Runtime], key: ApiKeyParameter = None

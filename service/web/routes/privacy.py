@@ -13,6 +13,7 @@ from service.domain import privacy
 from service.domain.auth import Moderator
 from service.errors import invalid
 from service.storage.database import Database
+from service.web.openapi import PrivacyOperation
 from service.web.payloads import read_payload
 
 
@@ -28,7 +29,12 @@ async def _email(request: Request[Any, Any, Any]) -> str:
     return email
 
 
-@post("/api/v1/admin/privacy/export", status_code=200, summary="Everything stored about an email address (admin)")
+@post(
+    "/api/v1/admin/privacy/export",
+    operation_class=PrivacyOperation,
+    status_code=200,
+    summary="Everything stored about an email address (admin)",
+)
 async def export_author(
     request: Request[Any, Any, Any], db: NamedDependency[Database], moderator: NamedDependency[Moderator]
 ) -> dict[str, Any]:
@@ -36,7 +42,12 @@ async def export_author(
     return await privacy.export_author(db, await _email(request), moderator_id=moderator.id)
 
 
-@post("/api/v1/admin/privacy/erase", status_code=200, summary="Anonymise every comment of an email address (admin)")
+@post(
+    "/api/v1/admin/privacy/erase",
+    operation_class=PrivacyOperation,
+    status_code=200,
+    summary="Anonymise every comment of an email address (admin)",
+)
 async def erase_author(
     request: Request[Any, Any, Any], db: NamedDependency[Database], moderator: NamedDependency[Moderator]
 ) -> Erased:
