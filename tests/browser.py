@@ -1,4 +1,4 @@
-"""Browser tests' plumbing: Debian's Chromium driven by Playwright, a real server per module, static sites on loopback.
+"""Browser tests' plumbing: Debian's Chromium driven by Playwright and static sites on loopback.
 
 Playwright's own browser download is never used: the binary is the `chromium` Debian package (`make browser-deps`).
 Every wait is bounded by TIMEOUT_MS.
@@ -6,9 +6,7 @@ Every wait is bounded by TIMEOUT_MS.
 
 from __future__ import annotations
 
-import asyncio
 import functools
-import shutil
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,9 +16,6 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
-
-from service.settings import Settings
-from tests.conftest import POSTGRES_URL, _register, _reset_postgres
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Headless and quiet: no GPU, no QUIC, no first-run, update, sync or background traffic.
@@ -39,21 +34,6 @@ TIMEOUT_MS = 10_000
 needs_chromium = pytest.mark.skipif(
     not CHROMIUM.exists(), reason="needs Debian's chromium (make browser-deps installs it)"
 )
-
-
-def module_settings(migrated_template: str, model_dir: Path, folder: Path) -> Settings:
-    """Settings on an empty, migrated database with the real model registered, for a module sharing one server.
-
-    (The `settings` fixture is per test; a browser module starts one server and gives each test its own article.)"""
-    if POSTGRES_URL:
-        asyncio.run(_reset_postgres(POSTGRES_URL))
-        url = POSTGRES_URL
-    else:
-        shutil.copyfile(migrated_template, folder / "replyguard.db")
-        url = f"sqlite+aiosqlite:///{folder / 'replyguard.db'}"
-    configured = Settings(database_url=url, model_dir=folder / "models", data_dir=None, train_if_missing=False)
-    asyncio.run(_register(configured, model_dir))
-    return configured
 
 
 @contextmanager

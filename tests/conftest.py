@@ -104,6 +104,21 @@ def settings(database_url: str, model_dir: Path, tmp_path: Path) -> Settings:
     return configured
 
 
+def module_settings(migrated_template: str, model_dir: Path, folder: Path) -> Settings:
+    """Settings on an empty, migrated database with the real model registered, for a module sharing one server.
+
+    (The `settings` fixture is per test; a module sharing a server gives each test its own article instead.)"""
+    if POSTGRES_URL:
+        run(_reset_postgres(POSTGRES_URL))
+        url = POSTGRES_URL
+    else:
+        shutil.copyfile(migrated_template, folder / "replyguard.db")
+        url = f"sqlite+aiosqlite:///{folder / 'replyguard.db'}"
+    configured = Settings(database_url=url, model_dir=folder / "models", data_dir=None, train_if_missing=False)
+    run(_register(configured, model_dir))
+    return configured
+
+
 @pytest.fixture
 def client(settings: Settings) -> Iterator[TestClient[Any]]:
     with TestClient(create_app(settings)) as test_client:

@@ -19,8 +19,8 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Dialog, Page, Request, expect
 
-from tests.browser import launched_chromium, module_settings, needs_chromium, opened_page, static_site
-from tests.conftest import add_moderator
+from tests.browser import launched_chromium, needs_chromium, opened_page, static_site
+from tests.conftest import add_moderator, module_settings
 from tests.replies import POLITE, SPAM, reply
 from tests.servers import free_port, running_server
 
