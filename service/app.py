@@ -1,4 +1,4 @@
-"""create_app(settings, scoring=None): lifespan, dependencies, routes and error mapping. Wiring only."""
+"""create_app(settings, scoring=None, freeze_heap=True): lifespan, dependencies, routes, error mapping. Wiring only."""
 
 from __future__ import annotations
 
@@ -91,8 +91,12 @@ def _cors(settings: Settings) -> CORSConfig | None:
     )
 
 
-def create_app(settings: Settings, *, scoring: ScoringState | None = None) -> Litestar:
-    """The service. `scoring` is a seam for tests; by default the active model is loaded at start-up."""
+def create_app(settings: Settings, *, scoring: ScoringState | None = None, freeze_heap: bool = True) -> Litestar:
+    """The service. `scoring` is a seam for tests; by default the active model is loaded at start-up.
+
+    `freeze_heap=False` is for a process that builds many apps (the test suite): the full collection before each
+    freeze walks the whole heap again once the last app unfroze it (~0.4 s a start), and a test has no p99 to guard.
+    """
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -132,8 +136,9 @@ def create_app(settings: Settings, *, scoring: ScoringState | None = None) -> Li
         app.state.db, app.state.scoring, app.state.relevance = db, runtime.scoring, runtime.relevance
         # Everything built so far (libraries, the model) lives as long as the app: out of the collector's sight, a
         # full collection walks only newer objects (with them it paused the event loop ~90 ms, a p99 spike).
-        gc.collect()
-        gc.freeze()
+        if freeze_heap:
+            gc.collect()
+            gc.freeze()
         follower = None
         if scoring is None and settings.model_poll_seconds > 0:
             follower = asyncio.create_task(
@@ -152,7 +157,8 @@ def create_app(settings: Settings, *, scoring: ScoringState | None = None) -> Li
             await counter.close()
             await asyncio.to_thread(runtime.relevance.close)
             await db.dispose()
-            gc.unfreeze()  # what the app held can be collected again (tests build many apps in one process)
+            if freeze_heap:
+                gc.unfreeze()  # what the app held can be collected again
 
     # The providers read the app's state through the request: a `state` parameter would make Litestar build a new
     # State (a dict copy and a lock) for every request (profiled: ~4% of a submission's time on the event loop).

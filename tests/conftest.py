@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy import text
 
@@ -18,6 +19,7 @@ from classifier import train_model
 from service.app import create_app
 from service.domain.auth import create_moderator
 from service.scoring.registry import register_model
+from service.scoring.state import ScoringState
 from service.settings import Settings
 from service.storage import migrations
 from service.storage.database import connect, opened
@@ -119,9 +121,15 @@ def module_settings(migrated_template: str, model_dir: Path, folder: Path) -> Se
     return configured
 
 
+def build_app(settings: Settings, *, scoring: ScoringState | None = None) -> Litestar:
+    """The app as tests build it: hundreds in one process, so without the start-up heap freeze (create_app says why);
+    tests/scoring/test_scoring_process.py starts one with it."""
+    return create_app(settings, scoring=scoring, freeze_heap=False)
+
+
 @pytest.fixture
 def client(settings: Settings) -> Iterator[TestClient[Any]]:
-    with TestClient(create_app(settings)) as test_client:
+    with TestClient(build_app(settings)) as test_client:
         yield test_client
 
 
@@ -156,7 +164,7 @@ def live_server(settings: Settings) -> Iterator[str]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    config = uvicorn.Config(build_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -112,11 +112,11 @@ def test_postgres_outage_gives_503_then_recovers_without_restart(settings: Setti
         pytest.skip("needs the throwaway PostgreSQL cluster that .ci/run starts (PG_TMPDIR)")
     from litestar.testing import TestClient
 
-    from service.app import create_app
+    from tests.conftest import build_app
 
     port = POSTGRES_URL.rsplit(":", 1)[1].split("/")[0]
     url = "/api/v1/articles/outage/comments"
-    with TestClient(create_app(settings)) as client:
+    with TestClient(build_app(settings)) as client:
         assert client.post(url, json=reply(POLITE[0])).status_code == 201
         _pg_ctl("-D", f"{cluster}/data", "-m", "fast", "-w", "stop")
         try:

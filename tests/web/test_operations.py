@@ -6,9 +6,10 @@ from typing import Any
 
 from litestar.testing import TestClient
 
-from service.app import create_app, overrides_from
+from service.app import overrides_from
 from service.scoring.state import ScoringState
 from service.settings import Settings
+from tests.conftest import build_app
 from tests.replies import POLITE, reply
 
 
@@ -21,7 +22,7 @@ def test_health_and_ready(client: TestClient[Any]) -> None:
 
 def test_without_a_model_ready_is_503_and_replies_wait(settings: Settings, moderator_headers: dict[str, str]) -> None:
     no_model = ScoringState(scorer=None, overrides=overrides_from(settings), problem="no model is registered")
-    with TestClient(create_app(settings, scoring=no_model)) as client:
+    with TestClient(build_app(settings, scoring=no_model)) as client:
         ready = client.get("/ready")
         assert ready.status_code == 503
         assert "no model" in ready.json()["model"]
@@ -34,7 +35,7 @@ def test_without_a_model_ready_is_503_and_replies_wait(settings: Settings, moder
 
 def test_unreachable_database_is_503_with_retry_after(tmp_path: Any, model_dir: Any) -> None:
     settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path}/missing/dir/x.db", data_dir=None)
-    with TestClient(create_app(settings, scoring=ScoringState(None, overrides_from(settings)))) as client:
+    with TestClient(build_app(settings, scoring=ScoringState(None, overrides_from(settings)))) as client:
         response = client.post("/api/v1/articles/x/comments", json=reply(POLITE[0]))
         assert response.status_code == 503
         assert response.headers["retry-after"]
