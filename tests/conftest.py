@@ -15,7 +15,7 @@ from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy import text
 
-from classifier import train_model
+from classifier import Scorer, load_scorer, train_model
 from service.app import create_app
 from service.domain.auth import create_moderator
 from service.scoring.registry import register_model
@@ -47,6 +47,18 @@ def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if existing:
         return existing[-1]
     return train_model(output_root=root, data_dir=DATA_DIR if DATA_DIR.is_dir() else None)
+
+
+@pytest.fixture(scope="session")
+def seed_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A model trained on the seed corpus alone (a second or two), once per run: the classifier tests' model, and a
+    challenger whose version differs from `model_dir`'s for tests that promote one."""
+    return train_model(output_root=tmp_path_factory.mktemp("seed-model"), data_dir=None)
+
+
+@pytest.fixture(scope="session")
+def seed_scorer(seed_model_dir: Path) -> Scorer:
+    return load_scorer(seed_model_dir)
 
 
 @pytest.fixture(scope="session")

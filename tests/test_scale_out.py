@@ -22,7 +22,6 @@ import httpx
 import pytest
 from redis import Redis
 
-from classifier import train_model
 from service.scoring.registry import register_model
 from service.settings import Settings
 from service.storage.database import opened
@@ -146,9 +145,10 @@ def test_a_reply_stored_by_one_process_shows_on_the_other(two_servers: tuple[str
 
 
 def test_a_promoted_model_reaches_both_processes(
-    two_servers: tuple[str, str], shared: Settings, tmp_path: Path
+    two_servers: tuple[str, str], shared: Settings, seed_model_dir: Path, model_dir: Path
 ) -> None:
-    challenger = train_model(output_root=tmp_path / "challenger", data_dir=None)
+    challenger = seed_model_dir  # another version than the one both servers started with
+    assert challenger.name != model_dir.name
 
     async def promote() -> None:
         async with opened(shared) as db, db.write() as conn:

@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from classifier import train_model
 from service.app import overrides_from
 from service.scoring.registry import load_active, refresh, register_model
 from service.settings import Settings
@@ -20,8 +19,9 @@ from tests.conftest import build_app
 
 
 @pytest.fixture(scope="module")
-def challenger_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return train_model(output_root=tmp_path_factory.mktemp("challenger"), data_dir=None)
+def challenger_dir(seed_model_dir: Path, model_dir: Path) -> Path:
+    assert seed_model_dir.name != model_dir.name  # a challenger must be another version
+    return seed_model_dir
 
 
 async def _promote(settings: Settings, model_dir: Path) -> str:
