@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from PIL import Image
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Headless and quiet: no GPU, no QUIC, no first-run, update, sync or background traffic.
@@ -78,3 +79,29 @@ def static_site(directory: Path, port: int) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+def screenshot_showing(page: Page, path: Path, shown: Sequence[Locator]) -> None:
+    """Save the whole page's screenshot to `path`, checked to be worth showing: the image is the page's size, and every
+    element of `shown` is visible, lies inside the image, and is drawn there (its region is not one flat colour)."""
+    for locator in shown:
+        expect(locator.first).to_be_attached()  # each is there (waits, bounded, like every expect here)
+    elements = [element for locator in shown for element in locator.all()]
+    for element in elements:
+        expect(element).to_be_visible()
+    page.screenshot(path=str(path), full_page=True)
+    # Bounding boxes are relative to the viewport; the full-page image starts at the top of the document.
+    width, height, scroll_x, scroll_y = page.evaluate(
+        "() => [document.documentElement.scrollWidth, document.documentElement.scrollHeight, scrollX, scrollY]"
+    )
+    with Image.open(path) as image:
+        assert image.size == (width, height)
+        grey = image.convert("L")
+    for element in elements:
+        box = element.bounding_box()
+        assert box is not None and box["width"] >= 1 and box["height"] >= 1, element
+        left, top = round(box["x"] + scroll_x), round(box["y"] + scroll_y)
+        right, bottom = left + round(box["width"]), top + round(box["height"])
+        assert 0 <= left < right <= width and 0 <= top < bottom <= height, (element, box)
+        darkest, lightest = grey.crop((left, top, right, bottom)).getextrema()
+        assert darkest != lightest, f"{element} is blank in the screenshot"
