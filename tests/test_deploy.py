@@ -45,7 +45,7 @@ from service.storage.tables import model_versions
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
 K8S = DEPLOY / "kubernetes"
-MIGRATION_JOB = "job-migrations.yaml"
+MIGRATION_JOB = "job-migrate.yaml"
 # The oldest Kubernetes these manifests claim (CronJob.timeZone, autoscaling/v2) and the newest schemas shipped.
 K8S_VERSIONS = ("1.29", kubernetes_validate.latest_version())
 IMAGE = "replyguard:0.1.0"
