@@ -55,9 +55,11 @@ def _start(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
         except httpx.TransportError:
             pass
         if process.poll() is not None:
-            raise RuntimeError(process.stderr.read().decode() if process.stderr else "server exited")
+            with process:  # closes its stderr pipe
+                raise RuntimeError(process.stderr.read().decode() if process.stderr else "server exited")
         time.sleep(0.1)
-    process.kill()
+    with process:
+        process.kill()
     raise RuntimeError("server did not become ready")
 
 
@@ -103,6 +105,8 @@ def two_servers(shared: Settings, tmp_path_factory: pytest.TempPathFactory) -> I
             process.terminate()
         for process, _ in servers:
             process.wait(timeout=30)
+            if process.stderr is not None:
+                process.stderr.close()
 
 
 def test_rate_limits_count_across_processes(two_servers: tuple[str, str]) -> None:
