@@ -1,5 +1,5 @@
 """Shared fixtures: a real database (SQLite by default, PostgreSQL when REPLYGUARD_TEST_DATABASE_URL is set),
-the real trained model (trained once per run), the app through Litestar's test client, and moderator tokens."""
+the real trained model (trained and loaded once per run), the app through Litestar's test client, moderator tokens."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from litestar.testing import TestClient
 from sqlalchemy import text
 
 from classifier import Scorer, load_scorer, train_model
-from service.app import create_app
+from service.app import create_app, overrides_from
 from service.domain.auth import create_moderator
 from service.scoring.registry import register_model
 from service.scoring.state import ScoringState
@@ -139,9 +139,22 @@ def build_app(settings: Settings, *, scoring: ScoringState | None = None) -> Lit
     return create_app(settings, scoring=scoring, freeze_heap=False)
 
 
+@pytest.fixture(scope="session")
+def default_model(model_dir: Path) -> Scorer:
+    """The default model, loaded once: the `client` and `live_server` apps score with it instead of each loading it
+    from the registry at start-up (a fifth of a second per test). Loading from the registry has tests of its own
+    (tests/scoring/test_model_registry.py, test_model_faults.py), which build their apps with build_app."""
+    return load_scorer(model_dir)
+
+
+def _loaded(settings: Settings, model: Scorer) -> ScoringState:
+    """What the app's start-up would load from the registry `settings` registered `model_dir` in."""
+    return ScoringState(scorer=model, overrides=overrides_from(settings))
+
+
 @pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient[Any]]:
-    with TestClient(build_app(settings)) as test_client:
+def client(settings: Settings, default_model: Scorer) -> Iterator[TestClient[Any]]:
+    with TestClient(build_app(settings, scoring=_loaded(settings, default_model))) as test_client:
         yield test_client
 
 
@@ -165,7 +178,7 @@ def admin_headers(settings: Settings) -> dict[str, str]:
 
 
 @pytest.fixture
-def live_server(settings: Settings) -> Iterator[str]:
+def live_server(settings: Settings, default_model: Scorer) -> Iterator[str]:
     """The app in a real uvicorn server on a free loopback port, for tests that speak real HTTP."""
     import socket
     import threading
@@ -176,7 +189,13 @@ def live_server(settings: Settings) -> Iterator[str]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    config = uvicorn.Config(build_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    config = uvicorn.Config(
+        build_app(settings, scoring=_loaded(settings, default_model)),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="on",
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
