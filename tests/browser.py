@@ -1,4 +1,4 @@
-"""Browser tests' plumbing: Debian's Chromium driven by Playwright, a real server per module, static sites on loopback.
+"""Browser tests' plumbing: Debian's Chromium driven by Playwright and static sites on loopback.
 
 Playwright's own browser download is never used: the binary is the `chromium` Debian package (`make browser-deps`).
 Every wait is bounded by TIMEOUT_MS.
@@ -6,21 +6,17 @@ Every wait is bounded by TIMEOUT_MS.
 
 from __future__ import annotations
 
-import asyncio
 import functools
-import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
-
-from service.settings import Settings
-from tests.conftest import POSTGRES_URL, _register, _reset_postgres
+from PIL import Image
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Headless and quiet: no GPU, no QUIC, no first-run, update, sync or background traffic.
@@ -39,21 +35,6 @@ TIMEOUT_MS = 10_000
 needs_chromium = pytest.mark.skipif(
     not CHROMIUM.exists(), reason="needs Debian's chromium (make browser-deps installs it)"
 )
-
-
-def module_settings(migrated_template: str, model_dir: Path, folder: Path) -> Settings:
-    """Settings on an empty, migrated database with the real model registered, for a module sharing one server.
-
-    (The `settings` fixture is per test; a browser module starts one server and gives each test its own article.)"""
-    if POSTGRES_URL:
-        asyncio.run(_reset_postgres(POSTGRES_URL))
-        url = POSTGRES_URL
-    else:
-        shutil.copyfile(migrated_template, folder / "replyguard.db")
-        url = f"sqlite+aiosqlite:///{folder / 'replyguard.db'}"
-    configured = Settings(database_url=url, model_dir=folder / "models", data_dir=None, train_if_missing=False)
-    asyncio.run(_register(configured, model_dir))
-    return configured
 
 
 @contextmanager
@@ -98,3 +79,29 @@ def static_site(directory: Path, port: int) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+def screenshot_showing(page: Page, path: Path, shown: Sequence[Locator]) -> None:
+    """Save the whole page's screenshot to `path`, checked to be worth showing: the image is the page's size, and every
+    element of `shown` is visible, lies inside the image, and is drawn there (its region is not one flat colour)."""
+    for locator in shown:
+        expect(locator.first).to_be_attached()  # each is there (waits, bounded, like every expect here)
+    elements = [element for locator in shown for element in locator.all()]
+    for element in elements:
+        expect(element).to_be_visible()
+    page.screenshot(path=str(path), full_page=True)
+    # Bounding boxes are relative to the viewport; the full-page image starts at the top of the document.
+    width, height, scroll_x, scroll_y = page.evaluate(
+        "() => [document.documentElement.scrollWidth, document.documentElement.scrollHeight, scrollX, scrollY]"
+    )
+    with Image.open(path) as image:
+        assert image.size == (width, height)
+        grey = image.convert("L")
+    for element in elements:
+        box = element.bounding_box()
+        assert box is not None and box["width"] >= 1 and box["height"] >= 1, element
+        left, top = round(box["x"] + scroll_x), round(box["y"] + scroll_y)
+        right, bottom = left + round(box["width"]), top + round(box["height"])
+        assert 0 <= left < right <= width and 0 <= top < bottom <= height, (element, box)
+        darkest, lightest = grey.crop((left, top, right, bottom)).getextrema()
+        assert darkest != lightest, f"{element} is blank in the screenshot"

@@ -1,5 +1,5 @@
 """Shared fixtures: a real database (SQLite by default, PostgreSQL when REPLYGUARD_TEST_DATABASE_URL is set),
-the real trained model (trained once per run), the app through Litestar's test client, and moderator tokens."""
+the real trained model (trained and loaded once per run), the app through Litestar's test client, moderator tokens."""
 
 from __future__ import annotations
 
@@ -11,13 +11,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy import text
 
-from classifier import train_model
+from classifier import Scorer, load_scorer, train_model
 from service.app import create_app
 from service.domain.auth import create_moderator
+from service.rules.policy import overrides_from
 from service.scoring.registry import register_model
+from service.scoring.state import ScoringState
 from service.settings import Settings
 from service.storage import migrations
 from service.storage.database import connect, opened
@@ -45,6 +48,18 @@ def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if existing:
         return existing[-1]
     return train_model(output_root=root, data_dir=DATA_DIR if DATA_DIR.is_dir() else None)
+
+
+@pytest.fixture(scope="session")
+def seed_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A model trained on the seed corpus alone (a second or two), once per run: the classifier tests' model, and a
+    challenger whose version differs from `model_dir`'s for tests that promote one."""
+    return train_model(output_root=tmp_path_factory.mktemp("seed-model"), data_dir=None)
+
+
+@pytest.fixture(scope="session")
+def seed_scorer(seed_model_dir: Path) -> Scorer:
+    return load_scorer(seed_model_dir)
 
 
 @pytest.fixture(scope="session")
@@ -104,9 +119,43 @@ def settings(database_url: str, model_dir: Path, tmp_path: Path) -> Settings:
     return configured
 
 
+def module_settings(migrated_template: str, model_dir: Path, folder: Path) -> Settings:
+    """Settings on an empty, migrated database with the real model registered, for a module sharing one server.
+
+    (The `settings` fixture is per test; a module sharing a server gives each test its own article instead.)"""
+    if POSTGRES_URL:
+        run(_reset_postgres(POSTGRES_URL))
+        url = POSTGRES_URL
+    else:
+        shutil.copyfile(migrated_template, folder / "replyguard.db")
+        url = f"sqlite+aiosqlite:///{folder / 'replyguard.db'}"
+    configured = Settings(database_url=url, model_dir=folder / "models", data_dir=None, train_if_missing=False)
+    run(_register(configured, model_dir))
+    return configured
+
+
+def build_app(settings: Settings, *, scoring: ScoringState | None = None) -> Litestar:
+    """The app as tests build it: hundreds in one process, so without the start-up heap freeze (create_app says why);
+    tests/scoring/test_scoring_process.py starts one with it."""
+    return create_app(settings, scoring=scoring, freeze_heap=False)
+
+
+@pytest.fixture(scope="session")
+def default_model(model_dir: Path) -> Scorer:
+    """The default model, loaded once: the `client` and `live_server` apps score with it instead of each loading it
+    from the registry at start-up (a fifth of a second per test). Loading from the registry has tests of its own
+    (tests/scoring/test_model_registry.py, test_model_faults.py), which build their apps with build_app."""
+    return load_scorer(model_dir)
+
+
+def _loaded(settings: Settings, model: Scorer) -> ScoringState:
+    """What the app's start-up would load from the registry `settings` registered `model_dir` in."""
+    return ScoringState(scorer=model, overrides=overrides_from(settings))
+
+
 @pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient[Any]]:
-    with TestClient(create_app(settings)) as test_client:
+def client(settings: Settings, default_model: Scorer) -> Iterator[TestClient[Any]]:
+    with TestClient(build_app(settings, scoring=_loaded(settings, default_model))) as test_client:
         yield test_client
 
 
@@ -130,7 +179,7 @@ def admin_headers(settings: Settings) -> dict[str, str]:
 
 
 @pytest.fixture
-def live_server(settings: Settings) -> Iterator[str]:
+def live_server(settings: Settings, default_model: Scorer) -> Iterator[str]:
     """The app in a real uvicorn server on a free loopback port, for tests that speak real HTTP."""
     import socket
     import threading
@@ -141,7 +190,13 @@ def live_server(settings: Settings) -> Iterator[str]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    config = uvicorn.Config(
+        build_app(settings, scoring=_loaded(settings, default_model)),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="on",
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -47,6 +47,7 @@ def index_url() -> Iterator[str]:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}/simple"
     server.shutdown()
+    server.server_close()
 
 
 def _audit(index_url: str, tmp_path: Path, pins: list[str], *options: str) -> subprocess.CompletedProcess[str]:

@@ -22,7 +22,6 @@ import httpx
 import pytest
 from redis import Redis
 
-from classifier import train_model
 from service.scoring.registry import register_model
 from service.settings import Settings
 from service.storage.database import opened
@@ -56,9 +55,11 @@ def _start(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
         except httpx.TransportError:
             pass
         if process.poll() is not None:
-            raise RuntimeError(process.stderr.read().decode() if process.stderr else "server exited")
+            with process:  # closes its stderr pipe
+                raise RuntimeError(process.stderr.read().decode() if process.stderr else "server exited")
         time.sleep(0.1)
-    process.kill()
+    with process:
+        process.kill()
     raise RuntimeError("server did not become ready")
 
 
@@ -104,6 +105,8 @@ def two_servers(shared: Settings, tmp_path_factory: pytest.TempPathFactory) -> I
             process.terminate()
         for process, _ in servers:
             process.wait(timeout=30)
+            if process.stderr is not None:
+                process.stderr.close()
 
 
 def test_rate_limits_count_across_processes(two_servers: tuple[str, str]) -> None:
@@ -146,9 +149,10 @@ def test_a_reply_stored_by_one_process_shows_on_the_other(two_servers: tuple[str
 
 
 def test_a_promoted_model_reaches_both_processes(
-    two_servers: tuple[str, str], shared: Settings, tmp_path: Path
+    two_servers: tuple[str, str], shared: Settings, seed_model_dir: Path, model_dir: Path
 ) -> None:
-    challenger = train_model(output_root=tmp_path / "challenger", data_dir=None)
+    challenger = seed_model_dir  # another version than the one both servers started with
+    assert challenger.name != model_dir.name
 
     async def promote() -> None:
         async with opened(shared) as db, db.write() as conn:

@@ -49,11 +49,14 @@ def submit_options(settings: Settings) -> SubmitOptions:
 
 
 @asynccontextmanager
-async def started(settings: Settings, *, scoring: ScoringState | None = None) -> AsyncIterator[Runtime]:
+async def started(
+    settings: Settings, *, scoring: ScoringState | None = None, freeze_heap: bool = True
+) -> AsyncIterator[Runtime]:
     """The service's collaborators, running until the block ends: the database, the reader cache, the counters and
     limits, the active model (and its scoring process), relevance, the registry follower and the reply writer.
 
     `scoring` is a seam for tests: a given state is used as it is, and the registry is not followed for it.
+    `freeze_heap=False` leaves the collector alone (create_app says when that is right).
     """
     db = connect(settings, background_checkpoints=True)
     reader_cache = ReaderCache(max_pages=settings.read_cache_entries, freshness_seconds=settings.read_cache_seconds)
@@ -88,8 +91,9 @@ async def started(settings: Settings, *, scoring: ScoringState | None = None) ->
         await runtime.scoring.start_process(process)
     # Everything built so far (libraries, the model) lives as long as the app: out of the collector's sight, a
     # full collection walks only newer objects (with them it paused the event loop ~90 ms, a p99 spike).
-    gc.collect()
-    gc.freeze()
+    if freeze_heap:
+        gc.collect()
+        gc.freeze()
     follower = None
     if scoring is None and settings.model_poll_seconds > 0:
         follower = asyncio.create_task(follow_registry(db, runtime.scoring, every_seconds=settings.model_poll_seconds))
@@ -106,4 +110,5 @@ async def started(settings: Settings, *, scoring: ScoringState | None = None) ->
         await counter.close()
         await asyncio.to_thread(runtime.relevance.close)
         await db.dispose()
-        gc.unfreeze()  # what the app held can be collected again (tests build many apps in one process)
+        if freeze_heap:
+            gc.unfreeze()  # what the app held can be collected again

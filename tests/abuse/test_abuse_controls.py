@@ -6,9 +6,8 @@ from typing import Any
 
 from litestar.testing import TestClient
 
-from service.app import create_app
 from service.settings import Settings
-from tests.conftest import SITE
+from tests.conftest import SITE, build_app
 from tests.replies import POLITE, reply
 
 URL = "/api/v1/articles/limits/comments"
@@ -16,7 +15,7 @@ URL = "/api/v1/articles/limits/comments"
 
 def test_too_many_submissions_from_one_email_get_429_with_retry_after(settings: Settings) -> None:
     limited = settings.with_overrides(rate_limit_enabled=True, submit_limit_per_email=2, submit_limit_per_address=50)
-    with TestClient(create_app(limited)) as client:
+    with TestClient(build_app(limited)) as client:
         codes = [
             client.post(URL, json=reply(f"{POLITE[0]} {n}", email="Flood@example.org")).status_code for n in range(3)
         ]
@@ -30,7 +29,7 @@ def test_too_many_submissions_from_one_email_get_429_with_retry_after(settings: 
 
 def test_too_many_submissions_from_one_address_get_429(settings: Settings) -> None:
     limited = settings.with_overrides(rate_limit_enabled=True, submit_limit_per_address=3)
-    with TestClient(create_app(limited)) as client:
+    with TestClient(build_app(limited)) as client:
         codes = [client.post(URL, json=reply(POLITE[n], email=f"reader{n}@example.org")).status_code for n in range(4)]
         assert codes == [201, 201, 201, 429]
         assert client.get(f"{URL}/count").status_code == 200  # reading is not limited
@@ -38,7 +37,7 @@ def test_too_many_submissions_from_one_address_get_429(settings: Settings) -> No
 
 def test_limits_off_lets_a_load_test_through(settings: Settings) -> None:
     unlimited = settings.with_overrides(rate_limit_enabled=False, submit_limit_per_address=1, submit_limit_per_email=1)
-    with TestClient(create_app(unlimited)) as client:
+    with TestClient(build_app(unlimited)) as client:
         assert {client.post(URL, json=reply(f"{POLITE[0]} {n}")).status_code for n in range(4)} == {201}
 
 

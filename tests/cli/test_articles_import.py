@@ -16,7 +16,7 @@ from service.domain import articles
 from service.errors import InvalidInput
 from service.settings import Settings
 from service.storage.database import opened
-from tests.commands import run_cli
+from tests.commands import run_cli, run_installed_cli
 from tests.conftest import SITE
 from tests.replies import POLITE, reply
 
@@ -81,7 +81,9 @@ def test_import_stops_at_a_bad_line_naming_it_and_its_field(
 def test_import_reads_standard_input(
     settings: Settings, client: TestClient[Any], admin_headers: dict[str, str]
 ) -> None:
-    done = _cli("article", "import", "-", settings=settings, stdin=json.dumps(LINES[1]) + "\n")
+    # The installed script as a child process: a real pipe on standard input (read as bytes).
+    env = {"REPLYGUARD_DATABASE_URL": settings.database_url}
+    done = run_installed_cli("article", "import", "-", env=env, stdin=json.dumps(LINES[1]) + "\n")
     assert done.returncode == 0, done.stderr
     assert _get(client, admin_headers, "bridge")["title"] == "Bridge repairs"
 

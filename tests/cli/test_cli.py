@@ -1,4 +1,7 @@
-"""The `replyguard` command as an operator runs it: score, moderator add, migrate."""
+"""The `replyguard` command as an operator runs it: score, moderator add, migrate.
+
+Most run `service.cli.main` in this process (tests/commands.py); two run the installed console script and
+`python -m service.cli` as child processes, proving what an operator types is wired to the same command."""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from typing import Any
 from litestar.testing import TestClient
 
 from tests.classifier.test_relevance import needs_extra
-from tests.commands import run_cli
+from tests.commands import run_cli, run_installed_cli
 from tests.replies import ABUSIVE, POLITE, SPAM
 from tests.scoring.test_relevance import PROMOTION, REGISTERED
 
@@ -22,7 +25,8 @@ def test_score_writes_one_line_per_input_in_order(model_dir: Path, tmp_path: Pat
     ]
     stdin = "\n".join(json.dumps(line) for line in lines) + "\n"
     env = {"REPLYGUARD_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/cli.db"}
-    done = run_cli("score", "--model-dir", str(model_dir), env=env, stdin=stdin)
+    # The installed `replyguard` script, reading a real pipe and writing another.
+    done = run_installed_cli("score", "--model-dir", str(model_dir), env=env, stdin=stdin)
     assert done.returncode == 0, done.stderr
     out = [json.loads(line) for line in done.stdout.splitlines()]
     assert len(out) == 3
@@ -62,7 +66,7 @@ def test_moderator_add_with_an_expiry(settings: Any, client: TestClient[Any]) ->
 
 
 def test_unknown_setting_is_refused_clearly(tmp_path: Path) -> None:
-    done = run_cli("migrate", env={"REPLYGUARD_DATABSE_URL": "typo"})
+    done = run_installed_cli("migrate", env={"REPLYGUARD_DATABSE_URL": "typo"}, as_module=True)
     assert done.returncode == 2
     assert "REPLYGUARD_DATABSE_URL" in done.stderr
 

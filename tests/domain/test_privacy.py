@@ -10,10 +10,9 @@ import httpx
 import pytest
 from litestar.testing import TestClient
 
-from service.app import create_app
 from service.settings import Settings
 from service.web.logs import JsonFormatter, redact
-from tests.conftest import SITE
+from tests.conftest import SITE, build_app
 from tests.replies import POLITE, SPAM, reply
 
 TAGGED = "tagged.private.7731@example.org"
@@ -61,7 +60,7 @@ def _public_answers(client: TestClient[Any], url: str, email: str) -> list[httpx
 def limited_client(settings: Settings) -> Iterator[TestClient[Any]]:
     """A client of a service with its rate limits on. Started before the test's log capture begins, as
     Litestar's start-up sets up logging again."""
-    with TestClient(create_app(settings.with_overrides(rate_limit_enabled=True, submit_limit_per_email=12))) as client:
+    with TestClient(build_app(settings.with_overrides(rate_limit_enabled=True, submit_limit_per_email=12))) as client:
         yield client
 
 

@@ -12,12 +12,11 @@ import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from service.app import create_app
 from service.domain.auth import create_moderator
 from service.settings import Settings
 from service.storage.database import opened
 from service.web.logs import JsonFormatter
-from tests.conftest import add_moderator
+from tests.conftest import add_moderator, build_app
 
 SAMPLE_ID = "0190c2d4-8f5e-7000-8000-000000000000"
 QUEUE = "/api/v1/moderation/queue"
@@ -87,7 +86,7 @@ def test_an_expired_token_is_refused_and_no_token_is_ever_logged(
 def test_repeated_bad_tokens_from_one_address_get_429(settings: Settings) -> None:
     limited = settings.with_overrides(rate_limit_enabled=True, auth_failure_limit_per_address=3)
     good = add_moderator(settings, "steady")
-    with TestClient(create_app(limited)) as client:
+    with TestClient(build_app(limited)) as client:
         answers = [client.get(QUEUE, headers={"Authorization": f"Bearer rg_guess{n}"}) for n in range(5)]
         assert [answer.status_code for answer in answers] == [401, 401, 401, 429, 429]
         assert 1 <= int(answers[-1].headers["Retry-After"]) <= 301

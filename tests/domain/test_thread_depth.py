@@ -15,10 +15,10 @@ from typing import Any
 
 from litestar.testing import TestClient
 
-from service.app import create_app
 from service.settings import Settings
 from service.storage.database import opened
 from service.storage.tables import articles, comments
+from tests.conftest import build_app
 from tests.replies import POLITE, reply
 
 CHAIN = 1_500  # comments in one stored chain, more than Python's default recursion limit
@@ -73,7 +73,7 @@ def test_a_reply_to_the_last_level_attaches_to_its_parent(client: TestClient[Any
 
 
 def test_the_depth_is_a_setting(settings: Settings) -> None:
-    with TestClient(create_app(settings.with_overrides(max_thread_depth=2))) as client:
+    with TestClient(build_app(settings.with_overrides(max_thread_depth=2))) as client:
         top = _answer(client, "depth-two", 0)["id"]
         first = _answer(client, "depth-two", 1, parent=top)
         second = _answer(client, "depth-two", 2, parent=first["id"])

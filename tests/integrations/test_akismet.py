@@ -8,12 +8,11 @@ import pytest
 from litestar.testing import TestClient
 
 from classifier import Scores, Thresholds
-from service.app import create_app
 from service.integrations import akismet
 from service.rules.policy import Overrides
 from service.scoring.state import ScoringState
 from service.settings import Settings
-from tests.conftest import add_api_key
+from tests.conftest import add_api_key, build_app
 from tests.feedback import stored_feedback, training_rows
 from tests.replies import POLITE, SPAM
 
@@ -145,7 +144,7 @@ def test_a_revoked_key_stops_working(client: TestClient[Any], settings: Settings
 
 def test_key_guessing_is_refused_with_429_past_the_allowance(settings: Settings, api_key: str) -> None:
     limited = settings.with_overrides(rate_limit_enabled=True, auth_failure_limit_per_address=2)
-    with TestClient(create_app(limited)) as client:
+    with TestClient(build_app(limited)) as client:
         codes = [
             client.post("/1.1/verify-key", data={"api_key": f"guess{n}", "blog": BLOG}).status_code for n in range(3)
         ]
@@ -155,7 +154,7 @@ def test_key_guessing_is_refused_with_429_past_the_allowance(settings: Settings,
 
 
 def test_without_a_model_comment_check_answers_503_not_a_guess(settings: Settings, api_key: str) -> None:
-    with TestClient(create_app(settings, scoring=ScoringState(scorer=None, overrides=Overrides()))) as client:
+    with TestClient(build_app(settings, scoring=ScoringState(scorer=None, overrides=Overrides()))) as client:
         answer = client.post("/1.1/comment-check", data=comment(api_key, POLITE[0]))
         assert answer.status_code == 503 and answer.text not in {"true", "false"}
         assert answer.headers["retry-after"] and answer.headers["x-akismet-error"]

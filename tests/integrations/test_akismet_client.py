@@ -6,6 +6,7 @@ transport below sends its requests to our server instead, as an operator's would
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import akismet
@@ -32,15 +33,18 @@ class ToReplyguard(httpx.HTTPTransport):
         return super().handle_request(request)
 
 
-def _http(live_server: str) -> httpx.Client:
-    return httpx.Client(transport=ToReplyguard(live_server), headers={"User-Agent": akismet.USER_AGENT}, timeout=10)
+@pytest.fixture
+def http(live_server: str) -> Iterator[httpx.Client]:
+    """What the akismet client sends through, closed after the test."""
+    with httpx.Client(
+        transport=ToReplyguard(live_server), headers={"User-Agent": akismet.USER_AGENT}, timeout=10
+    ) as client:
+        yield client
 
 
-def test_the_akismet_client_verifies_checks_and_reports(live_server: str, api_key: str, settings: Settings) -> None:
+def test_the_akismet_client_verifies_checks_and_reports(http: httpx.Client, api_key: str, settings: Settings) -> None:
     # validated_client() calls verify-key first and raises unless the answer is "valid".
-    client = akismet.SyncClient.validated_client(
-        config=akismet.Config(key=api_key, url=SITE), http_client=_http(live_server)
-    )
+    client = akismet.SyncClient.validated_client(config=akismet.Config(key=api_key, url=SITE), http_client=http)
     assert client.verify_key() is True
     assert client.verify_key("rgk_someone-elses", SITE) is False
 
@@ -66,8 +70,8 @@ def test_the_akismet_client_verifies_checks_and_reports(live_server: str, api_ke
     ]
 
 
-def test_the_akismet_client_refuses_an_unknown_key(live_server: str) -> None:
-    client = akismet.SyncClient(config=akismet.Config(key="rgk_unknown", url=SITE), http_client=_http(live_server))
+def test_the_akismet_client_refuses_an_unknown_key(http: httpx.Client) -> None:
+    client = akismet.SyncClient(config=akismet.Config(key="rgk_unknown", url=SITE), http_client=http)
     assert client.verify_key() is False
     with pytest.raises(akismet.APIKeyError):
         client.comment_check("203.0.113.9", comment_content=POLITE[0])

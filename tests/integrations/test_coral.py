@@ -14,7 +14,6 @@ from litestar.testing import TestClient
 from sqlalchemy import func, select
 
 from classifier import Submission
-from service.app import create_app
 from service.integrations import coral
 from service.rules.policy import Overrides, count_links, decide
 from service.scoring.state import ScoringState
@@ -22,7 +21,7 @@ from service.settings import Settings, SettingsError
 from service.storage.database import opened
 from service.storage.tables import comments
 from service.web.logs import redact
-from tests.conftest import run
+from tests.conftest import build_app, run
 from tests.feedback import stored_feedback
 from tests.replies import ABUSIVE, POLITE, SPAM
 
@@ -92,7 +91,7 @@ def coral_settings(settings: Settings) -> Settings:
 
 @pytest.fixture
 def coral_client(coral_settings: Settings) -> Iterator[TestClient[Any]]:
-    with TestClient(create_app(coral_settings)) as client:
+    with TestClient(build_app(coral_settings)) as client:
         yield client
 
 
@@ -152,9 +151,9 @@ def test_rejected_and_held_map_onto_corals_statuses(coral_settings: Settings) ->
         abuse_hold_threshold=0.2,
         abuse_reject_threshold=0.999999,
     )
-    with TestClient(create_app(strict)) as client:
+    with TestClient(build_app(strict)) as client:
         assert send(client, coral_request(SPAM[1]), SECRET).json()["status"] == "REJECTED"
-    with TestClient(create_app(lenient)) as client:
+    with TestClient(build_app(lenient)) as client:
         assert send(client, coral_request(SPAM[1]), SECRET).json()["status"] == "SYSTEM_WITHHELD"
 
 
@@ -260,13 +259,13 @@ def test_a_body_changed_after_signing_is_403(coral_client: TestClient[Any]) -> N
 
 def test_rotated_secrets_are_accepted_while_both_are_configured(settings: Settings) -> None:
     both = settings.with_overrides(coral_signing_secrets=(SECRET, ROTATED))
-    with TestClient(create_app(both)) as client:
+    with TestClient(build_app(both)) as client:
         # While the old secret is still active Coral signs with both; afterwards with the new one alone.
         assert send(client, coral_request(SPAM[0]), SECRET, ROTATED).status_code == 200
         assert send(client, coral_request(SPAM[0]), ROTATED).status_code == 200
         assert send(client, coral_request(SPAM[0]), SECRET).status_code == 200
     only_new = settings.with_overrides(coral_signing_secrets=(ROTATED,))
-    with TestClient(create_app(only_new)) as client:
+    with TestClient(build_app(only_new)) as client:
         assert send(client, coral_request(SPAM[0]), SECRET, ROTATED).status_code == 200
         assert send(client, coral_request(SPAM[0]), SECRET).status_code == 403
 
@@ -303,7 +302,7 @@ def test_a_body_that_is_not_json_by_its_media_type_is_415(coral_client: TestClie
 
 
 def test_without_a_model_the_reply_is_withheld_not_published(coral_settings: Settings) -> None:
-    with TestClient(create_app(coral_settings, scoring=ScoringState(scorer=None, overrides=Overrides()))) as client:
+    with TestClient(build_app(coral_settings, scoring=ScoringState(scorer=None, overrides=Overrides()))) as client:
         answer = send(client, coral_request(POLITE[0]), SECRET)
     assert answer.status_code == 200
     body = answer.json()
@@ -313,7 +312,7 @@ def test_without_a_model_the_reply_is_withheld_not_published(coral_settings: Set
 
 def test_failed_signatures_count_against_the_address(coral_settings: Settings) -> None:
     limited = coral_settings.with_overrides(rate_limit_enabled=True, auth_failure_limit_per_address=3)
-    with TestClient(create_app(limited)) as client:
+    with TestClient(build_app(limited)) as client:
         codes = [send(client, coral_request(SPAM[0]), ROTATED).status_code for _ in range(4)]
         assert codes == [403, 403, 403, 429]
         assert send(client, coral_request(SPAM[0])).headers.get("Retry-After")

@@ -9,11 +9,11 @@ import pytest
 from litestar.testing import TestClient
 
 from classifier import Submission
-from service.app import create_app
 from service.rules.policy import Overrides
 from service.scoring.state import ScoringState
 from service.settings import Settings
 from service.web.logs import redact
+from tests.conftest import build_app
 from tests.feedback import stored_feedback, training_rows
 from tests.replies import ABUSIVE, POLITE, SPAM
 
@@ -181,7 +181,7 @@ def test_keys_missing_or_wrong_are_refused_as_google_refuses_them(client: TestCl
 
 def test_key_guessing_gets_resource_exhausted(settings: Settings) -> None:
     limited = settings.with_overrides(rate_limit_enabled=True, auth_failure_limit_per_address=1)
-    with TestClient(create_app(limited)) as client:
+    with TestClient(build_app(limited)) as client:
         codes = [client.post(f"{ANALYZE}?key=guess{n}", json=coral_analyze("hi")).status_code for n in range(2)]
         assert codes == [400, 429]
         refused = client.post(f"{SUGGEST}?key=guess", json=GOOGLE_SUGGEST)
@@ -189,7 +189,7 @@ def test_key_guessing_gets_resource_exhausted(settings: Settings) -> None:
 
 
 def test_without_a_model_analyze_is_unavailable(settings: Settings, api_key: str) -> None:
-    with TestClient(create_app(settings, scoring=ScoringState(scorer=None, overrides=Overrides()))) as client:
+    with TestClient(build_app(settings, scoring=ScoringState(scorer=None, overrides=Overrides()))) as client:
         answer = client.post(f"{ANALYZE}?key={api_key}", json=coral_analyze(POLITE[0]))
         assert answer.status_code == 503 and _error(answer)["status"] == "UNAVAILABLE"
 

@@ -11,8 +11,8 @@ from litestar.testing import TestClient
 from classifier import Submission, load_scorer
 from classifier.card import ModelCard
 from classifier.thresholds import BAD_PUBLISHED_MAX, POLICIES, REVIEW_BUDGET
-from service.app import create_app
 from service.settings import Settings, SettingsError
+from tests.conftest import build_app
 
 # Replies with something sharp or salesy in them: some land between the two policies' hold thresholds.
 CANDIDATES = [
@@ -63,9 +63,9 @@ def test_training_places_both_policies_and_reports_what_each_costs(model_dir: Pa
 def test_the_error_targets_policy_holds_what_the_default_publishes(settings: Settings, model_dir: Path) -> None:
     body = _between(model_dir)
     reply = {"name": "Sam", "email": "sam@example.org", "body": body}
-    with TestClient(create_app(settings)) as default:
+    with TestClient(build_app(settings)) as default:
         published = default.post("/api/v1/articles/policy-a/comments", json=reply)
-    with TestClient(create_app(replace(settings, threshold_policy="error-targets"))) as strict:
+    with TestClient(build_app(replace(settings, threshold_policy="error-targets"))) as strict:
         held = strict.post("/api/v1/articles/policy-b/comments", json=reply)
     assert published.status_code == 201 and published.json()["status"] == "published"
     assert held.status_code == 201 and held.json()["status"] == "pending"  # held: below both reject thresholds

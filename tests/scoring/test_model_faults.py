@@ -13,11 +13,11 @@ from litestar.testing import TestClient
 from sqlalchemy import update
 
 from classifier import Scores, Submission
-from service.app import create_app
 from service.scoring.health import FAILING_AFTER
 from service.settings import Settings
 from service.storage.database import opened
 from service.storage.tables import model_versions
+from tests.conftest import build_app
 from tests.replies import POLITE, reply
 
 URL = "/api/v1/articles/model-faults/comments"
@@ -51,7 +51,7 @@ def test_a_damaged_artifact_at_start_up_leaves_replies_pending(
     else:
         artifact.write_bytes(b"PK\x03\x04 not a model at all")
     _point_active_model_at(settings, copy)
-    with TestClient(create_app(settings)) as client:
+    with TestClient(build_app(settings)) as client:
         ready = client.get("/ready")
         assert ready.status_code == 503 and ready.json()["model_loaded"] is False
         assert "cannot be loaded" in ready.json()["model"]
@@ -113,7 +113,7 @@ def test_threshold_settings_that_do_not_fit_the_model_hold_replies_instead_of_fa
 ) -> None:
     # A hold threshold above the card's reject threshold: each setting is valid alone, the pair is not.
     misfit = settings.with_overrides(spam_hold_threshold=0.999, abuse_hold_threshold=0.999)
-    with TestClient(create_app(misfit)) as client:
+    with TestClient(build_app(misfit)) as client:
         ready = client.get("/ready")
         assert ready.status_code == 503 and "do not fit" in ready.json()["model"]
         answer = client.post(URL, json=reply(POLITE[0], email="misfit@example.org"))

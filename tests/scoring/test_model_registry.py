@@ -11,17 +11,17 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from classifier import train_model
-from service.app import create_app
 from service.rules.policy import overrides_from
 from service.scoring.registry import load_active, refresh, register_model
 from service.settings import Settings
 from service.storage.database import opened
+from tests.conftest import build_app
 
 
 @pytest.fixture(scope="module")
-def challenger_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return train_model(output_root=tmp_path_factory.mktemp("challenger"), data_dir=None)
+def challenger_dir(seed_model_dir: Path, model_dir: Path) -> Path:
+    assert seed_model_dir.name != model_dir.name  # a challenger must be another version
+    return seed_model_dir
 
 
 async def _promote(settings: Settings, model_dir: Path) -> str:
@@ -67,7 +67,7 @@ def test_a_tampered_model_is_refused_and_the_current_one_kept(
 
 def test_running_service_follows_the_registry(settings: Settings, challenger_dir: Path) -> None:
     polling = settings.with_overrides(model_poll_seconds=0.1)
-    with TestClient(create_app(polling)) as client:
+    with TestClient(build_app(polling)) as client:
         asyncio.run(_promote(polling, challenger_dir))
         deadline = time.monotonic() + 30  # a bound on waiting, not a speed claim
         while client.get("/ready").json()["model"] != challenger_dir.name:

@@ -15,11 +15,11 @@ from litestar.testing import TestClient
 from classifier import Scorer, Submission, load_scorer
 from classifier.relevance import RelevanceUnavailable
 from classifier.relevance_shift import UNCERTAIN_FLOOR, relevance_parameters
-from service.app import create_app
 from service.scoring import relevance as relevance_module
 from service.scoring.relevance import Relevance
 from service.settings import Settings
 from tests.classifier.test_relevance import EXTRA_INSTALLED, fake_embedder, needs_extra
+from tests.conftest import build_app
 from tests.replies import reply
 
 ARTICLE = "/api/v1/articles/bike-lanes"
@@ -38,7 +38,7 @@ OTHER_EMAIL = "kim@example.net"
 
 @pytest.fixture
 def client_without_relevance(settings: Settings) -> Iterator[TestClient[Any]]:
-    with TestClient(create_app(settings.with_overrides(relevance="off"))) as test_client:
+    with TestClient(build_app(settings.with_overrides(relevance="off"))) as test_client:
         yield test_client
 
 
@@ -145,7 +145,7 @@ def test_without_the_extra_the_service_scores_without_relevance_and_says_why(
         raise RelevanceUnavailable("onnxruntime is not installed")
 
     monkeypatch.setattr(relevance_module, "load_embedder", missing)
-    with TestClient(create_app(settings)) as test_client:
+    with TestClient(build_app(settings)) as test_client:
         response = test_client.get("/ready")
     assert response.status_code == 200
     assert response.json()["relevance"] == ("off: the relevance extra is not installed (onnxruntime is not installed)")

@@ -4,6 +4,7 @@ dies costs its batch a person's look (replies wait as pending) while /ready says
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import pickle
 import signal
@@ -92,9 +93,10 @@ def test_a_dead_child_leaves_its_batch_pending_and_not_ready_until_a_new_child_l
 
 
 def test_the_app_starts_the_child_with_the_model_and_ends_it_on_shutdown(settings: Settings) -> None:
-    app = create_app(replace(settings, scoring_process=True))
+    app = create_app(replace(settings, scoring_process=True))  # as `replyguard serve` builds it: heap freeze and all
     with TestClient(app) as client:
         assert client.get("/ready").status_code == 200
+        assert gc.get_freeze_count() > 0  # the start-up heap is out of the collector's sight while it serves
         state: ScoringState = app.state.scoring
         assert state.process is not None and state.scorer is not None and state.scorer.source is not None
         with client.portal() as portal:
@@ -107,6 +109,7 @@ def test_the_app_starts_the_child_with_the_model_and_ends_it_on_shutdown(setting
     while _alive(pid) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not _alive(pid)
+    assert gc.get_freeze_count() == 0  # and collectable again once it has shut down
 
 
 def test_what_crosses_to_the_child_and_back_pickles_to_equal_values(scorer: Scorer) -> None:

@@ -82,7 +82,9 @@ def test_sigkill_under_load_loses_no_acknowledged_reply(settings: Settings, tmp_
 
     assert errors == []
     assert len(acknowledged) > 20, "the load never got going"
-    with running_server(settings, port, tmp_path / "server.log"):
+    # Restarted on the same database. What is checked here is what was stored, so this one scores in-process: a
+    # scoring child would only add its start-up (seconds) to the test.
+    with running_server(settings, port, tmp_path / "server.log", REPLYGUARD_SCORING_PROCESS="false"):
         stored = _stored(settings, acknowledged)
         assert len(stored) == len(set(acknowledged)) == len(acknowledged)
         assert set(stored.values()) == {1}
@@ -112,11 +114,11 @@ def test_postgres_outage_gives_503_then_recovers_without_restart(settings: Setti
         pytest.skip("needs the throwaway PostgreSQL cluster that .ci/run starts (PG_TMPDIR)")
     from litestar.testing import TestClient
 
-    from service.app import create_app
+    from tests.conftest import build_app
 
     port = POSTGRES_URL.rsplit(":", 1)[1].split("/")[0]
     url = "/api/v1/articles/outage/comments"
-    with TestClient(create_app(settings)) as client:
+    with TestClient(build_app(settings)) as client:
         assert client.post(url, json=reply(POLITE[0])).status_code == 201
         _pg_ctl("-D", f"{cluster}/data", "-m", "fast", "-w", "stop")
         try:

@@ -23,10 +23,10 @@ from litestar.testing import TestClient
 from sqlalchemy import Connection, event
 from sqlalchemy.engine import Engine, ExecutionContext
 
-from service.app import create_app
 from service.settings import Settings
 from service.storage.database import Database, opened
 from service.storage.tables import articles, comments
+from tests.conftest import build_app
 from tests.replies import POLITE, reply
 
 # Statements per request today. A change that adds one fails here on purpose: raise the budget only knowingly.
@@ -174,7 +174,7 @@ def counted(settings: Settings, seeded: Seeded) -> Iterator[Counted]:
     if hasattr(settings, "read_cache_entries"):  # the read cache is being added; 0 turns it off
         quiet = quiet.with_overrides(read_cache_entries=0)
     log = StatementLog()
-    with TestClient(create_app(quiet)) as client:
+    with TestClient(build_app(quiet)) as client:
         db: Database = client.app.state.db
         engines: dict[int, Engine] = {id(e.sync_engine): e.sync_engine for e in (db.writer, db.reader)}
         if db.threaded is not None:  # SQLite's hot units of work run on synchronous engines in threads

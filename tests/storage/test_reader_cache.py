@@ -10,9 +10,9 @@ from typing import Any
 
 from litestar.testing import TestClient
 
-from service.app import create_app
 from service.settings import Settings
 from service.storage.reader_cache import ArticleSnapshot, ReaderCache
+from tests.conftest import build_app
 from tests.replies import POLITE, reply
 
 URL = "/api/v1/articles/cached/comments"
@@ -37,7 +37,7 @@ def test_a_reply_published_here_shows_at_once(client: TestClient[Any], admin_hea
 def test_another_workers_write_shows_within_the_freshness_window(settings: Settings) -> None:
     fresh_for = 0.3
     worker_settings = replace(settings, read_cache_seconds=fresh_for)
-    with TestClient(create_app(worker_settings)) as writer, TestClient(create_app(worker_settings)) as reader:
+    with TestClient(build_app(worker_settings)) as writer, TestClient(build_app(worker_settings)) as reader:
         writer.post(URL, json=reply(POLITE[0]))
         assert reader.get(f"{URL}/count").json()["count"] == 1
         writer.post(URL, json=reply(POLITE[2], email="cy@example.org"))
@@ -50,8 +50,8 @@ def test_another_workers_write_shows_within_the_freshness_window(settings: Setti
 
 def test_turned_off_every_read_goes_to_the_database(settings: Settings) -> None:
     with (
-        TestClient(create_app(replace(settings, read_cache_entries=0))) as one,
-        TestClient(create_app(replace(settings, read_cache_entries=0))) as other,
+        TestClient(build_app(replace(settings, read_cache_entries=0))) as one,
+        TestClient(build_app(replace(settings, read_cache_entries=0))) as other,
     ):
         one.post(URL, json=reply(POLITE[0]))
         assert other.get(f"{URL}/count").json()["count"] == 1

@@ -10,11 +10,10 @@ import httpx
 import pytest
 from litestar.testing import TestClient
 
-from service.app import create_app
 from service.domain.auth import revoke_moderator
 from service.settings import Settings
 from service.storage.database import opened
-from tests.conftest import add_moderator
+from tests.conftest import add_moderator, build_app
 from tests.replies import POLITE, SPAM, reply
 
 URL = "/api/v1/articles/console/comments"
@@ -172,7 +171,7 @@ def test_riskiest_first_puts_the_highest_score_on_top(
     promotion = "Thanks for sharing! Follow me for daily crypto signals and free trading tips"
     bodies = [POLITE[0], promotion, POLITE[1]]
     # Nothing rejected unseen, every reply of the article held: all three wait, with their scores.
-    with TestClient(create_app(settings.with_overrides(spam_reject_threshold=0.99))) as client:
+    with TestClient(build_app(settings.with_overrides(spam_reject_threshold=0.99))) as client:
         client.put("/api/v1/articles/risky", json={"status": "premoderated"}, headers=admin_headers)
         for n, body in enumerate(bodies):
             assert (

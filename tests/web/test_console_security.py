@@ -16,12 +16,11 @@ import httpx
 import pytest
 from litestar.testing import TestClient
 
-from service.app import create_app
 from service.settings import Settings
 from service.storage.database import opened
 from service.storage.service_secrets import shared_secret
 from service.web.console.sign_in import new_sign_in_token
-from tests.conftest import add_moderator
+from tests.conftest import add_moderator, build_app
 from tests.replies import POLITE, reply
 from tests.servers import free_port, running_server
 
@@ -79,7 +78,7 @@ def test_only_fresh_tokens_this_server_signed_are_accepted(client: TestClient[An
 
 def test_every_replica_accepts_the_sign_in_form_another_one_served(settings: Settings) -> None:
     moderator = add_moderator(settings, "carla")
-    with TestClient(create_app(settings)) as first, TestClient(create_app(settings)) as second:
+    with TestClient(build_app(settings)) as first, TestClient(build_app(settings)) as second:
         token = _form_token(first.get("/console/sign-in"))
         second.cookies.set("rg_console_sign_in", token, path="/console")
         answer = second.post("/console/sign-in", data={"token": moderator, "csrf_token": token}, follow_redirects=False)
@@ -90,7 +89,7 @@ def test_a_configured_secret_signs_the_tokens(settings: Settings) -> None:
     configured = settings.with_overrides(console_secret="s" * 32)
     moderator = add_moderator(settings, "carla")
     token = new_sign_in_token(b"s" * 32)
-    with TestClient(create_app(configured)) as client:
+    with TestClient(build_app(configured)) as client:
         client.cookies.set("rg_console_sign_in", token, path="/console")
         answer = client.post("/console/sign-in", data={"token": moderator, "csrf_token": token}, follow_redirects=False)
         assert answer.status_code == 303
@@ -125,7 +124,7 @@ def test_a_sign_in_posted_from_another_origin_is_refused(
 
 def test_over_https_the_cookies_are_host_prefixed_and_secure(settings: Settings) -> None:
     moderator = add_moderator(settings, "carla")
-    with TestClient(create_app(settings), base_url="https://console.example") as client:
+    with TestClient(build_app(settings), base_url="https://console.example") as client:
         form = client.get("/console/sign-in")
         cookie = form.headers["set-cookie"]
         assert cookie.startswith("__Host-rg_console_sign_in=") and "Secure" in cookie and "Path=/;" in cookie
@@ -188,7 +187,7 @@ def test_a_notice_in_a_link_shows_nothing_and_real_notices_still_show(
     location = client.post("/console/undo", data={"csrf_token": csrf}, follow_redirects=False).headers["location"]
     assert "notice=nothing_to_undo" in location and "Nothing" not in location
     # Another session's signed link shows nothing here.
-    with TestClient(create_app(settings)) as other:
+    with TestClient(build_app(settings)) as other:
         _signed_in_client(other, settings, "dana")
         assert 'class="notice"' not in other.get(location).text
 

@@ -10,10 +10,9 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from service.app import create_app
 from service.settings import Settings
 from service.web.routes.demo import PAGE_CSP
-from tests.conftest import SITE
+from tests.conftest import SITE, build_app
 from tests.replies import POLITE, reply
 
 EMBED_GZIP_BUDGET = 15_000
@@ -46,7 +45,7 @@ def test_embed_js_stays_under_its_size_budget(client: TestClient[Any]) -> None:
 
 
 def test_embed_js_carries_the_honeypot_field_and_body_limit_of_the_settings(settings: Settings) -> None:
-    with TestClient(create_app(settings.with_overrides(honeypot_field="fax_number", body_max_chars=900))) as client:
+    with TestClient(build_app(settings.with_overrides(honeypot_field="fax_number", body_max_chars=900))) as client:
         script = client.get("/embed.js").text
     assert 'var SERVER = {"honeypotField": "fax_number", "bodyMaxChars": 900};' in script
 
@@ -82,7 +81,7 @@ def test_demo_page_refuses_an_invalid_article_id(client: TestClient[Any]) -> Non
 
 
 def test_demo_pages_turned_off_are_not_found(settings: Settings) -> None:
-    with TestClient(create_app(settings.with_overrides(demo_pages=False))) as client:
+    with TestClient(build_app(settings.with_overrides(demo_pages=False))) as client:
         assert client.get("/demo/welcome").status_code == 404
         assert client.get("/demo.css").status_code == 404
         assert client.get("/embed.js").status_code == 200  # the embed itself is for production
@@ -111,7 +110,7 @@ def test_form_post_goes_back_only_to_this_services_demo_pages(client: TestClient
 
 
 def test_form_post_to_a_demo_page_is_not_redirected_when_demo_pages_are_off(settings: Settings) -> None:
-    with TestClient(create_app(settings.with_overrides(demo_pages=False))) as client:
+    with TestClient(build_app(settings.with_overrides(demo_pages=False))) as client:
         assert _form_post(client, "http://testserver.local/demo/welcome").status_code == 201
 
 

@@ -1,4 +1,7 @@
-"""Slow clients and oversized request heads against a real `replyguard serve` process, over raw sockets."""
+"""Slow clients and oversized request heads against a real `replyguard serve` process, over raw sockets.
+
+One server for the module (starting one costs seconds); each test that stores uses its own article, and each test's
+part of the server log is checked for tracebacks and 500s."""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ import json
 import socket
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -16,6 +20,7 @@ from sqlalchemy import func, select
 from service.settings import Settings
 from service.storage.database import opened
 from service.storage.tables import comments
+from tests.conftest import module_settings
 from tests.replies import POLITE, reply
 from tests.servers import free_port, running_server
 
@@ -24,9 +29,20 @@ MAX_HEAD = 4096
 PATH = "/api/v1/articles/slow-clients/comments"
 
 
-@pytest.fixture
-def server(settings: Settings, tmp_path: Path) -> Iterator[tuple[int, Path]]:
-    port, log = free_port(), tmp_path / "server.log"
+@dataclass(frozen=True)
+class Server:
+    port: int
+    log: Path
+    settings: Settings
+
+
+@pytest.fixture(scope="module")
+def shared_server(
+    migrated_template: str, model_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    folder = tmp_path_factory.mktemp("http-limits")
+    settings = module_settings(migrated_template, model_dir, folder)
+    port, log = free_port(), folder / "server.log"
     with running_server(
         settings,
         port,
@@ -34,8 +50,19 @@ def server(settings: Settings, tmp_path: Path) -> Iterator[tuple[int, Path]]:
         REPLYGUARD_REQUEST_READ_TIMEOUT_SECONDS=str(READ_TIMEOUT),
         REPLYGUARD_MAX_HEADER_BYTES=str(MAX_HEAD),
     ):
-        yield port, log
-    text = log.read_text(errors="replace")
+        yield Server(port, log, settings)
+    text = log.read_text(errors="replace")  # the whole log, shutdown included
+    assert "Traceback" not in text and '"status": 500' not in text, text[-3000:]
+
+
+@pytest.fixture
+def server(shared_server: Server) -> Iterator[Server]:
+    """The module's server; what it logged during the test must hold no traceback and no 500."""
+    start = shared_server.log.stat().st_size
+    yield shared_server
+    with shared_server.log.open("rb") as log:
+        log.seek(start)
+        text = log.read().decode(errors="replace")
     assert "Traceback" not in text and '"status": 500' not in text, text[-3000:]
 
 
@@ -52,32 +79,32 @@ def _read_all(sock: socket.socket) -> bytes:
     return b"".join(chunks)
 
 
-def _head(body: bytes, extra: str = "") -> bytes:
+def _head(body: bytes, extra: str = "", path: str = PATH) -> bytes:
     return (
-        f"POST {PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
         f"Content-Length: {len(body)}\r\n{extra}\r\n"
     ).encode()
 
 
-def _stored(settings: Settings) -> int:
+def _stored(settings: Settings, article_id: str) -> int:
     async def count() -> int:
         async with opened(settings) as db, db.read() as conn:
-            query = select(func.count()).where(comments.c.article_id == "slow-clients")
+            query = select(func.count()).where(comments.c.article_id == article_id)
             return int((await conn.execute(query)).scalar_one())
 
     return asyncio.run(count())
 
 
-def test_a_connection_that_sends_nothing_gets_408_and_is_closed(server: tuple[int, Path]) -> None:
-    with _connect(server[0]) as sock:
+def test_a_connection_that_sends_nothing_gets_408_and_is_closed(server: Server) -> None:
+    with _connect(server.port) as sock:
         answer = _read_all(sock)
     assert answer.startswith(b"HTTP/1.1 408 ")
     assert b"x-content-type-options: nosniff" in answer
 
 
-def test_a_head_trickled_byte_by_byte_is_cut_off(server: tuple[int, Path]) -> None:
+def test_a_head_trickled_byte_by_byte_is_cut_off(server: Server) -> None:
     head = _head(b"{}", extra="X-Padding: " + "a" * 200 + "\r\n")
-    with _connect(server[0]) as sock:
+    with _connect(server.port) as sock:
         started = time.monotonic()
         sent = 0
         try:
@@ -93,20 +120,21 @@ def test_a_head_trickled_byte_by_byte_is_cut_off(server: tuple[int, Path]) -> No
     assert sent < len(head) and time.monotonic() - started >= READ_TIMEOUT
 
 
-def test_a_body_that_never_arrives_stores_nothing(server: tuple[int, Path], settings: Settings) -> None:
+def test_a_body_that_never_arrives_stores_nothing(server: Server) -> None:
     body = json.dumps(reply(POLITE[0])).encode()
-    with _connect(server[0]) as sock:
-        sock.sendall(_head(body) + body[:20])  # announces the whole body, sends a fifth, then stalls
+    with _connect(server.port) as sock:
+        # Announces the whole body, sends a fifth, then stalls.
+        sock.sendall(_head(body, path="/api/v1/articles/never-arrives/comments") + body[:20])
         answer = _read_all(sock)
     assert answer == b""  # cut off: nobody is left to answer
-    assert _stored(settings) == 0
+    assert _stored(server.settings, "never-arrives") == 0
 
 
 @pytest.mark.parametrize("pieces", [1, 8], ids=["in-one-piece", "trickled"])
-def test_an_oversized_head_gets_431(server: tuple[int, Path], pieces: int) -> None:
+def test_an_oversized_head_gets_431(server: Server, pieces: int) -> None:
     head = _head(b"{}", extra="X-Padding: " + "a" * (2 * MAX_HEAD) + "\r\n") + b"{}"
     step = len(head) // pieces + 1
-    with _connect(server[0]) as sock:
+    with _connect(server.port) as sock:
         try:
             for start in range(0, len(head), step):
                 sock.sendall(head[start : start + step])
@@ -117,8 +145,8 @@ def test_an_oversized_head_gets_431(server: tuple[int, Path], pieces: int) -> No
     assert answer.startswith(b"HTTP/1.1 431 ")
 
 
-def test_ordinary_clients_are_served_while_slow_ones_hang(server: tuple[int, Path], settings: Settings) -> None:
-    port = server[0]
+def test_ordinary_clients_are_served_while_slow_ones_hang(server: Server) -> None:
+    port = server.port
     stalled = [_connect(port) for _ in range(20)]
     for sock in stalled:
         sock.sendall(b"POST " + PATH.encode() + b" HTTP/1.1\r\nHost: x\r\n")
@@ -134,4 +162,4 @@ def test_ordinary_clients_are_served_while_slow_ones_hang(server: tuple[int, Pat
         for sock in stalled:
             assert _read_all(sock).startswith(b"HTTP/1.1 408 ")
             sock.close()
-    assert _stored(settings) == 1
+    assert _stored(server.settings, "slow-clients") == 1

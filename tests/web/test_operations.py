@@ -6,13 +6,13 @@ from typing import Any
 
 from litestar.testing import TestClient
 
-from service.app import create_app
 from service.domain.moderation import NOTE_MAX
 from service.rules import validation
 from service.rules.policy import overrides_from
 from service.scoring.state import ScoringState
 from service.settings import Settings
 from service.storage.tables import EXCERPT_MAX
+from tests.conftest import build_app
 from tests.replies import POLITE, reply
 
 
@@ -25,7 +25,7 @@ def test_health_and_ready(client: TestClient[Any]) -> None:
 
 def test_without_a_model_ready_is_503_and_replies_wait(settings: Settings, moderator_headers: dict[str, str]) -> None:
     no_model = ScoringState(scorer=None, overrides=overrides_from(settings), problem="no model is registered")
-    with TestClient(create_app(settings, scoring=no_model)) as client:
+    with TestClient(build_app(settings, scoring=no_model)) as client:
         ready = client.get("/ready")
         assert ready.status_code == 503
         assert "no model" in ready.json()["model"]
@@ -38,7 +38,7 @@ def test_without_a_model_ready_is_503_and_replies_wait(settings: Settings, moder
 
 def test_unreachable_database_is_503_with_retry_after(tmp_path: Any, model_dir: Any) -> None:
     settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path}/missing/dir/x.db", data_dir=None)
-    with TestClient(create_app(settings, scoring=ScoringState(None, overrides_from(settings)))) as client:
+    with TestClient(build_app(settings, scoring=ScoringState(None, overrides_from(settings)))) as client:
         response = client.post("/api/v1/articles/x/comments", json=reply(POLITE[0]))
         assert response.status_code == 503
         assert response.headers["retry-after"]
@@ -72,7 +72,7 @@ def test_the_schema_states_the_limits_the_validation_applies(settings: Settings)
     """The body limit is a setting: change it and the schema follows, for JSON and for forms; the other limits are the
     validation's own constants. A body over the stated limit is refused, one at it is not."""
     limited = settings.with_overrides(body_max_chars=1234)
-    with TestClient(create_app(limited, scoring=ScoringState(None, overrides_from(limited)))) as client:
+    with TestClient(build_app(limited, scoring=ScoringState(None, overrides_from(limited)))) as client:
         schema = client.get("/schema/openapi.json").json()
         content = schema["paths"]["/api/v1/articles/{article_id}/comments"]["post"]["requestBody"]["content"]
         for media_type in ("application/json", "application/x-www-form-urlencoded"):
@@ -90,7 +90,7 @@ def test_the_schema_states_the_limits_the_validation_applies(settings: Settings)
         assert client.post("/api/v1/articles/x/comments", json=reply("a" * 1235)).status_code == 422
         assert client.post("/api/v1/articles/x/comments", json=reply("a" * 1234)).status_code == 201
     # Each service its own limit: another app in the same process still states the default.
-    with TestClient(create_app(settings, scoring=ScoringState(None, overrides_from(settings)))) as client:
+    with TestClient(build_app(settings, scoring=ScoringState(None, overrides_from(settings)))) as client:
         content = client.get("/schema/openapi.json").json()["paths"]["/api/v1/articles/{article_id}/comments"]
         body = content["post"]["requestBody"]["content"]["application/json"]["schema"]["properties"]["body"]
         assert body["maxLength"] == settings.body_max_chars == 5000
