@@ -32,8 +32,14 @@ REGISTERED = {
 # Written for these tests; both fall in the band where relevance is asked (see test_demo_replies_are_uncertain).
 PROMOTION = "My grandmother knits lovely wool scarves, her page is grannyknits.example.com"
 ON_TOPIC = "The council minutes are at https://www.news.example/council/minutes"
-# Both clients write to one database: the second copy of a text from the same email would be held as a duplicate.
 OTHER_EMAIL = "kim@example.net"
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """Both clients write to one database, and each test posts one text through both to compare them: the duplicate
+    rule (the same body on the same article within the window, whoever sent it) would hold the second copy."""
+    return settings.with_overrides(duplicate_window_minutes=0)
 
 
 @pytest.fixture
