@@ -14,6 +14,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -39,13 +40,17 @@ def _free_port() -> int:
 
 def _start(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
+    # The server's log goes to a file, never a pipe: nobody reads a pipe while the tests run, and once its 64 KiB
+    # buffer filled the server blocked in a log write and a request timed out.
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - closed with the process below
     process = subprocess.Popen(
         [sys.executable, "-m", "service.cli", "serve", "--port", str(port)],
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log,
     )
+    log.close()  # the child holds its own descriptor
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120  # a bound on start-up (migrate, load the model), not a speed claim
     while time.monotonic() < deadline:
@@ -55,11 +60,10 @@ def _start(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
         except httpx.TransportError:
             pass
         if process.poll() is not None:
-            with process:  # closes its stderr pipe
-                raise RuntimeError(process.stderr.read().decode() if process.stderr else "server exited")
+            raise RuntimeError(f"server exited with {process.returncode}")
         time.sleep(0.1)
-    with process:
-        process.kill()
+    process.kill()
+    process.wait()
     raise RuntimeError("server did not become ready")
 
 
