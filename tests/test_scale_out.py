@@ -40,8 +40,8 @@ def _free_port() -> int:
 
 def _start(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
-    # The server's log goes to a file, never a pipe: nobody reads a pipe while the tests run, and once its 64 KiB
-    # buffer filled the server blocked in a log write and a request timed out.
+    # The server's log goes to a file, never a pipe: nobody reads a pipe while the tests run, and a full one (64 KiB)
+    # would block the server in its next log write.
     log = tempfile.TemporaryFile()  # noqa: SIM115 - closed with the process below
     process = subprocess.Popen(
         [sys.executable, "-m", "service.cli", "serve", "--port", str(port)],
@@ -109,8 +109,6 @@ def two_servers(shared: Settings, tmp_path_factory: pytest.TempPathFactory) -> I
             process.terminate()
         for process, _ in servers:
             process.wait(timeout=30)
-            if process.stderr is not None:
-                process.stderr.close()
 
 
 def test_rate_limits_count_across_processes(two_servers: tuple[str, str]) -> None:

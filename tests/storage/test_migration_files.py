@@ -12,8 +12,12 @@ VERSIONS = migrations.ROOT / "migrations" / "versions"
 NAME = re.compile(r"^(?P<rev>\d{4})_\d{4}-\d{2}-\d{2}_[a-z0-9_]+\.py$")
 
 
+def _script() -> ScriptDirectory:
+    return ScriptDirectory.from_config(migrations.alembic_config("sqlite+aiosqlite://"))
+
+
 def _chain_from_base() -> list[str]:
-    script = ScriptDirectory.from_config(migrations.alembic_config("sqlite+aiosqlite://"))
+    script = _script()
     # walk_revisions goes from head down to base; one line of history, so reversed is the order of application.
     return [revision.revision for revision in reversed(list(script.walk_revisions()))]
 
@@ -30,7 +34,7 @@ def test_file_names_sort_in_the_order_alembic_applies_them() -> None:
 
 
 def test_the_history_is_one_line_with_one_head() -> None:
-    script = ScriptDirectory.from_config(migrations.alembic_config("sqlite+aiosqlite://"))
+    script = _script()
     assert len(script.get_heads()) == 1
     assert len(script.get_bases()) == 1
 
