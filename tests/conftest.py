@@ -25,10 +25,11 @@ from service.settings import Settings
 from service.storage import migrations
 from service.storage.database import connect, opened
 from service.storage.tables import metadata
+from tests.default_model import default_model as trained_default_model
+from tests.servers import serving_in_process
 
 POSTGRES_URL = os.environ.get("REPLYGUARD_TEST_DATABASE_URL")
 REDIS_URL = os.environ.get("REPLYGUARD_TEST_REDIS_URL")
-DATA_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 SITE = "https://news.example"
 
 
@@ -40,14 +41,11 @@ def run(coro: Any) -> Any:
 def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The default model, trained on the real corpora (seed only where they are absent) once per test run.
 
-    REPLYGUARD_TEST_MODEL_ROOT lets .ci/run train once for both database runs.
+    REPLYGUARD_TEST_MODEL_ROOT names a folder that may already hold it: `make test` trains it there while the gates
+    run, and .ci/run trains once for both database runs.
     """
     configured = os.environ.get("REPLYGUARD_TEST_MODEL_ROOT")
-    root = Path(configured) if configured else tmp_path_factory.mktemp("models")
-    existing = sorted(p.parent for p in root.glob("*/card.json"))
-    if existing:
-        return existing[-1]
-    return train_model(output_root=root, data_dir=DATA_DIR if DATA_DIR.is_dir() else None)
+    return trained_default_model(Path(configured) if configured else tmp_path_factory.mktemp("models"))
 
 
 @pytest.fixture(scope="session")
@@ -181,35 +179,8 @@ def admin_headers(settings: Settings) -> dict[str, str]:
 @pytest.fixture
 def live_server(settings: Settings, default_model: Scorer) -> Iterator[str]:
     """The app in a real uvicorn server on a free loopback port, for tests that speak real HTTP."""
-    import socket
-    import threading
-    import time
-
-    import uvicorn
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    config = uvicorn.Config(
-        build_app(settings, scoring=_loaded(settings, default_model)),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        lifespan="on",
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with serving_in_process(build_app(settings, scoring=_loaded(settings, default_model)), settings) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,5 @@
-"""Real `replyguard serve` processes on loopback, for tests that need a whole server: faults, the soak run."""
+"""Real servers on loopback: `replyguard serve` processes for tests that need a whole process (faults, logs, the soak
+run), and the same uvicorn configuration in a thread of the test process for tests that need only real HTTP."""
 
 from __future__ import annotations
 
@@ -6,13 +7,16 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+from litestar.types import ASGIApp
 
+from service.cli.server import server_config
 from service.settings import Settings
 
 START_TIMEOUT_SECONDS = 60
@@ -25,11 +29,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(settings: Settings, port: int, log: Path, **env_overrides: str) -> Iterator[subprocess.Popen[bytes]]:
+def running_server(
+    settings: Settings, port: int, log: Path, *, wait: bool = True, **env_overrides: str
+) -> Iterator[subprocess.Popen[bytes]]:
     """`replyguard serve` on `settings.database_url`, yielded once `/ready` answers 200; killed on the way out.
 
     The environment is the test's minus every REPLYGUARD_* variable, so only what is set here reaches the server;
-    `env_overrides` are REPLYGUARD_* names (e.g. REPLYGUARD_ACCESS_LOG="false").
+    `env_overrides` are REPLYGUARD_* names (e.g. REPLYGUARD_ACCESS_LOG="false"). wait=False yields as soon as the
+    process is launched, so the caller can do its own slow set-up (a browser) meanwhile and then `await_ready`.
     """
     env = {k: v for k, v in os.environ.items() if not k.startswith("REPLYGUARD_")}
     env.update(
@@ -44,17 +51,47 @@ def running_server(settings: Settings, port: int, log: Path, **env_overrides: st
     with log.open("ab") as sink:
         process = subprocess.Popen([sys.executable, "-m", "service.cli", "serve"], env=env, stdout=sink, stderr=sink)
     try:
-        deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/ready", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert process.poll() is None and time.monotonic() < deadline, log.read_text()[-2000:]
-            time.sleep(0.1)
+        if wait:
+            await_ready(process, port, log)
         yield process
     finally:
         if process.poll() is None:
             process.kill()
         process.wait(timeout=30)
+
+
+def await_ready(process: subprocess.Popen[bytes], port: int, log: Path) -> None:
+    """Until the server on `port` answers `/ready` with 200; fails with its log's tail if it exits or takes too long."""
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    while True:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/ready", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        assert process.poll() is None and time.monotonic() < deadline, log.read_text()[-2000:]
+        time.sleep(0.1)
+
+
+@contextmanager
+def serving_in_process(app: ASGIApp, settings: Settings) -> Iterator[str]:
+    """`app` served with the configuration `replyguard serve` uses (trusted proxies, header and read limits, connection
+    cap) on a free loopback port, in a thread; yields the base URL once the server listens."""
+    import uvicorn
+
+    port = free_port()
+    server = uvicorn.Server(
+        server_config(app, settings.with_overrides(host="127.0.0.1", port=port), configure_logging=False)
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

@@ -38,7 +38,7 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _start(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
+def _launch(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
     # The server's log goes to a file, never a pipe: nobody reads a pipe while the tests run, and a full one (64 KiB)
     # would block the server in its next log write.
@@ -51,19 +51,20 @@ def _start(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
         stderr=log,
     )
     log.close()  # the child holds its own descriptor
-    base = f"http://127.0.0.1:{port}"
+    return process, f"http://127.0.0.1:{port}"
+
+
+def _await_ready(process: subprocess.Popen[bytes], base: str) -> None:
     deadline = time.monotonic() + 120  # a bound on start-up (migrate, load the model), not a speed claim
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"{base}/ready", timeout=2).status_code == 200:
-                return process, base
+                return
         except httpx.TransportError:
             pass
         if process.poll() is not None:
             raise RuntimeError(f"server exited with {process.returncode}")
         time.sleep(0.1)
-    process.kill()
-    process.wait()
     raise RuntimeError("server did not become ready")
 
 
@@ -101,8 +102,13 @@ def two_servers(shared: Settings, tmp_path_factory: pytest.TempPathFactory) -> I
         REPLYGUARD_ACCESS_LOG="false",
         REPLYGUARD_LOG_LEVEL="WARNING",
     )
-    servers = [_start(env), _start(env)]
+    # Both start at once (each migrates, loads the model and starts its scoring process): the start-up is the slow
+    # part, and the two would otherwise wait for each other for nothing. The database is at the head already, so
+    # neither start-up migrates anything.
+    servers = [_launch(env), _launch(env)]
     try:
+        for process, base in servers:
+            _await_ready(process, base)
         yield servers[0][1], servers[1][1]
     finally:
         for process, _ in servers:

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from service.cli.jobs import run_on_database
 from service.scoring.registry import ensure_model
 from service.settings import Settings
 from service.storage import migrations
 from service.web.logs import log_config
+
+if TYPE_CHECKING:
+    import uvicorn
+    from litestar.types import ASGIApp
+
+# uvicorn's exit status for a server that did not start.
+STARTUP_FAILURE = 3
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -20,21 +28,35 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
-    # Imported here: the other commands need neither the web server nor the app.
-    import uvicorn
-
-    from service.app import create_app
-    from service.web.http_protocol import GuardedHttpProtocol
-
     settings = settings.with_overrides(host=args.host or settings.host, port=args.port or settings.port)
     migrations.upgrade(settings.database_url)
     if settings.train_if_missing:
         run_on_database(settings, lambda db: ensure_model(db, settings))
-    uvicorn.run(
-        create_app(settings),
+    # Imported here: the other commands need neither the web server nor the app.
+    import uvicorn
+
+    from service.app import create_app
+
+    server = uvicorn.Server(server_config(create_app(settings), settings))
+    server.run()
+    # As uvicorn.run: a server that never started (a failed start-up, a port in use) is exit status 3.
+    return 0 if server.started else STARTUP_FAILURE
+
+
+def server_config(app: ASGIApp, settings: Settings, *, configure_logging: bool = True) -> uvicorn.Config:
+    """The uvicorn configuration `serve` runs `app` with; tests start servers in-process from the same one.
+
+    configure_logging False leaves the process's logging as it is (a test process keeps pytest's).
+    """
+    import uvicorn
+
+    from service.web.http_protocol import GuardedHttpProtocol
+
+    return uvicorn.Config(
+        app,
         host=settings.host,
         port=settings.port,
-        log_config=log_config(settings.log_level),
+        log_config=log_config(settings.log_level) if configure_logging else None,
         access_log=settings.access_log,
         # X-Forwarded-For is believed only from the operator's own proxies.
         proxy_headers=bool(settings.trusted_proxies),
@@ -45,7 +67,6 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         ),
         limit_concurrency=settings.max_connections,
     )
-    return 0
 
 
 def _migrate(settings: Settings, _: argparse.Namespace) -> int:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
 from classifier.dataset import MAX_ROWS, load_evaluation_sets, load_training_rows
 from classifier.rows import dedupe_key
+from tests.default_model import DATA_DIR
 
-DATA_DIR = Path(__file__).resolve().parents[3] / "shared" / "data"
 pytestmark = pytest.mark.skipif(not DATA_DIR.is_dir(), reason="shared corpora not available")
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -22,7 +21,7 @@ from service.storage.service_secrets import shared_secret
 from service.web.console.sign_in import new_sign_in_token
 from tests.conftest import add_moderator, build_app
 from tests.replies import POLITE, reply
-from tests.servers import free_port, running_server
+from tests.servers import serving_in_process
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 URL = "/api/v1/articles/banners/comments"
@@ -149,17 +148,15 @@ def test_over_https_the_cookies_are_host_prefixed_and_secure(settings: Settings)
         assert not _signed_in(client)
 
 
-def test_behind_a_trusted_proxy_its_forwarded_scheme_decides(settings: Settings, tmp_path: Path) -> None:
-    port = free_port()
-    with running_server(settings, port, tmp_path / "server.log", REPLYGUARD_TRUSTED_PROXIES="127.0.0.1"):
-        base = f"http://127.0.0.1:{port}"
+def test_behind_a_trusted_proxy_its_forwarded_scheme_decides(settings: Settings) -> None:
+    behind_proxy = settings.with_overrides(trusted_proxies=("127.0.0.1",))
+    with serving_in_process(build_app(behind_proxy), behind_proxy) as base:
         via_https = httpx.get(f"{base}/console/sign-in", headers={"X-Forwarded-Proto": "https"}, timeout=10)
         assert via_https.headers["set-cookie"].startswith("__Host-rg_console_sign_in=")
         via_http = httpx.get(f"{base}/console/sign-in", headers={"X-Forwarded-Proto": "http"}, timeout=10)
         assert via_http.headers["set-cookie"].startswith("rg_console_sign_in=")
-    port = free_port()
-    with running_server(settings, port, tmp_path / "server.log"):  # no trusted proxy: the header is not believed
-        answer = httpx.get(f"http://127.0.0.1:{port}/console/sign-in", headers={"X-Forwarded-Proto": "https"})
+    with serving_in_process(build_app(settings), settings) as base:  # no trusted proxy: the header is not believed
+        answer = httpx.get(f"{base}/console/sign-in", headers={"X-Forwarded-Proto": "https"}, timeout=10)
         assert answer.headers["set-cookie"].startswith("rg_console_sign_in=")
 
 
