@@ -29,15 +29,23 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(
-    settings: Settings, port: int, log: Path, *, wait: bool = True, **env_overrides: str
-) -> Iterator[subprocess.Popen[bytes]]:
+def running_server(settings: Settings, port: int, log: Path, **env_overrides: str) -> Iterator[subprocess.Popen[bytes]]:
     """`replyguard serve` on `settings.database_url`, yielded once `/ready` answers 200; killed on the way out.
 
     The environment is the test's minus every REPLYGUARD_* variable, so only what is set here reaches the server;
-    `env_overrides` are REPLYGUARD_* names (e.g. REPLYGUARD_ACCESS_LOG="false"). wait=False yields as soon as the
-    process is launched, so the caller can do its own slow set-up (a browser) meanwhile and then `await_ready`.
+    `env_overrides` are REPLYGUARD_* names (e.g. REPLYGUARD_ACCESS_LOG="false").
     """
+    with launched_server(settings, port, log, **env_overrides) as process:
+        await_ready(process, port, log)
+        yield process
+
+
+@contextmanager
+def launched_server(
+    settings: Settings, port: int, log: Path, **env_overrides: str
+) -> Iterator[subprocess.Popen[bytes]]:
+    """As running_server, yielded as soon as the process is launched: the caller does its own slow set-up (a browser)
+    while the server starts, then calls `await_ready`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("REPLYGUARD_")}
     env.update(
         REPLYGUARD_DATABASE_URL=settings.database_url,
@@ -51,8 +59,6 @@ def running_server(
     with log.open("ab") as sink:
         process = subprocess.Popen([sys.executable, "-m", "service.cli", "serve"], env=env, stdout=sink, stderr=sink)
     try:
-        if wait:
-            await_ready(process, port, log)
         yield process
     finally:
         if process.poll() is None:

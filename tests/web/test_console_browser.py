@@ -25,7 +25,7 @@ from playwright.sync_api import Browser, Dialog, Page, expect
 from tests.browser import launched_chromium, needs_chromium, opened_page, screenshot_showing, static_site
 from tests.conftest import add_moderator, module_settings
 from tests.replies import POLITE, reply
-from tests.servers import await_ready, free_port, running_server
+from tests.servers import await_ready, free_port, launched_server
 
 pytestmark = needs_chromium
 # Spam of the borderline kind a person should see: scored well above the hold threshold, but not certain.
@@ -98,9 +98,7 @@ def stack(migrated_template: str, model_dir: Path, tmp_path_factory: pytest.Temp
         static_site(evil, evil_port) as evil_site,
         # An operator's choice the console is for: nothing is rejected unseen, every flagged reply waits for a person
         # (at 0.99 the screenshot's promotion from "Make Money", scored 0.996, was rejected, missing from the picture).
-        running_server(
-            settings, port, folder / "server.log", wait=False, REPLYGUARD_SPAM_REJECT_THRESHOLD="0.999"
-        ) as server,
+        launched_server(settings, port, folder / "server.log", REPLYGUARD_SPAM_REJECT_THRESHOLD="0.999") as server,
         launched_chromium() as browser,  # launched while the server starts
     ):
         await_ready(server, port, folder / "server.log")

@@ -22,7 +22,7 @@ from playwright.sync_api import Browser, Dialog, Page, Request, expect
 from tests.browser import launched_chromium, needs_chromium, opened_page, screenshot_showing, static_site
 from tests.conftest import add_moderator, module_settings
 from tests.replies import POLITE, SPAM, reply
-from tests.servers import await_ready, free_port, running_server
+from tests.servers import await_ready, free_port, launched_server
 
 pytestmark = needs_chromium
 
@@ -99,9 +99,7 @@ def stack(migrated_template: str, model_dir: Path, tmp_path_factory: pytest.Temp
     with (
         static_site(site, allowed_port) as allowed_site,
         static_site(site, other_port) as other_site,
-        running_server(
-            settings, port, folder / "server.log", wait=False, REPLYGUARD_ALLOWED_ORIGINS=allowed_site
-        ) as server,
+        launched_server(settings, port, folder / "server.log", REPLYGUARD_ALLOWED_ORIGINS=allowed_site) as server,
         launched_chromium() as browser,  # launched while the server starts
     ):
         await_ready(server, port, folder / "server.log")
