@@ -46,6 +46,10 @@ browser-deps:  ## Debian's Chromium for the browser tests (Playwright drives it;
 
 gates: lint typecheck audit
 
+# Two pytest-xdist workers, one per core; a test file stays on one worker, so a module's shared server starts once.
+# Each worker has its own PostgreSQL database and Redis database (tests/conftest.py). PYTEST_WORKERS= runs serially.
+PYTEST_WORKERS ?= --numprocesses 2 --dist loadfile
+
 # The suite's default model trains (two minutes of one core) while the gates run (mypy takes the other core, the audit
 # waits on the package index), then pytest finds it in REPLYGUARD_TEST_MODEL_ROOT. A root set from outside (.ci/run's,
 # shared by both database runs) is kept; otherwise the model lives in a temporary folder for this run.
@@ -56,7 +60,7 @@ test: install-test browser-deps  ## lint, type-check, audit the dependencies, th
 	$(BIN)/python -m tests.default_model "$$root" >"$$root.log" 2>&1 & trainer=$$!; \
 	if ! $(MAKE) --no-print-directory -j3 --output-sync=target gates; then kill $$trainer 2>/dev/null; exit 1; fi; \
 	if ! wait $$trainer; then echo "training the suite's default model failed:"; cat "$$root.log"; exit 1; fi; \
-	REPLYGUARD_TEST_MODEL_ROOT=$$root $(BIN)/pytest
+	REPLYGUARD_TEST_MODEL_ROOT=$$root $(BIN)/pytest $(PYTEST_WORKERS)
 
 # Coverage is off: one end-to-end test covers too little to meet the suite's floor, and it measures nothing here.
 soak: install-test  ## soak run: one real server under mixed load (REPLYGUARD_TEST_SOAK_SECONDS, default 60); figures in tests/soak/results/

@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
-from sqlalchemy import text
+from sqlalchemy import make_url, text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from classifier import Scorer, load_scorer, train_model
 from service.app import create_app
@@ -28,8 +29,26 @@ from service.storage.tables import metadata
 from tests.default_model import default_model as trained_default_model
 from tests.servers import serving_in_process
 
-POSTGRES_URL = os.environ.get("REPLYGUARD_TEST_DATABASE_URL")
-REDIS_URL = os.environ.get("REPLYGUARD_TEST_REDIS_URL")
+# Under pytest-xdist (`make test` runs two workers) each worker has a database and a Redis database of its own, so
+# a test may empty them without reaching into the other worker's tests.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER")  # "gw0", "gw1", ... or None in a single process
+
+
+def _worker_postgres_url(url: str | None) -> str | None:
+    if url is None or WORKER is None:
+        return url
+    shared = make_url(url)
+    return shared.set(database=f"{shared.database}_{WORKER}").render_as_string(hide_password=False)
+
+
+def _worker_redis_url(url: str | None) -> str | None:
+    if url is None or WORKER is None:
+        return url
+    return url.rsplit("/", 1)[0] + f"/{int(WORKER.removeprefix('gw')) + 1}"
+
+
+POSTGRES_URL = _worker_postgres_url(os.environ.get("REPLYGUARD_TEST_DATABASE_URL"))
+REDIS_URL = _worker_redis_url(os.environ.get("REPLYGUARD_TEST_REDIS_URL"))
 SITE = "https://news.example"
 
 
@@ -58,6 +77,28 @@ def seed_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def seed_scorer(seed_model_dir: Path) -> Scorer:
     return load_scorer(seed_model_dir)
+
+
+async def _create_postgres_database(url: str) -> None:
+    """The database `url` names, created on its server if missing (a worker's own, under pytest-xdist)."""
+    wanted = make_url(url)
+    engine = create_async_engine(wanted.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            known = await conn.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": wanted.database}
+            )
+            if not known:
+                await conn.execute(text(f'CREATE DATABASE "{wanted.database}"'))
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def postgres_database() -> None:
+    """The run's PostgreSQL database exists before any test (test_migrations uses it without the template)."""
+    if POSTGRES_URL and WORKER is not None:
+        run(_create_postgres_database(POSTGRES_URL))
 
 
 @pytest.fixture(scope="session")

@@ -9,12 +9,15 @@ import subprocess
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 from sqlalchemy import func, select
 
 from service.settings import Settings
+from service.storage import migrations
 from service.storage.database import opened
 from service.storage.tables import comments
 from tests.replies import POLITE, reply
@@ -104,35 +107,54 @@ def _pg_ctl(*args: str) -> None:
     subprocess.run(command, check=True, capture_output=True, timeout=120)
 
 
-def test_postgres_outage_gives_503_then_recovers_without_restart(settings: Settings) -> None:
+@contextmanager
+def own_postgres_cluster() -> Iterator[tuple[str, str]]:
+    """A throwaway cluster for this test alone (.ci/postgres.sh), since the test stops it: (asyncpg URL, its folder).
+
+    The suite's own cluster stays up for the tests running beside this one in the other pytest-xdist worker."""
+    script = Path(__file__).resolve().parents[2] / ".ci" / "postgres.sh"
+    started = subprocess.run([str(script), "start"], capture_output=True, text=True, check=True, timeout=180).stdout
+    exports = dict(line.removeprefix("export ").split("=", 1) for line in started.splitlines())
+    try:
+        yield exports["REPLYGUARD_TEST_DATABASE_URL"], exports["PG_TMPDIR"]
+    finally:
+        subprocess.run([str(script), "stop", exports["PG_TMPDIR"]], capture_output=True, timeout=120)
+
+
+def test_postgres_outage_gives_503_then_recovers_without_restart(
+    settings: Settings, model_dir: Path, tmp_path: Path
+) -> None:
     import pytest
 
-    from tests.conftest import POSTGRES_URL
+    from tests.conftest import POSTGRES_URL, _register, build_app, run
 
-    cluster = os.environ.get("PG_TMPDIR")
-    if not POSTGRES_URL or not cluster:
-        pytest.skip("needs the throwaway PostgreSQL cluster that .ci/run starts (PG_TMPDIR)")
+    if not POSTGRES_URL:
+        pytest.skip("PostgreSQL runs only (make test with REPLYGUARD_TEST_DATABASE_URL, as .ci/run does)")
     from litestar.testing import TestClient
 
-    from tests.conftest import build_app
-
-    port = POSTGRES_URL.rsplit(":", 1)[1].split("/")[0]
-    url = "/api/v1/articles/outage/comments"
-    with TestClient(build_app(settings)) as client:
-        assert client.post(url, json=reply(POLITE[0])).status_code == 201
-        _pg_ctl("-D", f"{cluster}/data", "-m", "fast", "-w", "stop")
-        try:
-            during = [client.post(url, json=reply(f"{POLITE[1]} {n}")) for n in range(3)]
-            assert {r.status_code for r in during} == {503}
-            assert all(int(r.headers["retry-after"]) > 0 for r in during)
-            assert client.get(url).status_code == 503
-            assert client.get("/ready").status_code == 503
-        finally:
-            options = f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={cluster} -c fsync=off"
-            _pg_ctl("-D", f"{cluster}/data", "-l", f"{cluster}/server.log", "-w", "-o", options, "start")
-        deadline = time.monotonic() + 30
-        while client.get("/ready").status_code != 200:
-            assert time.monotonic() < deadline, "the service did not recover after the database came back"
-            time.sleep(0.2)
-        assert client.post(url, json=reply(POLITE[2])).status_code == 201
-        assert client.get(f"{url}/count").json()["count"] == 2  # nothing half-written during the outage
+    with own_postgres_cluster() as (database_url, cluster):
+        migrations.upgrade(database_url)
+        on_own_cluster = settings.with_overrides(database_url=database_url, model_dir=tmp_path / "own-models")
+        run(_register(on_own_cluster, model_dir))
+        port = database_url.rsplit(":", 1)[1].split("/")[0]
+        url = "/api/v1/articles/outage/comments"
+        with TestClient(build_app(on_own_cluster)) as client:
+            assert client.post(url, json=reply(POLITE[0])).status_code == 201
+            _pg_ctl("-D", f"{cluster}/data", "-m", "fast", "-w", "stop")
+            try:
+                during = [client.post(url, json=reply(f"{POLITE[1]} {n}")) for n in range(3)]
+                assert {r.status_code for r in during} == {503}
+                assert all(int(r.headers["retry-after"]) > 0 for r in during)
+                assert client.get(url).status_code == 503
+                assert client.get("/ready").status_code == 503
+            finally:
+                options = (
+                    f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={cluster} -c fsync=off"
+                )
+                _pg_ctl("-D", f"{cluster}/data", "-l", f"{cluster}/server.log", "-w", "-o", options, "start")
+            deadline = time.monotonic() + 30
+            while client.get("/ready").status_code != 200:
+                assert time.monotonic() < deadline, "the service did not recover after the database came back"
+                time.sleep(0.2)
+            assert client.post(url, json=reply(POLITE[2])).status_code == 201
+            assert client.get(f"{url}/count").json()["count"] == 2  # nothing half-written during the outage
