@@ -124,18 +124,24 @@ async def prepare(settings: Settings, replies: int, pending: int) -> tuple[str, 
 
 
 def start(command: list[str], env: dict[str, str], port: int, ready_path: str) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # The server's output goes to a file, never an unread pipe: a full pipe (64 KiB) would block the server in its
+    # next log write, in the middle of a measurement.
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - read on a failed start, closed with the process
+    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"http://127.0.0.1:{port}{ready_path}", timeout=2).status_code < 500:
+                log.close()  # the server holds its own descriptor
                 return process
         except httpx.TransportError:
             pass
         if process.poll() is not None:
-            raise RuntimeError(process.stderr.read().decode() if process.stderr else "server exited")
+            log.seek(0)
+            raise RuntimeError(log.read().decode(errors="replace")[-4000:] or "server exited")
         time.sleep(0.2)
     process.kill()
+    log.close()
     raise RuntimeError(f"server on port {port} did not start")
 
 
