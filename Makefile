@@ -50,9 +50,9 @@ gates: lint typecheck audit
 # Each worker has its own PostgreSQL database and Redis database (tests/conftest.py). PYTEST_WORKERS= runs serially.
 PYTEST_WORKERS ?= --numprocesses 2 --dist loadfile
 
-# The suite's default model trains (two minutes of one core) while the gates run (mypy takes the other core, the audit
-# waits on the package index), then pytest finds it in REPLYGUARD_TEST_MODEL_ROOT. A root set from outside (.ci/run's,
-# shared by both database runs) is kept; otherwise the model lives in a temporary folder for this run.
+# The suite's default model trains (about 70 s on two cores alone) while the gates run (mypy and the audit beside it),
+# then pytest finds it in REPLYGUARD_TEST_MODEL_ROOT. A root set from outside (.ci/run's, shared by both database
+# runs) is kept; otherwise the model lives in a temporary folder for this run.
 test: install-test browser-deps  ## lint, type-check, audit the dependencies, then the whole test suite
 	@root=$${REPLYGUARD_TEST_MODEL_ROOT:-}; own=; \
 	if [ -z "$$root" ]; then root=$$(mktemp -d /tmp/replyguard-test-model.XXXXXX); own=$$root; fi; \
