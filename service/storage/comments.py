@@ -9,16 +9,19 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, case, func, select, tuple_, update
+from sqlalchemy import Row, case, func, literal, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from service.storage.cursor import Cursor
+from service.storage.planner import Likely
 from service.storage.tables import comments, decisions, idempotency_keys
 
 # What readers may see: selecting only these keeps private columns out of reach and skips decoding the rest.
 PUBLIC_COLUMNS = (comments.c.id, comments.c.parent_id, comments.c.name, comments.c.body, comments.c.created_at)
 # Which comments readers see: published, under published ancestors only (views.shown_to_readers says it for a row).
-SHOWN = (comments.c.status == "published", comments.c.hidden_ancestors == 0)
+# For SQLite, the status is written into the SQL rather than bound, so a partial index on published rows qualifies,
+# and marked likely, so it does not draw the planner to the queue index (planner.Likely).
+SHOWN = (Likely(comments.c.status == literal("published", literal_execute=True)), comments.c.hidden_ancestors == 0)
 
 
 async def parent_body(conn: AsyncConnection, parent_id: uuid.UUID | None, *, article_id: str) -> str | None:
@@ -98,12 +101,18 @@ async def published_replies(conn: AsyncConnection, root_ids: Sequence[uuid.UUID]
     """Every reply readers see below the given top-level comments, oldest first, in one query."""
     if not root_ids:
         return []
-    query: Any = (
+    return (await conn.execute(published_replies_query(root_ids))).all()
+
+
+def published_replies_query(root_ids: Sequence[uuid.UUID]) -> Any:
+    # Read through ix_comments_published_replies (root_id first; tests/storage/test_query_plans.py). Left to guess,
+    # SQLite walked the queue index over every published comment of the site in date order, a cost that grows with
+    # the site: a page of the benchmark's 10,000-reply thread took 5.9 ms in process, 2.5 ms through the index.
+    return (
         select(*PUBLIC_COLUMNS)
         .where(comments.c.root_id.in_(root_ids), *SHOWN)
         .order_by(comments.c.created_at, comments.c.id)
     )
-    return (await conn.execute(query)).all()
 
 
 def _in_subtree(comment_id: uuid.UUID) -> Any:
