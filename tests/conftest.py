@@ -27,7 +27,7 @@ from service.storage import migrations
 from service.storage.database import connect, opened
 from service.storage.tables import metadata
 from tests.default_model import default_model as trained_default_model
-from tests.servers import serving_in_process
+from tests.servers import ci_service, serving_in_process
 
 # Under pytest-xdist (`make test` runs two workers) each worker has a database and a Redis database of its own, so
 # a test may empty them without reaching into the other worker's tests.
@@ -232,21 +232,8 @@ def redis_url() -> Iterator[str]:
         return
     if shutil.which("redis-server") is None:
         pytest.skip("needs redis-server (.ci/run installs and starts one)")
-    import subprocess
-
-    started = subprocess.run(
-        [str(Path(__file__).resolve().parent.parent / ".ci" / "redis.sh"), "start"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    exports = dict(line.removeprefix("export ").split("=", 1) for line in started.splitlines())
-    try:
+    with ci_service("redis.sh", "REDIS_TMPDIR") as exports:
         yield exports["REPLYGUARD_TEST_REDIS_URL"]
-    finally:
-        subprocess.run(
-            [str(Path(__file__).resolve().parent.parent / ".ci" / "redis.sh"), "stop", exports["REDIS_TMPDIR"]]
-        )
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """The suite's default model: trained once on the real corpora (the seed corpus alone where they are absent).
 
-`make test` runs this module while lint, type-check and audit run, so the two minutes of training overlap the gates;
+`make test` runs this module while lint, type-check and audit run, so the training (about 70 s) overlaps the gates;
 the `model_dir` fixture then finds the model in REPLYGUARD_TEST_MODEL_ROOT. Run directly, pytest trains it in the
 session instead, through the same function.
 

@@ -66,9 +66,11 @@ def launched_server(
         process.wait(timeout=30)
 
 
-def await_ready(process: subprocess.Popen[bytes], port: int, log: Path) -> None:
+def await_ready(
+    process: subprocess.Popen[bytes], port: int, log: Path, *, timeout_seconds: float = START_TIMEOUT_SECONDS
+) -> None:
     """Until the server on `port` answers `/ready` with 200; fails with its log's tail if it exits or takes too long."""
-    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    deadline = time.monotonic() + timeout_seconds
     while True:
         try:
             if httpx.get(f"http://127.0.0.1:{port}/ready", timeout=2).status_code == 200:
@@ -101,3 +103,16 @@ def serving_in_process(app: ASGIApp, settings: Settings) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@contextmanager
+def ci_service(script: str, folder_variable: str) -> Iterator[dict[str, str]]:
+    """A throwaway server from `.ci/<script> start` (PostgreSQL, Redis): yields the variables it exports, and stops
+    it with `.ci/<script> stop $folder_variable` on the way out."""
+    path = Path(__file__).resolve().parent.parent / ".ci" / script
+    started = subprocess.run([str(path), "start"], capture_output=True, text=True, check=True, timeout=180).stdout
+    exports = dict(line.removeprefix("export ").split("=", 1) for line in started.splitlines())
+    try:
+        yield exports
+    finally:
+        subprocess.run([str(path), "stop", exports[folder_variable]], capture_output=True, timeout=120)

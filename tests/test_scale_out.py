@@ -11,10 +11,8 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,44 +26,24 @@ from service.settings import Settings
 from service.storage.database import opened
 from tests.conftest import POSTGRES_URL, _register, _reset_postgres, run
 from tests.replies import POLITE, reply
+from tests.servers import await_ready, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _launch(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
+def _launch(env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], int]:
+    port = free_port()
     # The server's log goes to a file, never a pipe: nobody reads a pipe while the tests run, and a full one (64 KiB)
     # would block the server in its next log write.
-    log = tempfile.TemporaryFile()  # noqa: SIM115 - closed with the process below
-    process = subprocess.Popen(
-        [sys.executable, "-m", "service.cli", "serve", "--port", str(port)],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=log,
-    )
-    log.close()  # the child holds its own descriptor
-    return process, f"http://127.0.0.1:{port}"
-
-
-def _await_ready(process: subprocess.Popen[bytes], base: str) -> None:
-    deadline = time.monotonic() + 120  # a bound on start-up (migrate, load the model), not a speed claim
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/ready", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}")
-        time.sleep(0.1)
-    raise RuntimeError("server did not become ready")
+    with log.open("ab") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "service.cli", "serve", "--port", str(port)],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=sink,
+        )
+    return process, port
 
 
 @pytest.fixture(scope="module")
@@ -105,11 +83,14 @@ def two_servers(shared: Settings, tmp_path_factory: pytest.TempPathFactory) -> I
     # Both start at once (each migrates, loads the model and starts its scoring process): the start-up is the slow
     # part, and the two would otherwise wait for each other for nothing. The database is at the head already, so
     # neither start-up migrates anything.
-    servers = [_launch(env), _launch(env)]
+    folder = tmp_path_factory.mktemp("scale-out-logs")
+    logs = [folder / "first.log", folder / "second.log"]
+    servers = [_launch(env, log) for log in logs]
     try:
-        for process, base in servers:
-            _await_ready(process, base)
-        yield servers[0][1], servers[1][1]
+        for (process, port), log in zip(servers, logs, strict=True):
+            # A bound on start-up (migrate, load the model), not a speed claim.
+            await_ready(process, port, log, timeout_seconds=120)
+        yield f"http://127.0.0.1:{servers[0][1]}", f"http://127.0.0.1:{servers[1][1]}"
     finally:
         for process, _ in servers:
             process.terminate()

@@ -9,8 +9,6 @@ import subprocess
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -21,7 +19,7 @@ from service.storage import migrations
 from service.storage.database import opened
 from service.storage.tables import comments
 from tests.replies import POLITE, reply
-from tests.servers import free_port, running_server
+from tests.servers import ci_service, free_port, running_server
 
 LOAD_SECONDS = 2.0  # bounded: the kill lands mid-run
 WRITERS = 4
@@ -107,20 +105,6 @@ def _pg_ctl(*args: str) -> None:
     subprocess.run(command, check=True, capture_output=True, timeout=120)
 
 
-@contextmanager
-def own_postgres_cluster() -> Iterator[tuple[str, str]]:
-    """A throwaway cluster for this test alone (.ci/postgres.sh), since the test stops it: (asyncpg URL, its folder).
-
-    The suite's own cluster stays up for the tests running beside this one in the other pytest-xdist worker."""
-    script = Path(__file__).resolve().parents[2] / ".ci" / "postgres.sh"
-    started = subprocess.run([str(script), "start"], capture_output=True, text=True, check=True, timeout=180).stdout
-    exports = dict(line.removeprefix("export ").split("=", 1) for line in started.splitlines())
-    try:
-        yield exports["REPLYGUARD_TEST_DATABASE_URL"], exports["PG_TMPDIR"]
-    finally:
-        subprocess.run([str(script), "stop", exports["PG_TMPDIR"]], capture_output=True, timeout=120)
-
-
 def test_postgres_outage_gives_503_then_recovers_without_restart(
     settings: Settings, model_dir: Path, tmp_path: Path
 ) -> None:
@@ -132,7 +116,10 @@ def test_postgres_outage_gives_503_then_recovers_without_restart(
         pytest.skip("PostgreSQL runs only (make test with REPLYGUARD_TEST_DATABASE_URL, as .ci/run does)")
     from litestar.testing import TestClient
 
-    with own_postgres_cluster() as (database_url, cluster):
+    # A cluster for this test alone, since the test stops it: the suite's own stays up for the tests running beside
+    # this one in the other pytest-xdist worker.
+    with ci_service("postgres.sh", "PG_TMPDIR") as exports:
+        database_url, cluster = exports["REPLYGUARD_TEST_DATABASE_URL"], exports["PG_TMPDIR"]
         migrations.upgrade(database_url)
         on_own_cluster = settings.with_overrides(database_url=database_url, model_dir=tmp_path / "own-models")
         run(_register(on_own_cluster, model_dir))
