@@ -82,46 +82,46 @@ def _figures(scorer: Scorer, rows: Sequence[LabelledRow], policy: str) -> dict[s
 def compare_on_site(
     champion: Scorer | None, challenger: Scorer, held_out: Sequence[LabelledRow], *, policy: str
 ) -> dict[str, Any]:
-    """Judge both models on the site's held-out decisions.
-
-    Returns the rows, per head the rows and positives and whether it is comparable (SITE_MIN_PER_CLASS of each
-    class), both models' figures (_figures), and the verdict:
-    - `decided`: False when no head is comparable (too few decisions): the caller falls back to the corpora;
-    - `challenger_better`: no comparable head loses more than SITE_MAX_ROC_AUC_DROP of ROC AUC, and at least one
-      gains: a higher ROC AUC, or the same with a lower Brier score (both models ranking the decisions perfectly,
-      the one whose scores are nearer the moderators' labels is better);
-    - `why`: the verdict in words. Without a champion (none active, or it no longer loads) the challenger wins.
-    """
+    """Judge both models on the site's held-out decisions: the rows, per head the rows and positives and whether it
+    is comparable (SITE_MIN_PER_CLASS of each class), both models' figures (_figures), and verdict()'s `decided`,
+    `challenger_better` and `why`. Without a champion (none active, or it no longer loads) the challenger wins."""
     result: dict[str, Any] = {"rows": len(held_out), "heads": {}, "max_roc_auc_drop": SITE_MAX_ROC_AUC_DROP}
+    for head in HEADS:
+        labels = [row.label(head) for row in held_out if row.label(head) is not None]
+        positives = sum(1 for label in labels if label == 1)
+        enough = min(positives, len(labels) - positives) >= SITE_MIN_PER_CLASS
+        result["heads"][head] = {"rows": len(labels), "positives": positives, "comparable": enough}
     result["challenger"] = _figures(challenger, held_out, policy)
     if champion is None:
         result.update(champion=None, decided=True, challenger_better=True, why="no champion to beat")
         return result
     result["champion"] = _figures(champion, held_out, policy)
+    comparable = [head for head in HEADS if result["heads"][head]["comparable"]]
+    decided, better, why = verdict(comparable, result["champion"], result["challenger"])
+    result.update(decided=decided, challenger_better=better, why=why)
+    return result
+
+
+def verdict(comparable: Sequence[str], champion: dict[str, Any], challenger: dict[str, Any]) -> tuple[bool, bool, str]:
+    """(decided, challenger_better, why) from both models' figures on the comparable heads.
+
+    Not decided when no head is comparable (too few decisions: the caller falls back to the corpora). Better when no
+    comparable head loses more than SITE_MAX_ROC_AUC_DROP of ROC AUC and at least one gains: a higher ROC AUC, or the
+    same with a lower Brier score (when both rank the decisions alike, the one whose scores are nearer the
+    moderators' labels is better).
+    """
+    if not comparable:
+        return False, False, f"too few held-out decisions: no head has {SITE_MIN_PER_CLASS} of each class"
     worse, gains = [], []
-    for head in HEADS:
-        labels = [row.label(head) for row in held_out if row.label(head) is not None]
-        positives = sum(1 for label in labels if label == 1)
-        comparable = min(positives, len(labels) - positives) >= SITE_MIN_PER_CLASS
-        result["heads"][head] = {"rows": len(labels), "positives": positives, "comparable": comparable}
-        if not comparable:
-            continue
-        before, after = result["champion"]["roc_auc"][head], result["challenger"]["roc_auc"][head]
-        brier_before, brier_after = result["champion"]["brier"][head], result["challenger"]["brier"][head]
+    for head in comparable:
+        before, after = champion["roc_auc"][head], challenger["roc_auc"][head]
+        brier_before, brier_after = champion["brier"][head], challenger["brier"][head]
         if after < before - SITE_MAX_ROC_AUC_DROP:
             worse.append(f"{head} ROC AUC {before} -> {after}")
         elif after > before + TIE or (abs(after - before) <= TIE and brier_after < brier_before):
             gains.append(f"{head} ROC AUC {before} -> {after}, Brier {brier_before} -> {brier_after}")
-    if not any(entry["comparable"] for entry in result["heads"].values()):
-        result.update(
-            decided=False,
-            challenger_better=False,
-            why=f"too few held-out decisions: no head has {SITE_MIN_PER_CLASS} of each class",
-        )
-    elif worse:
-        result.update(decided=True, challenger_better=False, why="worse on " + "; ".join(worse))
-    elif not gains:
-        result.update(decided=True, challenger_better=False, why="no better on any head")
-    else:
-        result.update(decided=True, challenger_better=True, why="better on " + "; ".join(gains))
-    return result
+    if worse:
+        return True, False, "worse on " + "; ".join(worse)
+    if not gains:
+        return True, False, "no better on any head"
+    return True, True, "better on " + "; ".join(gains)
