@@ -136,7 +136,7 @@ def test_moderators_decisions_retrain_and_promote_a_model_and_an_admin_rolls_it_
 def test_the_running_service_retrains_by_itself(settings: Settings, model_dir: Path) -> None:
     """The in-process job (REPLYGUARD_AUTO_RETRAIN) notices the decisions and runs a round on its own."""
     quick = settings.with_overrides(
-        retrain_after_decisions=20, retrain_min_interval_minutes=0, retrain_check_seconds=0.2
+        auto_retrain=True, retrain_after_decisions=20, retrain_min_interval_minutes=0, retrain_check_seconds=0.2
     )
     headers = {"Authorization": f"Bearer {add_moderator(quick, 'bo')}"}
     env = {"REPLYGUARD_DATABASE_URL": quick.database_url}
