@@ -22,6 +22,7 @@ from service.scoring.relevance import Relevance
 from service.scoring.state import ScoringState
 from service.settings import Settings
 from service.storage.database import Database
+from service.web.console import model_changes as console_model_changes
 from service.web.console import routes as console
 from service.web.console import static as console_static
 from service.web.error_mapping import EXCEPTION_HANDLERS
@@ -107,6 +108,7 @@ def create_app(settings: Settings, *, scoring: ScoringState | None = None, freez
         *(demo.ROUTES if settings.demo_pages else []),
         MetricsController,
         *console.ROUTES,
+        *console_model_changes.ROUTES,
         *console_static.ROUTES,
     ]
     return Litestar(

@@ -101,6 +101,15 @@ class Settings:
     train_if_missing: bool = True
     # How often a running service checks the registry for a newly promoted model (0 turns it off).
     model_poll_seconds: float = 30.0
+    # Learning without an operator (service/domain/learning.py): each service process checks every
+    # retrain_check_seconds whether retrain_after_decisions moderator decisions arrived since the last training, and
+    # if so (at most once per retrain_min_interval_minutes across every replica) trains a challenger in a child
+    # process and promotes it only if it is better on the site's newest decisions. false leaves it to
+    # `replyguard worker` (or to nobody).
+    auto_retrain: bool = True
+    retrain_after_decisions: int = 200
+    retrain_min_interval_minutes: float = 60.0
+    retrain_check_seconds: float = 60.0
     db_pool_size: int = 10
     # Shared state for several workers or replicas, e.g. redis://redis:6379/0: submission rate-limit counters.
     # Unset, they are counted in each process (right for the embedded single-worker default).
@@ -161,6 +170,12 @@ class Settings:
             raise SettingsError("REPLYGUARD_READ_CACHE_ENTRIES must be 0 or more, REPLYGUARD_READ_CACHE_SECONDS 0-60")
         if not HONEYPOT_FIELD.fullmatch(self.honeypot_field):
             raise SettingsError("REPLYGUARD_HONEYPOT_FIELD must be 1-64 of A-Z a-z 0-9 _ -")
+        if self.retrain_after_decisions < 1:
+            raise SettingsError("REPLYGUARD_RETRAIN_AFTER_DECISIONS must be at least 1")
+        if self.retrain_min_interval_minutes < 0:
+            raise SettingsError("REPLYGUARD_RETRAIN_MIN_INTERVAL_MINUTES must be 0 or more")
+        if self.retrain_check_seconds <= 0:
+            raise SettingsError("REPLYGUARD_RETRAIN_CHECK_SECONDS must be above 0")
         if self.model_poll_seconds < 0:
             raise SettingsError("REPLYGUARD_MODEL_POLL_SECONDS must be 0 (off) or more")
         if self.redis_url is not None and not self.redis_url.startswith(("redis://", "rediss://", "unix://")):

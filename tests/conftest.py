@@ -153,6 +153,9 @@ def settings(database_url: str, model_dir: Path, tmp_path: Path) -> Settings:
         rate_limit_enabled=False,
         # A child process per app would add seconds to every test; tests/scoring/test_scoring_process.py covers it.
         scoring_process=False,
+        # A test's decisions must not start a retraining beside it; tests/domain/test_autonomous_learning.py turns
+        # the job on.
+        auto_retrain=False,
     )
     run(_register(configured, model_dir))
     return configured
@@ -168,7 +171,9 @@ def module_settings(migrated_template: str, model_dir: Path, folder: Path) -> Se
     else:
         shutil.copyfile(migrated_template, folder / "replyguard.db")
         url = f"sqlite+aiosqlite:///{folder / 'replyguard.db'}"
-    configured = Settings(database_url=url, model_dir=folder / "models", data_dir=None, train_if_missing=False)
+    configured = Settings(
+        database_url=url, model_dir=folder / "models", data_dir=None, train_if_missing=False, auto_retrain=False
+    )
     run(_register(configured, model_dir))
     return configured
 

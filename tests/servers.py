@@ -53,6 +53,8 @@ def launched_server(
         REPLYGUARD_RATE_LIMIT_ENABLED="false",
         REPLYGUARD_TRAIN_IF_MISSING="false",
         REPLYGUARD_MODEL_POLL_SECONDS="0",
+        # A server under test keeps its model: a soak's decisions must not start a retraining beside it.
+        REPLYGUARD_AUTO_RETRAIN="false",
         REPLYGUARD_DATA_DIR="",
         **env_overrides,
     )

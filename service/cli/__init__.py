@@ -1,5 +1,5 @@
-"""The `replyguard` command: serve, migrate, train, evaluate, score, model bootstrap, moderator and apikey add/revoke,
-article import, privacy, purge."""
+"""The `replyguard` command: serve, migrate, train, evaluate, score, model bootstrap/list/promote/rollback, worker,
+moderator and apikey add/revoke, article import, privacy, purge."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sys
 
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-from service.cli import article_import, model, retention, server
+from service.cli import article_import, model, model_registry, retention, server
 from service.cli.credentials import API_KEY, MODERATOR
 from service.settings import Settings, SettingsError
 from service.web.logs import log_config
@@ -23,6 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     # In this order in `replyguard --help`.
     server.add_commands(commands)
     model.add_commands(commands)
+    model_registry.add_commands(commands)
     MODERATOR.add_commands(commands)
     API_KEY.add_commands(commands)
     article_import.add_commands(commands)

@@ -1,4 +1,5 @@
-"""`replyguard train`, `evaluate`, `score` and `model bootstrap`: the model's life from the command line."""
+"""`replyguard train`, `evaluate`, `score` and `model bootstrap|list|promote|rollback`: the model's life from the
+command line."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ import asyncio
 import json
 import logging
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from classifier import compare_models, evaluate_model, load_scorer, train_model, write_report
 from classifier.progress import to_stderr
+from service.cli import model_registry
 from service.cli.jobs import run_on_database
 from service.cli.score import relevance_for, score_lines
 from service.domain.labels import feedback_labels_rows, moderator_labels
@@ -50,6 +53,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     bootstrap.add_argument("--bundled-dir", default=str(BUNDLED_MODELS), help=f"default: {BUNDLED_MODELS}")
     bootstrap.set_defaults(run=_model_bootstrap)
+    model_registry.add_model_commands(model_commands)
 
 
 def _train(settings: Settings, args: argparse.Namespace) -> int:
@@ -63,6 +67,9 @@ def _train(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _learn(db: Database, settings: Settings, data_dir: Path | None, args: argparse.Namespace) -> dict[str, Any]:
+    seen_at = datetime.now(
+        UTC
+    )  # decisions made after this are new to the challenger (automatic retraining counts them)
     async with db.read() as conn:
         decided = await moderator_labels(conn)
         reported = await feedback_labels_rows(conn)
@@ -88,7 +95,8 @@ async def _learn(db: Database, settings: Settings, data_dir: Path | None, args: 
         outcome["summary"] = f"dry run: challenger {challenger_dir.name} would {'' if promote else 'not '}be promoted"
         return outcome
     async with db.write() as conn:
-        await register_model(conn, challenger_dir, activate=promote)
+        learned = {"decisions_seen_at": seen_at, "training": {**counts, "site_held_out": 0}}
+        await register_model(conn, challenger_dir, activate=promote, learned=learned)
     verdict = (
         "promoted to the active model"
         if promote

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -22,8 +23,15 @@ MAX_LABELS = 200_000
 
 async def moderator_labels(conn: AsyncConnection, *, limit: int = MAX_LABELS) -> list[LabelledRow]:
     """One row per comment a person decided, labelled by that person's latest decision, newest first."""
+    return with_recency_weights([row for row, _ in await dated_moderator_labels(conn, limit=limit)])
+
+
+async def dated_moderator_labels(
+    conn: AsyncConnection, *, limit: int = MAX_LABELS
+) -> list[tuple[LabelledRow, datetime]]:
+    """moderator_labels' rows before recency weighting, each with when its decision was made, newest first."""
     seen: set[object] = set()
-    rows: list[LabelledRow] = []
+    rows: list[tuple[LabelledRow, datetime]] = []
     for record in await comment_store.moderator_decisions(conn, limit=limit):
         if record.comment_id in seen:
             continue  # an older decision, overruled by the one already taken
@@ -32,18 +40,17 @@ async def moderator_labels(conn: AsyncConnection, *, limit: int = MAX_LABELS) ->
         spam, abuse = LABELS.get((record.to_status, reason), (None, None))
         if spam is None and abuse is None:
             continue
-        rows.append(
-            LabelledRow(
-                text=record.body,
-                name=record.name,
-                website=record.website,
-                spam=spam,
-                abuse=abuse,
-                source="moderators",
-                group=f"article-{record.article_id}",
-            )
+        row = LabelledRow(
+            text=record.body,
+            name=record.name,
+            website=record.website,
+            spam=spam,
+            abuse=abuse,
+            source="moderators",
+            group=f"article-{record.article_id}",
         )
-    return with_recency_weights(rows)
+        rows.append((row, record.created_at))
+    return rows
 
 
 def with_recency_weights(rows: list[LabelledRow]) -> list[LabelledRow]:

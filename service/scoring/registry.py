@@ -6,6 +6,7 @@ import asyncio
 import logging
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -24,12 +25,32 @@ def _read_card(model_dir: Path) -> tuple[ModelCard, str]:
     return ModelCard.from_json((model_dir / "card.json").read_text()), str(model_dir.resolve())
 
 
-async def register_model(conn: AsyncConnection, model_dir: Path, *, activate: bool = True) -> str:
-    """Record the model folder's card; with activate, it becomes the one the service scores with."""
+async def register_model(
+    conn: AsyncConnection,
+    model_dir: Path,
+    *,
+    activate: bool = True,
+    actor: str = "cli",
+    learned: dict[str, Any] | None = None,
+) -> str:
+    """Record the model folder's card; with activate, it becomes the one the service scores with (and the change is
+    recorded as `actor`'s: "cli", "auto"). `learned`: what it trained on and how it compared (model_versions)."""
     card, path = await asyncio.to_thread(_read_card, model_dir)
+    now = datetime.now(UTC)
+    before = await model_versions.active_model(conn) if activate else None
     await model_versions.record_version(
-        conn, card.version, path=path, card=card.to_dict(), activate=activate, now=datetime.now(UTC)
+        conn, card.version, path=path, card=card.to_dict(), activate=activate, now=now, learned=learned
     )
+    if activate and (before is None or before.version != card.version):
+        await model_versions.record_activation(
+            conn,
+            from_version=before.version if before is not None else None,
+            to_version=card.version,
+            action="register",
+            actor=actor,
+            moderator_id=None,
+            now=now,
+        )
     return card.version
 
 
@@ -56,7 +77,7 @@ async def ensure_model(db: Database, settings: Settings) -> str:
     log.info("no model registered: training the default model (data: %s)", settings.data_dir or "seed corpus only")
     model_dir = train_model(output_root=settings.model_dir, data_dir=settings.data_dir, progress=log.info)
     async with db.write() as conn:
-        return await register_model(conn, model_dir)
+        return await register_model(conn, model_dir, actor="auto")
 
 
 async def refresh(db: Database, scoring: ScoringState) -> bool:

@@ -286,7 +286,9 @@ async def riskiest_page(
     return (await conn.execute(query)).all()
 
 
-async def moderator_decisions(conn: AsyncConnection, *, limit: int) -> Sequence[Row[Any, Any, Any, Any, Any, Any, Any]]:
+async def moderator_decisions(
+    conn: AsyncConnection, *, limit: int
+) -> Sequence[Row[Any, Any, Any, Any, Any, Any, Any, Any]]:
     """People's decisions with the text they judged, newest first (a comment decided twice appears twice): what
     training learns from moderators."""
     query = (
@@ -298,6 +300,7 @@ async def moderator_decisions(conn: AsyncConnection, *, limit: int) -> Sequence[
             comments.c.name,
             comments.c.website,
             comments.c.article_id,
+            decisions.c.created_at,
         )
         .join(comments, comments.c.id == decisions.c.comment_id)
         .where(decisions.c.actor == "moderator")

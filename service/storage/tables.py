@@ -204,6 +204,41 @@ model_versions = Table(
     Column("card", JSON(), nullable=False),
     Column("active", Boolean(), nullable=False, server_default=false()),
     Column("created_at", UTCDateTime(), nullable=False),
+    # When its training read the moderators' decisions: decisions made later are new to it (retraining counts them,
+    # and only those can judge it). None for a model trained outside the service's learning (the default, a bundle).
+    Column("decisions_seen_at", UTCDateTime(), nullable=True),
+    # What it trained on (moderator and feedback labels, the site's decisions held out) and how it did against the
+    # champion on the site's newest decisions (service/domain/learning.py); None when not measured.
+    Column("training", JSON(), nullable=True),
+    Column("site_comparison", JSON(), nullable=True),
+)
+
+# Every change of the active model: who (the command line, a console user, the retraining job), when, from, to.
+ACTIVATION_ACTORS = ("cli", "console", "auto")
+ACTIVATION_ACTIONS = ("register", "promote", "rollback")
+model_activations = Table(
+    "model_activations",
+    metadata,
+    Column("id", Uuid(), primary_key=True),
+    Column("from_version", String(64), nullable=True),
+    Column("to_version", String(64), nullable=False),
+    Column("action", String(16), nullable=False),
+    Column("actor", String(16), nullable=False),
+    Column("moderator_id", Integer(), ForeignKey("moderators.id"), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False, index=True),
+    CheckConstraint("actor IN ('cli', 'console', 'auto')", name="actor"),
+    CheckConstraint("action IN ('register', 'promote', 'rollback')", name="action"),
+)
+
+# Named leases: one holder at a time across workers and replicas, until it lets go or its lease expires (a holder
+# that died). `acquired_at` spaces out jobs that must run at most so often (retraining: hourly by default).
+leases = Table(
+    "leases",
+    metadata,
+    Column("name", String(40), primary_key=True),
+    Column("holder", String(64), nullable=True),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    Column("acquired_at", UTCDateTime(), nullable=False),
 )
 
 idempotency_keys = Table(

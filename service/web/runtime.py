@@ -13,9 +13,10 @@ from datetime import timedelta
 from service.abuse.rate_limits import MemoryCounter, RedisCounter, SubmissionLimiter
 from service.abuse.spam_runs import SpamRunDetector
 from service.domain.comments import ReplyWriter, SubmitOptions
+from service.domain.learning import keep_learning
 from service.rules.policy import overrides_from
 from service.scoring.child_process import ScoringProcess
-from service.scoring.registry import follow_registry, load_active
+from service.scoring.registry import follow_registry, load_active, refresh
 from service.scoring.relevance import Relevance
 from service.scoring.state import ScoringState
 from service.settings import Settings
@@ -53,7 +54,8 @@ async def started(
     settings: Settings, *, scoring: ScoringState | None = None, freeze_heap: bool = True
 ) -> AsyncIterator[Runtime]:
     """The service's collaborators, running until the block ends: the database, the reader cache, the counters and
-    limits, the active model (and its scoring process), relevance, the registry follower and the reply writer.
+    limits, the active model (and its scoring process), relevance, the registry follower, the retraining job
+    (REPLYGUARD_AUTO_RETRAIN) and the reply writer.
 
     `scoring` is a seam for tests: a given state is used as it is, and the registry is not followed for it.
     `freeze_heap=False` leaves the collector alone (create_app says when that is right).
@@ -94,16 +96,22 @@ async def started(
     if freeze_heap:
         gc.collect()
         gc.freeze()
-    follower = None
+    tasks = []
     if scoring is None and settings.model_poll_seconds > 0:
-        follower = asyncio.create_task(follow_registry(db, runtime.scoring, every_seconds=settings.model_poll_seconds))
+        tasks.append(
+            asyncio.create_task(follow_registry(db, runtime.scoring, every_seconds=settings.model_poll_seconds))
+        )
+    if settings.auto_retrain:
+        # After its own promotion this process switches at once; the others at their next registry poll.
+        learner = keep_learning(db, settings, on_promoted=lambda: refresh(db, runtime.scoring))
+        tasks.append(asyncio.create_task(learner))
     try:
         yield runtime
     finally:
-        if follower is not None:
-            follower.cancel()
+        for task in tasks:  # a retraining in progress is cancelled: its child process is killed
+            task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await follower
+                await task
         await runtime.replies.drain()  # replies already accepted are committed before the engines close
         if process is not None:
             await asyncio.to_thread(process.stop)

@@ -21,6 +21,8 @@ TEXTS = {
     "rejected_many": "{done} rejected",
     "undone": "Your last decision was undone",
     "nothing_to_undo": "Nothing to undo",
+    "model_promoted": "The chosen model is now active (other replicas switch within a registry poll)",
+    "model_rolled_back": "Rolled back: the previous model is active (other replicas switch within a registry poll)",
 }
 LEFT_ALONE = "; {left} left alone (decided by someone else meanwhile)"
 NAMED = frozenset({"approved", "rejected"})

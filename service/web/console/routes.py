@@ -22,6 +22,7 @@ from litestar.response import Redirect, Template
 
 from service.domain import moderation
 from service.domain.auth import moderator_for_token
+from service.domain.model_history import model_history
 from service.domain.views import ItemDetail, QueueItem
 from service.errors import Conflict, InvalidInput, NotFound, Unauthorized
 from service.ids import parse_id
@@ -344,7 +345,11 @@ async def undo(request: Request[Any, Any, Any], db: NamedDependency[Database]) -
 
 @get("/console/model", include_in_schema=False)
 async def model_page(
-    request: Request[Any, Any, Any], db: NamedDependency[Database], scoring: NamedDependency[ScoringState]
+    request: Request[Any, Any, Any],
+    db: NamedDependency[Database],
+    scoring: NamedDependency[ScoringState],
+    notice: NoticeCode = None,
+    sig: NoticeSignature = None,
 ) -> Template | Redirect:
     session = await _session(request, db)
     if session is None:
@@ -370,6 +375,9 @@ async def model_page(
         "total": total,
         "plots": plots,
         "size": SIZE,
+        # The versions, the site's learning curve and who changed the active model (promote and roll back: admins).
+        "history": await model_history(db),
+        "notice": await _banner(db, session, Notice(notice or ""), sig),
     }
     return _page("model", context)
 
