@@ -37,6 +37,7 @@ from service.web.routes import (
     perspective,
     privacy,
     public,
+    rules,
 )
 from service.web.routes.moderation import current_moderator
 from service.web.runtime import Runtime, started
@@ -98,6 +99,7 @@ def create_app(settings: Settings, *, scoring: ScoringState | None = None, freez
         *public.routes(settings),
         *moderation.ROUTES,
         *articles.ROUTES,
+        *rules.ROUTES,
         *privacy.ROUTES,
         *operations.ROUTES,
         *akismet.ROUTES,
