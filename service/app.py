@@ -23,6 +23,7 @@ from service.scoring.state import ScoringState
 from service.settings import Settings
 from service.storage.database import Database
 from service.web.console import routes as console
+from service.web.console import rules_pages as console_rules
 from service.web.console import static as console_static
 from service.web.error_mapping import EXCEPTION_HANDLERS
 from service.web.metrics import metrics_middleware
@@ -109,6 +110,7 @@ def create_app(settings: Settings, *, scoring: ScoringState | None = None, freez
         *(demo.ROUTES if settings.demo_pages else []),
         MetricsController,
         *console.ROUTES,
+        *console_rules.ROUTES,
         *console_static.ROUTES,
     ]
     return Litestar(

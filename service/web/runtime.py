@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from service.abuse.rate_limits import MemoryCounter, RedisCounter, SubmissionLimiter
 from service.abuse.spam_runs import SpamRunDetector
 from service.domain.comments import ReplyWriter, SubmitOptions
@@ -93,6 +95,10 @@ async def started(
         relevance=await Relevance.start(settings.relevance),
         rules=rules,
     )
+    try:
+        await rules.current(db)  # loaded before the first reply, not by it
+    except (SQLAlchemyError, OSError):
+        rules.forget()  # the database is down at start-up (readiness says so): the first reply loads them
     process = ScoringProcess() if settings.scoring_process else None
     if process is not None:
         await runtime.scoring.start_process(process)

@@ -21,9 +21,15 @@ TEXTS = {
     "rejected_many": "{done} rejected",
     "undone": "Your last decision was undone",
     "nothing_to_undo": "Nothing to undo",
+    "rule_saved": "Rule saved",
+    "rule_removed": "Rule removed",
+    "mode_saved": "Premoderation mode saved",
+    "sanctioned": "Sanction saved",
+    "lifted": "Sanction lifted",
+    "sanctioned_author": "Sanction set for the author of {name}'s reply",
 }
 LEFT_ALONE = "; {left} left alone (decided by someone else meanwhile)"
-NAMED = frozenset({"approved", "rejected"})
+NAMED = frozenset({"approved", "rejected", "sanctioned_author"})
 
 
 @dataclass(frozen=True, slots=True)
