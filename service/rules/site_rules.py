@@ -61,29 +61,34 @@ def _domain_and_parents(host: str) -> list[str]:
 
 
 class PhraseIndex:
-    """Whole-word phrases found in one pass over a text's words: each phrase is filed under its first word, so a
-    text of n words costs about n dictionary lookups whatever the number of phrases."""
+    """Whole-word phrases found in one pass over a text's words. Each phrase is a tuple of words in one dictionary,
+    and each first word knows the lengths of the phrases it starts: a word of the text costs one lookup, plus one per
+    distinct length (a handful), however many phrases the list holds or share that first word."""
 
     def __init__(self, keys: Iterable[str]) -> None:
-        self._by_first: dict[str, list[tuple[list[str], str]]] = {}
+        self._phrases: dict[tuple[str, ...], str] = {}
+        lengths: dict[str, set[int]] = {}
         for key in keys:
-            words = key.split(" ")
             if key:
-                self._by_first.setdefault(words[0], []).append((words, key))
+                words = tuple(key.split(" "))
+                self._phrases[words] = key
+                lengths.setdefault(words[0], set()).add(len(words))
+        self._lengths = {word: tuple(sorted(found)) for word, found in lengths.items()}
 
     def __bool__(self) -> bool:
-        return bool(self._by_first)
+        return bool(self._phrases)
 
     def find(self, words: list[str]) -> list[str]:
         """The keys (phrase_key) of the phrases that occur in `words`, each once, in order of appearance."""
         found: dict[str, None] = {}
-        by_first = self._by_first
+        lengths_of, phrases = self._lengths, self._phrases
         for start, word in enumerate(words):
-            candidates = by_first.get(word)
-            if candidates is None:
+            lengths = lengths_of.get(word)
+            if lengths is None:
                 continue
-            for phrase, key in candidates:
-                if len(phrase) == 1 or words[start : start + len(phrase)] == phrase:
+            for length in lengths:
+                key = phrases.get(tuple(words[start : start + length]))
+                if key is not None:
                     found[key] = None
         return list(found)
 
