@@ -25,7 +25,36 @@ REPLIES = [
     "Interesting piece, see https://www.city.example/harbour and http://archive.example.org/1962 for the records.",
     "BUY CHEAP VIAGRA ONLINE!!! Best prices, no prescription http://cheap-pills.example http://pills.example",
 ]
-WORDS = ["casino", "bonus", "crypto", "loan", "pills", "cheap", "free", "money", "offer", "click", "win", "prize", "deal", "viagra", "cash", "bet", "poker", "investment", "signals", "trading", "forex", "escort", "dating", "followers", "likes", "subscribe", "channel", "giveaway"]
+WORDS = [
+    "casino",
+    "bonus",
+    "crypto",
+    "loan",
+    "pills",
+    "cheap",
+    "free",
+    "money",
+    "offer",
+    "click",
+    "win",
+    "prize",
+    "deal",
+    "viagra",
+    "cash",
+    "bet",
+    "poker",
+    "investment",
+    "signals",
+    "trading",
+    "forex",
+    "escort",
+    "dating",
+    "followers",
+    "likes",
+    "subscribe",
+    "channel",
+    "giveaway",
+]
 
 
 def _entries(n: int, rng: random.Random) -> dict[str, dict[str, Entry]]:
