@@ -137,7 +137,7 @@ async def get_author(
     db: NamedDependency[Database],
     moderator: NamedDependency[Moderator],
     runtime: NamedDependency[Runtime],
-    email: Annotated[str, QueryParameter(max_length=320)],
+    email: Annotated[str, QueryParameter(max_length=320)] = "",  # optional here so a missing token is 401 first
 ) -> AuthorView:
     moderator.require("moderator")
     return await authors.author_page(db, email, trust_after=runtime.settings.trust_after_approvals)
