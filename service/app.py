@@ -24,6 +24,7 @@ from service.settings import Settings
 from service.storage.database import Database
 from service.web.console import model_changes as console_model_changes
 from service.web.console import routes as console
+from service.web.console import rules_pages as console_rules
 from service.web.console import static as console_static
 from service.web.error_mapping import EXCEPTION_HANDLERS
 from service.web.metrics import metrics_middleware
@@ -38,6 +39,7 @@ from service.web.routes import (
     perspective,
     privacy,
     public,
+    rules,
 )
 from service.web.routes.moderation import current_moderator
 from service.web.runtime import Runtime, started
@@ -99,6 +101,7 @@ def create_app(settings: Settings, *, scoring: ScoringState | None = None, freez
         *public.routes(settings),
         *moderation.ROUTES,
         *articles.ROUTES,
+        *rules.ROUTES,
         *privacy.ROUTES,
         *operations.ROUTES,
         *akismet.ROUTES,
@@ -109,6 +112,7 @@ def create_app(settings: Settings, *, scoring: ScoringState | None = None, freez
         MetricsController,
         *console.ROUTES,
         *console_model_changes.ROUTES,
+        *console_rules.ROUTES,
         *console_static.ROUTES,
     ]
     return Litestar(

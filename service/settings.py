@@ -67,6 +67,12 @@ class Settings:
     # Levels a thread may have, the top level included (WordPress's default, 5): a reply to a comment at the last
     # level attaches to that comment's parent instead, and deeper stored replies are served at the last level.
     max_thread_depth: int = 5
+    # An author whose last this-many replies people approved, none rejected since, is trusted: the service's own
+    # doubts no longer hold their replies (docs/moderation-rules.md). 0: nobody is trusted.
+    trust_after_approvals: int = 3
+    # How often a worker checks whether another worker or replica changed the site's rules (its own changes show
+    # at once).
+    rules_check_seconds: float = 1.0
 
     # Which of the card's threshold sets decides (classifier/thresholds.py POLICIES): "review-budget" sends at most
     # ~15% of replies to people and publishes more of the bad ones; "error-targets" publishes at most ~1% of bad
@@ -154,6 +160,10 @@ class Settings:
             raise SettingsError(f"REPLYGUARD_THRESHOLD_POLICY must be one of: {', '.join(POLICIES)}")
         if not 2 <= self.max_thread_depth <= MAX_THREAD_DEPTH:
             raise SettingsError(f"REPLYGUARD_MAX_THREAD_DEPTH must be between 2 and {MAX_THREAD_DEPTH}")
+        if not 0 <= self.trust_after_approvals <= 100:
+            raise SettingsError("REPLYGUARD_TRUST_AFTER_APPROVALS must be between 0 (off) and 100")
+        if not 0 <= self.rules_check_seconds <= 60:
+            raise SettingsError("REPLYGUARD_RULES_CHECK_SECONDS must be between 0 and 60")
         if self.spam_run_threshold < 0:
             raise SettingsError("REPLYGUARD_SPAM_RUN_THRESHOLD must be 0 (off) or more")
         for name in (

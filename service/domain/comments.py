@@ -8,7 +8,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from functools import partial
+from typing import Any, cast
 
 import msgspec
 from sqlalchemy.exc import IntegrityError
@@ -17,6 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from classifier import Scores, Submission, Thresholds
 from classifier.relevance_shift import RelevanceScores
 from service.abuse.spam_runs import SpamRunDetector
+from service.domain import trust
+from service.domain.rule_book import RuleBook
 from service.domain.threads import TOP_LEVEL, Place, nest_replies, place_reply
 from service.domain.views import (
     CommentPage,
@@ -27,7 +30,7 @@ from service.domain.views import (
 )
 from service.errors import ArticleClosed, Conflict, invalid
 from service.ids import new_id
-from service.rules.policy import Verdict, accepts_replies, count_links, decide
+from service.rules.policy import NO_HITS, RuleHits, Verdict, accepts_replies, count_links, decide, trust_could_publish
 from service.rules.validation import NewComment
 from service.scoring.relevance import Relevance
 from service.scoring.state import ScoringState
@@ -51,6 +54,10 @@ class SubmitOptions:
     # never gets here, it is answered from the first submission.
     duplicate_window: timedelta = timedelta(hours=1)
     max_thread_depth: int = 5  # levels, the top one included (see threads.place_reply)
+    # The site's own hosts (of REPLYGUARD_ALLOWED_ORIGINS): links to them never count toward the link limit.
+    own_hosts: tuple[str, ...] = ()
+    # An author whose last this-many replies people approved is trusted (service/domain/trust.py); 0: nobody is.
+    trust_after: int = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +82,8 @@ class PendingReply:
     # Long enough (the spam-run rule's 8 words) that a copy on another article is a paste, not a stock phrase.
     distinctive: bool = False
     relevance: RelevanceScores | None = None  # when relevance adjusted the spam score in `scores`
+    site: RuleHits = NO_HITS  # what the site's lists and sanctions said (service/rules/site_rules.py)
+    mode: str = "model"  # the article's premoderation mode when the reply arrived
 
 
 class _KeyRepeatedInBatch(Exception):
@@ -90,9 +99,12 @@ class ReplyWriter:
     """Stores replies with their automatic decision. The replies of concurrent requests commit together
     (service/storage/group_commit.py), and each request is answered only once its own reply is committed."""
 
-    def __init__(self, db: Database, options: SubmitOptions, *, max_batch: int = 64) -> None:
+    def __init__(
+        self, db: Database, options: SubmitOptions, *, rules: RuleBook | None = None, max_batch: int = 64
+    ) -> None:
         self.db = db
         self.options = options
+        self.rules = rules or RuleBook()
         # SQLite has one writer whatever we do; PostgreSQL takes a few transactions at once.
         concurrency = 1 if db.dialect == "sqlite" else 4
         self._group: GroupCommit[PendingReply, Submitted] = GroupCommit(
@@ -145,6 +157,11 @@ async def submit_comment(
         if replayed is not None:
             return replayed
 
+    # The site's rules as this process holds them (one read a second at most); a closed mode needs no scoring.
+    rules = await writer.rules.current(writer.db)
+    mode = rules.mode_for(article_id)
+    if not accepts_replies("open", mode):
+        raise ArticleClosed("Replies are closed on this article")
     # Scored before the transaction: the model needs no database, and the write lock is held briefly.
     submission = Submission(
         body=new.body,
@@ -182,6 +199,11 @@ async def submit_comment(
         spam_run=spam_run,
         distinctive=scored.run_signature is not None,
         relevance=relevance_scores,
+        # Evaluated here, outside the write transaction: phrase matching holds no lock.
+        site=rules.evaluate(
+            body=new.body, email=new.email, website=new.website, own_hosts=writer.options.own_hosts, now=now
+        ),
+        mode=mode,
     )
     try:
         return await writer.store(pending)
@@ -217,16 +239,13 @@ async def _store_replies(
         sent = await comment_store.recent_bodies(conn, body_keys, since=received - options.duplicate_window)
     sent_anywhere = {body for _, body in sent}
 
-    outcomes: list[Submitted | Exception] = []
-    comment_rows: list[dict[str, Any]] = []
-    decision_rows: list[dict[str, Any]] = []
-    answer_rows: list[dict[str, Any]] = []
-    published: Counter[str] = Counter()
+    outcomes: list[Submitted | Exception | None] = []
+    accepted: list[tuple[int, PendingReply, Place, str, Verdict]] = []  # (outcome slot, ..., verdict without standing)
+    verdicts: dict[int, partial[Verdict]] = {}  # by outcome slot: the decision, short of the author's standing
     keys: set[str] = set()  # Idempotency-Keys stored by this batch
-    page_claims: list[tuple[str, str | None, str | None]] = []  # (article_id, title, url) the pages sent
     for pending, body_key in zip(batch, body_keys, strict=True):
         new = pending.new
-        if not accepts_replies(articles[pending.article_id].status):
+        if not accepts_replies(articles[pending.article_id].status, pending.mode):
             outcomes.append(ArticleClosed("Replies are closed on this article"))
             continue
         place = TOP_LEVEL
@@ -241,8 +260,11 @@ async def _store_replies(
         if key is not None and key in keys:
             outcomes.append(_KeyRepeatedInBatch())
             continue
+        if key is not None:
+            keys.add(key)
         repeats = (pending.article_id, body_key) in sent or (pending.distinctive and body_key in sent_anywhere)
-        verdict = decide(
+        deciding = partial(
+            decide,
             pending.scores,
             thresholds=pending.thresholds,
             article_status=articles[pending.article_id].status,
@@ -252,10 +274,42 @@ async def _store_replies(
             repeats_recent=repeats,
             spam_run=pending.spam_run,
             relevance=pending.relevance,
+            site=pending.site,
+            mode=pending.mode,
         )
         if options.duplicate_window:  # a repeat inside this batch counts too
             sent.add((pending.article_id, body_key))
             sent_anywhere.add(body_key)
+        accepted.append((len(outcomes), pending, place, body_key, deciding()))
+        verdicts[len(outcomes)] = deciding
+        outcomes.append(None)
+
+    # The authors' standing, read only for replies it could change: one whose article holds first replies and that
+    # nothing else holds or rejects, or one held by nothing but doubts trust overrides.
+    first_reply_authors = {
+        pending.new.email
+        for _, pending, _, _, verdict in accepted
+        if pending.mode == "first-reply-held" and verdict.status == "published"
+    }
+    trust_candidates = {
+        pending.new.email for _, pending, _, _, verdict in accepted if trust_could_publish(verdict)
+    } if options.trust_after else set()  # fmt: skip
+    wanted = sorted(first_reply_authors | trust_candidates)
+    standing = await trust.standings(
+        conn, wanted, trust_after=options.trust_after, need_published=bool(first_reply_authors)
+    )
+
+    comment_rows: list[dict[str, Any]] = []
+    decision_rows: list[dict[str, Any]] = []
+    answer_rows: list[dict[str, Any]] = []
+    published: Counter[str] = Counter()
+    page_claims: list[tuple[str, str | None, str | None]] = []  # (article_id, title, url) the pages sent
+    for slot, pending, place, body_key, verdict in accepted:
+        new = pending.new
+        author = standing.get(new.email)
+        if author is not None:
+            first = new.email in first_reply_authors and not author.has_published
+            verdict = verdicts[slot](first_reply=first, trusted=author.trusted)
         row = _comment_row(pending, verdict, place, body_key)
         comment_rows.append(row)
         decision_rows.append(_model_decision(row, pending.relevance))
@@ -265,8 +319,8 @@ async def _store_replies(
         if verdict.status != "rejected" and (new.article_title or new.article_url):
             page_claims.append((pending.article_id, new.article_title, new.article_url))
         created = created_view(row)
+        key = pending.idempotency_key
         if key is not None:
-            keys.add(key)
             answer_rows.append(
                 {
                     "key": key,
@@ -277,7 +331,7 @@ async def _store_replies(
                     "created_at": pending.received_at,
                 }
             )
-        outcomes.append(Submitted(comment=created, replayed=False))
+        outcomes[slot] = Submitted(comment=created, replayed=False)
 
     if comment_rows:
         await comment_store.insert_comments(conn, comment_rows)
@@ -289,7 +343,7 @@ async def _store_replies(
     for row in comment_rows:
         log.info("comment stored", extra={"comment_id": str(row["id"]), "article_id": row["article_id"],
                                           "status": row["status"]})  # fmt: skip
-    return outcomes
+    return cast("list[Submitted | Exception]", outcomes)  # every slot is filled by now
 
 
 async def _fill_page_metadata(

@@ -33,6 +33,20 @@ class Verdict:
 
 
 @dataclass(frozen=True, slots=True)
+class RuleHits:
+    """What the site's rules (service/rules/site_rules.py) said about one reply: reasons to reject it, reasons to
+    hold it that trust does not override, and how many of its links count toward the link limit (links to the site's
+    own and allowed domains do not)."""
+
+    rejects: tuple[Reason, ...] = ()
+    holds: tuple[Reason, ...] = ()
+    counted_links: int | None = None  # None: every link counts (no rules were evaluated)
+
+
+NO_HITS = RuleHits()
+
+
+@dataclass(frozen=True, slots=True)
 class Overrides:
     """Operator settings: which of the card's threshold sets to use, then replacements for it, field by field."""
 
@@ -76,9 +90,9 @@ def count_links(text: str) -> int:
     return len(_LINK.findall(text))
 
 
-def accepts_replies(article_status: str) -> bool:
-    """Closed articles take no replies at all (the contract's 403)."""
-    return article_status != "closed"
+def accepts_replies(article_status: str, mode: str = "model") -> bool:
+    """Closed articles, and articles whose premoderation mode is `closed`, take no replies at all (the 403)."""
+    return article_status != "closed" and mode != "closed"
 
 
 def needs_explaining(scores: Scores | None, thresholds: Thresholds | None) -> bool:
@@ -132,38 +146,74 @@ def decide(
     repeats_recent: bool = False,
     spam_run: bool = False,
     relevance: RelevanceScores | None = None,
+    site: RuleHits = NO_HITS,
+    mode: str = "model",
+    first_reply: bool = False,
+    trusted: bool = False,
 ) -> Verdict:
-    """Reject only what the model is sure of; hold anything a rule or a borderline score flags; publish the rest.
+    """Reject only what the model or a site rule is sure of; hold anything a rule or a borderline score flags;
+    publish the rest.
 
-    Without scores (no model, or scoring failed) nothing is published automatically and nothing is rejected.
-    `relevance`, when it adjusted the spam score in `scores`, adds why when it raised a score that holds the reply.
+    Without scores (no model, or scoring failed) nothing is published automatically and nothing is rejected by the
+    model. `relevance`, when it adjusted the spam score in `scores`, adds why when it raised a score that holds the
+    reply. `site` is what the site's lists and sanctions said; `mode` the article's premoderation mode
+    (`first-reply-held` holds a reply when `first_reply`: its author has nothing published yet). A `trusted` author
+    (service/domain/trust.py) is published over the service's own doubts (borderline scores, links, duplicates, a
+    first reply) but never over the site's rules, a spam run or the model's reject.
     """
     if honeypot_filled:
         return Verdict(
             status="rejected", reasons=(Reason(code="honeypot", message="a hidden form field was filled in"),)
         )
-    rules: list[Reason] = []
+    if site.rejects:
+        return Verdict(status="rejected", reasons=site.rejects)
+    firm: list[Reason] = []  # holds that trust does not override
+    doubts: list[Reason] = []  # holds that it does
     if article_status == "premoderated":
-        rules.append(Reason(code="article_premoderated", message="every reply on this article waits for a person"))
-    if link_count > max_links:
-        rules.append(Reason(code="too_many_links", message=f"{link_count} links (more than {max_links})"))
+        firm.append(Reason(code="article_premoderated", message="every reply on this article waits for a person"))
+    if mode == "all-held":
+        firm.append(Reason(code="all_held", message="every reply waits for a person (premoderation mode all-held)"))
+    if mode == "first-reply-held" and first_reply:
+        doubts.append(Reason(code="first_reply", message="the author's first reply waits for a person"))
+    links = link_count if site.counted_links is None else site.counted_links
+    if links > max_links:
+        doubts.append(Reason(code="too_many_links", message=f"{links} links (more than {max_links})"))
     if repeats_recent:
-        rules.append(Reason(code="duplicate", message="the same text was sent a short while ago"))
+        doubts.append(Reason(code="duplicate", message="the same text was sent a short while ago"))
     if spam_run:
-        rules.append(Reason(code="spam_run", message="near-copies of this text arrived from other senders just now"))
+        firm.append(Reason(code="spam_run", message="near-copies of this text arrived from other senders just now"))
+    firm += site.holds
     if scores is None or thresholds is None:
-        rules.append(Reason(code="model_unavailable", message="no model could score this reply"))
-        return Verdict(status="pending", reasons=tuple(rules))
+        firm.append(Reason(code="model_unavailable", message="no model could score this reply"))
+        return Verdict(status="pending", reasons=tuple(firm + doubts))
 
     spam_says = head_outcome(scores.spam_score, hold=thresholds.spam_hold, reject=thresholds.spam_reject)
     abuse_says = head_outcome(scores.abuse_score, hold=thresholds.abuse_hold, reject=thresholds.abuse_reject)
     spam = _head_reasons("spam", scores.spam_score, spam_says, scores.contributions)
     abuse = _head_reasons("abuse", scores.abuse_score, abuse_says, scores.contributions)
     related = _relevance_reasons(relevance, spam_says=spam_says)
-    reasons = tuple(rules + spam + related + abuse)
+    reasons = tuple(firm + doubts + spam + related + abuse)
     model_says = outcome(scores.spam_score, scores.abuse_score, thresholds)
     if model_says == "reject":
         return Verdict(status="rejected", reasons=reasons)
-    if rules or model_says == "review":
+    if firm:
+        return Verdict(status="pending", reasons=reasons)
+    if doubts or model_says == "review":
+        if trusted:
+            return Verdict(status="published", reasons=(TRUSTED, *reasons))
         return Verdict(status="pending", reasons=reasons)
     return Verdict(status="published", reasons=())
+
+
+TRUSTED = Reason(code="trusted_author", message="published on trust: the author's recent replies were approved")
+
+
+def trust_could_publish(verdict: Verdict) -> bool:
+    """Whether this verdict (decided without trust) would be `published` for a trusted author: it is held, and only
+    by doubts trust overrides. Only then is the author's standing worth a database read."""
+    return verdict.status == "pending" and not any(reason.code in FIRM_CODES for reason in verdict.reasons)
+
+
+FIRM_CODES = frozenset(
+    {"article_premoderated", "all_held", "spam_run", "suspect_phrase", "link_domain_blocked", "model_unavailable"}
+)

@@ -186,6 +186,14 @@ def _valid_syntax(address: str) -> ValidatedEmail:
     return validate_email(address, check_deliverability=False)
 
 
+def normalised_email(address: str) -> str | None:
+    """The address as submissions store it (the validator's normalised form), or None if its syntax is invalid."""
+    try:
+        return _valid_syntax(address.strip()).normalized
+    except EmailNotValidError:
+        return None
+
+
 def _body(payload: Mapping[str, object], errors: list[FieldError], *, max_chars: int) -> str | None:
     body = _filled(payload, "body", errors, required=True)
     if body is None:

@@ -1,4 +1,5 @@
-"""Database tables (SQLAlchemy Core): articles, comments, decisions, moderators, model versions, idempotency keys.
+"""Database tables (SQLAlchemy Core): articles, comments, decisions, moderators, model versions, idempotency keys,
+the site's rules.
 
 Core tables rather than ORM classes: the submit path inserts with Core (see MEASUREMENTS.md: the ORM unit of work
 alone caps inserts near 600/s on SQLite), and one way of writing queries is easier to read than two.
@@ -24,6 +25,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     Uuid,
     false,
     text,
@@ -317,5 +319,76 @@ service_secrets = Table(
     metadata,
     Column("name", String(40), primary_key=True),
     Column("value", String(128), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+# The site's rules (service/rules/site_rules.py): list entries, premoderation modes, sanctions of authors, and the
+# audit of every change to them. The highest id of rule_changes is the rules' generation: a process reloads its
+# in-memory copy when it moves (service/domain/rule_book.py).
+RULE_LISTS = (
+    "blocked_emails",
+    "blocked_email_domains",
+    "banned_phrases",
+    "suspect_phrases",
+    "blocked_link_domains",
+    "allowed_link_domains",
+)
+MODERATION_MODES = ("model", "first-reply-held", "all-held", "closed")
+SANCTION_KINDS = ("ban", "shadow_ban", "suspension")
+
+rule_entries = Table(
+    "rule_entries",
+    metadata,
+    Column("id", Integer(), primary_key=True, autoincrement=True),
+    Column("list", String(32), nullable=False),
+    # What lookups match on (site_rules.entry_key: a normalised phrase, a lower-case domain or address) and the
+    # entry as the moderator typed it.
+    Column("key", String(320), nullable=False),
+    Column("value", String(320), nullable=False),
+    Column("action", String(8), nullable=True),  # blocked_link_domains: hold or reject
+    Column("note", String(500), nullable=True),
+    Column("expires_at", UTCDateTime(), nullable=True),
+    Column("moderator_id", Integer(), ForeignKey("moderators.id"), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    CheckConstraint(_in("list", RULE_LISTS), name="list"),
+    UniqueConstraint("list", "key"),
+)
+
+# The site's mode under the scope "*", an article's own under its id.
+moderation_modes = Table(
+    "moderation_modes",
+    metadata,
+    Column("scope", String(128), primary_key=True),
+    Column("mode", String(24), nullable=False),
+    Column("note", String(500), nullable=True),
+    Column("moderator_id", Integer(), ForeignKey("moderators.id"), nullable=True),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    CheckConstraint(_in("mode", MODERATION_MODES), name="mode"),
+)
+
+# At most one sanction per author, keyed like blocks (site_rules.email_key). A suspension has an end.
+author_sanctions = Table(
+    "author_sanctions",
+    metadata,
+    Column("email_key", String(320), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("note", String(500), nullable=True),
+    Column("expires_at", UTCDateTime(), nullable=True),
+    Column("moderator_id", Integer(), ForeignKey("moderators.id"), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    CheckConstraint(_in("kind", SANCTION_KINDS), name="kind"),
+    CheckConstraint("kind != 'suspension' OR expires_at IS NOT NULL", name="suspension_ends"),
+)
+
+rule_changes = Table(
+    "rule_changes",
+    metadata,
+    Column("id", Integer(), primary_key=True, autoincrement=True),
+    Column("moderator_id", Integer(), ForeignKey("moderators.id"), nullable=True),
+    Column("subject", String(32), nullable=False),  # a list's name, "mode" or "sanction"
+    Column("target", String(320), nullable=False),  # the entry's key, the mode's scope, the author's email key
+    Column("old", JSON(), nullable=True),  # None: created
+    Column("new", JSON(), nullable=True),  # None: removed
     Column("created_at", UTCDateTime(), nullable=False),
 )

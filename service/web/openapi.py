@@ -16,11 +16,15 @@ from litestar.openapi.spec import (
     OpenAPIType,
     Operation,
     Parameter,
+    Reference,
     RequestBody,
     Schema,
 )
 
 from service.domain.moderation import ACTIONS, NOTE_MAX, REJECT_REASONS
+from service.rules.site_rules import LINK_ACTIONS, MODES, SANCTIONS
+from service.rules.site_rules import NOTE_MAX as RULE_NOTE_MAX
+from service.rules.site_rules import VALUE_MAX as RULE_VALUE_MAX
 from service.rules.validation import ARTICLE_TITLE_MAX, ARTICLE_URL_MAX, NAME_MAX, WEBSITE_MAX
 from service.storage.tables import ARTICLE_STATUSES, EXCERPT_MAX, STATUSES
 
@@ -334,3 +338,80 @@ class CoralOperation(Operation):
             ),
             "204": OpenAPIResponse(description="Publish: Coral is told nothing and its own default status applies"),
         }
+
+
+def json_body_operation(schema: Schema) -> type[Operation]:
+    """An operation whose handler reads its JSON body itself (service/web/payloads.read_payload), described here."""
+
+    @dataclass
+    class JsonBodyOperation(Operation):
+        def __post_init__(self) -> None:
+            self.request_body = RequestBody(
+                required=True, content={"application/json": OpenAPIMediaType(schema=schema)}
+            )
+
+    return JsonBodyOperation
+
+
+_NOTE = Schema(type=[_string, OpenAPIType.NULL], max_length=RULE_NOTE_MAX)
+_EXPIRES = Schema(
+    type=[_string, OpenAPIType.NULL],
+    format=OpenAPIFormat.DATE_TIME,
+    description="When it stops applying: an ISO 8601 time with its offset, in the future; null: until removed.",
+)
+ENTRY_SCHEMA = Schema(
+    type=OpenAPIType.OBJECT,
+    required=["value"],
+    description="A list entry. An entry with the same key (the normalised value) is replaced.",
+    properties={
+        "value": Schema(
+            type=_string,
+            min_length=1,
+            max_length=RULE_VALUE_MAX,
+            description="An email address, a domain (covers its subdomains) or a phrase (whole words, matched on the "
+            "text as the model reads it).",
+        ),
+        "action": Schema(
+            type=[_string, OpenAPIType.NULL],
+            enum=[*LINK_ACTIONS, None],
+            description="blocked_link_domains only: hold (default) or reject.",
+        ),
+        "note": _NOTE,
+        "expires_at": _EXPIRES,
+    },
+)
+MODE_SCHEMA = Schema(
+    type=OpenAPIType.OBJECT,
+    required=["mode"],
+    properties={
+        "mode": Schema(
+            type=[_string, OpenAPIType.NULL],
+            enum=[*MODES, None],
+            description="An article's mode may be null: the site's mode applies again.",
+        ),
+        "note": _NOTE,
+    },
+)
+_SANCTION_FIELDS: dict[str, Schema | Reference] = {
+    "kind": Schema(type=_string, enum=list(SANCTIONS)),
+    "note": _NOTE,
+    "expires_at": Schema(
+        type=[_string, OpenAPIType.NULL],
+        format=OpenAPIFormat.DATE_TIME,
+        description="When it ends (required for a suspension): an ISO 8601 time with its offset, in the future.",
+    ),
+}
+SANCTION_SCHEMA = Schema(type=OpenAPIType.OBJECT, required=["kind"], properties=_SANCTION_FIELDS)
+AUTHOR_SANCTION_SCHEMA = Schema(
+    type=OpenAPIType.OBJECT,
+    required=["email", "kind"],
+    properties={
+        "email": Schema(type=_string, description="The author's address, as they gave it."),
+        **_SANCTION_FIELDS,
+    },
+)
+LIFT_SCHEMA = Schema(
+    type=OpenAPIType.OBJECT,
+    required=["email"],
+    properties={"email": Schema(type=_string, description="The author's address, as they gave it.")},
+)

@@ -9,11 +9,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import urlsplit
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from service.abuse.rate_limits import MemoryCounter, RedisCounter, SubmissionLimiter
 from service.abuse.spam_runs import SpamRunDetector
 from service.domain.comments import ReplyWriter, SubmitOptions
 from service.domain.learning import keep_learning
+from service.domain.rule_book import RuleBook
 from service.rules.policy import overrides_from
 from service.scoring.child_process import ScoringProcess
 from service.scoring.registry import follow_registry, load_active, refresh
@@ -38,6 +42,7 @@ class Runtime:
     replies: ReplyWriter
     spam_runs: SpamRunDetector
     relevance: Relevance
+    rules: RuleBook
 
 
 def submit_options(settings: Settings) -> SubmitOptions:
@@ -46,6 +51,8 @@ def submit_options(settings: Settings) -> SubmitOptions:
         idempotency_ttl=timedelta(hours=settings.idempotency_ttl_hours),
         duplicate_window=timedelta(minutes=settings.duplicate_window_minutes),
         max_thread_depth=settings.max_thread_depth,
+        own_hosts=tuple(urlsplit(origin).hostname or "" for origin in settings.allowed_origins),
+        trust_after=settings.trust_after_approvals,
     )
 
 
@@ -65,6 +72,7 @@ async def started(
     db.change_listeners.append(reader_cache.forget)
     # Rate limits and spam-run signatures count in one store: this process, or Redis shared by every replica.
     counter = RedisCounter.from_url(settings.redis_url) if settings.redis_url else MemoryCounter()
+    rules = RuleBook(check_every=settings.rules_check_seconds)
     runtime = Runtime(
         settings=settings,
         db=db,
@@ -79,7 +87,7 @@ async def started(
             auth_window_seconds=settings.auth_failure_window_seconds,
         ),
         reader_cache=reader_cache,
-        replies=ReplyWriter(db, submit_options(settings)),
+        replies=ReplyWriter(db, submit_options(settings), rules=rules),
         spam_runs=SpamRunDetector(
             counter=counter,
             threshold=settings.spam_run_threshold,
@@ -87,7 +95,12 @@ async def started(
         ),
         # Before gc.freeze below: the embedding model lives as long as the app, like the scoring model.
         relevance=await Relevance.start(settings.relevance),
+        rules=rules,
     )
+    try:
+        await rules.current(db)  # loaded before the first reply, not by it
+    except (SQLAlchemyError, OSError):
+        rules.forget()  # the database is down at start-up (readiness says so): the first reply loads them
     process = ScoringProcess() if settings.scoring_process else None
     if process is not None:
         await runtime.scoring.start_process(process)

@@ -53,6 +53,11 @@ CONSOLE_POSTS = {
     "/console/items/{comment_id}/decision",
     "/console/bulk",
     "/console/undo",
+    "/console/rules/entries",
+    "/console/rules/entries/{list_name}/{entry_id}/remove",
+    "/console/rules/modes",
+    "/console/authors/sanction",
+    "/console/items/{comment_id}/sanction",
 }
 SERVER_FOLDER = str(Path(service.__file__).resolve().parent.parent)
 
@@ -86,6 +91,7 @@ def walk(settings: Settings, live_server: str) -> Iterator[tuple[httpx.Client, d
 
 def _concrete(path: str, key: str) -> str:
     path = path.replace("{article_id}", "hostile").replace("{comment_id}", str(uuid.uuid4()))
+    path = path.replace("{list_name}", "banned_phrases").replace("{entry_id}", "1")
     return f"{path}?key={key}" if path.startswith("/v1alpha1/") else path
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from litestar.testing import TestClient
 
 from service.domain.moderation import NOTE_MAX
-from service.rules import validation
+from service.rules import site_rules, validation
 from service.rules.policy import overrides_from
 from service.scoring.state import ScoringState
 from service.settings import Settings
@@ -94,3 +94,31 @@ def test_the_schema_states_the_limits_the_validation_applies(settings: Settings)
         content = client.get("/schema/openapi.json").json()["paths"]["/api/v1/articles/{article_id}/comments"]
         body = content["post"]["requestBody"]["content"]["application/json"]["schema"]["properties"]["body"]
         assert body["maxLength"] == settings.body_max_chars == 5000
+
+
+def test_the_schema_documents_the_rules_routes_and_their_bodies(client: TestClient[Any]) -> None:
+    paths = client.get("/schema/openapi.json").json()["paths"]
+    bodies = {
+        ("/api/v1/rules/lists/{list_name}", "post"): {"value", "action", "note", "expires_at"},
+        ("/api/v1/rules/modes/site", "put"): {"mode", "note"},
+        ("/api/v1/rules/modes/articles/{article_id}", "put"): {"mode", "note"},
+        ("/api/v1/moderation/sanctions", "post"): {"email", "kind", "note", "expires_at"},
+        ("/api/v1/moderation/sanctions/lift", "post"): {"email"},
+        ("/api/v1/moderation/comments/{comment_id}/sanction", "post"): {"kind", "note", "expires_at"},
+    }
+    for (path, method), fields in bodies.items():
+        schema = paths[path][method]["requestBody"]["content"]["application/json"]["schema"]
+        assert set(schema["properties"]) == fields, path
+    assert (
+        paths["/api/v1/rules/lists/{list_name}"]["post"]["requestBody"]["content"]["application/json"]["schema"][
+            "properties"
+        ]["value"]["maxLength"]
+        == site_rules.VALUE_MAX
+    )
+    for path in (
+        "/api/v1/rules/lists/{list_name}/{entry_id}",
+        "/api/v1/rules/modes",
+        "/api/v1/rules/changes",
+        "/api/v1/moderation/authors",
+    ):
+        assert path in paths

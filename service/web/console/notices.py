@@ -23,9 +23,15 @@ TEXTS = {
     "nothing_to_undo": "Nothing to undo",
     "model_promoted": "The chosen model is now active (other replicas switch within a registry poll)",
     "model_rolled_back": "Rolled back: the previous model is active (other replicas switch within a registry poll)",
+    "rule_saved": "Rule saved",
+    "rule_removed": "Rule removed",
+    "mode_saved": "Premoderation mode saved",
+    "sanctioned": "Sanction saved",
+    "lifted": "Sanction lifted",
+    "sanctioned_author": "Sanction set for the author of {name}'s reply",
 }
 LEFT_ALONE = "; {left} left alone (decided by someone else meanwhile)"
-NAMED = frozenset({"approved", "rejected"})
+NAMED = frozenset({"approved", "rejected", "sanctioned_author"})
 
 
 @dataclass(frozen=True, slots=True)
