@@ -142,7 +142,10 @@ def read_sfu(folder: Path, *, min_level: int = 2) -> list[LabelledRow]:
         return []
     return [
         LabelledRow(
-            text=r["comment"], abuse=int(int(r["is_toxic_popular_answer_1"]) >= min_level), source="sfu", group="sfu"
+            text=r["comment"],
+            abuse=int(int(r["is_toxic_popular_answer_1"]) >= min_level),
+            source="sfu",
+            group=f"sfu-{r.get('url') or r.get('globe_url') or 'unknown article'}",
         )
         for r in _csv_rows(path)
         if r["is_toxic_popular_answer_1"].strip().isdigit()
@@ -158,3 +161,49 @@ def read_ethos(folder: Path) -> list[LabelledRow]:
         LabelledRow(text=r["comment"], abuse=int(float(r["isHate"]) >= 0.5), source="ethos", group="ethos")
         for r in _csv_rows(path, delimiter=";")
     ]
+
+
+def read_civil_comments(folder: Path) -> list[LabelledRow]:
+    """Civil Comments posts (the Toxic Spans subset, CC0), toxic when at most half of a post's raters ticked
+    `not toxic`.
+
+    Every post here was already rated toxic by Civil Comments' own raters, so the "not toxic" side is
+    toxic-looking but acceptable: the corpus teaches where the line is, not what an ordinary reply looks like.
+    Posts carry no article, so each is its own group. Taken as not spam, like the other comment corpora.
+    """
+    comments, annotations = folder / "comments.csv", folder / "annotations.csv"
+    if not comments.is_file() or not annotations.is_file():
+        return []
+    raters: dict[str, list[bool]] = {}
+    for record in _csv_rows(annotations):
+        raters.setdefault(record["comment_id"], []).append(record["not toxic"] == "True")
+    rows = []
+    for record in _csv_rows(comments):
+        votes = raters.get(record["comment_id"])
+        if votes:
+            rows.append(
+                LabelledRow(
+                    text=record["comment_text"], spam=0, abuse=int(sum(votes) * 2 <= len(votes)),
+                    source="civil-comments", group=f"civil-comments-{record['comment_id']}",
+                )
+            )  # fmt: skip
+    return rows
+
+
+def read_unhealthy_conversations(folder: Path) -> list[LabelledRow]:
+    """Globe and Mail comments (evaluation only: CC BY-NC-SA), abuse-like when `hostile` or `antagonize`.
+
+    These are subtler than insults: what a news moderator would hold. Comments carry no article, so each is
+    its own group.
+    """
+    rows: list[LabelledRow] = []
+    for path in (folder / "val.csv", folder / "test.csv"):
+        if path.is_file():
+            rows.extend(
+                LabelledRow(
+                    text=r["comment"], abuse=int(r["hostile"] == "1" or r["antagonize"] == "1"),
+                    source="unhealthy-conversations", group=f"unhealthy-{r['_unit_id']}",
+                )
+                for r in _csv_rows(path)
+            )  # fmt: skip
+    return rows

@@ -24,6 +24,7 @@ TRAINING_CORPORA: Final[dict[str, Reader]] = {
     "youtube-spam-collection": corpora.read_youtube,
     "fox-news-hate-comments": corpora.read_fox_news,
     "sms-spam-collection": corpora.read_sms,
+    "civil-comments-toxic-spans": corpora.read_civil_comments,
     "jigsaw-toxic-comment-sample": corpora.read_jigsaw,
     "davidson-hate-offensive": corpora.read_davidson,
 }
@@ -38,6 +39,7 @@ EVALUATION_SETS: Final[dict[str, tuple[str, Reader]]] = {
     "sfu-mild-or-worse": ("sfu-constructiveness-toxicity", corpora.read_sfu),
     "sfu-toxic": ("sfu-constructiveness-toxicity", lambda folder: corpora.read_sfu(folder, min_level=3)),
     "ethos": ("ethos-hate-speech", corpora.read_ethos),
+    "unhealthy-conversations": ("unhealthy-conversations", corpora.read_unhealthy_conversations),
 }
 # Held-out rows are the texts whose hash falls in two of ten buckets (20%): bucket 0 tunes the thresholds
 # (validation), bucket 1 measures them (test).

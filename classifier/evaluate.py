@@ -15,6 +15,7 @@ from classifier import article_eval
 from classifier.crossdomain import build_baseline, cross_domain
 from classifier.dataset import load_evaluation_sets, load_training_rows, split_held_out, split_validation
 from classifier.errors import ModelLoadError, RelevanceUnavailable
+from classifier.learning_curve import learning_curves
 from classifier.metrics import curves, head_metrics
 from classifier.operating import expected_rates
 from classifier.pipeline import HEADS
@@ -78,6 +79,8 @@ def evaluate_model(
     - evaluation_only: SFU (toxicity >= 2 and >= 3), ETHOS and the Wikipedia identity sets, never trained on;
     - cross_domain: leave-one-domain-out and grouped Fox News thread folds, recipe and baseline refit per fold
       (skipped when refits=False; it takes most of the time);
+    - learning_curves: simulated sites learning from N moderators' decisions (classifier/learning_curve.py;
+      skipped when refits=False);
     - curves: ROC, PR and reliability points on the held-out test rows, for write_report's plots.
 
     `data_matches_card` says whether the corpora are the ones the card fingerprinted (if not, "held-out" rows
@@ -159,6 +162,11 @@ def evaluate_model(
     logits: dict[int, float] = {}
     if refits:
         report["cross_domain"] = cross_domain(rows, progress=say, keep_logits=logits)
+        evaluation_sets = load_evaluation_sets(present)
+        grouped = {"sfu": "sfu-mild-or-worse", "unhealthy-conversations": "unhealthy-conversations"}
+        report["learning_curves"] = learning_curves(
+            rows, {domain: evaluation_sets.get(name, []) for domain, name in grouped.items()}, progress=say
+        )
     report["article_aware"] = _article_aware(rows, logits, scorer, held_out, say)
     report["seconds"] = round(time.perf_counter() - started, 1)
     say(f"evaluate: done in {report['seconds']} s")

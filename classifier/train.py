@@ -32,6 +32,8 @@ from classifier.progress import Progress, stopwatch
 from classifier.relevance import load_embedder
 from classifier.relevance_shift import fit_relevance
 from classifier.rows import LabelledRow
+from classifier.site import MIN_ROWS_PER_CLASS as MIN_SITE_ROWS_PER_CLASS
+from classifier.site import adapted_pipeline, fit_site_head
 from classifier.thresholds import (
     BAD_PUBLISHED_STEPS,
     DEFAULT_POLICY,
@@ -71,7 +73,7 @@ def row_weights(rows: list[LabelledRow]) -> np.ndarray:
     return np.array([row.weight * SOURCE_WEIGHTS.get(row.source, 1.0) for row in rows])
 
 
-def fit_heads(rows: list[LabelledRow]) -> dict[str, Pipeline]:
+def fit_heads(rows: list[LabelledRow], heads: Sequence[str] = HEADS) -> dict[str, Pipeline]:
     """Fit one pipeline per head on the rows labelled for it; same result as Pipeline.fit on those rows.
 
     The hashing step is stateless, so the texts are hashed once and each head fits its later steps on its
@@ -80,9 +82,9 @@ def fit_heads(rows: list[LabelledRow]) -> dict[str, Pipeline]:
     threads would not help); the fitted numbers are the same either way.
     """
     texts = [row.model_text() for row in rows]
-    pipelines = {head: build_head_pipeline() for head in HEADS}
+    pipelines = {head: build_head_pipeline() for head in heads}
     jobs = _training_jobs(len(texts))
-    hashed = _hash_texts(pipelines[HEADS[0]].named_steps["features"], texts, jobs)
+    hashed = _hash_texts(pipelines[heads[0]].named_steps["features"], texts, jobs)
     work = []
     for head, pipeline in pipelines.items():
         picked, labels = _labels(rows, head)
@@ -91,9 +93,14 @@ def fit_heads(rows: list[LabelledRow]) -> dict[str, Pipeline]:
         pipeline.named_steps["features"].fit(texts[:1])
         weights = row_weights([rows[i] for i in picked])
         work.append(delayed(_fit_head_steps)(pipeline, hashed[picked], labels, weights))
-    for head, (tfidf, classifier) in zip(HEADS, Parallel(n_jobs=jobs)(work), strict=True):
+    for head, (tfidf, classifier) in zip(heads, Parallel(n_jobs=jobs)(work), strict=True):
         pipelines[head].steps[1:] = [("tfidf", tfidf), ("classifier", classifier)]
     return pipelines
+
+
+def _enough_of_each_class(rows: list[LabelledRow], head: str) -> bool:
+    _, labels = _labels(rows, head)
+    return min(int(np.sum(labels == 0)), int(np.sum(labels == 1))) >= MIN_ROWS_PER_CLASS
 
 
 def _training_jobs(rows: int) -> int:
@@ -117,6 +124,56 @@ def _fit_head_steps(pipeline: Pipeline, hashed: Any, labels: np.ndarray, weights
     tfidf, classifier = pipeline.named_steps["tfidf"], pipeline.named_steps["classifier"]
     classifier.fit(tfidf.fit_transform(hashed), labels, sample_weight=weights)
     return tfidf, classifier
+
+
+def adapt_heads(
+    pipelines: dict[str, Pipeline], site_rows: Sequence[LabelledRow], heads: Sequence[str] = HEADS
+) -> tuple[dict[str, Pipeline], dict[str, Any]]:
+    """Each fitted head corrected by the site's own decisions (classifier/site.py), and what each correction learned.
+
+    A head whose decisions are too few of either class keeps the general pipeline; the report says so.
+    """
+    adapted = dict(pipelines)
+    report: dict[str, Any] = {}
+    texts = [row.model_text() for row in site_rows]
+    hashed = next(iter(pipelines.values()))[:1].transform(texts) if texts and pipelines else None
+    for head in heads:
+        picked, labels = _labels(list(site_rows), head)
+        pipeline = pipelines.get(head)
+        fitted = None
+        if hashed is not None and pipeline is not None:
+            fitted = fit_site_head(pipeline, [site_rows[i] for i in picked], labels, hashed[picked])
+        if fitted is None:
+            report[head] = {"adapted": False, "decisions": len(picked), "positives": int(labels.sum()),
+                            "why": f"fewer than {MIN_SITE_ROWS_PER_CLASS} decisions of each class"}  # fmt: skip
+            continue
+        adapted[head] = adapted_pipeline(pipeline, fitted)
+        report[head] = {"adapted": True, **fitted.report}
+    return adapted, report
+
+
+def learn_site(
+    pipelines: dict[str, Pipeline],
+    site_rows: Sequence[LabelledRow],
+    *,
+    fallback_rows: list[LabelledRow],
+    heads: Sequence[str] = HEADS,
+) -> tuple[dict[str, Pipeline], dict[str, Any]]:
+    """The general heads corrected by the site's decisions, and the report of what each head learned.
+
+    Decisions of one class only (a new kind of spam rejected, nothing approved yet) cannot fit a correction, and
+    decisions that replaced most corpus rows leave no general head to correct: such a head is fitted on
+    `fallback_rows` (the corpora with the decisions among them, as every corpus row is learned).
+    """
+    learned, report = adapt_heads(pipelines, site_rows, heads)
+    mixed = [
+        head for head in heads if head not in pipelines or (report[head]["decisions"] and not report[head]["adapted"])
+    ]
+    if mixed:
+        learned.update(fit_heads(fallback_rows, heads=mixed))
+        for head in mixed:
+            report[head] = {**report[head], "adapted": False, "mixed_into_corpora": True}
+    return learned, report
 
 
 def score_rows(pipelines: dict[str, Pipeline], rows: list[LabelledRow]) -> dict[str, np.ndarray]:
@@ -250,16 +307,24 @@ def train_model(
     started = time.perf_counter()
     say = stopwatch(progress, "train")
     say("reading the corpora")
+    weighted = weighted_extra_rows(extra_rows, extra_weight=extra_weight)
     rows, fingerprints = load_training_rows(
-        data_dir if data_dir is not None and data_dir.is_dir() else None,
-        extra_rows=weighted_extra_rows(extra_rows, extra_weight=extra_weight),
+        data_dir if data_dir is not None and data_dir.is_dir() else None, extra_rows=weighted
     )
     train_rows, held_out_rows = split_held_out(rows)
-    say(f"fitting the {' and '.join(HEADS)} heads on {len(train_rows):,} rows ({len(fingerprints)} corpora)")
-    pipelines = fit_heads(train_rows)
+    site_sources = {row.source for row in weighted}
+    general_rows = [row for row in train_rows if row.source not in site_sources]
+    site_rows = [row for row in train_rows if row.source in site_sources]
+    general = [head for head in HEADS if _enough_of_each_class(general_rows, head)]
+    say(f"fitting the {' and '.join(general)} heads on {len(general_rows):,} rows ({len(fingerprints)} corpora)")
+    pipelines = fit_heads(general_rows, heads=general) if general else {}
+    if site_rows:
+        say(f"learning this site's standard from {len(site_rows):,} of its decisions")
+    pipelines, site_report = learn_site(pipelines, site_rows, fallback_rows=train_rows)
     say(f"tuning thresholds on {len(held_out_rows):,} held-out rows")
     thresholds, metrics = assess_heads(pipelines, held_out_rows)
-    metrics["rows"] = {"train": len(train_rows), "held_out": len(held_out_rows)}
+    metrics["rows"] = {"train": len(train_rows), "held_out": len(held_out_rows), "site_train": len(site_rows)}
+    metrics["site"] = site_report
     say("fitting article relevance (when the relevance extra is installed)")
     metrics["relevance"] = relevance_metrics(pipelines["spam"], held_out_rows)
 

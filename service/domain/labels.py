@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from classifier import LabelledRow
+from classifier.site import with_recency_weights
 from service.storage import comments as comment_store
 from service.storage import feedback as feedback_store
 
@@ -51,14 +51,6 @@ async def dated_moderator_labels(
         )
         rows.append((row, record.created_at))
     return rows
-
-
-def with_recency_weights(rows: list[LabelledRow]) -> list[LabelledRow]:
-    """Newest first, weighted from 1.0 (newest) down to 0.5 (oldest): what moderators decide now counts most."""
-    if len(rows) < 2:
-        return rows
-    last = len(rows) - 1
-    return [dataclasses.replace(row, weight=1.0 - 0.5 * index / last) for index, row in enumerate(rows)]
 
 
 async def feedback_labels_rows(conn: AsyncConnection, *, limit: int = MAX_LABELS) -> list[LabelledRow]:

@@ -20,8 +20,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 
+from classifier.site import with_recency_weights
 from classifier.site_compare import hold_out_newest
-from service.domain.labels import dated_moderator_labels, feedback_labels_rows, with_recency_weights
+from service.domain.labels import dated_moderator_labels, feedback_labels_rows
 from service.domain.training_process import TrainingJob, run_training
 from service.scoring.registry import register_model
 from service.settings import Settings

@@ -60,8 +60,30 @@ def write_fake_corpora(root: Path, *, per_class: int = 12) -> Path:
         _write_csv(root / "wikipedia-toxicity-identity-testset" / name, ["rev_id", "comment", "toxic"], wiki)
     _write_csv(
         root / "sfu-constructiveness-toxicity" / "SFU_constructiveness_toxicity.csv",
-        ["comment", "is_toxic_popular_answer_1"],
-        [[NICE.format(f"sfu {i}"), 1] for i in range(n)] + [[RUDE.format(f"s{i}"), 2 + i % 3] for i in range(n)],
+        ["comment", "is_toxic_popular_answer_1", "url"],
+        [[NICE.format(f"sfu {i}"), 1, f"article-{i % 3}"] for i in range(n)]
+        + [[RUDE.format(f"s{i}"), 2 + i % 3, f"article-{i % 3}"] for i in range(n)],
+    )
+    civil = [[1000 + i, NICE.format(f"civil {i}")] for i in range(n)] + [
+        [2000 + i, RUDE.format(f"c{i}")] for i in range(n)
+    ]
+    _write_csv(root / "civil-comments-toxic-spans" / "comments.csv", ["comment_id", "comment_text"], civil)
+    # Three raters per post: two tick "not toxic" on the nice ones (acceptable), one on the rude ones (toxic).
+    _write_csv(
+        root / "civil-comments-toxic-spans" / "annotations.csv",
+        ["annotation", "comment_id", "worker", "country", "all toxic", "not toxic"],
+        [
+            [3 * index + rater, post, rater, "USA", "False", str(rater < (2 if index < n else 1))]
+            for index, (post, _) in enumerate(civil)
+            for rater in range(3)
+        ],
+    )
+    header = ["_unit_id", "comment", "antagonize", "hostile", "healthy"]
+    _write_csv(
+        root / "unhealthy-conversations" / "val.csv",
+        header,
+        [[3000 + i, NICE.format(f"globe {i}"), 0, 0, 1] for i in range(n)]
+        + [[4000 + i, RUDE.format(f"g{i}"), i % 2, 1 - i % 2, 0] for i in range(n)],
     )
     _write_csv(
         root / "ethos-hate-speech" / "Ethos_Dataset_Binary.csv",

@@ -1,0 +1,156 @@
+"""Learning one site's standard: the general model's logit plus a correction fitted on the site's own decisions.
+
+For each head, a logistic regression is fitted on the site's decided replies with two kinds of input: the general
+model's logit, whose weight is (nearly) free, and every tf-idf feature, whose weights are the correction and are
+regularised toward zero. With a few decisions the correction stays small and the site inherits the general model;
+as decisions accumulate, the correction and the general logit's weight follow them, so the site's moderators
+outvote the corpora. The regularisation strength is chosen by cross-validation on the decisions themselves.
+
+The result is again one linear model over the same tf-idf features (coefficients a * w_general + correction), so
+the adapted pipeline has exactly the general pipeline's shape: scoring costs the same, the lean scorer and the
+per-term explanations work unchanged, and the model file holds the same trusted types.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import StratifiedKFold
+from sklearn.pipeline import Pipeline
+
+from classifier.pipeline import RANDOM_STATE
+from classifier.rows import LabelledRow
+
+# Regularisation strengths (1/C of the correction) tried by cross-validation. Measured on the learning curves
+# (docs/model.md): YouTube and Fox News pick the weakest, the Globe and Mail comments with a few dozen abusive
+# replies sometimes a strong one.
+STRENGTHS: Final = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
+MAX_FOLDS: Final = 5
+# Fewer decisions of either class than this and the head keeps the general model: a correction fitted on a
+# handful of replies is noise, and cross-validation needs one of each class per fold.
+MIN_ROWS_PER_CLASS: Final = 5
+# The general logit enters as one column multiplied by this, so the penalty on its weight (weight / scale)
+# is negligible next to the correction's: in effect only the correction is regularised.
+GENERAL_SCALE: Final = 10.0
+
+
+@dataclass(frozen=True)
+class SiteFit:
+    """One head's fitted correction: new coefficients over the general tf-idf features, and its calibration."""
+
+    coef: NDArray[np.float64]
+    intercept: float
+    calibration_a: float
+    calibration_b: float
+    report: dict[str, Any]
+
+
+def site_weights(rows: Sequence[LabelledRow]) -> NDArray[np.float64]:
+    """Each decision's weight: the row's own (newer decisions weigh more, see with_recency_weights)."""
+    return np.array([row.weight for row in rows], dtype=np.float64)
+
+
+def with_recency_weights(rows: list[LabelledRow]) -> list[LabelledRow]:
+    """Newest first, weighted from 1.0 (newest) down to 0.5 (oldest): what moderators decide now counts most."""
+    if len(rows) < 2:
+        return rows
+    last = len(rows) - 1
+    return [dataclasses.replace(row, weight=1.0 - 0.5 * index / last) for index, row in enumerate(rows)]
+
+
+def _correction(
+    features: sp.csr_matrix, general: NDArray[np.float64], labels: NDArray[np.int64], weights: NDArray[np.float64],
+    strength: float,
+) -> tuple[NDArray[np.float64], float, float]:  # fmt: skip
+    """Fit (correction over every column, weight of the general logit, intercept) at one strength.
+
+    Only the columns some decision uses can get a non-zero correction, so the fit sees just those: on a few
+    thousand replies that is a tenth of the hashed columns, and liblinear's time follows the column count.
+    """
+    used = np.unique(features.indices)
+    design = sp.hstack([features[:, used], sp.csr_matrix(GENERAL_SCALE * general[:, None])], format="csr")
+    regression = LogisticRegression(
+        C=1.0 / strength, class_weight="balanced", solver="liblinear", max_iter=2000, random_state=RANDOM_STATE
+    ).fit(design, labels, sample_weight=weights)
+    correction = np.zeros(features.shape[1], dtype=np.float64)
+    correction[used] = regression.coef_[0][:-1]
+    return correction, float(regression.coef_[0][-1] * GENERAL_SCALE), float(regression.intercept_[0])
+
+
+def _out_of_fold(
+    features: sp.csr_matrix, general: NDArray[np.float64], labels: NDArray[np.int64], weights: NDArray[np.float64],
+    strength: float, folds: list[tuple[NDArray[np.int64], NDArray[np.int64]]],
+) -> NDArray[np.float64]:  # fmt: skip
+    logits = np.empty(len(labels), dtype=np.float64)
+    for train, test in folds:
+        correction, general_weight, intercept = _correction(
+            features[train], general[train], labels[train], weights[train], strength
+        )
+        logits[test] = features[test] @ correction + general_weight * general[test] + intercept
+    return logits
+
+
+def _platt(logits: NDArray[np.float64], labels: NDArray[np.int64], weights: NDArray[np.float64]) -> tuple[float, float]:
+    """The (a, b) of expit(-(a * logit + b)), fitted on out-of-fold logits so it is not fitted to itself."""
+    fitted = LogisticRegression(C=1e4, solver="lbfgs").fit(logits[:, None], labels, sample_weight=weights)
+    return -float(fitted.coef_[0][0]), -float(fitted.intercept_[0])
+
+
+def fit_site_head(
+    pipeline: Pipeline, rows: Sequence[LabelledRow], labels: NDArray[np.int64], hashed: sp.csr_matrix
+) -> SiteFit | None:
+    """The site's correction of one fitted head, or None when the decisions are too few to learn from.
+
+    `rows` are the head's decided replies (labels in the same order), `hashed` their rows of the hashing step.
+    """
+    positives = int(labels.sum())
+    smaller = min(positives, len(labels) - positives)
+    if smaller < MIN_ROWS_PER_CLASS:
+        return None
+    tfidf, calibrated = pipeline.named_steps["tfidf"], pipeline.named_steps["classifier"]
+    general_regression = calibrated.calibrated_classifiers_[0].estimator
+    features = sp.csr_matrix(tfidf.transform(hashed))
+    general = np.asarray(general_regression.decision_function(features), dtype=np.float64)
+    weights = site_weights(rows)
+    splitter = StratifiedKFold(n_splits=min(MAX_FOLDS, smaller), shuffle=True, random_state=RANDOM_STATE)
+    folds = [(train, test) for train, test in splitter.split(np.zeros(len(labels)), labels)]
+    tried = [_out_of_fold(features, general, labels, weights, strength, folds) for strength in STRENGTHS]
+    aucs = [float(roc_auc_score(labels, logits)) for logits in tried]
+    best = int(np.argmax(aucs))
+    correction, general_weight, intercept = _correction(features, general, labels, weights, STRENGTHS[best])
+    calibration_a, calibration_b = _platt(tried[best], labels, weights)
+    return SiteFit(
+        coef=general_weight * np.asarray(general_regression.coef_[0], dtype=np.float64) + correction,
+        intercept=general_weight * float(general_regression.intercept_[0]) + intercept,
+        calibration_a=calibration_a,
+        calibration_b=calibration_b,
+        report={
+            "decisions": len(labels),
+            "positives": positives,
+            "strength": STRENGTHS[best],
+            "general_weight": round(general_weight, 4),
+            # Both measured on the same decisions: the general model as it is, and the adapted one out of fold.
+            "general_roc_auc": round(float(roc_auc_score(labels, general)), 4),
+            "adapted_roc_auc_out_of_fold": round(aucs[best], 4),
+        },
+    )
+
+
+def adapted_pipeline(pipeline: Pipeline, fit: SiteFit) -> Pipeline:
+    """A copy of the general head's pipeline with the site's coefficients and calibration in place of its own."""
+    adapted = copy.deepcopy(pipeline)
+    pair = adapted.named_steps["classifier"].calibrated_classifiers_[0]
+    pair.estimator.coef_ = fit.coef[None, :]
+    pair.estimator.intercept_ = np.array([fit.intercept])
+    pair.calibrators[0].a_ = fit.calibration_a
+    pair.calibrators[0].b_ = fit.calibration_b
+    return adapted

@@ -1,0 +1,62 @@
+"""The learning curves' simulated sites: groups never straddle site and test, decisions pass the real code path."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from classifier import LabelledRow
+from classifier.corpora import read_seed
+from classifier.learning_curve import MODELS, SITE_SHARE, as_decisions, bad_published, learning_curves, site_split
+from classifier.train import EXTRA_WEIGHT
+
+SPAM = "cheap {} watches at our outlet, message now for the price of {}"
+HAM = "the {} report was clear, thanks for covering the council vote {}"
+
+
+def _video_rows(videos: int = 6, per_video: int = 60) -> list[LabelledRow]:
+    rows = []
+    for video in range(videos):
+        for i in range(per_video):
+            text = (SPAM if i % 3 == 0 else HAM).format(f"v{video}", i)
+            rows.append(LabelledRow(text, spam=int(i % 3 == 0), source="youtube", group=f"youtube-{video}"))
+    return rows
+
+
+def test_a_site_split_keeps_each_group_on_one_side_and_gives_the_site_its_share() -> None:
+    rows = _video_rows()
+    for draw in range(3):
+        site, test = site_split(rows, draw)
+        assert sorted(site + test) == list(range(len(rows)))
+        assert not {rows[i].group for i in site} & {rows[i].group for i in test}
+        assert len(site) >= SITE_SHARE * len(rows)
+    assert site_split(rows, 0) == site_split(rows, 0)
+    assert site_split(rows, 0) != site_split(rows, 1)
+
+
+def test_decisions_arrive_like_the_service_s_newest_first_with_recency_and_moderator_weights() -> None:
+    decided = as_decisions([LabelledRow("oldest", spam=0, source="youtube"), LabelledRow("newest", spam=1)])
+    assert [row.text for row in decided] == ["newest", "oldest"]
+    assert [row.source for row in decided] == ["moderators", "moderators"]
+    assert [row.weight for row in decided] == [EXTRA_WEIGHT, 0.5 * EXTRA_WEIGHT]
+
+
+def test_bad_published_counts_the_bad_replies_outside_the_reviewed_share() -> None:
+    labels = np.array([1, 1, 0, 0, 0, 0, 0, 0, 0, 1])
+    scores = np.array([0.9, 0.1, 0.2, 0.3, 0.1, 0.1, 0.2, 0.1, 0.3, 0.8])
+    assert bad_published(labels, scores, review_rate=0.2) == pytest.approx(1 / 3)  # 0.9 and 0.8 held
+    assert bad_published(labels, scores, review_rate=0.0) == 1.0
+
+
+def test_curves_report_every_model_at_each_count_of_decisions_the_site_has() -> None:
+    report = learning_curves([*read_seed(), *_video_rows()], {}, progress=None)
+    curve = report["domains"]["youtube"]
+    assert (curve["head"], curve["rows"], curve["groups"]) == ("spam", 360, 6)
+    assert [point["decisions"] for point in curve["points"]] == [0, 100, 300]  # 1,000 is more than the site has
+    start, learned, _ = curve["points"]
+    assert start["product"]["roc_auc"] == start["general"]["roc_auc"]  # nothing decided yet
+    for model in MODELS:
+        assert learned[model]["roc_auc"] is not None and len(learned[model]["roc_auc_per_draw"]) == report["draws"]
+    # The videos' spam is the same template everywhere: 100 decisions teach it whatever the seed knew.
+    assert learned["product"]["roc_auc"] >= 0.99
+    assert "sfu" not in report["domains"]  # absent sets are left out

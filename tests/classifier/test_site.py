@@ -1,0 +1,93 @@
+"""A site's decisions correct the general model: its own standard wins, the model keeps its shape and its speed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from classifier import LabelledRow, Scorer, Submission, load_scorer, train_model
+from classifier.artifact import read_card
+from classifier.corpora import read_seed
+from classifier.lean import LinearHead
+from classifier.site import MIN_ROWS_PER_CLASS, with_recency_weights
+from classifier.train import adapt_heads, fit_heads, score_rows
+
+# A site whose readers argue about chess openings, where sending someone "back to the kids table" as a "patzer" is a
+# personal attack its moderators remove, while "a sharp gambit" is ordinary talk. The seed model scores the attack
+# well below its hold threshold: only this site's decisions can teach it.
+ATTACK = "{} gambit again? back to the kids table, patzer"
+ORDINARY = "the {} gambit is sharp, I played it at the club last week"
+OPENINGS = [
+    "king's",
+    "queen's",
+    "evans",
+    "latvian",
+    "smith-morra",
+    "danish",
+    "budapest",
+    "englund",
+    "elephant",
+    "icelandic",
+]
+
+
+def _decisions() -> list[LabelledRow]:
+    rows = []
+    for round_ in range(3):
+        for opening in OPENINGS:
+            rows.append(LabelledRow(ATTACK.format(opening) + f" ({round_})", abuse=1, source="moderators"))
+            rows.append(LabelledRow(ORDINARY.format(opening) + f" ({round_})", spam=0, abuse=0, source="moderators"))
+    return with_recency_weights(rows)
+
+
+@pytest.fixture(scope="module")
+def site_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return train_model(output_root=tmp_path_factory.mktemp("site"), data_dir=None, extra_rows=_decisions())
+
+
+def test_the_site_s_standard_outweighs_the_general_model(seed_scorer: Scorer, site_model_dir: Path) -> None:
+    site = load_scorer(site_model_dir)
+    attack = Submission(ATTACK.format("ruy lopez"), name="Pat")
+    ordinary = Submission(ORDINARY.format("ruy lopez"), name="Pat")
+    assert site.score(attack).abuse_score > seed_scorer.score(attack).abuse_score + 0.2
+    assert site.score(attack).abuse_score >= site.thresholds.abuse_hold
+    assert site.score(ordinary).abuse_score < site.thresholds.abuse_hold
+
+
+def test_the_card_says_what_each_head_learned_from_the_site(site_model_dir: Path) -> None:
+    site = read_card(site_model_dir).metrics["site"]
+    assert site["abuse"]["adapted"] is True
+    assert site["abuse"]["decisions"] >= 2 * MIN_ROWS_PER_CLASS
+    assert site["abuse"]["adapted_roc_auc_out_of_fold"] >= site["abuse"]["general_roc_auc"]
+    # The spam head saw only ordinary replies from this site (one class): it learned them among the corpora.
+    assert site["spam"] == site["spam"] | {"adapted": False, "mixed_into_corpora": True}
+
+
+def test_the_adapted_model_keeps_the_general_shape_so_the_lean_scorer_matches(site_model_dir: Path) -> None:
+    site = load_scorer(site_model_dir)
+    texts = [ATTACK.format("ruy lopez"), ORDINARY.format("danish"), "Thanks, a clear article."]
+    for head in ("spam", "abuse"):
+        LinearHead.from_pipeline(site.pipelines[head])  # raises if the shape changed
+    for text in texts:
+        expected = site.pipelines["abuse"].predict_proba([LabelledRow(text).model_text()])[0, 1]
+        assert site.score(Submission(text)).abuse_score == pytest.approx(expected, abs=1e-9)
+
+
+def test_too_few_decisions_of_a_class_leave_the_head_as_it_was() -> None:
+    seed = read_seed()
+    pipelines = fit_heads(seed)
+    few = [LabelledRow(ATTACK.format(o), abuse=1, source="moderators") for o in OPENINGS[: MIN_ROWS_PER_CLASS - 1]]
+    few += [LabelledRow(ORDINARY.format(o), abuse=0, source="moderators") for o in OPENINGS]
+    adapted, report = adapt_heads(pipelines, few)
+    assert report["abuse"]["adapted"] is False and report["abuse"]["positives"] == MIN_ROWS_PER_CLASS - 1
+    assert adapted["abuse"] is pipelines["abuse"]
+    probe = [LabelledRow(ATTACK.format("ruy lopez"))]
+    assert np.array_equal(score_rows(adapted, probe)["abuse"], score_rows(pipelines, probe)["abuse"])
+
+
+def test_recency_weights_run_from_one_for_the_newest_to_a_half_for_the_oldest() -> None:
+    rows = with_recency_weights([LabelledRow(str(i)) for i in range(5)])
+    assert [row.weight for row in rows] == [1.0, 0.875, 0.75, 0.625, 0.5]
+    assert with_recency_weights([LabelledRow("alone")])[0].weight == 1.0
