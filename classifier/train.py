@@ -137,18 +137,19 @@ def adapt_heads(
     report: dict[str, Any] = {}
     texts = [row.model_text() for row in site_rows]
     hashed = next(iter(pipelines.values()))[:1].transform(texts) if texts and pipelines else None
+    work, fitting = [], []
     for head in heads:
         picked, labels = _labels(list(site_rows), head)
-        pipeline = pipelines.get(head)
-        fitted = None
-        if hashed is not None and pipeline is not None:
-            fitted = fit_site_head(pipeline, [site_rows[i] for i in picked], labels, hashed[picked])
-        if fitted is None:
-            report[head] = {"adapted": False, "decisions": len(picked), "positives": int(labels.sum()),
-                            "why": f"fewer than {MIN_SITE_ROWS_PER_CLASS} decisions of each class"}  # fmt: skip
-            continue
-        adapted[head] = adapted_pipeline(pipeline, fitted)
-        report[head] = {"adapted": True, **fitted.report}
+        report[head] = {"adapted": False, "decisions": len(picked), "positives": int(labels.sum()),
+                        "why": f"fewer than {MIN_SITE_ROWS_PER_CLASS} decisions of each class"}  # fmt: skip
+        if hashed is not None and head in pipelines:
+            fitting.append(head)
+            work.append(delayed(fit_site_head)(pipelines[head], [site_rows[i] for i in picked], labels, hashed[picked]))
+    # Like fit_heads: with thousands of decisions, each head's cross-validation runs in its own process.
+    for head, fitted in zip(fitting, Parallel(n_jobs=_training_jobs(len(texts)))(work), strict=True):
+        if fitted is not None:
+            adapted[head] = adapted_pipeline(pipelines[head], fitted)
+            report[head] = {"adapted": True, **fitted.report}
     return adapted, report
 
 
