@@ -19,6 +19,9 @@ from classifier.train import EXTRA_WEIGHT, weighted_extra_rows
 # A challenger may lose this much ROC AUC on a head and still count as no worse: less than the noise of a
 # few thousand held-out rows.
 MAX_ROC_AUC_DROP: Final = 0.005
+# With at least this many held-out decisions of each class, a head is judged on the site's own held-out decisions
+# rather than on every held-out row: a model that learned the site's standard is meant to part from the corpora's.
+MIN_SITE_ROWS_PER_CLASS: Final = 10
 
 
 def _ranking(labels: np.ndarray, scores: np.ndarray) -> dict[str, float | None]:
@@ -49,6 +52,9 @@ def compare_models(
     text hashes into the held-out buckets (dataset.split_bucket), so they are held out for every model this
     code trains: the champion never trained on them either, unless it came from code with another split.
 
+    A head with at least MIN_SITE_ROWS_PER_CLASS held-out decisions (extra_rows) of each class is judged on those
+    alone (`judged_on`): a challenger that learned the site's standard is expected to part from the corpora's.
+
     Returns per head the rows, positives, and both models' ROC AUC and PR AUC, overall and per source, and
     `challenger_not_worse`: no head's overall ROC AUC is more than MAX_ROC_AUC_DROP below the champion's. A
     head with a single class in the held-out rows cannot be compared and does not block. A champion that no
@@ -61,7 +67,9 @@ def compare_models(
     except ModelLoadError as exc:
         champion, champion_error = None, str(exc)
     present = data_dir if data_dir is not None and data_dir.is_dir() else None
-    rows, _ = load_training_rows(present, extra_rows=weighted_extra_rows(extra_rows, extra_weight=EXTRA_WEIGHT))
+    weighted = weighted_extra_rows(extra_rows, extra_weight=EXTRA_WEIGHT)
+    site_sources = {row.source for row in weighted}
+    rows, _ = load_training_rows(present, extra_rows=weighted)
     _, held_out = split_held_out(rows)
     result: dict[str, Any] = {
         "champion": champion.version if champion else None,
@@ -76,13 +84,19 @@ def compare_models(
     not_worse = True
     for head in HEADS:
         labelled = [row for row in held_out if row.label(head) is not None]
+        site = [row for row in labelled if row.source in site_sources]
+        judged_on = "held-out rows"
+        if min(sum(row.label(head) == 1 for row in site), sum(row.label(head) == 0 for row in site)) >= (
+            MIN_SITE_ROWS_PER_CLASS
+        ):
+            labelled, judged_on = site, "the site's held-out decisions"
         labels = np.array([row.label(head) for row in labelled], dtype=np.int64)
         sources = np.array([row.source for row in labelled])
         scores = {
             "champion": _head_scores(champion, labelled, head),
             "challenger": _head_scores(challenger, labelled, head),
         }
-        entry: dict[str, Any] = {"rows": len(labels), "positives": int(labels.sum())}
+        entry: dict[str, Any] = {"judged_on": judged_on, "rows": len(labels), "positives": int(labels.sum())}
         entry.update({name: _ranking(labels, values) for name, values in scores.items()})
         entry["by_source"] = {
             source: {

@@ -99,7 +99,30 @@ def _sections(report: dict[str, Any]) -> list[str]:
                 rows,
             )
         )
+    sections += _learning_curve_sections(report.get("learning_curves", {}))
     sections += _article_aware_sections(report.get("article_aware", {}))
+    return sections
+
+
+def _learning_curve_sections(curves: dict[str, Any]) -> list[str]:
+    """One table per domain: mean ROC AUC over the draws of each model per count of decisions, and the share of
+    bad replies each publishes when it holds its highest-scored REVIEW_RATE for review."""
+    sections = []
+    models = ("general", "site_only", "recipe_mixed", "product")
+    for name, curve in curves.get("domains", {}).items():
+        rows = [
+            [point["decisions"], *(point[model]["roc_auc"] for model in models),
+             point.get("tfidf_jigsaw", {}).get("roc_auc"),
+             *(point[model]["bad_published_at_review_rate"] for model in models)]
+            for point in curve["points"]
+        ]  # fmt: skip
+        title = f"Learning curve: {name} ({curve['head']}, {curve['rows']} rows in {curve['groups']} groups)"
+        header = ["decisions", "general", "site only", "recipe mixed", "product", "TF-IDF on Jigsaw"]
+        review = f"{curves.get('review_rate', 0):.0%}"
+        header += [
+            f"bad published at {review} review: {model}" for model in ("general", "site only", "mixed", "product")
+        ]
+        sections.append(_table(title, header, rows))
     return sections
 
 

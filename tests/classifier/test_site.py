@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from classifier import LabelledRow, Scorer, Submission, load_scorer, train_model
+from classifier import LabelledRow, Scorer, Submission, compare_models, load_scorer, train_model
 from classifier.artifact import read_card
 from classifier.corpora import read_seed
 from classifier.lean import LinearHead
@@ -35,7 +35,7 @@ OPENINGS = [
 
 def _decisions() -> list[LabelledRow]:
     rows = []
-    for round_ in range(3):
+    for round_ in range(8):
         for opening in OPENINGS:
             rows.append(LabelledRow(ATTACK.format(opening) + f" ({round_})", abuse=1, source="moderators"))
             rows.append(LabelledRow(ORDINARY.format(opening) + f" ({round_})", spam=0, abuse=0, source="moderators"))
@@ -91,3 +91,16 @@ def test_recency_weights_run_from_one_for_the_newest_to_a_half_for_the_oldest() 
     rows = with_recency_weights([LabelledRow(str(i)) for i in range(5)])
     assert [row.weight for row in rows] == [1.0, 0.875, 0.75, 0.625, 0.5]
     assert with_recency_weights([LabelledRow("alone")])[0].weight == 1.0
+
+
+def test_a_challenger_that_learned_the_site_is_judged_on_the_site_s_held_out_decisions(
+    seed_model_dir: Path, site_model_dir: Path
+) -> None:
+    result = compare_models(seed_model_dir, site_model_dir, data_dir=None, extra_rows=_decisions())
+    abuse = result["heads"]["abuse"]
+    assert abuse["judged_on"] == "the site's held-out decisions"
+    assert set(abuse["by_source"]) == {"moderators"}
+    assert abuse["challenger"]["roc_auc"] >= abuse["champion"]["roc_auc"]
+    assert result["challenger_not_worse"] is True
+    # The spam head has no held-out spam decisions: it is judged on every held-out row, as before.
+    assert result["heads"]["spam"]["judged_on"] == "held-out rows"
