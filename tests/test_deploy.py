@@ -232,13 +232,14 @@ def test_migration_job_migrates_then_bootstraps_the_model() -> None:
     assert _one("ConfigMap")["data"]["REPLYGUARD_TRAIN_IF_MISSING"] == "false"
 
 
-def test_cronjobs_purge_daily_and_retrain_without_forcing() -> None:
+def test_cronjobs_purge_daily_and_check_hourly_whether_a_retraining_round_is_due() -> None:
     cronjobs = {doc["metadata"]["name"]: doc for doc in _by_kind("CronJob")}
     args = {
         name: doc["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["args"]
         for name, doc in cronjobs.items()
     }
-    assert args == {"replyguard-purge": ["purge"], "replyguard-retrain": ["train"]}
+    assert args == {"replyguard-purge": ["purge"], "replyguard-retrain": ["worker", "--once"]}
+    assert cronjobs["replyguard-retrain"]["spec"]["schedule"].split()[1:] == ["*", "*", "*", "*"]
     for doc in cronjobs.values():
         assert doc["spec"]["concurrencyPolicy"] == "Forbid"
         assert len(doc["spec"]["schedule"].split()) == 5
@@ -500,19 +501,19 @@ def test_compose_settings_point_at_postgres_redis_and_the_secret() -> None:
     assert "proxy_set_header X-Forwarded-For $remote_addr;" in nginx
 
 
-def test_compose_jobs_profile_runs_cli_commands_on_a_schedule() -> None:
+def test_compose_jobs_profile_purges_on_a_schedule_and_runs_the_retraining_worker() -> None:
     services = _compose()["services"]
     jobs = {name: s for name, s in services.items() if "jobs" in s.get("profiles", [])}
     assert set(jobs) == {"purge", "retrain"}
-    for name, service in jobs.items():
-        assert service["entrypoint"] == ["/app/deploy/schedule.sh"], name
-        at, day, *args = service["command"]
-        assert re.fullmatch(r"\d\d:\d\d", at) and (
-            day == "*" or day in ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-        )
-        _assert_cli_accepts(args)
-    assert jobs["purge"]["command"][2:] == ["purge"]
-    assert jobs["retrain"]["command"][2:] == ["train"]
+    purge = jobs["purge"]
+    assert purge["entrypoint"] == ["/app/deploy/schedule.sh"]
+    at, day, *args = purge["command"]
+    assert re.fullmatch(r"\d\d:\d\d", at) and day == "*"
+    assert args == ["purge"]
+    _assert_cli_accepts(args)
+    # Learning without an operator: the worker decides when a round is due (decisions, interval, lease).
+    assert "entrypoint" not in jobs["retrain"] and jobs["retrain"]["command"] == ["worker"]
+    _assert_cli_accepts(jobs["retrain"]["command"])
     for name, service in services.items():
         if name in APP_SERVICES and isinstance(service.get("command"), list) and name not in jobs:
             _assert_cli_accepts(service["command"])
