@@ -169,7 +169,8 @@ def read_civil_comments(folder: Path) -> list[LabelledRow]:
 
     Every post here was already rated toxic by Civil Comments' own raters, so the "not toxic" side is
     toxic-looking but acceptable: the corpus teaches where the line is, not what an ordinary reply looks like.
-    Posts carry no article, so each is its own group. Taken as not spam, like the other comment corpora.
+    Posts carry no article, so each is its own group. They teach the abuse head only: a sample chosen for looking
+    toxic says nothing about how ordinary replies differ from spam.
     """
     comments, annotations = folder / "comments.csv", folder / "annotations.csv"
     if not comments.is_file() or not annotations.is_file():
@@ -183,7 +184,7 @@ def read_civil_comments(folder: Path) -> list[LabelledRow]:
         if votes:
             rows.append(
                 LabelledRow(
-                    text=record["comment_text"], spam=0, abuse=int(sum(votes) * 2 <= len(votes)),
+                    text=record["comment_text"], spam=None, abuse=int(sum(votes) * 2 <= len(votes)),
                     source="civil-comments", group=f"civil-comments-{record['comment_id']}",
                 )
             )  # fmt: skip

@@ -58,6 +58,8 @@ CONSOLE_POSTS = {
     "/console/rules/modes",
     "/console/authors/sanction",
     "/console/items/{comment_id}/sanction",
+    "/console/model/promote",
+    "/console/model/rollback",
 }
 SERVER_FOLDER = str(Path(service.__file__).resolve().parent.parent)
 
