@@ -17,7 +17,7 @@ from classifier.dataset import load_evaluation_sets, load_training_rows, split_h
 from classifier.errors import ModelLoadError, RelevanceUnavailable
 from classifier.learning_curve import learning_curves
 from classifier.metrics import curves, head_metrics
-from classifier.operating import expected_rates
+from classifier.operating import expected_rates, realistic
 from classifier.pipeline import HEADS
 from classifier.progress import Progress, to_stderr
 from classifier.relevance import load_embedder
@@ -93,6 +93,8 @@ def evaluate_model(
     rows, fingerprints = load_training_rows(present)
     train, held_out = split_held_out(rows)
     validation, test = split_validation(held_out)
+    # Thresholds and rates on the rows that stand for a site's replies (operating.SELECTED_SAMPLES), as training does.
+    validation = [row for row, kept in zip(validation, realistic(validation), strict=True) if kept]
     say(f"evaluate: {len(train)} training, {len(validation)} validation, {len(test)} test rows; fitting the baseline")
     baseline = _Baseline(train)
     model_thresholds = scorer.card.thresholds
@@ -130,13 +132,18 @@ def evaluate_model(
         report["curves"][head] = {kind: curves(labels, scores[kind][head][mask]) for kind in ("ours", "baseline")}
     strict = scorer.card.policy_thresholds("error-targets")
     baseline_strict, _ = choose_thresholds(validation, baseline.score_rows(validation), policy="error-targets")
+    mix = realistic(test)
+    mix_rows = [row for row, kept in zip(test, mix, strict=True) if kept]
+    mixed = {kind: {head: values[mix] for head, values in by_head.items()} for kind, by_head in scores.items()}
     report["operating_point"] = {
-        "ours": expected_rates(test, scores["ours"]["spam"], scores["ours"]["abuse"], model_thresholds),
-        "baseline": expected_rates(test, scores["baseline"]["spam"], scores["baseline"]["abuse"], baseline_thresholds),
+        "ours": expected_rates(mix_rows, mixed["ours"]["spam"], mixed["ours"]["abuse"], model_thresholds),
+        "baseline": expected_rates(
+            mix_rows, mixed["baseline"]["spam"], mixed["baseline"]["abuse"], baseline_thresholds
+        ),
         # The same models with hold thresholds at the 1% bad-published target (REPLYGUARD_THRESHOLD_POLICY).
-        "ours, error-targets": expected_rates(test, scores["ours"]["spam"], scores["ours"]["abuse"], strict),
+        "ours, error-targets": expected_rates(mix_rows, mixed["ours"]["spam"], mixed["ours"]["abuse"], strict),
         "baseline, error-targets": expected_rates(
-            test, scores["baseline"]["spam"], scores["baseline"]["abuse"], baseline_strict
+            mix_rows, mixed["baseline"]["spam"], mixed["baseline"]["abuse"], baseline_strict
         ),
     }
     say(f"evaluate: evaluation-only sets ({time.perf_counter() - started:.0f} s)")

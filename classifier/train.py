@@ -26,7 +26,7 @@ from classifier.card import ModelCard, version_for
 from classifier.dataset import load_training_rows, split_held_out, split_validation
 from classifier.errors import RelevanceUnavailable, TrainingDataError
 from classifier.metrics import curves, head_metrics
-from classifier.operating import expected_rates, reply_kind
+from classifier.operating import expected_rates, realistic, reply_kind
 from classifier.pipeline import HEADS, RECIPE, build_head_pipeline
 from classifier.progress import Progress, stopwatch
 from classifier.relevance import load_embedder
@@ -223,16 +223,22 @@ def choose_thresholds(
 def assess_heads(pipelines: dict[str, Pipeline], rows: list[LabelledRow]) -> tuple[Thresholds, dict[str, Any]]:
     """Tune thresholds on the validation part of the held-out rows; report quality and rates on the test part.
 
+    Rows of selected samples (operating.SELECTED_SAMPLES) are measured per source but neither place thresholds nor
+    count in the rates.
+
     With too few validation rows for the error targets (a seed-only model), thresholds come from the
     small-sample rule on all held-out rows, and the figures are measured on those same rows.
     """
     validation, test = split_validation(rows)
+    validation = [row for row, kept in zip(validation, realistic(validation), strict=True) if kept]
     validation_scores = score_rows(pipelines, validation)
     thresholds, rules = choose_thresholds(validation, validation_scores)
     if "small-sample" in rules.values():
         thresholds, rules = choose_thresholds(rows, score_rows(pipelines, rows))
         test = rows
     scores = score_rows(pipelines, test)
+    mix = realistic(test)
+    mix_rows = [row for row, kept in zip(test, mix, strict=True) if kept]
     metrics: dict[str, Any] = {}
     for head in HEADS:
         picked, labels = _labels(test, head)
@@ -251,7 +257,7 @@ def assess_heads(pipelines: dict[str, Pipeline], rows: list[LabelledRow]) -> tup
                 for source in sorted(set(sources.tolist()))
             },
         }
-    metrics["operating_point"] = expected_rates(test, scores["spam"], scores["abuse"], thresholds)
+    metrics["operating_point"] = expected_rates(mix_rows, scores["spam"][mix], scores["abuse"][mix], thresholds)
     metrics["operating_point"]["measured_on"] = "test" if test is not rows else "held_out"
     if "small-sample" not in rules.values():
         # Every policy's thresholds, placed on the same validation rows and measured on the same test rows, so an
@@ -262,7 +268,7 @@ def assess_heads(pipelines: dict[str, Pipeline], rows: list[LabelledRow]) -> tup
             metrics["operating_points"][policy] = {
                 "thresholds": dataclasses.asdict(placed),
                 "rule": placed_rules["spam"],
-                **expected_rates(test, scores["spam"], scores["abuse"], placed),
+                **expected_rates(mix_rows, scores["spam"][mix], scores["abuse"][mix], placed),
             }
     return thresholds, metrics
 
