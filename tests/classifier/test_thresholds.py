@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from classifier import Thresholds
-from classifier.operating import expected_rates
+from classifier.operating import SELECTED_SAMPLES, expected_rates, realistic
 from classifier.rows import LabelledRow
 from classifier.thresholds import (
     BAD_PUBLISHED_MAX,
@@ -151,3 +151,13 @@ def test_the_error_targets_policy_keeps_one_percent_of_bad_published_whatever_it
     assert strict_rates["review_rate"] > REVIEW_BUDGET >= budget_rates["review_rate"]
     # Reject thresholds do not depend on the policy: both protect ordinary replies alike.
     assert (strict.spam_reject, strict.abuse_reject) == (budget.spam_reject, budget.abuse_reject)
+
+
+def test_selected_samples_neither_place_thresholds_nor_count_in_the_rates() -> None:
+    rows = [
+        LabelledRow("flagged but acceptable", abuse=0, source="civil-comments"),
+        LabelledRow("an ordinary reply", spam=0, abuse=0, source="seed"),
+        LabelledRow("an insult", abuse=1, source="fox-news"),
+    ]
+    assert realistic(rows).tolist() == [False, True, True]
+    assert "civil-comments" in SELECTED_SAMPLES
