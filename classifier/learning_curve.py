@@ -33,6 +33,7 @@ from classifier.crossdomain import build_baseline
 from classifier.pipeline import build_features, build_head_pipeline
 from classifier.rows import LabelledRow
 from classifier.site import with_recency_weights
+from classifier.thresholds import GOOD_REJECTED_MAX, quantile_threshold
 from classifier.train import EXTRA_SOURCE, EXTRA_WEIGHT, fit_heads, learn_site, row_weights, weighted_extra_rows
 
 DECISIONS: Final = (0, 100, 300, 1_000, 3_000)
@@ -67,10 +68,21 @@ def _auc(labels: NDArray[np.int64], scores: NDArray[np.float64]) -> float | None
 
 
 def bad_published(labels: NDArray[np.int64], scores: NDArray[np.float64], review_rate: float = REVIEW_RATE) -> float:
-    """Share of the bad replies (label 1) published when the highest-scored `review_rate` of all are held."""
-    held = np.zeros(len(scores), dtype=bool)
-    held[np.argsort(-scores, kind="stable")[: round(review_rate * len(scores))]] = True
-    return float(np.sum((labels == 1) & ~held) / max(1, int(np.sum(labels == 1))))
+    """Share of the bad replies (label 1) a model publishes under a three-way decision with people reviewing
+    `review_rate` of all replies.
+
+    The reject threshold is placed where at most GOOD_REJECTED_MAX of the good replies would be rejected unseen
+    (as training places it); people review the highest-scored `review_rate` of the replies below it; the rest is
+    published. Both are placed on the test replies themselves, the same way for every model, so the figure
+    compares rankings rather than threshold tuning.
+    """
+    reject = quantile_threshold(scores[labels == 0], GOOD_REJECTED_MAX)
+    below = np.flatnonzero(scores < reject)
+    reviewed = below[np.argsort(-scores[below], kind="stable")[: round(review_rate * len(scores))]]
+    published = np.zeros(len(scores), dtype=bool)
+    published[below] = True
+    published[reviewed] = False
+    return float(np.sum((labels == 1) & published) / max(1, int(np.sum(labels == 1))))
 
 
 def site_split(rows: Sequence[LabelledRow], draw: int) -> tuple[list[int], list[int]]:

@@ -106,7 +106,7 @@ def _sections(report: dict[str, Any]) -> list[str]:
 
 def _learning_curve_sections(curves: dict[str, Any]) -> list[str]:
     """One table per domain: mean ROC AUC over the draws of each model per count of decisions, and the share of
-    bad replies each publishes when it holds its highest-scored REVIEW_RATE for review."""
+    bad replies each publishes with people reviewing REVIEW_RATE of the replies (learning_curve.bad_published)."""
     sections = []
     models = ("general", "site_only", "recipe_mixed", "product")
     for name, curve in curves.get("domains", {}).items():

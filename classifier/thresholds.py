@@ -102,7 +102,7 @@ def outcomes(spam: NDArray[np.float64], abuse: NDArray[np.float64], thresholds: 
     return np.array(OUTCOMES)[steps]
 
 
-def _quantile_threshold(scores: NDArray[np.float64], share: float) -> float:
+def quantile_threshold(scores: NDArray[np.float64], share: float) -> float:
     # The smallest score t such that at most `share` of `scores` lie at or above t.
     ordered = np.sort(scores)[::-1]
     allowed = int(np.floor(share * len(ordered)))
@@ -129,7 +129,7 @@ def choose_target_thresholds(
     """
     ordered = np.sort(positive_scores)
     hold = float(ordered[int(np.floor(bad_published * len(ordered)))])
-    reject = _quantile_threshold(ordinary_scores, PER_HEAD_GOOD_REJECTED_MAX)
+    reject = quantile_threshold(ordinary_scores, PER_HEAD_GOOD_REJECTED_MAX)
     if hold > reject - MIN_GAP:
         middle = (hold + reject) / 2
         hold, reject = middle - MIN_GAP / 2, middle + MIN_GAP / 2
@@ -156,7 +156,7 @@ def choose_small_sample_thresholds(labels: NDArray[np.int64], scores: NDArray[np
     meets = np.flatnonzero(precision >= REJECT_PRECISION)
     reject = float(scores[order][meets[-1]]) if len(meets) else HIGHEST
     by_recall = float(np.quantile(positives, 1.0 - HOLD_RECALL)) if len(positives) else HIGHEST
-    by_false_rate = _quantile_threshold(negatives, HOLD_MAX_FALSE_RATE) if len(negatives) else LOWEST
+    by_false_rate = quantile_threshold(negatives, HOLD_MAX_FALSE_RATE) if len(negatives) else LOWEST
     hold = (by_false_rate + by_recall) / 2 if by_false_rate <= by_recall else by_false_rate
     hold = min(max(hold, LOWEST), HIGHEST - MIN_GAP)
     reject = min(max(reject, hold + MIN_GAP, REJECT_FLOOR), HIGHEST)

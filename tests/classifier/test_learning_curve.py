@@ -41,11 +41,13 @@ def test_decisions_arrive_like_the_service_s_newest_first_with_recency_and_moder
     assert [row.weight for row in decided] == [EXTRA_WEIGHT, 0.5 * EXTRA_WEIGHT]
 
 
-def test_bad_published_counts_the_bad_replies_outside_the_reviewed_share() -> None:
-    labels = np.array([1, 1, 0, 0, 0, 0, 0, 0, 0, 1])
-    scores = np.array([0.9, 0.1, 0.2, 0.3, 0.1, 0.1, 0.2, 0.1, 0.3, 0.8])
-    assert bad_published(labels, scores, review_rate=0.2) == pytest.approx(1 / 3)  # 0.9 and 0.8 held
-    assert bad_published(labels, scores, review_rate=0.0) == 1.0
+def test_bad_published_is_what_neither_the_reject_threshold_nor_the_reviewed_share_catches() -> None:
+    labels = np.array([1, 1, 1, 0, 0, 0, 0, 0, 0, 0])
+    scores = np.array([0.9, 0.5, 0.1, 0.6, 0.2, 0.3, 0.1, 0.2, 0.3, 0.1])
+    # 0.9 is above every good reply: rejected. Of the rest, people review the top 20% of all ten (0.6 and 0.5).
+    assert bad_published(labels, scores, review_rate=0.2) == pytest.approx(1 / 3)
+    assert bad_published(labels, scores, review_rate=0.1) == pytest.approx(2 / 3)  # only 0.6 reviewed
+    assert bad_published(labels, np.where(labels == 1, 0.99, 0.01), review_rate=0.0) == 0.0
 
 
 def test_curves_report_every_model_at_each_count_of_decisions_the_site_has() -> None:
