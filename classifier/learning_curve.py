@@ -39,7 +39,7 @@ from classifier.train import EXTRA_SOURCE, EXTRA_WEIGHT, fit_heads, learn_site, 
 DECISIONS: Final = (0, 100, 300, 1_000, 3_000)
 DRAWS: Final = 3
 SITE_SHARE: Final = 0.7
-# The bad-published comparison: each model holds its highest-scored 15% of the test replies for review.
+# The bad-published comparison: people review this share of the test replies (see bad_published).
 REVIEW_RATE: Final = 0.15
 MODELS: Final = ("general", "site_only", "recipe_mixed", "product")
 
