@@ -42,6 +42,10 @@ FEWER_FOLDS: Final = 3
 # Fewer decisions of either class than this and the head keeps the general model: a correction fitted on a
 # handful of replies is noise, and cross-validation needs one of each class per fold.
 MIN_ROWS_PER_CLASS: Final = 5
+# The correction must beat the general model by this much ROC AUC out of fold on the site's own decisions, or the
+# head keeps the general model: the best of six strengths is an optimistic estimate, and on a site whose labels the
+# words barely predict (SFU's toxicity ratings) a correction fitted on them ranked unseen replies worse than none.
+MIN_GAIN: Final = 0.005
 # The general logit enters as one column multiplied by this, so the penalty on its weight (weight / scale)
 # is negligible next to the correction's: in effect only the correction is regularised.
 GENERAL_SCALE: Final = 10.0
@@ -56,6 +60,9 @@ class SiteFit:
     calibration_a: float
     calibration_b: float
     report: dict[str, Any]
+    # True when the correction did not beat the general model out of fold: the head keeps the general ranking, only
+    # recalibrated on the site's decisions (so a kind of reply the site rejects can still reach its hold threshold).
+    keeps_general: bool = False
 
 
 def site_weights(rows: Sequence[LabelledRow]) -> NDArray[np.float64]:
@@ -131,6 +138,25 @@ def fit_site_head(
     tried = [_out_of_fold(features, general, labels, weights, strength, folds) for strength in STRENGTHS]
     aucs = [float(roc_auc_score(labels, logits)) for logits in tried]
     best = int(np.argmax(aucs))
+    general_auc = float(roc_auc_score(labels, general))
+    report = {
+        "decisions": len(labels),
+        "positives": positives,
+        "strength": STRENGTHS[best],
+        # Both measured on the same decisions: the general model as it is, and the adapted one out of fold.
+        "general_roc_auc": round(general_auc, 4),
+        "adapted_roc_auc_out_of_fold": round(aucs[best], 4),
+    }
+    if aucs[best] < general_auc + MIN_GAIN:
+        site_a, site_b = _platt(general, labels, weights)
+        return SiteFit(
+            coef=np.asarray(general_regression.coef_[0], dtype=np.float64),
+            intercept=float(general_regression.intercept_[0]),
+            calibration_a=site_a,
+            calibration_b=site_b,
+            report=report | {"why": f"the correction did not beat the general model by {MIN_GAIN} out of fold"},
+            keeps_general=True,
+        )
     correction, general_weight, intercept = _correction(features, general, labels, weights, STRENGTHS[best])
     calibration_a, calibration_b = _platt(tried[best], labels, weights)
     return SiteFit(
@@ -138,15 +164,7 @@ def fit_site_head(
         intercept=general_weight * float(general_regression.intercept_[0]) + intercept,
         calibration_a=calibration_a,
         calibration_b=calibration_b,
-        report={
-            "decisions": len(labels),
-            "positives": positives,
-            "strength": STRENGTHS[best],
-            "general_weight": round(general_weight, 4),
-            # Both measured on the same decisions: the general model as it is, and the adapted one out of fold.
-            "general_roc_auc": round(float(roc_auc_score(labels, general)), 4),
-            "adapted_roc_auc_out_of_fold": round(aucs[best], 4),
-        },
+        report=report | {"general_weight": round(general_weight, 4)},
     )
 
 

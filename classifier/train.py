@@ -131,7 +131,8 @@ def adapt_heads(
 ) -> tuple[dict[str, Pipeline], dict[str, Any]]:
     """Each fitted head corrected by the site's own decisions (classifier/site.py), and what each correction learned.
 
-    A head whose decisions are too few of either class keeps the general pipeline; the report says so.
+    A head whose decisions are too few of either class keeps the general pipeline; one whose correction does not
+    beat the general model out of fold keeps its ranking, recalibrated on the decisions (`recalibrated_only`).
     """
     adapted = dict(pipelines)
     report: dict[str, Any] = {}
@@ -149,7 +150,8 @@ def adapt_heads(
     for head, fitted in zip(fitting, Parallel(n_jobs=_training_jobs(len(texts)))(work), strict=True):
         if fitted is not None:
             adapted[head] = adapted_pipeline(pipelines[head], fitted)
-            report[head] = {"adapted": True, **fitted.report}
+            report[head] = {"adapted": not fitted.keeps_general, "recalibrated_only": fitted.keeps_general}
+            report[head] |= fitted.report
     return adapted, report
 
 
@@ -168,7 +170,10 @@ def learn_site(
     """
     learned, report = adapt_heads(pipelines, site_rows, heads)
     mixed = [
-        head for head in heads if head not in pipelines or (report[head]["decisions"] and not report[head]["adapted"])
+        head
+        for head in heads
+        if head not in pipelines
+        or (report[head]["decisions"] and not report[head]["adapted"] and not report[head].get("recalibrated_only"))
     ]
     if mixed:
         learned.update(fit_heads(fallback_rows, heads=mixed))

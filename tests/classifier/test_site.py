@@ -11,7 +11,7 @@ from classifier import LabelledRow, Scorer, Submission, compare_models, load_sco
 from classifier.artifact import read_card
 from classifier.corpora import read_seed
 from classifier.lean import LinearHead
-from classifier.site import MIN_ROWS_PER_CLASS, with_recency_weights
+from classifier.site import MIN_GAIN, MIN_ROWS_PER_CLASS, with_recency_weights
 from classifier.train import adapt_heads, fit_heads, score_rows
 
 # A site whose readers argue about chess openings, where sending someone "back to the kids table" as a "patzer" is a
@@ -58,9 +58,11 @@ def test_the_site_s_standard_outweighs_the_general_model(seed_scorer: Scorer, si
 
 def test_the_card_says_what_each_head_learned_from_the_site(site_model_dir: Path) -> None:
     site = read_card(site_model_dir).metrics["site"]
-    assert site["abuse"]["adapted"] is True
     assert site["abuse"]["decisions"] >= 2 * MIN_ROWS_PER_CLASS
-    assert site["abuse"]["adapted_roc_auc_out_of_fold"] >= site["abuse"]["general_roc_auc"]
+    # The seed already ranks these attacks above the ordinary replies: what the site changes is where they sit
+    # against its thresholds, so the abuse head is either corrected or at least recalibrated on the decisions.
+    assert site["abuse"]["adapted"] or site["abuse"]["recalibrated_only"]
+    assert {"general_roc_auc", "adapted_roc_auc_out_of_fold", "strength"} <= set(site["abuse"])
     # The spam head saw only ordinary replies from this site (one class): it learned them among the corpora.
     assert site["spam"] == site["spam"] | {"adapted": False, "mixed_into_corpora": True}
 
@@ -104,3 +106,19 @@ def test_a_challenger_that_learned_the_site_is_judged_on_the_site_s_held_out_dec
     assert result["challenger_not_worse"] is True
     # The spam head has no held-out spam decisions: it is judged on every held-out row, as before.
     assert result["heads"]["spam"]["judged_on"] == "held-out rows"
+
+
+def test_a_correction_that_cannot_beat_the_general_model_out_of_fold_is_not_applied() -> None:
+    seed = read_seed()
+    pipelines = fit_heads(seed)
+    # The general model ranks its own training rows almost perfectly: no correction can gain MIN_GAIN on them.
+    abusive = [LabelledRow(row.text, abuse=1, source="moderators") for row in seed if row.abuse == 1]
+    polite = [LabelledRow(row.text, abuse=0, source="moderators") for row in seed if row.abuse == 0]
+    decided = with_recency_weights(abusive[:40] + polite[:80])
+    adapted, report = adapt_heads(pipelines, decided)
+    assert report["abuse"]["adapted"] is False and report["abuse"]["recalibrated_only"] is True
+    assert report["abuse"]["general_roc_auc"] > report["abuse"]["adapted_roc_auc_out_of_fold"] - MIN_GAIN
+    # The general ranking, recalibrated: same order of any replies, other probabilities.
+    probe = [LabelledRow(text) for text in (ATTACK.format("danish"), ORDINARY.format("danish"), "you idiot", "thanks")]
+    before, after = score_rows(pipelines, probe)["abuse"], score_rows(adapted, probe)["abuse"]
+    assert np.array_equal(np.argsort(before), np.argsort(after)) and not np.allclose(before, after)
