@@ -86,9 +86,15 @@ def bad_published(labels: NDArray[np.int64], scores: NDArray[np.float64], review
 
 
 def site_split(rows: Sequence[LabelledRow], draw: int) -> tuple[list[int], list[int]]:
-    """(site rows in decision order, test rows): whole groups go to the site until it holds SITE_SHARE of the rows."""
+    """(site rows in decision order, test rows): whole groups go to the site until it holds SITE_SHARE of the rows.
+
+    A domain read as a single group (every SMS message shares one) has nothing to keep apart: each row is its own.
+    """
     generator = np.random.default_rng(draw)
-    sizes = Counter(row.group for row in rows)
+    groups = [row.group for row in rows]
+    if len(set(groups)) < 2:
+        groups = [str(index) for index in range(len(rows))]
+    sizes = Counter(groups)
     site_groups: set[str] = set()
     taken = 0
     for group in generator.permutation(sorted(sizes)):
@@ -96,8 +102,8 @@ def site_split(rows: Sequence[LabelledRow], draw: int) -> tuple[list[int], list[
             break
         site_groups.add(str(group))
         taken += sizes[str(group)]
-    site = [index for index, row in enumerate(rows) if row.group in site_groups]
-    test = [index for index, row in enumerate(rows) if row.group not in site_groups]
+    site = [index for index, group in enumerate(groups) if group in site_groups]
+    test = [index for index, group in enumerate(groups) if group not in site_groups]
     return [site[i] for i in generator.permutation(len(site))], test
 
 

@@ -34,6 +34,12 @@ def test_a_site_split_keeps_each_group_on_one_side_and_gives_the_site_its_share(
     assert site_split(rows, 0) != site_split(rows, 1)
 
 
+def test_a_domain_read_as_one_group_splits_by_row() -> None:
+    rows = [LabelledRow(f"message {i}", spam=i % 2, source="sms", group="sms") for i in range(100)]
+    site, test = site_split(rows, 0)
+    assert len(site) == 70 and len(test) == 30 and sorted(site + test) == list(range(100))
+
+
 def test_decisions_arrive_like_the_service_s_newest_first_with_recency_and_moderator_weights() -> None:
     decided = as_decisions([LabelledRow("oldest", spam=0, source="youtube"), LabelledRow("newest", spam=1)])
     assert [row.text for row in decided] == ["newest", "oldest"]
