@@ -88,7 +88,7 @@ def fit_heads(rows: list[LabelledRow], heads: Sequence[str] = HEADS) -> dict[str
     work = []
     for head, pipeline in pipelines.items():
         picked, labels = _labels(rows, head)
-        if min(int(np.sum(labels == 0)), int(np.sum(labels == 1))) < MIN_ROWS_PER_CLASS:
+        if not _enough_of_each_class(labels):
             raise TrainingDataError(f"the {head} head needs at least {MIN_ROWS_PER_CLASS} rows of each class")
         pipeline.named_steps["features"].fit(texts[:1])
         weights = row_weights([rows[i] for i in picked])
@@ -98,8 +98,7 @@ def fit_heads(rows: list[LabelledRow], heads: Sequence[str] = HEADS) -> dict[str
     return pipelines
 
 
-def _enough_of_each_class(rows: list[LabelledRow], head: str) -> bool:
-    _, labels = _labels(rows, head)
+def _enough_of_each_class(labels: np.ndarray) -> bool:
     return min(int(np.sum(labels == 0)), int(np.sum(labels == 1))) >= MIN_ROWS_PER_CLASS
 
 
@@ -327,7 +326,7 @@ def train_model(
     site_sources = {row.source for row in weighted}
     general_rows = [row for row in train_rows if row.source not in site_sources]
     site_rows = [row for row in train_rows if row.source in site_sources]
-    general = [head for head in HEADS if _enough_of_each_class(general_rows, head)]
+    general = [head for head in HEADS if _enough_of_each_class(_labels(general_rows, head)[1])]
     say(f"fitting the {' and '.join(general)} heads on {len(general_rows):,} rows ({len(fingerprints)} corpora)")
     pipelines = fit_heads(general_rows, heads=general) if general else {}
     if site_rows:
