@@ -151,6 +151,9 @@ def settings(database_url: str, model_dir: Path, tmp_path: Path) -> Settings:
         train_if_missing=False,
         # Most tests post many replies from one address and email; test_abuse_controls turns limits back on.
         rate_limit_enabled=False,
+        # Limits count in fixed windows; a test's few submissions must not straddle a window's end and get a second
+        # allowance (a 60 s window did, about once in a hundred runs).
+        submit_limit_window_seconds=3600,
         # A child process per app would add seconds to every test; tests/scoring/test_scoring_process.py covers it.
         scoring_process=False,
         # A test's decisions must not start a retraining beside it; tests/domain/test_autonomous_learning.py turns
