@@ -30,10 +30,11 @@ from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import Pipeline
 
 from classifier.crossdomain import build_baseline
-from classifier.pipeline import build_features, build_head_pipeline
+from classifier.pipeline import HEADS, build_features, build_head_pipeline
 from classifier.rows import LabelledRow
 from classifier.site import with_recency_weights
-from classifier.thresholds import GOOD_REJECTED_MAX, quantile_threshold
+from classifier.site_thresholds import decision_rates, place_site_thresholds
+from classifier.thresholds import GOOD_REJECTED_MAX, Thresholds, quantile_threshold
 from classifier.train import EXTRA_SOURCE, EXTRA_WEIGHT, fit_heads, learn_site, row_weights, weighted_extra_rows
 
 DECISIONS: Final = (0, 100, 300, 1_000, 3_000)
@@ -181,8 +182,12 @@ def _domain_curve(
                 decisions = as_decisions(decided)
                 if len({row.label(head) for row in decisions}) == 2:
                     scores["site_only"] = _site_only(decisions, head, test)
-                product, _ = learn_site(general, decisions, fallback_rows=[*general_rows, *decisions], heads=(head,))
-                scores["product"] = _proba(product[head], hashed, test)
+                learned = learn_site(general, decisions, fallback_rows=[*general_rows, *decisions], heads=(head,))
+                scores["product"] = product = _proba(learned.pipelines[head], hashed, test)
+                if head in learned.out_of_fold:
+                    lines = site_lines(head, decisions, learned.out_of_fold[head], test, product)
+                    for key, value in (lines or {}).items():
+                        point.setdefault(f"site_lines_{key}", []).append(value)
                 scores["recipe_mixed"] = _recipe_logits(hashed, [*general_rows, *decisions], head, test)
             else:
                 scores["product"] = scores["recipe_mixed"] = general_scores
@@ -202,6 +207,37 @@ def _domain_curve(
     }
 
 
+def site_lines(
+    head: str,
+    decisions: Sequence[LabelledRow],
+    out_of_fold: dict[int, float],
+    test: Sequence[LabelledRow],
+    test_scores: NDArray[np.float64],
+) -> dict[str, float | None] | None:
+    """The product's thresholds placed on the site's decisions (site_thresholds.py) as `replyguard train` places
+    them: what the decisions say they imply, and what they do to the test replies. None below the minimums."""
+    other = "spam" if head == "abuse" else "abuse"
+    decided = sorted(out_of_fold)
+    rows = [decisions[i] for i in decided]
+    scores = {head: np.array([out_of_fold[i] for i in decided], dtype=np.float64), other: np.zeros(len(rows))}
+    # The other head is not measured here: its lines sit where a zero score is always published.
+    untouched = Thresholds(
+        **{f"{name}_{line}": value for name in HEADS for line, value in (("hold", 0.5), ("reject", 0.99))}
+    )
+    placement = place_site_thresholds(rows, scores, untouched, heads=(head,))
+    if placement is None:
+        return None
+    tested = {head: test_scores, other: np.zeros(len(test))}
+    realised = decision_rates(test, tested["spam"], tested["abuse"], placement.thresholds)
+    return {
+        "expected_review": placement.rates["review_rate"],
+        "expected_bad_published": placement.rates["bad_published"],
+        "test_review": realised["review_rate"],
+        "test_bad_published": realised["bad_published"],
+        "test_good_rejected": realised["good_rejected"],
+    }
+
+
 def _mean(values: list[float | None]) -> float | None:
     known = [value for value in values if value is not None]
     return round(float(np.mean(known)), 4) if known else None
@@ -215,6 +251,11 @@ def _summary(count: int, values: dict[str, list[float | None]]) -> dict[str, Any
             "roc_auc_per_draw": [None if v is None else round(v, 4) for v in values[f"{model}_roc_auc"]],
             "bad_published_at_review_rate": _mean(values[f"{model}_bad"]),
         }
+    lines = {
+        key.removeprefix("site_lines_"): _mean(value) for key, value in values.items() if key.startswith("site_lines_")
+    }
+    if lines:
+        entry["site_thresholds"] = lines
     if "tfidf_jigsaw_roc_auc" in values:
         entry["tfidf_jigsaw"] = {"roc_auc": _mean(values["tfidf_jigsaw_roc_auc"])}
     return entry

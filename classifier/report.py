@@ -123,6 +123,23 @@ def _learning_curve_sections(curves: dict[str, Any]) -> list[str]:
             f"bad published at {review} review: {model}" for model in ("general", "site only", "mixed", "product")
         ]
         sections.append(_table(title, header, rows))
+        placed = [point for point in curve["points"] if "site_thresholds" in point]
+        if placed:
+            keys = (
+                "expected_review",
+                "test_review",
+                "expected_bad_published",
+                "test_bad_published",
+                "test_good_rejected",
+            )
+            sections.append(
+                _table(
+                    f"Thresholds placed on the site's decisions: {name} (what they imply, what they do to the test)",
+                    ["decisions", "review implied", "review on test", "bad published implied", "bad published on test",
+                     "good rejected on test"],
+                    [[point["decisions"], *(point["site_thresholds"][key] for key in keys)] for point in placed],
+                )
+            )  # fmt: skip
     return sections
 
 

@@ -22,6 +22,7 @@ from typing import Any, Final
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
+from scipy.special import expit
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
@@ -60,6 +61,9 @@ class SiteFit:
     calibration_a: float
     calibration_b: float
     report: dict[str, Any]
+    # The calibrated score of each decision from a model that did not learn it (the cross-validation's folds), in
+    # the order of the rows given: what a site's thresholds may be placed on (classifier/site_thresholds.py).
+    out_of_fold: NDArray[np.float64]
     # True when the correction did not beat the general model out of fold: the head keeps the general ranking, only
     # recalibrated on the site's decisions (so a kind of reply the site rejects can still reach its hold threshold).
     keeps_general: bool = False
@@ -148,6 +152,7 @@ def fit_site_head(
         "adapted_roc_auc_out_of_fold": round(aucs[best], 4),
     }
     if aucs[best] < general_auc + MIN_GAIN:
+        # The general model never saw these decisions: its logits are out of fold as they are.
         site_a, site_b = _platt(general, labels, weights)
         return SiteFit(
             coef=np.asarray(general_regression.coef_[0], dtype=np.float64),
@@ -155,6 +160,7 @@ def fit_site_head(
             calibration_a=site_a,
             calibration_b=site_b,
             report=report | {"why": f"the correction did not beat the general model by {MIN_GAIN} out of fold"},
+            out_of_fold=_calibrated(general, site_a, site_b),
             keeps_general=True,
         )
     correction, general_weight, intercept = _correction(features, general, labels, weights, STRENGTHS[best])
@@ -165,7 +171,13 @@ def fit_site_head(
         calibration_a=calibration_a,
         calibration_b=calibration_b,
         report=report | {"general_weight": round(general_weight, 4)},
+        out_of_fold=_calibrated(tried[best], calibration_a, calibration_b),
     )
+
+
+def _calibrated(logits: NDArray[np.float64], a: float, b: float) -> NDArray[np.float64]:
+    """Probabilities as the fitted pipeline's sigmoid calibrator computes them (expit(-(a * logit + b)))."""
+    return np.asarray(expit(-(a * logits + b)), dtype=np.float64)
 
 
 def adapted_pipeline(pipeline: Pipeline, fit: SiteFit) -> Pipeline:

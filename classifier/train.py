@@ -34,6 +34,7 @@ from classifier.relevance_shift import fit_relevance
 from classifier.rows import LabelledRow
 from classifier.site import MIN_ROWS_PER_CLASS as MIN_SITE_ROWS_PER_CLASS
 from classifier.site import adapted_pipeline, fit_site_head
+from classifier.site_thresholds import MIN_SITE_DECISIONS, MIN_SITE_ORDINARY, MIN_SITE_POSITIVES, place_site_thresholds
 from classifier.thresholds import (
     BAD_PUBLISHED_STEPS,
     DEFAULT_POLICY,
@@ -125,9 +126,19 @@ def _fit_head_steps(pipeline: Pipeline, hashed: Any, labels: np.ndarray, weights
     return tfidf, classifier
 
 
+@dataclasses.dataclass(frozen=True)
+class SiteLearning:
+    """The heads after learning a site, what each learned (the card's `metrics.site`), and each head's out-of-fold
+    scores of the decisions it learned from, keyed by the decision's index in the site's rows."""
+
+    pipelines: dict[str, Pipeline]
+    report: dict[str, Any]
+    out_of_fold: dict[str, dict[int, float]]
+
+
 def adapt_heads(
     pipelines: dict[str, Pipeline], site_rows: Sequence[LabelledRow], heads: Sequence[str] = HEADS
-) -> tuple[dict[str, Pipeline], dict[str, Any]]:
+) -> SiteLearning:
     """Each fitted head corrected by the site's own decisions (classifier/site.py), and what each correction learned.
 
     A head whose decisions are too few of either class keeps the general pipeline; one whose correction does not
@@ -135,6 +146,7 @@ def adapt_heads(
     """
     adapted = dict(pipelines)
     report: dict[str, Any] = {}
+    out_of_fold: dict[str, dict[int, float]] = {}
     texts = [row.model_text() for row in site_rows]
     hashed = next(iter(pipelines.values()))[:1].transform(texts) if texts and pipelines else None
     work, fitting = [], []
@@ -143,15 +155,16 @@ def adapt_heads(
         report[head] = {"adapted": False, "decisions": len(picked), "positives": int(labels.sum()),
                         "why": f"fewer than {MIN_SITE_ROWS_PER_CLASS} decisions of each class"}  # fmt: skip
         if hashed is not None and head in pipelines:
-            fitting.append(head)
+            fitting.append((head, picked))
             work.append(delayed(fit_site_head)(pipelines[head], [site_rows[i] for i in picked], labels, hashed[picked]))
     # Like fit_heads: with thousands of decisions, each head's cross-validation runs in its own process.
-    for head, fitted in zip(fitting, Parallel(n_jobs=_training_jobs(len(texts)))(work), strict=True):
+    for (head, picked), fitted in zip(fitting, Parallel(n_jobs=_training_jobs(len(texts)))(work), strict=True):
         if fitted is not None:
             adapted[head] = adapted_pipeline(pipelines[head], fitted)
             report[head] = {"adapted": not fitted.keeps_general, "recalibrated_only": fitted.keeps_general}
             report[head] |= fitted.report
-    return adapted, report
+            out_of_fold[head] = dict(zip(picked, fitted.out_of_fold.tolist(), strict=True))
+    return SiteLearning(adapted, report, out_of_fold)
 
 
 def learn_site(
@@ -160,14 +173,16 @@ def learn_site(
     *,
     fallback_rows: list[LabelledRow],
     heads: Sequence[str] = HEADS,
-) -> tuple[dict[str, Pipeline], dict[str, Any]]:
+) -> SiteLearning:
     """The general heads corrected by the site's decisions, and the report of what each head learned.
 
     Decisions of one class only (a new kind of spam rejected, nothing approved yet) cannot fit a correction, and
     decisions that replaced most corpus rows leave no general head to correct: such a head is fitted on
-    `fallback_rows` (the corpora with the decisions among them, as every corpus row is learned).
+    `fallback_rows` (the corpora with the decisions among them, as every corpus row is learned), and has no
+    out-of-fold scores.
     """
-    learned, report = adapt_heads(pipelines, site_rows, heads)
+    learned = adapt_heads(pipelines, site_rows, heads)
+    report = learned.report
     mixed = [
         head
         for head in heads
@@ -175,10 +190,11 @@ def learn_site(
         or (report[head]["decisions"] and not report[head]["adapted"] and not report[head].get("recalibrated_only"))
     ]
     if mixed:
-        learned.update(fit_heads(fallback_rows, heads=mixed))
+        learned.pipelines.update(fit_heads(fallback_rows, heads=mixed))
         for head in mixed:
             report[head] = {**report[head], "adapted": False, "mixed_into_corpora": True}
-    return learned, report
+            learned.out_of_fold.pop(head, None)
+    return learned
 
 
 def score_rows(pipelines: dict[str, Pipeline], rows: list[LabelledRow]) -> dict[str, np.ndarray]:
@@ -277,6 +293,61 @@ def assess_heads(pipelines: dict[str, Pipeline], rows: list[LabelledRow]) -> tup
     return thresholds, metrics
 
 
+def use_site_thresholds(
+    learned: SiteLearning, decided: list[LabelledRow], thresholds: Thresholds, metrics: dict[str, Any]
+) -> Thresholds:
+    """The thresholds the model ships: the site's own (site_thresholds.py) once its decisions can place them, else
+    the general ones. Records the placement in `metrics["site_thresholds"]` and, when it applies, puts the site's
+    lines in `metrics["operating_points"]` (what the service reads per policy), keeping the general ones beside.
+
+    `decided` starts with the rows the correction learned from (in learn_site's order, so out-of-fold scores line up),
+    then the site's held-out decisions, scored by the final heads, which never learned them.
+    """
+    heads = tuple(learned.out_of_fold)
+    if len(decided) < MIN_SITE_DECISIONS or not heads:
+        metrics["site_thresholds"] = {
+            "placed": False,
+            "decisions": len(decided),
+            "why": f"fewer than {MIN_SITE_DECISIONS} decisions" if heads else "no head learned from the decisions",
+        }
+        return thresholds
+    scores = score_rows(learned.pipelines, decided)
+    for head, known in learned.out_of_fold.items():
+        for index, score in known.items():
+            scores[head][index] = score
+    general_points = metrics.get("operating_points", {})
+    placements = {
+        policy: place_site_thresholds(
+            decided,
+            scores,
+            Thresholds(**general_points[policy]["thresholds"]) if policy in general_points else thresholds,
+            heads=heads,
+            policy=policy,
+        )
+        for policy in POLICIES
+    }
+    chosen = placements[DEFAULT_POLICY]
+    if chosen is None:
+        metrics["site_thresholds"] = {
+            "placed": False,
+            "decisions": len(decided),
+            "why": f"no head has {MIN_SITE_POSITIVES} bad and {MIN_SITE_ORDINARY} ordinary decisions",
+        }
+        return thresholds
+    metrics["site_thresholds"] = {
+        "placed": True,
+        "decisions": len(decided),
+        "general_thresholds": dataclasses.asdict(thresholds),
+        "general_operating_points": general_points,
+    }
+    metrics["operating_points"] = {
+        policy: placement.to_dict() | placement.rates | {"measured_on": "site decisions, out of fold"}
+        for policy, placement in placements.items()
+        if placement is not None
+    }
+    return chosen.thresholds
+
+
 def relevance_metrics(spam: Pipeline, held_out: list[LabelledRow]) -> dict[str, Any]:
     """The card's relevance section: the fitted shift (relevance_shift.py), or why this model has none.
 
@@ -331,11 +402,14 @@ def train_model(
     pipelines = fit_heads(general_rows, heads=general) if general else {}
     if site_rows:
         say(f"learning this site's standard from {len(site_rows):,} of its decisions")
-    pipelines, site_report = learn_site(pipelines, site_rows, fallback_rows=train_rows)
+    learned = learn_site(pipelines, site_rows, fallback_rows=train_rows)
+    pipelines = learned.pipelines
     say(f"tuning thresholds on {len(held_out_rows):,} held-out rows")
     thresholds, metrics = assess_heads(pipelines, held_out_rows)
     metrics["rows"] = {"train": len(train_rows), "held_out": len(held_out_rows), "site_train": len(site_rows)}
-    metrics["site"] = site_report
+    metrics["site"] = learned.report
+    site_held_out = [row for row in held_out_rows if row.source in site_sources]
+    thresholds = use_site_thresholds(learned, [*site_rows, *site_held_out], thresholds, metrics)
     say("fitting article relevance (when the relevance extra is installed)")
     metrics["relevance"] = relevance_metrics(pipelines["spam"], held_out_rows)
 

@@ -61,10 +61,16 @@ def test_curves_report_every_model_at_each_count_of_decisions_the_site_has() -> 
     curve = report["domains"]["youtube"]
     assert (curve["head"], curve["rows"], curve["groups"]) == ("spam", 360, 6)
     assert [point["decisions"] for point in curve["points"]] == [0, 100, 300]  # 1,000 is more than the site has
-    start, learned, _ = curve["points"]
+    start, learned, most = curve["points"]
     assert start["product"]["roc_auc"] == start["general"]["roc_auc"]  # nothing decided yet
     for model in MODELS:
         assert learned[model]["roc_auc"] is not None and len(learned[model]["roc_auc_per_draw"]) == report["draws"]
     # The videos' spam is the same template everywhere: 100 decisions teach it whatever the seed knew.
     assert learned["product"]["roc_auc"] >= 0.99
     assert "sfu" not in report["domains"]  # absent sets are left out
+    # From 300 decisions the site's own thresholds are placed, and the curve sets what they imply beside what they do.
+    assert "site_thresholds" not in learned
+    assert set(most["site_thresholds"]) == {
+        "expected_review", "expected_bad_published", "test_review", "test_bad_published", "test_good_rejected"
+    }  # fmt: skip
+    assert all(0.0 <= value <= 1.0 for value in most["site_thresholds"].values())

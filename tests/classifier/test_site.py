@@ -33,9 +33,9 @@ OPENINGS = [
 ]
 
 
-def _decisions() -> list[LabelledRow]:
+def _decisions(rounds: int = 8) -> list[LabelledRow]:
     rows = []
-    for round_ in range(8):
+    for round_ in range(rounds):
         for opening in OPENINGS:
             rows.append(LabelledRow(ATTACK.format(opening) + f" ({round_})", abuse=1, source="moderators"))
             rows.append(LabelledRow(ORDINARY.format(opening) + f" ({round_})", spam=0, abuse=0, source="moderators"))
@@ -82,7 +82,9 @@ def test_too_few_decisions_of_a_class_leave_the_head_as_it_was() -> None:
     pipelines = fit_heads(seed)
     few = [LabelledRow(ATTACK.format(o), abuse=1, source="moderators") for o in OPENINGS[: MIN_ROWS_PER_CLASS - 1]]
     few += [LabelledRow(ORDINARY.format(o), abuse=0, source="moderators") for o in OPENINGS]
-    adapted, report = adapt_heads(pipelines, few)
+    learned = adapt_heads(pipelines, few)
+    adapted, report = learned.pipelines, learned.report
+    assert "abuse" not in learned.out_of_fold
     assert report["abuse"]["adapted"] is False and report["abuse"]["positives"] == MIN_ROWS_PER_CLASS - 1
     assert adapted["abuse"] is pipelines["abuse"]
     probe = [LabelledRow(ATTACK.format("ruy lopez"))]
@@ -115,10 +117,16 @@ def test_a_correction_that_cannot_beat_the_general_model_out_of_fold_is_not_appl
     abusive = [LabelledRow(row.text, abuse=1, source="moderators") for row in seed if row.abuse == 1]
     polite = [LabelledRow(row.text, abuse=0, source="moderators") for row in seed if row.abuse == 0]
     decided = with_recency_weights(abusive[:40] + polite[:80])
-    adapted, report = adapt_heads(pipelines, decided)
+    learned = adapt_heads(pipelines, decided)
+    adapted, report = learned.pipelines, learned.report
     assert report["abuse"]["adapted"] is False and report["abuse"]["recalibrated_only"] is True
+    # The general model never learned the decisions: its recalibrated scores of them are their out-of-fold scores.
+    picked = sorted(learned.out_of_fold["abuse"])
+    assert picked == list(range(len(decided)))
+    assert np.allclose([learned.out_of_fold["abuse"][i] for i in picked], score_rows(adapted, decided)["abuse"])
     assert report["abuse"]["general_roc_auc"] > report["abuse"]["adapted_roc_auc_out_of_fold"] - MIN_GAIN
     # The general ranking, recalibrated: same order of any replies, other probabilities.
     probe = [LabelledRow(text) for text in (ATTACK.format("danish"), ORDINARY.format("danish"), "you idiot", "thanks")]
     before, after = score_rows(pipelines, probe)["abuse"], score_rows(adapted, probe)["abuse"]
     assert np.array_equal(np.argsort(before), np.argsort(after)) and not np.allclose(before, after)
+

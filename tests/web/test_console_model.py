@@ -10,10 +10,12 @@ from typing import Any
 
 from litestar.testing import TestClient
 
+from classifier import train_model
 from service.domain.model_history import model_history
 from service.scoring.registry import register_model
 from service.settings import Settings
 from service.storage.database import opened
+from tests.classifier.test_site_thresholds import busy_site_decisions
 from tests.conftest import add_moderator
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -70,3 +72,21 @@ def test_an_admin_promotes_with_the_sessions_csrf_token(
     assert "is now active" in page.text and "console: ad" in page.text
     assert _active(settings) == seed_model_dir.name
     assert client.get("/ready").json()["model"] == seed_model_dir.name  # this process switched at once
+
+
+def test_the_page_says_where_the_thresholds_were_placed_and_what_they_imply(
+    client: TestClient[Any], settings: Settings, tmp_path: Path
+) -> None:
+    _sign_in(client, add_moderator(settings, "mo"))
+    general = client.get("/console/model").text
+    assert "Placed on the training corpora" in general and "this site's" not in general.split("site-thresholds")[1][:80]
+    site_model = train_model(output_root=tmp_path, data_dir=None, extra_rows=busy_site_decisions())
+
+    async def activate() -> None:
+        async with opened(settings) as db, db.write() as conn:
+            await register_model(conn, site_model)
+
+    asyncio.run(activate())
+    page = client.get("/console/model").text
+    assert re.search(r"Placed on this site's 400 moderator decisions \(site decisions, [^)]*\)", page)
+    assert re.search(r"they imply: \d+\.\d% reviewed, \d+\.\d% of the bad ones published", page)
