@@ -25,6 +25,7 @@ from classifier.artifact import write_card, write_models
 from classifier.card import ModelCard, version_for
 from classifier.dataset import load_training_rows, split_held_out, split_validation
 from classifier.errors import RelevanceUnavailable, TrainingDataError
+from classifier.general_cache import general_heads, in_fitting_order
 from classifier.metrics import curves, head_metrics
 from classifier.operating import expected_rates, realistic, reply_kind
 from classifier.pipeline import HEADS, RECIPE, build_head_pipeline
@@ -375,6 +376,7 @@ def train_model(
     extra_rows: Sequence[LabelledRow] = (),
     extra_weight: float = EXTRA_WEIGHT,
     progress: Progress | None = None,
+    reuse_general_heads: bool = True,
 ) -> Path:
     """Train both heads, save <version>/{model.skops,card.json} under output_root, return that folder.
 
@@ -385,6 +387,8 @@ def train_model(
     given more say). Like every row, an extra row is held out when its text hashes into the held-out buckets.
     Deterministic in its numbers; the file's bytes (and so the version) differ between runs because skops
     names its zip members after object ids. `progress` (None: silent) gets a line as each stage starts.
+    The general heads are kept under output_root (general_cache.py) and reused while the corpora do not change;
+    reuse_general_heads=False fits them anew.
     """
     started = time.perf_counter()
     say = stopwatch(progress, "train")
@@ -395,11 +399,17 @@ def train_model(
     )
     train_rows, held_out_rows = split_held_out(rows)
     site_sources = {row.source for row in weighted}
-    general_rows = [row for row in train_rows if row.source not in site_sources]
+    general_rows = in_fitting_order([row for row in train_rows if row.source not in site_sources])
     site_rows = [row for row in train_rows if row.source in site_sources]
     general = [head for head in HEADS if _enough_of_each_class(_labels(general_rows, head)[1])]
-    say(f"fitting the {' and '.join(general)} heads on {len(general_rows):,} rows ({len(fingerprints)} corpora)")
-    pipelines = fit_heads(general_rows, heads=general) if general else {}
+    say(f"the {' and '.join(general)} heads on {len(general_rows):,} rows ({len(fingerprints)} corpora)")
+    pipelines, cached = (
+        general_heads(output_root if reuse_general_heads else None, general_rows, general, fit_heads)
+        if general
+        else ({}, False)
+    )
+    if cached:
+        say("the corpora did not change since the last training: its general heads are reused")
     if site_rows:
         say(f"learning this site's standard from {len(site_rows):,} of its decisions")
     learned = learn_site(pipelines, site_rows, fallback_rows=train_rows)
