@@ -11,6 +11,7 @@ from classifier.thresholds import POLICIES, Thresholds
 
 CARD_FILE = "card.json"
 MODEL_FILE = "model.skops"
+ENGLISH = "en"  # the one language a card without per-language metrics covers
 
 
 def version_for(*, created_at: datetime, sha256: str) -> str:
@@ -47,6 +48,20 @@ class ModelCard:
             raise ValueError(f"unknown threshold policy {policy!r}; expected one of {', '.join(POLICIES)}")
         placed = self.metrics.get("operating_points", {}).get(policy, {}).get("thresholds")
         return Thresholds(**{k: float(v) for k, v in placed.items()}) if placed else self.thresholds
+
+    def covers_language(self, code: str) -> bool:
+        """Whether replies in language `code` (ISO 639-1) may be published on this model's word.
+
+        A card whose metrics hold "languages" ({code: {"rows": {"spam": int, "abuse": int}, "roc_auc": {"spam":
+        float | None, "abuse": float | None}, "covered": bool}}, written by training) answers that language's
+        `covered` flag, False for a language it does not list. A card without it (every model trained before
+        per-language metrics) was trained and evaluated on English only, and covers "en" alone.
+        """
+        languages = self.metrics.get("languages")
+        if not isinstance(languages, dict):
+            return code == ENGLISH
+        entry = languages.get(code)
+        return isinstance(entry, dict) and entry.get("covered") is True
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready values, thresholds as a nested object."""

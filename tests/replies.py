@@ -14,6 +14,9 @@ POLITE = [
     "とても分かりやすい記事でした。続報を楽しみにしています。",
     "شكرا على هذا المقال المفيد عن الانتخابات المحلية.",
 ]
+# The English ones: the only language a model without per-language metrics covers, so the only polite replies it
+# publishes while the site holds uncovered languages (the default; tests/domain/test_languages.py).
+ENGLISH_POLITE = POLITE[:5]
 SPAM = [
     "BUY CHEAP VIAGRA ONLINE!!! Best prices, no prescription http://cheap-pills.example http://pills.example",
     "Make $5000 a week working from home!!! Click here http://bit.ly/xyz123 and join now, limited offer!!!",

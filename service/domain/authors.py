@@ -47,6 +47,7 @@ class AuthorReply(msgspec.Struct):
     body: str
     created_at: datetime
     reasons: list[Reason]
+    language: str | None = None  # ISO 639-1, found on submit; None when too short to tell
 
 
 class AuthorDecision(msgspec.Struct):
@@ -180,6 +181,7 @@ async def author_page(db: Database, email: object, *, trust_after: int) -> Autho
                 body=r.body,
                 created_at=r.created_at,
                 reasons=reasons_of(r.reasons),
+                language=r.language,
             )
             for r in replies
         ],

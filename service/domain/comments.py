@@ -84,6 +84,9 @@ class PendingReply:
     relevance: RelevanceScores | None = None  # when relevance adjusted the spam score in `scores`
     site: RuleHits = NO_HITS  # what the site's lists and sanctions said (service/rules/site_rules.py)
     mode: str = "model"  # the article's premoderation mode when the reply arrived
+    language: str | None = None  # classifier/language.py; None when too short to tell
+    language_covered: bool = True  # whether the model that gave `scores` covers `language`
+    uncovered_language: str = "hold"  # the site's setting when the reply arrived (rules/site_rules.SETTINGS)
 
 
 class _KeyRepeatedInBatch(Exception):
@@ -204,6 +207,9 @@ async def submit_comment(
             body=new.body, email=new.email, website=new.website, own_hosts=writer.options.own_hosts, now=now
         ),
         mode=mode,
+        language=scored.language,
+        language_covered=scored.language_covered,
+        uncovered_language=rules.setting("uncovered_language"),
     )
     try:
         return await writer.store(pending)
@@ -276,6 +282,9 @@ async def _store_replies(
             relevance=pending.relevance,
             site=pending.site,
             mode=pending.mode,
+            language=pending.language,
+            language_covered=pending.language_covered,
+            uncovered_language=pending.uncovered_language,
         )
         if options.duplicate_window:  # a repeat inside this batch counts too
             sent.add((pending.article_id, body_key))
@@ -395,6 +404,7 @@ def _comment_row(pending: PendingReply, verdict: Verdict, place: Place, body_key
         "reasons": msgspec.to_builtins(verdict.reasons),
         "created_at": pending.received_at,
         "updated_at": pending.received_at,
+        "language": pending.language,
     }
 
 

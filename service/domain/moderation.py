@@ -33,11 +33,21 @@ class Decision:
     expected_status: str | None = None
 
 
-async def queue(db: Database, *, status: str, article_id: str | None, cursor: str | None, limit: int) -> QueuePage:
+async def queue(
+    db: Database,
+    *,
+    status: str,
+    article_id: str | None,
+    cursor: str | None,
+    limit: int,
+    language: str | None = None,
+) -> QueuePage:
     position = decode_cursor(cursor)
 
     async def read(conn: AsyncConnection) -> tuple[Sequence[Row[Any]], dict[str, dict[str, int]]]:
-        rows = await comment_store.queue_page(conn, status=status, article_id=article_id, cursor=position, limit=limit)
+        rows = await comment_store.queue_page(
+            conn, status=status, article_id=article_id, cursor=position, limit=limit, language=language
+        )
         return rows, await comment_store.author_history(conn, [row.email for row in rows[:limit]])
 
     rows, history = await db.run_read(read)
@@ -48,12 +58,14 @@ async def queue(db: Database, *, status: str, article_id: str | None, cursor: st
 
 
 async def riskiest_first(
-    db: Database, *, status: str, article_id: str | None, offset: int, limit: int
+    db: Database, *, status: str, article_id: str | None, offset: int, limit: int, language: str | None = None
 ) -> tuple[list[QueueItem], int | None]:
     """A page of a folder, highest score first, and the offset of the next page (None at the end)."""
 
     async def read(conn: AsyncConnection) -> tuple[Sequence[Row[Any]], dict[str, dict[str, int]]]:
-        rows = await comment_store.riskiest_page(conn, status=status, article_id=article_id, offset=offset, limit=limit)
+        rows = await comment_store.riskiest_page(
+            conn, status=status, article_id=article_id, offset=offset, limit=limit, language=language
+        )
         return rows, await comment_store.author_history(conn, [row.email for row in rows[:limit]])
 
     rows, history = await db.run_read(read)
@@ -151,6 +163,6 @@ async def undo_last(db: Database, *, moderator: Moderator) -> uuid.UUID | None:
         return uuid.UUID(str(last.comment_id))
 
 
-async def status_counts(db: Database, *, article_id: str | None) -> dict[str, int]:
-    counts = await db.run_read(lambda conn: comment_store.status_counts(conn, article_id))
+async def status_counts(db: Database, *, article_id: str | None, language: str | None = None) -> dict[str, int]:
+    counts = await db.run_read(lambda conn: comment_store.status_counts(conn, article_id, language))
     return {status: counts.get(status, 0) for status in ("pending", "published", "rejected")}

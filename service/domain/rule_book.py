@@ -21,7 +21,11 @@ from service.storage.database import Database
 
 
 def build_rules(
-    generation: int, modes: Sequence[Row[Any]], entries: Sequence[Row[Any]], sanctions: Sequence[Row[Any]]
+    generation: int,
+    modes: Sequence[Row[Any]],
+    entries: Sequence[Row[Any]],
+    sanctions: Sequence[Row[Any]],
+    settings: Sequence[Row[Any]] = (),
 ) -> RuleSet:
     lists: dict[str, dict[str, Entry]] = {}
     for row in entries:
@@ -31,6 +35,7 @@ def build_rules(
         modes={row.scope: row.mode for row in modes},
         entries=lists,
         sanctions={row.email_key: Sanction(kind=row.kind, expires_at=row.expires_at) for row in sanctions},
+        settings={row.name: row.value for row in settings},
     )
 
 

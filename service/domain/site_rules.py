@@ -1,5 +1,5 @@
-"""Use cases of admins on the site's rules: list entries, premoderation modes, and the audit of every change (who,
-when, old and new). Each change is one transaction that also writes its audit row, which moves the rules'
+"""Use cases of admins on the site's rules: list entries, premoderation modes, settings, and the audit of every change
+(who, when, old and new). Each change is one transaction that also writes its audit row, which moves the rules'
 generation (service/domain/rule_book.py)."""
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from service.rules.site_rules import (
     LISTS,
     MODES,
     NOTE_MAX,
+    SETTINGS,
     SITE,
     VALUE_MAX,
     entry_key,
@@ -47,6 +48,12 @@ class EntryPage(msgspec.Struct):
 class ModesView(msgspec.Struct):
     site: str
     articles: dict[str, str]
+
+
+class SettingsView(msgspec.Struct):
+    """Every site setting with its value (its default when never set)."""
+
+    uncovered_language: str
 
 
 class ChangeView(msgspec.Struct):
@@ -243,6 +250,46 @@ async def _write_mode(
         conn, moderator_id=moderator.id, subject="mode", target=scope,
         old=_audited(old, _MODE_FIELDS), new=_audited(new, _MODE_FIELDS) if mode else None, now=now,
     )  # fmt: skip
+
+
+_SETTING_FIELDS = ("value", "note")
+
+
+async def site_settings(db: Database) -> SettingsView:
+    rows = await db.run_read(rule_store.settings)
+    found = {row.name: row.value for row in rows}
+    values = {name: found[name] if found.get(name) in choices else choices[0] for name, choices in SETTINGS.items()}
+    return msgspec.convert(values, SettingsView)
+
+
+def parse_setting(name: str, payload: Mapping[str, Any]) -> tuple[str, str | None]:
+    """(value, note) of a setting change; NotFound for an unknown setting, InvalidInput naming each bad field."""
+    choices = SETTINGS.get(name)
+    if choices is None:
+        raise NotFound(f"No such setting; the settings are {', '.join(SETTINGS)}")
+    errors: list[FieldError] = []
+    value = payload.get("value")
+    if value not in choices:
+        errors.append(FieldError("value", f"must be one of {', '.join(choices)}"))
+    note = optional_text(payload, "note", errors, limit=NOTE_MAX)
+    if errors:
+        raise InvalidInput("Invalid setting", errors=errors)
+    return str(value), note
+
+
+async def set_setting(db: Database, name: str, payload: Mapping[str, Any], *, moderator: Moderator) -> SettingsView:
+    """Change a site setting, audited (subject "setting", target its name) like the rules."""
+    value, note = parse_setting(name, payload)
+    now = datetime.now(UTC)
+    async with db.write() as conn:
+        old = await rule_store.setting(conn, name)
+        new = {"name": name, "value": value, "note": note, "moderator_id": moderator.id, "updated_at": now}
+        await rule_store.put_setting(conn, new, exists=old is not None)
+        await rule_store.record_change(
+            conn, moderator_id=moderator.id, subject="setting", target=name,
+            old=_audited(old, _SETTING_FIELDS), new=_audited(new, _SETTING_FIELDS), now=now,
+        )  # fmt: skip
+    return await site_settings(db)
 
 
 async def changes(db: Database, *, cursor: str | None, limit: int) -> ChangePage:

@@ -64,6 +64,7 @@ class QueueItem(msgspec.Struct):
     model_version: str | None
     reasons: list[Reason]
     author_history: AuthorHistory
+    language: str | None = None  # ISO 639-1, found on submit; None when too short to tell (or stored before)
 
 
 class QueuePage(msgspec.Struct):
@@ -132,6 +133,7 @@ def queue_item(row: Row[Any], history: dict[str, int]) -> QueueItem:
         model_version=row.model_version,
         reasons=reasons_of(row.reasons),
         author_history=msgspec.convert(history, AuthorHistory),
+        language=row.language,
     )
 
 

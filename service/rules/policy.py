@@ -24,6 +24,7 @@ class Reason(msgspec.Struct, frozen=True, omit_defaults=True):
     head: str | None = None
     term: str | None = None
     weight: float | None = None
+    language: str | None = None  # language_not_covered: the reply's language (ISO 639-1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +151,9 @@ def decide(
     mode: str = "model",
     first_reply: bool = False,
     trusted: bool = False,
+    language: str | None = None,
+    language_covered: bool = True,
+    uncovered_language: str = "hold",
 ) -> Verdict:
     """Reject only what the model or a site rule is sure of; hold anything a rule or a borderline score flags;
     publish the rest.
@@ -160,6 +164,11 @@ def decide(
     (`first-reply-held` holds a reply when `first_reply`: its author has nothing published yet). A `trusted` author
     (service/domain/trust.py) is published over the service's own doubts (borderline scores, links, duplicates, a
     first reply) but never over the site's rules, a spam run or the model's reject.
+
+    A reply in a `language` the model does not cover (`language_covered` False: ModelCard.covers_language) is not
+    published on the model's word when the site's `uncovered_language` setting is `hold` (the default): it waits
+    with `language_not_covered`, trusted author or not; with `publish` it is judged as any other. The model's and the
+    rules' rejects apply either way, and a reply with no language (too short to tell) is judged as any other.
     """
     if honeypot_filled:
         return Verdict(
@@ -183,6 +192,14 @@ def decide(
     if spam_run:
         firm.append(Reason(code="spam_run", message="near-copies of this text arrived from other senders just now"))
     firm += site.holds
+    if language is not None and not language_covered and uncovered_language == "hold":
+        firm.append(
+            Reason(
+                code="language_not_covered",
+                message=f"written in {language}, a language the model does not cover",
+                language=language,
+            )
+        )
     if scores is None or thresholds is None:
         firm.append(Reason(code="model_unavailable", message="no model could score this reply"))
         return Verdict(status="pending", reasons=tuple(firm + doubts))
@@ -215,5 +232,13 @@ def trust_could_publish(verdict: Verdict) -> bool:
 
 
 FIRM_CODES = frozenset(
-    {"article_premoderated", "all_held", "spam_run", "suspect_phrase", "link_domain_blocked", "model_unavailable"}
+    {
+        "article_premoderated",
+        "all_held",
+        "spam_run",
+        "suspect_phrase",
+        "link_domain_blocked",
+        "model_unavailable",
+        "language_not_covered",
+    }
 )

@@ -25,6 +25,9 @@ LISTS = (
 )
 LINK_ACTIONS = ("hold", "reject")  # what a blocked link domain does
 SANCTIONS = ("ban", "shadow_ban", "suspension")
+# The site's settings: name -> its choices, the first the default. `uncovered_language`: what happens to a reply in a
+# language the active model does not cover (rules/policy.decide): it waits for a person, or is judged as any other.
+SETTINGS: dict[str, tuple[str, ...]] = {"uncovered_language": ("hold", "publish")}
 
 _WORDS = re.compile(r"\w+")
 _LINK = re.compile(r"(?:https?://|www\.)[^\s<>\"']+", re.IGNORECASE)
@@ -131,8 +134,10 @@ class RuleSet:
         modes: Mapping[str, str] | None = None,
         entries: Mapping[str, Mapping[str, Entry]] | None = None,
         sanctions: Mapping[str, Sanction] | None = None,
+        settings: Mapping[str, str] | None = None,
     ) -> None:
         self.generation = generation
+        self.settings: Mapping[str, str] = settings or {}  # name -> value, for those not at their default
         self.modes: Mapping[str, str] = modes or {}  # SITE or an article id -> mode
         self.entries: Mapping[str, Mapping[str, Entry]] = entries or {}  # list -> entry_key -> entry
         self.sanctions: Mapping[str, Sanction] = sanctions or {}  # email_key -> sanction
@@ -142,6 +147,13 @@ class RuleSet:
     def mode_for(self, article_id: str) -> str:
         """The article's own mode, else the site's, else `model`."""
         return self.modes.get(article_id) or self.modes.get(SITE) or DEFAULT_MODE
+
+    def setting(self, name: str) -> str:
+        """The site's value of setting `name` (one of SETTINGS), its default when none was set or the stored one is
+        no longer a choice."""
+        value = self.settings.get(name)
+        choices = SETTINGS[name]
+        return value if value in choices else choices[0]
 
     def _entry(self, name: str, key: str, now: datetime) -> Entry | None:
         entry = self.entries.get(name, {}).get(key)

@@ -16,7 +16,7 @@ from service.rules.policy import needs_explaining
 from service.scoring.child_process import ScoringProcessDied
 from service.scoring.health import Health
 from service.scoring.model import ActiveModel
-from service.scoring.scored import Scored, unscored, with_signatures
+from service.scoring.scored import Scored, from_child, unscored, with_signatures
 from service.scoring.supervisor import ChildSupervisor
 
 log = logging.getLogger(__name__)
@@ -60,8 +60,10 @@ class Batcher:
         assert scorer.source is not None
         thresholds = self._model.thresholds_of(scorer)  # they fit: _score_waiting checked
         try:
-            scores, signatures = await self._child.score(scorer.source, [item for item, _ in batch], thresholds)
-            _settle(batch, [Scored(item, thresholds, sign) for item, sign in zip(scores, signatures, strict=True)])
+            scores, signatures, languages = await self._child.score(
+                scorer.source, [item for item, _ in batch], thresholds
+            )
+            _settle(batch, from_child(scores, signatures, languages, thresholds, scorer=scorer))
         except ScoringProcessDied:
             log.error("scoring process died; %d replies will wait for a person", len(batch))
             _settle(batch, unscored([item for item, _ in batch], thresholds))
@@ -94,7 +96,7 @@ class Batcher:
                 self._model.problem = f"model {scorer.version} failed the last {in_a_row} replies"
             return unscored(submissions[:1], thresholds)
         self._health.scored()
-        return with_signatures(scores, submissions, thresholds)
+        return with_signatures(scores, submissions, thresholds, scorer=scorer)
 
     def _keep(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.get_running_loop().create_task(work)

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from classifier import Scorer, Scores, Submission, Thresholds, load_scorer
+from classifier.language import detect_language, load_detector
 from service.abuse.spam_runs import signature
 from service.rules.policy import needs_explaining
 
@@ -42,15 +43,17 @@ def _scorer_for(model_dir: Path) -> Scorer:
 
 
 def _load(model_dir: Path) -> int:
+    load_detector()
     _scorer_for(model_dir)
     return os.getpid()
 
 
 def _score(
     model_dir: Path, submissions: Sequence[Submission], thresholds: Thresholds
-) -> tuple[list[Scores], list[list[str] | None]]:
+) -> tuple[list[Scores], list[list[str] | None], list[str | None]]:
     scores = _scorer_for(model_dir).score_many(submissions, explain=lambda scores: needs_explaining(scores, thresholds))
-    return scores, [signature(submission.body) for submission in submissions]
+    bodies = [submission.body for submission in submissions]
+    return scores, [signature(body) for body in bodies], [detect_language(body) for body in bodies]
 
 
 def _exit_with_parent() -> None:
@@ -88,9 +91,9 @@ class ScoringProcess:
 
     async def score(
         self, model_dir: Path, submissions: Sequence[Submission], thresholds: Thresholds
-    ) -> tuple[list[Scores], list[list[str] | None]]:
-        """The scores of the model in `model_dir` with terms for those that reach a hold threshold, and each text's
-        spam-run signature (service/abuse/spam_runs.py).
+    ) -> tuple[list[Scores], list[list[str] | None], list[str | None]]:
+        """The scores of the model in `model_dir` with terms for those that reach a hold threshold, each text's
+        spam-run signature (service/abuse/spam_runs.py) and its language (classifier/language.py).
 
         Raises ScoringProcessDied when the child died on the batch (it is replaced for the next one), or what
         scoring raised in the child.

@@ -41,8 +41,8 @@ class ChildSupervisor:
 
     async def score(
         self, model_dir: Path, submissions: Sequence[Submission], thresholds: Thresholds
-    ) -> tuple[list[Scores], list[list[str] | None]]:
-        """The child's scores and signatures (ScoringProcess.score). A child that died on the batch raises
+    ) -> tuple[list[Scores], list[list[str] | None], list[str | None]]:
+        """The child's scores, signatures and languages (ScoringProcess.score). A child that died on the batch raises
         ScoringProcessDied, and the new one loads the model in the background."""
         assert self.process is not None
         try:

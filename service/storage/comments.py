@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, case, func, literal, select, tuple_, update
+from sqlalchemy import Row, Select, case, func, literal, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from service.storage.cursor import Cursor
@@ -173,17 +173,32 @@ async def ancestors_at_depth(
 
 
 async def queue_page(
-    conn: AsyncConnection, *, status: str, article_id: str | None, cursor: Cursor | None, limit: int
+    conn: AsyncConnection,
+    *,
+    status: str,
+    article_id: str | None,
+    cursor: Cursor | None,
+    limit: int,
+    language: str | None = None,
 ) -> Sequence[Row[Any]]:
-    """Oldest first, so nothing waits forever at the bottom of the queue."""
-    query = select(comments).where(comments.c.status == status)
-    if article_id is not None:
-        query = query.where(comments.c.article_id == article_id)
+    """Oldest first, so nothing waits forever at the bottom of the queue; of one article and one language when
+    given."""
+    query = _filtered(select(comments), status=status, article_id=article_id, language=language)
     after = _after(cursor, newest_first=False)
     if after is not None:
         query = query.where(after)
     query = _ordered(query, newest_first=False).limit(limit + 1)
     return (await conn.execute(query)).all()
+
+
+def _filtered(query: Select[Any], *, status: str, article_id: str | None, language: str | None) -> Select[Any]:
+    """A queue folder: one status, of one article and one language when given."""
+    query = query.where(comments.c.status == status)
+    if article_id is not None:
+        query = query.where(comments.c.article_id == article_id)
+    if language is not None:
+        query = query.where(comments.c.language == language)
+    return query
 
 
 async def author_history(conn: AsyncConnection, emails: Sequence[str]) -> dict[str, dict[str, int]]:
@@ -236,11 +251,13 @@ async def recent_bodies(conn: AsyncConnection, keys: Iterable[str], *, since: da
     return {(row.article_id, row.body_hash) for row in (await conn.execute(query)).all()}
 
 
-async def status_counts(conn: AsyncConnection, article_id: str | None) -> dict[str, int]:
-    """How many comments are in each status (of one article, or all): the console's folder counts."""
+async def status_counts(conn: AsyncConnection, article_id: str | None, language: str | None = None) -> dict[str, int]:
+    """How many comments are in each status (of one article and one language, or all): the console's folder counts."""
     query = select(comments.c.status, func.count()).group_by(comments.c.status)
     if article_id is not None:
         query = query.where(comments.c.article_id == article_id)
+    if language is not None:
+        query = query.where(comments.c.language == language)
     return {str(status): int(count) for status, count in (await conn.execute(query)).all()}
 
 
@@ -273,17 +290,16 @@ RISK = case(
 
 
 async def riskiest_page(
-    conn: AsyncConnection, *, status: str, article_id: str | None, offset: int, limit: int
+    conn: AsyncConnection, *, status: str, article_id: str | None, offset: int, limit: int, language: str | None = None
 ) -> Sequence[Row[Any]]:
     """A page of a queue folder, highest score first (ties oldest first); by offset, as the order has no index.
 
     Meant for the pending folder a person works through, which stays small; deep pages of a huge folder are slower.
     """
-    query = select(comments).where(comments.c.status == status)
-    if article_id is not None:
-        query = query.where(comments.c.article_id == article_id)
+    query = _filtered(select(comments), status=status, article_id=article_id, language=language)
     query = query.order_by(RISK.desc(), comments.c.created_at, comments.c.id).offset(offset).limit(limit + 1)
-    return (await conn.execute(query)).all()
+    rows: Sequence[Row[Any]] = (await conn.execute(query)).all()
+    return rows
 
 
 async def moderator_decisions(

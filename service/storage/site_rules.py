@@ -10,7 +10,15 @@ from typing import Any
 from sqlalchemy import Row, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from service.storage.tables import author_sanctions, comments, decisions, moderation_modes, rule_changes, rule_entries
+from service.storage.tables import (
+    author_sanctions,
+    comments,
+    decisions,
+    moderation_modes,
+    rule_changes,
+    rule_entries,
+    site_settings,
+)
 
 
 async def generation(conn: AsyncConnection) -> int:
@@ -18,8 +26,10 @@ async def generation(conn: AsyncConnection) -> int:
     return int((await conn.execute(select(func.coalesce(func.max(rule_changes.c.id), 0)))).scalar_one())
 
 
-async def all_rules(conn: AsyncConnection) -> tuple[int, Sequence[Any], Sequence[Any], Sequence[Any]]:
-    """(generation, modes, entries, sanctions), read in one transaction so they belong to one generation."""
+async def all_rules(
+    conn: AsyncConnection,
+) -> tuple[int, Sequence[Any], Sequence[Any], Sequence[Any], Sequence[Any]]:
+    """(generation, modes, entries, sanctions, settings), read in one transaction so they belong to one generation."""
     current = await generation(conn)
     modes = (await conn.execute(select(moderation_modes.c.scope, moderation_modes.c.mode))).all()
     entries = (
@@ -36,7 +46,8 @@ async def all_rules(conn: AsyncConnection) -> tuple[int, Sequence[Any], Sequence
     sanctions = (
         await conn.execute(select(author_sanctions.c.email_key, author_sanctions.c.kind, author_sanctions.c.expires_at))
     ).all()
-    return current, modes, entries, sanctions
+    settings = (await conn.execute(select(site_settings.c.name, site_settings.c.value))).all()
+    return current, modes, entries, sanctions, settings
 
 
 async def record_change(
@@ -193,3 +204,18 @@ async def decisions_about(conn: AsyncConnection, email: str, *, limit: int) -> S
         .limit(limit)
     )
     return (await conn.execute(query)).all()
+
+
+async def settings(conn: AsyncConnection) -> Sequence[Row[Any]]:
+    return (await conn.execute(select(site_settings).order_by(site_settings.c.name))).all()
+
+
+async def setting(conn: AsyncConnection, name: str) -> Row[Any] | None:
+    return (await conn.execute(select(site_settings).where(site_settings.c.name == name))).first()
+
+
+async def put_setting(conn: AsyncConnection, row: dict[str, Any], *, exists: bool) -> None:
+    if exists:
+        await conn.execute(update(site_settings).where(site_settings.c.name == row["name"]).values(**row))
+    else:
+        await conn.execute(insert(site_settings).values(**row))

@@ -126,6 +126,8 @@ comments = Table(
     Column("reasons", JSON(), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
+    # ISO 639-1 code found on submit (classifier/language.py); None when too short to tell, or stored before 0013.
+    Column("language", String(8), nullable=True),
     CheckConstraint(_in("status", STATUSES), name="status"),
 )
 
@@ -161,6 +163,8 @@ Index(
     comments.c.id,
 )
 Index("ix_comments_author_history", comments.c.email, comments.c.status)
+# The queue filtered by language (?language=de), oldest first like the queue.
+Index("ix_comments_language_queue", comments.c.language, comments.c.status, comments.c.created_at, comments.c.id)
 # The duplicate check of every submit: the same body's copies of the last hour, whoever sent them.
 Index("ix_comments_body_recent", comments.c.body_hash, comments.c.created_at)
 
@@ -386,9 +390,21 @@ rule_changes = Table(
     metadata,
     Column("id", Integer(), primary_key=True, autoincrement=True),
     Column("moderator_id", Integer(), ForeignKey("moderators.id"), nullable=True),
-    Column("subject", String(32), nullable=False),  # a list's name, "mode" or "sanction"
+    Column("subject", String(32), nullable=False),  # a list's name, "mode", "sanction" or "setting"
     Column("target", String(320), nullable=False),  # the entry's key, the mode's scope, the author's email key
     Column("old", JSON(), nullable=True),  # None: created
     Column("new", JSON(), nullable=True),  # None: removed
     Column("created_at", UTCDateTime(), nullable=False),
+)
+
+# The site's settings that admins change in the console, one row per setting that differs from its default
+# (service/rules/site_rules.SETTINGS); audited in rule_changes like the rules.
+site_settings = Table(
+    "site_settings",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("value", String(32), nullable=False),
+    Column("note", String(500), nullable=True),
+    Column("moderator_id", Integer(), ForeignKey("moderators.id"), nullable=True),
+    Column("updated_at", UTCDateTime(), nullable=False),
 )

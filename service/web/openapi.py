@@ -392,6 +392,18 @@ MODE_SCHEMA = Schema(
         "note": _NOTE,
     },
 )
+SETTING_SCHEMA = Schema(
+    type=OpenAPIType.OBJECT,
+    required=["value"],
+    properties={
+        "value": Schema(
+            type=_string,
+            description="uncovered_language: hold (a reply in a language the active model does not cover waits for "
+            "a person, reason language_not_covered; the default) or publish (judged by the model as any other).",
+        ),
+        "note": _NOTE,
+    },
+)
 _SANCTION_FIELDS: dict[str, Schema | Reference] = {
     "kind": Schema(type=_string, enum=list(SANCTIONS)),
     "note": _NOTE,

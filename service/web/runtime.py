@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from classifier.language import load_detector
 from service.abuse.rate_limits import MemoryCounter, RedisCounter, SubmissionLimiter
 from service.abuse.spam_runs import SpamRunDetector
 from service.domain.comments import ReplyWriter, SubmitOptions
@@ -101,6 +102,8 @@ async def started(
         await rules.current(db)  # loaded before the first reply, not by it
     except (SQLAlchemyError, OSError):
         rules.forget()  # the database is down at start-up (readiness says so): the first reply loads them
+    # Built once before traffic (and before gc.freeze): every reply's language is detected on the submit path.
+    await asyncio.to_thread(load_detector)
     process = ScoringProcess() if settings.scoring_process else None
     if process is not None:
         await runtime.scoring.start_process(process)

@@ -14,7 +14,7 @@ from redis import Redis
 
 from service.abuse.rate_limits import HitCounter, MemoryCounter, RedisCounter
 from service.abuse.spam_runs import SpamRunDetector, band_keys, text_words
-from tests.replies import POLITE, reply
+from tests.replies import ENGLISH_POLITE, POLITE, reply
 
 URL = "/api/v1/articles/runs/comments"
 SEED = Path(__file__).parents[2] / "classifier" / "seed" / "seed_corpus.jsonl"
@@ -111,5 +111,7 @@ def test_a_run_through_the_api_waits_for_a_person(client: TestClient[Any], moder
         detail = client.get(f"/api/v1/moderation/comments/{answer['id']}", headers=moderator_headers).json()
         assert "spam_run" in {reason["code"] for reason in detail["reasons"]}
     # Ordinary replies from many readers at the same time are not a run.
-    others = [client.post(URL, json=reply(text, email=f"r{n}@example.org")).json() for n, text in enumerate(POLITE)]
+    others = [
+        client.post(URL, json=reply(text, email=f"r{n}@example.org")).json() for n, text in enumerate(ENGLISH_POLITE)
+    ]
     assert {answer["status"] for answer in others} == {"published"}

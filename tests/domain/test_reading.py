@@ -6,7 +6,7 @@ from typing import Any
 
 from litestar.testing import TestClient
 
-from tests.replies import POLITE, SPAM, reply
+from tests.replies import ENGLISH_POLITE, SPAM, reply
 
 URL = "/api/v1/articles/harbour/comments"
 
@@ -14,7 +14,7 @@ URL = "/api/v1/articles/harbour/comments"
 def _publish(client: TestClient[Any], count: int, *, start: int = 0) -> list[str]:
     ids = []
     for number in range(start, start + count):
-        body = f"{POLITE[number % len(POLITE)]} (reader {number})"
+        body = f"{ENGLISH_POLITE[number % len(ENGLISH_POLITE)]} (reader {number})"
         response = client.post(URL, json=reply(body, email=f"reader{number}@example.org"))
         assert response.json()["status"] == "published", body
         ids.append(response.json()["id"])

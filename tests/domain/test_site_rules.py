@@ -193,7 +193,8 @@ def test_trusted_authors_are_published_over_doubts_but_not_over_site_rules_and_l
         assert almost["status"] == "pending" and "too_many_links" in _codes(almost)
         _decide(client, admin_headers, almost["id"], "approve")  # the third approval
 
-        trusted = _post(client, "trust", POLITE[5] + link, email="regular@example.org")
+        # English: trust overrides doubts, not the coverage hold of a language the model does not read.
+        trusted = _post(client, "trust", POLITE[2] + link, email="regular@example.org")
         assert trusted.json()["status"] == "published"
         assert _codes(_stored(client, admin_headers, trusted))[:2] == ["trusted_author", "too_many_links"]
         page = client.get("/api/v1/moderation/authors", params={"email": "regular@example.org"}, headers=admin_headers)
@@ -204,7 +205,7 @@ def test_trusted_authors_are_published_over_doubts_but_not_over_site_rules_and_l
         assert firm["status"] == "pending" and "suspect_phrase" in _codes(firm)
 
         _decide(client, admin_headers, trusted.json()["id"], "reject")  # a take-down ends trust
-        after = _post(client, "trust", POLITE[6] + link, email="regular@example.org")
+        after = _post(client, "trust", POLITE[3] + link, email="regular@example.org")
         assert after.json()["status"] == "pending"
         page = client.get("/api/v1/moderation/authors", params={"email": "regular@example.org"}, headers=admin_headers)
         assert page.json()["trusted"] is False

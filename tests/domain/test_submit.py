@@ -25,8 +25,10 @@ def test_polite_reply_is_published_with_location_and_no_email(client: TestClient
     assert client.get(response.headers["location"]).json()["body"] == POLITE[0]
 
 
-@pytest.mark.parametrize("body", POLITE)
-def test_ordinary_replies_in_many_languages_are_published(client: TestClient[Any], body: str) -> None:
+@pytest.mark.parametrize("body", POLITE[:5])
+def test_ordinary_english_replies_are_published(client: TestClient[Any], body: str) -> None:
+    # Replies in languages the model does not cover wait for a person by default; with the site's `publish`
+    # setting they are published as before (tests/domain/test_languages.py).
     assert client.post(URL, json=reply(body)).json()["status"] == "published"
 
 

@@ -132,3 +132,36 @@ def test_relevance_reasons_when_it_raised_a_held_score(
     if "unrelated_to_article" in codes:
         message = next(r.message for r in verdict.reasons if r.code == "unrelated_to_article")
         assert message == f"unrelated to the article (similarity {similarity:.2f} to its title; typical 0.20)"
+
+
+@pytest.mark.parametrize(
+    ("spam", "abuse", "language", "covered", "setting", "status"),
+    [
+        (0.0, 0.0, "de", False, "hold", "pending"),  # clean, but the model cannot read German
+        (0.0, 0.0, "de", False, "publish", "published"),  # the site lets the model judge it
+        (0.0, 0.0, "de", True, "hold", "published"),  # a model that covers German
+        (0.0, 0.0, None, False, "hold", "published"),  # too short to tell: judged as ever
+        (0.95, 0.0, "de", False, "hold", "rejected"),  # the model's reject still applies
+        (0.6, 0.0, "de", False, "publish", "pending"),  # and so do its holds under `publish`
+    ],
+)
+def test_a_reply_in_an_uncovered_language(
+    spam: float, abuse: float, language: str | None, covered: bool, setting: str, status: str
+) -> None:
+    verdict = decide(
+        scores(spam, abuse), thresholds=T, article_status="open", link_count=0, max_links=2,
+        language=language, language_covered=covered, uncovered_language=setting,
+    )  # fmt: skip
+    assert verdict.status == status
+    held = [reason for reason in verdict.reasons if reason.code == "language_not_covered"]
+    assert len(held) == (1 if status != "published" and setting == "hold" and language and not covered else 0)
+    if held:
+        assert language is not None and held[0].language == language and language in held[0].message
+
+
+def test_trust_does_not_publish_over_the_coverage_hold() -> None:
+    verdict = decide(
+        scores(0.0, 0.0), thresholds=T, article_status="open", link_count=0, max_links=2,
+        language="uk", language_covered=False, trusted=True,
+    )  # fmt: skip
+    assert verdict.status == "pending" and [r.code for r in verdict.reasons] == ["language_not_covered"]

@@ -76,3 +76,32 @@ def test_the_author_page_needs_a_session_and_a_valid_address(client: TestClient[
     assert answer.status_code == 303 and answer.headers["location"] == "/console/sign-in"
     _sign_in(client, add_moderator(settings, "mo"))
     assert client.get("/console/authors", params={"email": "nope"}).status_code == 422
+
+
+def test_an_admin_sets_what_happens_to_uncovered_languages_and_moderators_filter_the_queue_by_language(
+    client: TestClient[Any], settings: Settings, admin_headers: dict[str, str]
+) -> None:
+    german = client.post(URL, json=reply("Vielen Dank für den ausführlichen Bericht über die Wahl in Bremen.")).json()
+    english = client.post(URL, json=reply(POLITE[0] + " (console)", email="en@example.org")).json()
+    client.put("/api/v1/rules/modes/articles/console-rules", json={"mode": "all-held"}, headers=admin_headers)
+    client.post(URL, json=reply(POLITE[1], email="en2@example.org"))
+    csrf = _sign_in(client, add_moderator(settings, "ada", role="admin"))
+    queue = client.get("/console").text
+    assert "written in de, a language the model does not cover" in queue
+    assert 'class="language" href="/console?status=pending&amp;language=de"' in queue
+    only = client.get("/console", params={"language": "de"}).text
+    assert german["id"] in only and english["id"] not in only and "language=de" in only
+    assert "Nothing published in de" not in only
+    assert german["id"] not in client.get("/console", params={"language": "en"}).text
+    assert german["id"] in client.get("/console", params={"language": "DE!"}).text  # not a code: no filter
+
+    page = client.get("/console/rules").text
+    assert "The active model covers en." in page and 'value="hold" selected' in page
+    form = {"name": "uncovered_language", "value": "publish", "note": "desk reads German", "csrf_token": csrf}
+    assert client.post("/console/rules/settings", data={**form, "csrf_token": "forged"}).status_code == 403
+    saved = client.post("/console/rules/settings", data=form, follow_redirects=False)
+    assert saved.status_code == 303
+    assert "Setting saved" in client.get(saved.headers["location"]).text
+    assert client.get("/api/v1/rules/settings", headers=admin_headers).json() == {"uncovered_language": "publish"}
+    bad = client.post("/console/rules/settings", data={**form, "value": "sometimes"})
+    assert bad.status_code == 422 and "hold, publish" in bad.text

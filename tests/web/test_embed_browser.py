@@ -4,6 +4,7 @@ One server and one Chromium for the module; each test uses its own article. REPL
 also saves the demo page's screenshot there (docs/embed.png is made that way).
 """
 
+# ruff: noqa: RUF001 (Russian and Ukrainian text: Cyrillic letters that look Latin are the point)
 from __future__ import annotations
 
 import json
@@ -88,6 +89,7 @@ def stack(migrated_template: str, model_dir: Path, tmp_path_factory: pytest.Temp
     folder = tmp_path_factory.mktemp("embed-browser")
     settings = module_settings(migrated_template, model_dir, folder)
     token = add_moderator(settings, "browser-mod")
+    admin = {"Authorization": f"Bearer {add_moderator(settings, 'browser-admin', role='admin')}"}
     port, allowed_port, other_port = free_port(), free_port(), free_port()
     service = f"http://127.0.0.1:{port}"
     site = folder / "site"
@@ -96,6 +98,11 @@ def stack(migrated_template: str, model_dir: Path, tmp_path_factory: pytest.Temp
         (site / f"{article_id}.html").write_text(EMBED_PAGE.format(service=service, article_id=article_id))
     described = DESCRIBED_PAGE.format(service=service, article_id="partner-described")
     (site / "partner-described.html").write_text(described)
+    # An English page whose embed speaks Ukrainian: the tag's data-lang wins over the page's <html lang>.
+    ukrainian = EMBED_PAGE.replace("<html>", '<html lang="en">').replace(
+        'data-article-id="{article_id}"', 'data-article-id="{article_id}" data-lang="uk-UA"'
+    )
+    (site / "partner-uk.html").write_text(ukrainian.format(service=service, article_id="partner-uk"))
     with (
         static_site(site, allowed_port) as allowed_site,
         static_site(site, other_port) as other_site,
@@ -103,6 +110,11 @@ def stack(migrated_template: str, model_dir: Path, tmp_path_factory: pytest.Temp
         launched_chromium() as browser,  # launched while the server starts
     ):
         await_ready(server, port, folder / "server.log")
+        # These scenarios are about the embed: replies in every language are judged by the model alone, as before
+        # the coverage hold (which tests/domain/test_languages.py covers).
+        setting = httpx.put(f"{service}/api/v1/rules/settings/uncovered_language", json={"value": "publish"},
+                            headers=admin, timeout=10)  # fmt: skip
+        assert setting.status_code == 200, setting.text
         yield Stack(service, allowed_site, other_site, {"Authorization": f"Bearer {token}"}, browser)
 
 
@@ -306,3 +318,99 @@ def test_screenshot_of_the_demo_page_with_a_thread(stack: Stack, page: Page, tmp
     screenshot_showing(page, shot, shown)
     if target := os.environ.get("REPLYGUARD_TEST_EMBED_SCREENSHOT"):
         shutil.copyfile(shot, target)
+
+
+def _publish_many(stack: Stack, article_id: str, bodies: list[str]) -> None:
+    for number, body in enumerate(bodies):
+        stack.published(article_id, reply(body, name=f"Reader {number}", email=f"r{number}@example.org"))
+
+
+RUSSIAN = [
+    "Спасибо за статью, очень подробно о переговорах.",
+    "Интересно, что будет после следующего раунда.",
+    "Хороший репортаж, жду продолжения.",
+    "Согласен с выводами автора в последнем абзаце.",
+    "Наконец-то понятное объяснение всей истории.",
+]
+UKRAINIAN = [
+    "Дякую за статтю, дуже докладно про переговори.",
+    "Цікаво, що буде після наступного раунду.",
+    "Гарний репортаж, чекаю на продовження.",
+    "Погоджуюся з висновками автора в останньому абзаці.",
+    "Нарешті зрозуміле пояснення всієї історії.",
+]
+
+
+def test_the_embed_speaks_russian_on_a_russian_page_with_its_plurals(stack: Stack, page: Page) -> None:
+    stack.published("ru-story", reply(RUSSIAN[0], name="Ольга"))
+    page.goto(f"{stack.service}/demo/ru-story?lang=ru")  # <html lang="ru">
+    expect(page.locator(".rg-count")).to_have_text("1 ответ")
+    expect(page.locator(".rg-title")).to_have_text("Оставить ответ")
+    expect(page.locator(".rg-submit")).to_have_text("Отправить комментарий")
+    expect(page.locator(".rg-reply")).to_have_text("Ответить")
+    # The date in the reader's locale: Russian month names, not English ones.
+    expect(page.locator(".rg-time")).to_have_text(re.compile(r"[а-я]{3}"))
+    # A field error from the browser's own check, and one the server sends: both in Russian.
+    _fill(page, body=RUSSIAN[1], name="Иван", email="not-an-address")
+    page.locator(".rg-submit").click()
+    expect(page.locator("[data-field=email] .rg-error")).to_have_text(
+        "должен быть действительным адресом электронной почты"
+    )
+    _fill(page, body=RUSSIAN[1], name="Ив\u200bан", email="ivan@example.org")  # a zero-width space: the server says no
+    page.locator(".rg-submit").click()
+    expect(page.locator("[data-field=name] .rg-error")).to_have_text(re.compile("^не должно содержать невидимых"))
+    expect(page.locator(".rg-status")).to_have_text("Исправьте отмеченные поля.")
+    _field(page, "name").fill("Иван")
+    page.locator(".rg-submit").click()
+    expect(page.locator(".rg-status")).to_have_text("Ваш ответ опубликован.")
+    expect(page.locator(".rg-count")).to_have_text("2 ответа")
+    _publish_many(stack, "ru-story", RUSSIAN[2:])
+    page.reload()
+    expect(page.locator(".rg-count")).to_have_text("5 ответов")
+
+
+def test_the_embed_speaks_ukrainian_when_the_tag_asks_with_its_plurals(stack: Stack, page: Page) -> None:
+    stack.published("partner-uk", reply(UKRAINIAN[0], name="Оксана"))
+    page.goto(f"{stack.allowed_site}/partner-uk.html")
+    expect(page.locator(".rg-count")).to_have_text("1 відповідь")
+    expect(page.locator(".rg-title")).to_have_text("Залишити відповідь")
+    expect(page.locator("[data-field=name] label")).to_have_text("Ім'я *")
+    _fill(page, body=UKRAINIAN[1], name="Тарас", email="taras@example.org")
+    page.locator(".rg-submit").click()
+    expect(page.locator(".rg-status")).to_have_text("Вашу відповідь опубліковано.")
+    expect(page.locator(".rg-count")).to_have_text("2 відповіді")
+    _publish_many(stack, "partner-uk", UKRAINIAN[2:])
+    page.reload()
+    expect(page.locator(".rg-count")).to_have_text("5 відповідей")
+    assert page.locator(".rg").get_attribute("lang") == "uk"
+
+
+def test_the_embed_is_laid_out_right_to_left_in_arabic(stack: Stack, page: Page) -> None:
+    first = stack.published("ar-story", reply(POLITE[9], name="ليلى"))
+    stack.published("ar-story", reply(POLITE[0], name="Ana", email="ana2@example.org", parent_id=first["id"]))
+    page.goto(f"{stack.service}/demo/ar-story?lang=ar")
+    expect(page.locator(".rg-count")).to_have_text("ردّان")  # two: Arabic's dual form
+    frame = page.locator(".rg")
+    assert (frame.get_attribute("lang"), frame.get_attribute("dir")) == ("ar", "rtl")
+    assert frame.evaluate("node => getComputedStyle(node).direction") == "rtl"
+    expect(page.locator(".rg-title")).to_have_text("اترك ردًا")
+    # The reply rail is on the start side, the right in Arabic; the nested reply sits left of its parent's edge.
+    replies = page.locator(f"#comment-{first['id']} > .rg-replies")
+    assert replies.evaluate("node => getComputedStyle(node).borderRightStyle") == "solid"
+    assert replies.evaluate("node => getComputedStyle(node).borderLeftStyle") == "none"
+    parent_box, child_box = page.locator(f"#comment-{first['id']}").bounding_box(), replies.bounding_box()
+    assert parent_box is not None and child_box is not None
+    assert child_box["x"] + child_box["width"] < parent_box["x"] + parent_box["width"] - 5
+    # An English reply keeps its own direction inside the Arabic embed.
+    expect(page.locator(".rg-replies .rg-body")).to_have_attribute("dir", "auto")
+    # The page has no horizontal scroll from the off-screen honeypot.
+    assert page.evaluate("() => document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+
+
+def test_without_javascript_the_form_is_in_the_pages_language(stack: Stack, browser_page_no_js: Page) -> None:
+    page = browser_page_no_js
+    page.goto(f"{stack.service}/demo/nojs-uk?lang=uk")
+    form = page.locator("form.reply-form")
+    expect(form.locator("h2")).to_have_text("Залишити відповідь")
+    expect(form.get_by_role("button", name="Надіслати коментар")).to_be_visible()
+    assert page.locator("html").get_attribute("dir") == "ltr"

@@ -26,6 +26,7 @@ TEXTS = {
     "rule_saved": "Rule saved",
     "rule_removed": "Rule removed",
     "mode_saved": "Premoderation mode saved",
+    "setting_saved": "Setting saved",
     "sanctioned": "Sanction saved",
     "lifted": "Sanction lifted",
     "sanctioned_author": "Sanction set for the author of {name}'s reply",

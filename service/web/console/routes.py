@@ -10,6 +10,7 @@ and programs get the same rules (a moved-on item is a conflict, never a second d
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
@@ -20,6 +21,7 @@ from litestar.di import NamedDependency
 from litestar.params import PathParameter, QueryParameter
 from litestar.response import Redirect, Template
 
+from classifier.language import SERVICE_LANGUAGES
 from service.domain import moderation
 from service.domain.auth import moderator_for_token
 from service.domain.model_history import model_history
@@ -176,6 +178,7 @@ async def queue_page(
     cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
     order: Annotated[str, QueryParameter(max_length=16)] = "oldest",
     offset: Annotated[int, QueryParameter(ge=0, le=100_000)] = 0,
+    language: Annotated[str | None, QueryParameter(max_length=8)] = None,
     notice: NoticeCode = None,
     item: NoticeItem = None,
     done: NoticeCount = 0,
@@ -190,20 +193,28 @@ async def queue_page(
     article = article_id or None
     if article is not None:
         check_article_id(article)
+    # A code as detection gives them (ISO 639-1); anything else filters nothing, like an empty field.
+    spoken = language if language is not None and re.fullmatch("[a-z]{2}", language) else None
     if order == "riskiest":
         items, next_offset = await moderation.riskiest_first(
-            db, status=status, article_id=article, offset=offset, limit=PAGE_SIZE
+            db, status=status, article_id=article, offset=offset, limit=PAGE_SIZE, language=spoken
         )
         next_cursor = None
     else:
         order, next_offset = "oldest", None
-        page = await moderation.queue(db, status=status, article_id=article, cursor=cursor or None, limit=PAGE_SIZE)
+        page = await moderation.queue(
+            db, status=status, article_id=article, cursor=cursor or None, limit=PAGE_SIZE, language=spoken
+        )
         items, next_cursor = page.items, page.next_cursor
-    counts = await moderation.status_counts(db, article_id=article)
+    counts = await moderation.status_counts(db, article_id=article, language=spoken)
     context = {
         "session": session,
         "status": status,
         "article_id": article or "",
+        "language": spoken or "",
+        "languages": SERVICE_LANGUAGES,
+        # The filters every folder and page link keeps (urlencoded; the template escapes the ampersands).
+        "filters": urlencode({key: value for key, value in (("article_id", article), ("language", spoken)) if value}),
         "items": [_card(item) for item in items],
         "next_cursor": next_cursor,
         "next_offset": next_offset,

@@ -13,9 +13,10 @@ from litestar.di import NamedDependency
 from litestar.params import PathParameter, QueryParameter
 from litestar.response import Redirect, Template
 
+from classifier.language import SERVICE_LANGUAGES
 from service.domain import authors, site_rules
 from service.errors import FieldError, Forbidden, InvalidInput, NotFound
-from service.rules.site_rules import LINK_ACTIONS, LISTS, MODES, SANCTIONS, SITE
+from service.rules.site_rules import LINK_ACTIONS, LISTS, MODES, SANCTIONS, SETTINGS, SITE
 from service.storage.database import Database
 from service.web.console.notices import Notice
 from service.web.console.routes import _invalid, _page, _session, _state_change, _to
@@ -55,6 +56,7 @@ def _refused_unless_admin(session: Any) -> Template | None:
 async def rules_page(
     request: Request[Any, Any, Any],
     db: NamedDependency[Database],
+    runtime: NamedDependency[Runtime],
     notice: Annotated[str | None, QueryParameter(max_length=300)] = None,
     sig: Annotated[str | None, QueryParameter(max_length=64)] = None,
 ) -> Template | Redirect:
@@ -69,11 +71,22 @@ async def rules_page(
         "notice": banner,
         "modes": await site_rules.modes(db),
         "mode_choices": MODES,
+        "settings": await site_rules.site_settings(db),
+        "uncovered_choices": SETTINGS["uncovered_language"],
+        "covered": _covered_languages(runtime),
         "lists": [(name, LIST_TITLES[name], (await site_rules.list_entries(db, name)).items) for name in LISTS],
         "link_actions": LINK_ACTIONS,
         "changes": (await site_rules.changes(db, cursor=None, limit=CHANGES_SHOWN)).items,
     }
     return _page("rules", context)
+
+
+def _covered_languages(runtime: Runtime) -> list[str] | None:
+    """Which of the readers' languages the active model covers (None without a model)."""
+    scorer = runtime.scoring.scorer
+    if scorer is None:
+        return None
+    return [code for code in SERVICE_LANGUAGES if scorer.card.covers_language(code)]
 
 
 @post("/console/rules/entries", include_in_schema=False, status_code=303)
@@ -138,6 +151,27 @@ async def set_mode(
         return _invalid(exc)
     runtime.rules.forget()
     return _to("/console/rules", **Notice("mode_saved").query(session.csrf_token))
+
+
+@post("/console/rules/settings", include_in_schema=False, status_code=303)
+async def set_setting(
+    request: Request[Any, Any, Any], db: NamedDependency[Database], runtime: NamedDependency[Runtime]
+) -> Template | Redirect:
+    checked = await _state_change(request, db)
+    if not isinstance(checked, tuple):
+        return checked
+    session, form = checked
+    if (refused := _refused_unless_admin(session)) is not None:
+        return refused
+    payload = {"value": form.get("value") or None, "note": form.get("note") or None}
+    try:
+        await site_rules.set_setting(db, str(form.get("name")), payload, moderator=session.moderator)
+    except InvalidInput as exc:
+        return _invalid(exc)
+    except NotFound as exc:
+        return _page("refused", {"message": exc.detail}, 404)
+    runtime.rules.forget()
+    return _to("/console/rules", **Notice("setting_saved").query(session.csrf_token))
 
 
 @get("/console/authors", include_in_schema=False)
@@ -209,4 +243,4 @@ async def sanction_from_item(
     return _to("/console", status=str(form.get("from_status") or "pending"), **notice)
 
 
-ROUTES = [rules_page, add_entry, remove_entry, set_mode, author_page, sanction, sanction_from_item]
+ROUTES = [rules_page, add_entry, remove_entry, set_mode, set_setting, author_page, sanction, sanction_from_item]

@@ -10,11 +10,12 @@ from urllib.parse import urlsplit, urlunsplit
 
 from litestar import Request, Response, get
 from litestar.di import NamedDependency
-from litestar.params import PathParameter
+from litestar.params import PathParameter, QueryParameter
 
 from service.rules.validation import check_article_id
 from service.settings import Settings
 from service.web.assets import CSS, HTML, Asset, make_asset, read_text
+from service.web.embed_messages import catalogue
 from service.web.routes.embed import asset_response
 
 # The page loads only from this service: the embed, both stylesheets and the API. Shadow-root styles come from
@@ -23,6 +24,20 @@ PAGE_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; "
     "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
+
+
+# The no-JavaScript form's words, by template placeholder ($t_title...): the embed's own messages.
+FORM_WORDS = {
+    "title": "Leave a Reply",
+    "note": "Your email address will not be published. Required fields are marked *",
+    "name": "Name",
+    "email": "Email",
+    "website": "Website",
+    "comment": "Comment",
+    "empty": "Leave this field empty",
+    "post": "Post Comment",
+    "pending": "Thank you: your reply is awaiting moderation.",
+}
 
 
 @lru_cache(maxsize=1)
@@ -45,8 +60,12 @@ async def demo_page(
     request: Request[Any, Any, Any],
     article_id: Annotated[str, PathParameter()],
     settings: NamedDependency[Settings],
+    lang: Annotated[str, QueryParameter(max_length=35, description="The page's language (its <html lang>)")] = "en",
 ) -> Response[str]:
     check_article_id(article_id)
+    # The page's language, as a site's article page would have it: the embed reads it, and the no-JavaScript form
+    # is rendered from the same catalogue.
+    words = catalogue(lang)
     parts = urlsplit(str(request.url))
     # The no-JavaScript form comes back here: the page's own address, without query or fragment.
     page_url = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
@@ -54,6 +73,9 @@ async def demo_page(
         article_id=html.escape(article_id),
         honeypot_field=html.escape(settings.honeypot_field),
         return_to=html.escape(page_url),
+        lang=html.escape(words.language),
+        dir=words.direction,
+        **{f"t_{key}": html.escape(words.gettext(message)) for key, message in FORM_WORDS.items()},
     )
     return Response(
         body,

@@ -12,19 +12,24 @@ from litestar.di import NamedDependency
 from service.settings import Settings
 from service.web.assets import CACHE_CONTROL, CSS, JAVASCRIPT, Asset, make_asset, read_text
 from service.web.conditional import not_modified
+from service.web.embed_messages import script_locales
 
 # The line of embed.js that carries the server's settings; replaced with the operator's values at start-up.
 SERVER_LINE = 'var SERVER = {"honeypotField": "homepage", "bodyMaxChars": 5000};'
+# The line that carries the message catalogues (service/web/locales/*.po), written in at start-up.
+LOCALES_LINE = "var LOCALES = {};"
 
 
 @lru_cache(maxsize=8)
 def embed_script(honeypot_field: str, body_max_chars: int) -> Asset:
-    """embed.js with this service's honeypot field name and body length, so client checks mirror the server's."""
+    """embed.js with this service's honeypot field name and body length, so client checks mirror the server's, and
+    every message catalogue, so the embed speaks the reader's language without a second request."""
     source = read_text("static", "embed.js")
-    if source.count(SERVER_LINE) != 1:
-        raise RuntimeError("service/web/static/embed.js lost its SERVER settings line")
+    if source.count(SERVER_LINE) != 1 or source.count(LOCALES_LINE) != 1:
+        raise RuntimeError("service/web/static/embed.js lost its SERVER or LOCALES line")
     values = json.dumps({"honeypotField": honeypot_field, "bodyMaxChars": body_max_chars})
-    return make_asset(source.replace(SERVER_LINE, f"var SERVER = {values};"), JAVASCRIPT)
+    source = source.replace(SERVER_LINE, f"var SERVER = {values};")
+    return make_asset(source.replace(LOCALES_LINE, f"var LOCALES = {script_locales()};"), JAVASCRIPT)
 
 
 @lru_cache(maxsize=1)

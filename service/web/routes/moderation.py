@@ -22,6 +22,7 @@ from service.web.payloads import read_payload
 from service.web.runtime import Runtime
 
 Status = Literal["pending", "published", "rejected"]
+LANGUAGE_PATTERN = "^[a-z]{2}$"  # what classifier/language.py answers: ISO 639-1 codes
 
 
 async def current_moderator(request: Request[Any, Any, Any], db: NamedDependency[Database]) -> Moderator:
@@ -82,11 +83,19 @@ async def review_queue(
     article_id: Annotated[str | None, QueryParameter(max_length=128)] = None,
     limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
+    language: Annotated[
+        str | None,
+        QueryParameter(
+            pattern=LANGUAGE_PATTERN, description="Only replies detected in this language (ISO 639-1, such as de)"
+        ),
+    ] = None,
 ) -> QueuePage:
     moderator.require("moderator")
     if article_id is not None:
         check_article_id(article_id)
-    return await moderation.queue(db, status=status, article_id=article_id, cursor=cursor, limit=limit)
+    return await moderation.queue(
+        db, status=status, article_id=article_id, cursor=cursor, limit=limit, language=language
+    )
 
 
 @get("/api/v1/moderation/comments/{comment_id:uuid}", summary="One comment with its full decision history")

@@ -1,5 +1,6 @@
-"""Routes for the site's rules: lists, premoderation modes and their audit (admin token); authors' sanctions and the
-author page (moderator token). Each change is seen by this process's next submission at once (RuleBook.forget)."""
+"""Routes for the site's rules: lists, premoderation modes, settings and their audit (admin token); authors'
+sanctions and the author page (moderator token). Each change is seen by this process's next submission at once
+(RuleBook.forget)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from litestar.params import PathParameter, QueryParameter
 from service.domain import authors, site_rules
 from service.domain.auth import Moderator
 from service.domain.authors import AuthorView, SanctionPage, SanctionView
-from service.domain.site_rules import ChangePage, EntryPage, EntryView, ModesView
+from service.domain.site_rules import ChangePage, EntryPage, EntryView, ModesView, SettingsView
 from service.rules.site_rules import SITE
 from service.storage.database import Database
 from service.web.openapi import (
@@ -22,6 +23,7 @@ from service.web.openapi import (
     LIFT_SCHEMA,
     MODE_SCHEMA,
     SANCTION_SCHEMA,
+    SETTING_SCHEMA,
     json_body_operation,
 )
 from service.web.payloads import read_payload
@@ -121,6 +123,31 @@ async def put_article_mode(
     return view
 
 
+@get("/api/v1/rules/settings", summary="The site's settings, each with its value or default (admin)")
+async def get_settings(db: NamedDependency[Database], moderator: NamedDependency[Moderator]) -> SettingsView:
+    moderator.require("admin")
+    return await site_rules.site_settings(db)
+
+
+@put(
+    "/api/v1/rules/settings/{name:str}",
+    operation_class=json_body_operation(SETTING_SCHEMA),
+    summary="Change a site setting, such as uncovered_language (admin)",
+)
+async def put_setting(
+    request: Request[Any, Any, Any],
+    name: Annotated[str, PathParameter(description="uncovered_language", max_length=32)],
+    db: NamedDependency[Database],
+    moderator: NamedDependency[Moderator],
+    runtime: NamedDependency[Runtime],
+) -> SettingsView:
+    moderator.require("admin")
+    payload, _ = await read_payload(request, allow_form=False)
+    view = await site_rules.set_setting(db, name, payload, moderator=moderator)
+    runtime.rules.forget()
+    return view
+
+
 @get("/api/v1/rules/changes", summary="Every change of a rule, mode or sanction: who, when, old and new (admin)")
 async def get_changes(
     db: NamedDependency[Database],
@@ -213,6 +240,8 @@ ROUTES = [
     get_modes,
     put_site_mode,
     put_article_mode,
+    get_settings,
+    put_setting,
     get_changes,
     get_author,
     get_sanctions,

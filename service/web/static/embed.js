@@ -2,7 +2,8 @@
  *
  * <script src="https://comments.example/embed.js" data-article-id="geneva-talks" async></script>
  * Optional: data-article-title and data-article-url, sent with each reply; the service keeps them only for an article
- * nobody has described yet (first writer wins; an operator's values always win).
+ * nobody has described yet (first writer wins; an operator's values always win). data-lang picks the language of the
+ * embed's words (else the page's <html lang>, else English): the catalogues are service/web/locales/*.po.
  *
  * No framework, no third-party requests. Everything readers wrote is inserted with textContent, never as markup.
  * The markup lives in a shadow root styled by embed.css; sites theme it with --rg-* custom properties and ::part().
@@ -12,6 +13,8 @@
 
   // Replaced when the service starts (service/web/routes/embed.py) so the client follows the operator's settings.
   var SERVER = {"honeypotField": "homepage", "bodyMaxChars": 5000};
+  // Replaced when the service starts with every catalogue (service/web/embed_messages.py): {code: {dir, plural, messages}}.
+  var LOCALES = {};
 
   var NAME_MAX = 80;
   var WEBSITE_MAX = 200;
@@ -30,6 +33,55 @@
   var pageSize = Math.min(100, Math.max(1, parseInt(script.getAttribute("data-page-size"), 10) || 20));
   var articleTitle = (script.getAttribute("data-article-title") || "").trim();
   var articleUrl = (script.getAttribute("data-article-url") || "").trim();
+
+  // ---- language -------------------------------------------------------------------------------------------------
+  var requested = (script.getAttribute("data-lang") || document.documentElement.lang || "en").trim();
+  var primary = requested.toLowerCase().replace("_", "-").split("-")[0];
+  var lang = LOCALES[primary] ? primary : "en";
+  var locale = LOCALES[lang] || {dir: "ltr", plural: function (n) { return n === 1 ? 0 : 1; }, messages: {}};
+  // Dates and numbers in the page's own variant of the language (de-AT, pt-BR) when it is one we speak.
+  var region = lang === primary ? requested : lang;
+  try {
+    new Intl.DateTimeFormat(region);
+  } catch (e) {
+    region = lang;
+  }
+
+  function fill(text, values) {
+    return text.replace(/\{(\w+)\}/g, function (whole, key) {
+      return values && Object.prototype.hasOwnProperty.call(values, key) ? String(values[key]) : whole;
+    });
+  }
+
+  // The catalogue's text for an English message, or the message itself.
+  function t(message, values) {
+    var text = locale.messages[message];
+    return fill(typeof text === "string" && text ? text : message, values);
+  }
+
+  // The plural form for n by the language's CLDR rule (Russian: 1 ответ, 2 ответа, 5 ответов).
+  function tn(singular, plural, n, values) {
+    var forms = locale.messages[singular];
+    var text = forms && forms.length ? forms[locale.plural(n)] || forms[forms.length - 1] : (n === 1 ? singular : plural);
+    var all = {n: n.toLocaleString(region)};
+    Object.keys(values || {}).forEach(function (key) { all[key] = values[key]; });
+    return fill(text, all);
+  }
+
+  var AT_MOST = /^must be at most (\d+) characters$/;
+
+  // A field message the server sent (English): in the reader's language when the catalogue has it.
+  function serverMessage(message) {
+    var limit = AT_MOST.exec(message);
+    if (limit) {
+      return atMost(parseInt(limit[1], 10));
+    }
+    return t(message);
+  }
+
+  function atMost(n) {
+    return tn("must be at most {n} character", "must be at most {n} characters", n);
+  }
   // The API lives where this script came from, so the embed works on any allowed site.
   var base = new URL(".", script.src);
   var commentsUrl = new URL("api/v1/articles/" + encodeURIComponent(articleId) + "/comments", base).href;
@@ -62,7 +114,7 @@
   }
 
   function responses(n) {
-    return n === 1 ? "1 Response" : n + " Responses";
+    return tn("{n} Response", "{n} Responses", n);
   }
 
   // ---- markup ---------------------------------------------------------------------------------------------------
@@ -76,18 +128,20 @@
   sheet.href = new URL("embed.css", base).href;
   var frame = el("section", "rg");
   frame.setAttribute("part", "root");
+  frame.lang = lang;
+  frame.dir = locale.dir;
   // Shown once the stylesheet is in, so readers never see the honeypot or unstyled markup flash by.
   frame.hidden = true;
   sheet.onload = sheet.onerror = function () { frame.hidden = false; };
   setTimeout(sheet.onload, 3000);
   root.append(sheet, frame);
 
-  var heading = el("h2", "rg-count", "Responses");
+  var heading = el("h2", "rg-count", t("Responses"));
   heading.setAttribute("part", "count");
   var thread = el("ol", "rg-thread");
   var loadProblem = el("p", "rg-problem");
   loadProblem.hidden = true;
-  var more = el("button", "rg-more", "More responses");
+  var more = el("button", "rg-more", t("More responses"));
   more.type = "button";
   more.hidden = true;
   more.setAttribute("part", "button");
@@ -99,16 +153,17 @@
   var replying = el("p", "rg-replying");
   replying.hidden = true;
   var replyingName = el("strong");
-  var cancel = el("button", "rg-cancel", "Cancel reply");
+  var cancel = el("button", "rg-cancel", t("Cancel reply"));
   cancel.type = "button";
-  replying.append("Replying to ", replyingName, " ", cancel);
+  var around = t("Replying to {name}").split("{name}");
+  replying.append(around[0], replyingName, around.slice(1).join(""), " ", cancel);
   var parentError = el("p", "rg-error");
   parentError.setAttribute("role", "alert");
   form.append(
-    el("h3", "rg-title", "Leave a Reply"),
+    el("h3", "rg-title", t("Leave a Reply")),
     replying,
     parentError,
-    el("p", "rg-note", "Your email address will not be published. Required fields are marked *")
+    el("p", "rg-note", t("Your email address will not be published. Required fields are marked *"))
   );
 
   var fields = {};
@@ -116,7 +171,7 @@
     var wrap = el("p", "rg-field");
     wrap.setAttribute("data-field", name);
     var id = "rg-" + name;
-    var caption = el("label", "", label);
+    var caption = el("label", "", t(label));
     caption.htmlFor = id;
     if (required) {
       caption.append(el("span", "rg-required", " *"));
@@ -154,13 +209,13 @@
   trapInput.name = SERVER.honeypotField;
   trapInput.tabIndex = -1;
   trapInput.autocomplete = "off";
-  var trapLabel = el("label", "", "Leave this field empty ");
+  var trapLabel = el("label", "", t("Leave this field empty") + " ");
   trapLabel.append(trapInput);
   trap.append(trapLabel);
 
   var status = el("p", "rg-status");
   status.setAttribute("role", "status");
-  var submit = el("button", "rg-submit", "Post Comment");
+  var submit = el("button", "rg-submit", t("Post Comment"));
   submit.type = "submit";
   submit.setAttribute("part", "button");
   form.append(trap, status, submit);
@@ -186,15 +241,19 @@
     li.setAttribute("part", "comment");
     var meta = el("p", "rg-meta");
     var when = new Date(item.created_at);
-    var time = el("time", "rg-time", when.toLocaleString(undefined, {dateStyle: "medium", timeStyle: "short"}));
+    var time = el("time", "rg-time", when.toLocaleString(region, {dateStyle: "medium", timeStyle: "short"}));
     time.dateTime = item.created_at;
-    meta.append(el("strong", "rg-author", item.name), " ", time);
-    var reply = el("button", "rg-reply", "Reply");
+    var author = el("strong", "rg-author", item.name);
+    author.dir = "auto"; // a Latin name on an Arabic page, or the other way round, keeps its own direction
+    meta.append(author, " ", time);
+    var reply = el("button", "rg-reply", t("Reply"));
     reply.type = "button";
-    reply.setAttribute("aria-label", "Reply to " + item.name);
+    reply.setAttribute("aria-label", t("Reply to {name}", {name: item.name}));
     reply.addEventListener("click", function () { startReply(item); });
     var replies = el("ol", "rg-replies");
-    li.append(meta, el("div", "rg-body", item.body), reply, replies);
+    var text = el("div", "rg-body", item.body);
+    text.dir = "auto";
+    li.append(meta, text, reply, replies);
     shown[item.id] = replies;
     (item.replies || []).forEach(function (child) { appendTo(replies, child); });
     return li;
@@ -246,7 +305,7 @@
       more.hidden = !cursor;
       loadProblem.hidden = true;
     }).catch(function () {
-      loadProblem.textContent = "Responses could not be loaded just now.";
+      loadProblem.textContent = t("Responses could not be loaded just now.");
       loadProblem.hidden = false;
     }).then(function () {
       more.disabled = false;
@@ -269,25 +328,25 @@
     var problems = {};
     var trimmedName = values.name.trim();
     if (!trimmedName) {
-      problems.name = "is required";
+      problems.name = t("is required");
     } else if (chars(trimmedName) > NAME_MAX) {
-      problems.name = "must be at most " + NAME_MAX + " characters";
+      problems.name = atMost(NAME_MAX);
     } else if (CONTROL.test(trimmedName)) {
-      problems.name = "must not contain control characters";
+      problems.name = t("must not contain control characters");
     }
     var address = values.email.trim();
     if (!address) {
-      problems.email = "is required";
+      problems.email = t("is required");
     } else if (!EMAIL.test(address)) {
-      problems.email = "must be a valid email address";
+      problems.email = t("must be a valid email address");
     }
     var text = values.body.trim();
     if (!text) {
-      problems.body = "is required";
+      problems.body = t("is required");
     } else if (chars(text) > SERVER.bodyMaxChars) {
-      problems.body = "must be at most " + SERVER.bodyMaxChars + " characters";
+      problems.body = atMost(SERVER.bodyMaxChars);
     } else if (BODY_CONTROL.test(values.body)) {
-      problems.body = "must not contain control characters";
+      problems.body = t("must not contain control characters");
     }
     var site = values.website.trim();
     if (site) {
@@ -298,9 +357,9 @@
         url = null;
       }
       if (chars(site) > WEBSITE_MAX) {
-        problems.website = "must be at most " + WEBSITE_MAX + " characters";
+        problems.website = atMost(WEBSITE_MAX);
       } else if (!url || !/^https?:$/.test(url.protocol) || !url.hostname || NOT_IN_URLS.test(site) || CONTROL.test(site)) {
-        problems.website = "must be an http or https URL";
+        problems.website = t("must be an http or https URL");
       }
     }
     return problems;
@@ -318,7 +377,8 @@
         fields[key].control.removeAttribute("aria-invalid");
       }
     });
-    parentError.textContent = problems.parent_id ? "The comment you are replying to " + problems.parent_id : "";
+    parentError.textContent = problems.parent_id
+      ? t("The comment you are replying to {problem}", {problem: problems.parent_id}) : "";
     if (first) {
       first.focus();
     }
@@ -341,7 +401,7 @@
     var problems = check(values);
     showErrors(problems);
     if (Object.keys(problems).length) {
-      say("Please correct the marked fields.", "error");
+      say(t("Please correct the marked fields."), "error");
       return;
     }
     var payload = {name: values.name.trim(), email: values.email.trim(), body: values.body};
@@ -364,7 +424,7 @@
     }
     sending = true;
     submit.disabled = true;
-    say("Sending…");
+    say(t("Sending…"));
     fetch(commentsUrl, {
       method: "POST",
       credentials: "omit",
@@ -375,7 +435,7 @@
         handleAnswer(response, answer);
       });
     }).catch(function () {
-      say("Your reply could not be sent. Please check your connection and try again.", "error");
+      say(t("Your reply could not be sent. Please check your connection and try again."), "error");
     }).then(function () {
       sending = false;
       submit.disabled = false;
@@ -390,13 +450,13 @@
         var list = (answer.parent_id && shown[answer.parent_id]) || thread;
         appendTo(list, answer);
         setCount(count + 1);
-        say("Your reply is published.", "ok");
+        say(t("Your reply is published."), "ok");
         var mine = root.getElementById && root.getElementById("comment-" + answer.id);
         if (mine) {
           mine.scrollIntoView({block: "nearest"});
         }
       } else {
-        say("Your reply is awaiting moderation.", "ok");
+        say(t("Your reply is awaiting moderation."), "ok");
       }
       cancel.click();
       return;
@@ -404,19 +464,22 @@
     if (response.status === 400 || response.status === 422) {
       var problems = {};
       (answer.errors || []).forEach(function (error) {
-        problems[error.field] = problems[error.field] || error.message;
+        problems[error.field] = problems[error.field] || serverMessage(String(error.message));
       });
       showErrors(problems);
-      say(answer.detail || "Please correct the marked fields.", "error");
+      // The server's summary is English; in another language the catalogue's says the same.
+      say(lang === "en" && answer.detail ? answer.detail : t("Please correct the marked fields."), "error");
       return;
     }
     if (response.status === 429) {
       var wait = parseInt(response.headers.get("Retry-After"), 10);
-      say("Too many replies just now. Please try again" + (wait ? " in " + wait + " seconds." : " shortly."), "error");
+      say(wait ? tn("Too many replies just now. Please try again in {n} second.",
+                    "Too many replies just now. Please try again in {n} seconds.", wait)
+        : t("Too many replies just now. Please try again shortly."), "error");
     } else if (response.status === 403) {
-      say("Replies are closed for this article.", "error");
+      say(t("Replies are closed for this article."), "error");
     } else {
-      say("Your reply could not be sent just now. Please try again.", "error");
+      say(t("Your reply could not be sent just now. Please try again."), "error");
     }
   }
 })();
