@@ -32,8 +32,17 @@ case "${1:-}" in
     ;;
   stop)
     dir=${2:?usage: redis.sh stop DIR}
-    [ -f "$dir/redis.pid" ] && kill "$(cat "$dir/redis.pid")" 2>/dev/null || true
-    rm -rf "$dir"
+    if [ -f "$dir/redis.pid" ]; then
+      pid=$(cat "$dir/redis.pid")
+      kill "$pid" 2>/dev/null || true
+      # Redis writes its last log lines while it exits: removing the folder before then raced with them
+      # ("Directory not empty") and failed a green run in its clean-up.
+      for _ in $(seq 100); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+      done
+    fi
+    rm -rf "$dir" || { sleep 1; rm -rf "$dir"; }
     ;;
   *) echo "usage: $0 start|stop DIR" >&2; exit 2 ;;
 esac
