@@ -106,3 +106,14 @@ def test_a_site_with_few_decisions_keeps_the_general_lines_and_says_why(tmp_path
     placed = card.metrics["site_thresholds"]
     assert placed["placed"] is False and placed["why"] == f"fewer than {MIN_SITE_DECISIONS} decisions"
     assert "measured_on" not in card.metrics.get("operating_points", {}).get("review-budget", {})
+
+
+def test_the_review_budget_holds_even_where_the_model_ranks_the_site_poorly() -> None:
+    generator = np.random.default_rng(5)
+    rows = [LabelledRow(f"bad {i}", abuse=1) for i in range(300)]
+    rows += [LabelledRow(f"fine {i}", spam=0, abuse=0) for i in range(300)]
+    abuse = np.concatenate([generator.beta(2.3, 2, 300), generator.beta(2, 2.3, 300)])  # barely apart
+    placement = place_site_thresholds(rows, {"spam": np.zeros(600), "abuse": abuse}, GENERAL, heads=("abuse",))
+    assert placement is not None
+    assert placement.rates["review_rate"] <= REVIEW_BUDGET
+    assert placement.rates["bad_published"] > 0.3  # the price, said in the rates rather than hidden
