@@ -8,9 +8,9 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from litestar import Litestar, Request
+from litestar import Litestar, Request, Response, get
 from litestar.config.cors import CORSConfig
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -27,7 +27,7 @@ from service.web.console import routes as console
 from service.web.console import rules_pages as console_rules
 from service.web.console import static as console_static
 from service.web.error_mapping import EXCEPTION_HANDLERS
-from service.web.metrics import metrics_middleware
+from service.web.metrics import metrics_middleware, refresh_outbox_gauges
 from service.web.routes import (
     akismet,
     articles,
@@ -50,6 +50,11 @@ WEB_DIR = Path(__file__).parent / "web"  # templates and static files ship insid
 
 class MetricsController(PrometheusController):
     path = "/metrics"
+
+    @get()
+    async def get(self, db: NamedDependency[Database]) -> Response[Any]:
+        await refresh_outbox_gauges(db)
+        return await PrometheusController.get.fn(self)  # type: ignore[no-any-return]
 
 
 def _cors(settings: Settings) -> CORSConfig | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
@@ -138,6 +139,24 @@ class Settings:
     # Article relevance (service/scoring/relevance.py): "auto" uses it when the relevance extra is installed and the
     # active model's card has relevance parameters; "off" never loads the embedding model (no extra memory or latency).
     relevance: str = "auto"
+    # The outbox (docs/notifications.md): messages are written with the change that causes them and delivered by a
+    # worker, inside `replyguard serve` unless delivery_worker is false (then `replyguard worker` delivers). It
+    # polls every delivery_poll_seconds (this process's own messages wake it at once), tries a message up to
+    # delivery_max_attempts times, waiting delivery_backoff_seconds after the first failure and twice as long after
+    # each next one (at most delivery_backoff_max_seconds), and then marks it dead (`replyguard outbox replay ID`).
+    delivery_worker: bool = True
+    delivery_poll_seconds: float = 1.0
+    delivery_max_attempts: int = 8
+    delivery_backoff_seconds: float = 30.0
+    delivery_backoff_max_seconds: float = 21600.0
+    # How long a worker's claim on a message lasts: a worker that died mid-delivery leaves its messages to the others
+    # this long. Above the webhook timeout, so that a live worker's claim never runs out under a slow receiver.
+    delivery_lease_seconds: float = 120.0
+    # A webhook call that has not answered within this many seconds failed (and is retried).
+    webhook_timeout_seconds: float = 10.0
+    # Networks webhook targets may resolve to although they are private, loopback or link-local (comma-separated
+    # CIDRs, e.g. 10.0.0.0/8 for a receiver inside the cluster). None by default: such targets are refused.
+    webhook_private_networks: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not 1 <= self.body_max_chars <= 100_000:
@@ -198,6 +217,27 @@ class Settings:
             raise SettingsError(f"REPLYGUARD_CONSOLE_SECRET must be at least {CONSOLE_SECRET_MIN} characters")
         if self.relevance not in RELEVANCE_MODES:
             raise SettingsError(f"REPLYGUARD_RELEVANCE must be one of: {', '.join(RELEVANCE_MODES)}")
+        if self.delivery_poll_seconds <= 0 or self.delivery_backoff_seconds <= 0:
+            raise SettingsError(
+                "REPLYGUARD_DELIVERY_POLL_SECONDS and REPLYGUARD_DELIVERY_BACKOFF_SECONDS must be above 0"
+            )
+        if self.delivery_backoff_max_seconds < self.delivery_backoff_seconds:
+            raise SettingsError(
+                "REPLYGUARD_DELIVERY_BACKOFF_MAX_SECONDS must be at least REPLYGUARD_DELIVERY_BACKOFF_SECONDS"
+            )
+        if not 1 <= self.delivery_max_attempts <= 100:
+            raise SettingsError("REPLYGUARD_DELIVERY_MAX_ATTEMPTS must be between 1 and 100")
+        if not 0 < self.webhook_timeout_seconds <= 60:
+            raise SettingsError("REPLYGUARD_WEBHOOK_TIMEOUT_SECONDS must be above 0 and at most 60")
+        if self.delivery_lease_seconds < 2 * self.webhook_timeout_seconds:
+            raise SettingsError(
+                "REPLYGUARD_DELIVERY_LEASE_SECONDS must be at least twice REPLYGUARD_WEBHOOK_TIMEOUT_SECONDS"
+            )
+        for network in self.webhook_private_networks:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError as exc:
+                raise SettingsError(f"REPLYGUARD_WEBHOOK_PRIVATE_NETWORKS: {network!r} is not a network") from exc
         if not self.database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise SettingsError("REPLYGUARD_DATABASE_URL must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
 

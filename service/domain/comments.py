@@ -18,7 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from classifier import Scores, Submission, Thresholds
 from classifier.relevance_shift import RelevanceScores
 from service.abuse.spam_runs import SpamRunDetector
-from service.domain import trust
+from service.domain import events, trust
+from service.domain.events import Listener, Subscriptions
 from service.domain.rule_book import RuleBook
 from service.domain.threads import TOP_LEVEL, Place, nest_replies, place_reply
 from service.domain.views import (
@@ -84,6 +85,9 @@ class PendingReply:
     relevance: RelevanceScores | None = None  # when relevance adjusted the spam score in `scores`
     site: RuleHits = NO_HITS  # what the site's lists and sanctions said (service/rules/site_rules.py)
     mode: str = "model"  # the article's premoderation mode when the reply arrived
+    # The webhook endpoints subscribed when the reply arrived (service/domain/events.py): the messages its storing
+    # writes to the outbox, in its transaction.
+    listeners: tuple[Listener, ...] = ()
 
 
 class _KeyRepeatedInBatch(Exception):
@@ -100,11 +104,18 @@ class ReplyWriter:
     (service/storage/group_commit.py), and each request is answered only once its own reply is committed."""
 
     def __init__(
-        self, db: Database, options: SubmitOptions, *, rules: RuleBook | None = None, max_batch: int = 64
+        self,
+        db: Database,
+        options: SubmitOptions,
+        *,
+        rules: RuleBook | None = None,
+        subscriptions: Subscriptions | None = None,
+        max_batch: int = 64,
     ) -> None:
         self.db = db
         self.options = options
         self.rules = rules or RuleBook()
+        self.subscriptions = subscriptions or Subscriptions()
         # SQLite has one writer whatever we do; PostgreSQL takes a few transactions at once.
         concurrency = 1 if db.dialect == "sqlite" else 4
         self._group: GroupCommit[PendingReply, Submitted] = GroupCommit(
@@ -204,6 +215,7 @@ async def submit_comment(
             body=new.body, email=new.email, website=new.website, own_hosts=writer.options.own_hosts, now=now
         ),
         mode=mode,
+        listeners=await writer.subscriptions.current(writer.db),
     )
     try:
         return await writer.store(pending)
@@ -304,6 +316,7 @@ async def _store_replies(
     answer_rows: list[dict[str, Any]] = []
     published: Counter[str] = Counter()
     page_claims: list[tuple[str, str | None, str | None]] = []  # (article_id, title, url) the pages sent
+    messages: list[dict[str, Any]] = []  # the outbox rows the replies cause
     for slot, pending, place, body_key, verdict in accepted:
         new = pending.new
         author = standing.get(new.email)
@@ -313,6 +326,7 @@ async def _store_replies(
         row = _comment_row(pending, verdict, place, body_key)
         comment_rows.append(row)
         decision_rows.append(_model_decision(row, pending.relevance))
+        messages += events.reply_events(pending.listeners, row, decision_rows[-1], created=True, now=received)
         if verdict.status == "published":
             published[pending.article_id] += 1
         # A reply the model rejected (spam, honeypot) does not get to describe the article.
@@ -340,6 +354,7 @@ async def _store_replies(
         await article_store.change_published(conn, article_id, delta=delta, now=received)
     await _fill_page_metadata(conn, articles, page_claims, now=received)
     await comment_store.insert_idempotent(conn, answer_rows, expired_before=received - options.idempotency_ttl)
+    await events.record(conn, messages)
     for row in comment_rows:
         log.info("comment stored", extra={"comment_id": str(row["id"]), "article_id": row["article_id"],
                                           "status": row["status"]})  # fmt: skip

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from service.domain import events
 from service.domain.auth import Moderator
 from service.domain.views import ItemDetail, QueueItem, QueuePage, decision_view, queue_item
 from service.errors import Conflict, NotFound
@@ -104,24 +105,28 @@ async def _move(
         await comment_store.set_status(conn, comment_id, status=target, now=now)
         if "published" in (row.status, target):
             await _show_or_hide(conn, row, shown=target == "published", now=now)
-    await comment_store.insert_decision(
-        conn,
-        {
-            "id": new_id(),
-            "comment_id": comment_id,
-            "actor": "moderator",
-            "moderator_id": moderator.id,
-            "from_status": row.status,
-            "to_status": target,
-            "reason": decision.reason,
-            "note": decision.note,
-            "spam_score": row.spam_score,
-            "abuse_score": row.abuse_score,
-            "model_version": row.model_version,
-            "reasons": row.reasons,
-            "created_at": now,
-        },
+    decision_row = {
+        "id": new_id(),
+        "comment_id": comment_id,
+        "actor": "moderator",
+        "moderator_id": moderator.id,
+        "from_status": row.status,
+        "to_status": target,
+        "reason": decision.reason,
+        "note": decision.note,
+        "spam_score": row.spam_score,
+        "abuse_score": row.abuse_score,
+        "model_version": row.model_version,
+        "reasons": row.reasons,
+        "created_at": now,
+    }
+    await comment_store.insert_decision(conn, decision_row)
+    # The site's systems hear of it in the same transaction: nothing is told of a decision that rolled back.
+    changed = {**row._mapping, "status": target, "updated_at": now}
+    messages = events.reply_events(
+        await events.listeners_now(conn), changed, decision_row, created=False, moderator=moderator.name, now=now
     )
+    await events.record(conn, messages)
 
 
 async def _show_or_hide(conn: AsyncConnection, row: Row[Any], *, shown: bool, now: datetime) -> None:

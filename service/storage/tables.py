@@ -1,5 +1,5 @@
 """Database tables (SQLAlchemy Core): articles, comments, decisions, moderators, model versions, idempotency keys,
-the site's rules.
+the site's rules, webhook endpoints and the outbox.
 
 Core tables rather than ORM classes: the submit path inserts with Core (see MEASUREMENTS.md: the ORM unit of work
 alone caps inserts near 600/s on SQLite), and one way of writing queries is easier to read than two.
@@ -29,6 +29,7 @@ from sqlalchemy import (
     Uuid,
     false,
     text,
+    true,
 )
 from sqlalchemy.types import TypeDecorator
 
@@ -392,3 +393,55 @@ rule_changes = Table(
     Column("new", JSON(), nullable=True),  # None: removed
     Column("created_at", UTCDateTime(), nullable=False),
 )
+
+# Webhook endpoints (service/domain/webhooks.py): where the site's own systems hear of replies and decisions. The
+# signing secret is kept as given (an HMAC needs it); during a rotation the previous one signs too until it expires.
+# `events` lists the event types sent (service/domain/events.py); `include_email` grants the author's email.
+webhook_endpoints = Table(
+    "webhook_endpoints",
+    metadata,
+    Column("id", Integer(), primary_key=True, autoincrement=True),
+    Column("url", String(2000), nullable=False),
+    Column("description", String(200), nullable=True),
+    Column("events", JSON(), nullable=False),
+    Column("secret", String(100), nullable=False),
+    Column("previous_secret", String(100), nullable=True),
+    Column("previous_secret_expires_at", UTCDateTime(), nullable=True),
+    Column("include_email", Boolean(), nullable=False, server_default=false()),
+    Column("enabled", Boolean(), nullable=False, server_default=true()),
+    Column("moderator_id", Integer(), ForeignKey("moderators.id"), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+# The outbox: every message (a webhook call, an email) written in the transaction of the change that causes it, then
+# delivered by service/domain/delivery.py. The row's id is the delivery id receivers de-duplicate on. A worker
+# claims a row until `claimed_until`; a worker that died loses its claim when that passes.
+OUTBOX_CHANNELS = ("webhook", "email")
+OUTBOX_STATUSES = ("pending", "sent", "dead")
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Uuid(), primary_key=True),
+    Column("channel", String(16), nullable=False),
+    Column("event", String(40), nullable=False),
+    Column("endpoint_id", Integer(), ForeignKey("webhook_endpoints.id", ondelete="CASCADE"), nullable=True),
+    Column("recipient", String(320), nullable=True),  # email: the address; never logged or shown publicly
+    Column("payload", JSON(), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer(), nullable=False, server_default="0"),
+    Column("next_attempt_at", UTCDateTime(), nullable=False),
+    Column("claimed_by", String(64), nullable=True),
+    Column("claimed_until", UTCDateTime(), nullable=True),
+    Column("last_error", String(500), nullable=True),
+    Column("last_status_code", Integer(), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("sent_at", UTCDateTime(), nullable=True),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    CheckConstraint(_in("channel", OUTBOX_CHANNELS), name="channel"),
+    CheckConstraint(_in("status", OUTBOX_STATUSES), name="status"),
+)
+# The workers' search for due messages, and the metrics' counts by status.
+Index("ix_outbox_due", outbox.c.status, outbox.c.next_attempt_at)
+# An endpoint's last deliveries (the console).
+Index("ix_outbox_endpoint", outbox.c.endpoint_id, outbox.c.created_at)

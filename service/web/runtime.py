@@ -15,7 +15,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from service.abuse.rate_limits import MemoryCounter, RedisCounter, SubmissionLimiter
 from service.abuse.spam_runs import SpamRunDetector
+from service.domain import couriers
 from service.domain.comments import ReplyWriter, SubmitOptions
+from service.domain.delivery import Doorbell, keep_delivering
+from service.domain.events import Subscriptions
 from service.domain.learning import keep_learning
 from service.domain.rule_book import RuleBook
 from service.rules.policy import overrides_from
@@ -43,6 +46,7 @@ class Runtime:
     spam_runs: SpamRunDetector
     relevance: Relevance
     rules: RuleBook
+    subscriptions: Subscriptions
 
 
 def submit_options(settings: Settings) -> SubmitOptions:
@@ -62,7 +66,7 @@ async def started(
 ) -> AsyncIterator[Runtime]:
     """The service's collaborators, running until the block ends: the database, the reader cache, the counters and
     limits, the active model (and its scoring process), relevance, the registry follower, the retraining job
-    (REPLYGUARD_AUTO_RETRAIN) and the reply writer.
+    (REPLYGUARD_AUTO_RETRAIN), the delivery worker (REPLYGUARD_DELIVERY_WORKER) and the reply writer.
 
     `scoring` is a seam for tests: a given state is used as it is, and the registry is not followed for it.
     `freeze_heap=False` leaves the collector alone (create_app says when that is right).
@@ -73,6 +77,7 @@ async def started(
     # Rate limits and spam-run signatures count in one store: this process, or Redis shared by every replica.
     counter = RedisCounter.from_url(settings.redis_url) if settings.redis_url else MemoryCounter()
     rules = RuleBook(check_every=settings.rules_check_seconds)
+    subscriptions = Subscriptions(check_every=settings.rules_check_seconds)
     runtime = Runtime(
         settings=settings,
         db=db,
@@ -87,7 +92,7 @@ async def started(
             auth_window_seconds=settings.auth_failure_window_seconds,
         ),
         reader_cache=reader_cache,
-        replies=ReplyWriter(db, submit_options(settings), rules=rules),
+        replies=ReplyWriter(db, submit_options(settings), rules=rules, subscriptions=subscriptions),
         spam_runs=SpamRunDetector(
             counter=counter,
             threshold=settings.spam_run_threshold,
@@ -96,11 +101,14 @@ async def started(
         # Before gc.freeze below: the embedding model lives as long as the app, like the scoring model.
         relevance=await Relevance.start(settings.relevance),
         rules=rules,
+        subscriptions=subscriptions,
     )
     try:
         await rules.current(db)  # loaded before the first reply, not by it
+        await subscriptions.current(db)
     except (SQLAlchemyError, OSError):
         rules.forget()  # the database is down at start-up (readiness says so): the first reply loads them
+        subscriptions.forget()
     process = ScoringProcess() if settings.scoring_process else None
     if process is not None:
         await runtime.scoring.start_process(process)
@@ -118,6 +126,12 @@ async def started(
         # After its own promotion this process switches at once; the others at their next registry poll.
         learner = keep_learning(db, settings, on_promoted=lambda: refresh(db, runtime.scoring))
         tasks.append(asyncio.create_task(learner))
+    senders = couriers.senders(settings) if settings.delivery_worker else {}
+    if senders:
+        doorbell = Doorbell()
+        db.outbox_listeners.append(doorbell.ring)
+        deliver = keep_delivering(db, senders, couriers.delivery_options(settings), doorbell=doorbell)
+        tasks.append(asyncio.create_task(deliver))
     try:
         yield runtime
     finally:
@@ -126,6 +140,8 @@ async def started(
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await runtime.replies.drain()  # replies already accepted are committed before the engines close
+        for sender in senders.values():
+            await sender.close()
         if process is not None:
             await asyncio.to_thread(process.stop)
         await counter.close()
