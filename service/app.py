@@ -40,6 +40,7 @@ from service.web.routes import (
     privacy,
     public,
     rules,
+    webhooks,
 )
 from service.web.routes.moderation import current_moderator
 from service.web.runtime import Runtime, started
@@ -107,6 +108,7 @@ def create_app(settings: Settings, *, scoring: ScoringState | None = None, freez
         *moderation.ROUTES,
         *articles.ROUTES,
         *rules.ROUTES,
+        *webhooks.ROUTES,
         *privacy.ROUTES,
         *operations.ROUTES,
         *akismet.ROUTES,

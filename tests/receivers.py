@@ -21,6 +21,7 @@ class Call:
     type: str
     body: dict[str, Any]
     headers: dict[str, str]
+    raw: bytes = b""
 
 
 @dataclass
@@ -76,7 +77,9 @@ def receiving(secret: str | None = None, *, status: int = 200, delay_seconds: fl
                     return
             payload = json.loads(body)
             with receiver.lock:
-                receiver.calls.append(Call(headers.get("webhook-id", ""), payload.get("type", ""), payload, headers))
+                receiver.calls.append(
+                    Call(headers.get("webhook-id", ""), payload.get("type", ""), payload, headers, body)
+                )
             self.send_response(receiver.status)
             self.end_headers()
 
