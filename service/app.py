@@ -26,6 +26,7 @@ from service.web.console import model_changes as console_model_changes
 from service.web.console import routes as console
 from service.web.console import rules_pages as console_rules
 from service.web.console import static as console_static
+from service.web.console import webhook_pages as console_webhooks
 from service.web.error_mapping import EXCEPTION_HANDLERS
 from service.web.metrics import metrics_middleware, refresh_outbox_gauges
 from service.web.routes import (
@@ -120,6 +121,7 @@ def create_app(settings: Settings, *, scoring: ScoringState | None = None, freez
         *console.ROUTES,
         *console_model_changes.ROUTES,
         *console_rules.ROUTES,
+        *console_webhooks.ROUTES,
         *console_static.ROUTES,
     ]
     return Litestar(

@@ -29,6 +29,9 @@ TEXTS = {
     "sanctioned": "Sanction saved",
     "lifted": "Sanction lifted",
     "sanctioned_author": "Sanction set for the author of {name}'s reply",
+    "webhook_test_sent": "Test message queued: it shows below once delivered",
+    "webhook_removed": "Endpoint deleted",
+    "delivery_replayed": "The delivery goes out again at the next round",
 }
 LEFT_ALONE = "; {left} left alone (decided by someone else meanwhile)"
 NAMED = frozenset({"approved", "rejected", "sanctioned_author"})
