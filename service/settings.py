@@ -157,6 +157,27 @@ class Settings:
     # Networks webhook targets may resolve to although they are private, loopback or link-local (comma-separated
     # CIDRs, e.g. 10.0.0.0/8 for a receiver inside the cluster). None by default: such targets are refused.
     webhook_private_networks: tuple[str, ...] = ()
+    # Email (docs/notifications.md): sent over SMTP when smtp_host is set, with links to public_url (this service as
+    # readers reach it, e.g. https://comments.news.example). smtp_tls: "starttls" (upgrade on the submission port),
+    # "tls" (implicit TLS, port 465) or "none" (a relay on the same host only). Unset host: no email is written.
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_tls: str = "starttls"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_timeout_seconds: float = 30.0
+    email_sender: str = "replyguard <noreply@localhost>"
+    public_url: str | None = None
+    # Named in every statement of reasons: the site's terms, and whom to write to about a decision.
+    site_terms_url: str | None = None
+    legal_contact: str | None = None
+    # Reply notifications to one address wait this long to gather every reply that arrives meanwhile into one mail.
+    email_batch_seconds: float = 300.0
+    # Send limits: mails to one address per 24 hours, and to anyone per hour; beyond them mail waits (retried).
+    email_limit_per_address: int = 20
+    email_limit_per_hour: int = 1000
+    # How long a confirmation link works.
+    email_confirm_hours: float = 48.0
 
     def __post_init__(self) -> None:
         if not 1 <= self.body_max_chars <= 100_000:
@@ -238,8 +259,27 @@ class Settings:
                 ipaddress.ip_network(network, strict=False)
             except ValueError as exc:
                 raise SettingsError(f"REPLYGUARD_WEBHOOK_PRIVATE_NETWORKS: {network!r} is not a network") from exc
+        if self.smtp_tls not in ("starttls", "tls", "none"):
+            raise SettingsError("REPLYGUARD_SMTP_TLS must be one of: starttls, tls, none")
+        if self.smtp_host is not None and not (self.public_url or "").startswith(("http://", "https://")):
+            raise SettingsError("REPLYGUARD_PUBLIC_URL must be set (http:// or https://) when REPLYGUARD_SMTP_HOST is")
+        if not 1 <= self.smtp_port <= 65535:
+            raise SettingsError("REPLYGUARD_SMTP_PORT must be between 1 and 65535")
+        if self.email_batch_seconds < 0 or self.email_confirm_hours <= 0 or self.smtp_timeout_seconds <= 0:
+            raise SettingsError(
+                "REPLYGUARD_EMAIL_BATCH_SECONDS must be 0 or more, REPLYGUARD_EMAIL_CONFIRM_HOURS and "
+                "REPLYGUARD_SMTP_TIMEOUT_SECONDS above 0"
+            )
+        if self.email_limit_per_address < 1 or self.email_limit_per_hour < 1:
+            raise SettingsError(
+                "REPLYGUARD_EMAIL_LIMIT_PER_ADDRESS and REPLYGUARD_EMAIL_LIMIT_PER_HOUR must be at least 1"
+            )
         if not self.database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise SettingsError("REPLYGUARD_DATABASE_URL must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+
+    @property
+    def email_enabled(self) -> bool:
+        return self.smtp_host is not None
 
     @property
     def is_sqlite(self) -> bool:

@@ -1,4 +1,5 @@
-"""The outbox of messages to deliver (webhook calls, emails) and the webhook endpoints they go to.
+"""The outbox of messages to deliver (webhook calls, emails), the webhook endpoints they go to, the email addresses
+that asked for mail (double opt-in, suppression), and the "notify me of replies" flag of comments.
 
 Revision ID: 0014
 Revises: 0012
@@ -55,7 +56,7 @@ def upgrade() -> None:
         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint("channel IN ('webhook', 'email')", name=op.f("ck_outbox_channel")),
-        sa.CheckConstraint("status IN ('pending', 'sent', 'dead')", name=op.f("ck_outbox_status")),
+        sa.CheckConstraint("status IN ('pending', 'sent', 'dead', 'skipped')", name=op.f("ck_outbox_status")),
         sa.ForeignKeyConstraint(
             ["endpoint_id"],
             ["webhook_endpoints.id"],
@@ -66,9 +67,33 @@ def upgrade() -> None:
     )
     op.create_index("ix_outbox_due", "outbox", ["status", "next_attempt_at"], unique=False)
     op.create_index("ix_outbox_endpoint", "outbox", ["endpoint_id", "created_at"], unique=False)
+    op.create_index("ix_outbox_recipient_sent", "outbox", ["recipient", "sent_at"], unique=False)
+    op.create_index("ix_outbox_channel_sent", "outbox", ["channel", "sent_at"], unique=False)
+    op.create_table(
+        "email_addresses",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("address", sa.String(length=320), nullable=False),
+        sa.Column("confirm_requested_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("confirmed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("suppressed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("suppressed_reason", sa.String(length=16), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "suppressed_reason IN ('unsubscribed', 'bounced', 'complained')",
+            name=op.f("ck_email_addresses_suppressed_reason"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_email_addresses")),
+        sa.UniqueConstraint("address", name=op.f("uq_email_addresses_address")),
+    )
+    op.add_column("comments", sa.Column("notify_replies", sa.Boolean(), server_default=sa.false(), nullable=False))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("comments") as batch:
+        batch.drop_column("notify_replies")
+    op.drop_table("email_addresses")
+    op.drop_index("ix_outbox_channel_sent", table_name="outbox")
+    op.drop_index("ix_outbox_recipient_sent", table_name="outbox")
     op.drop_index("ix_outbox_endpoint", table_name="outbox")
     op.drop_index("ix_outbox_due", table_name="outbox")
     op.drop_table("outbox")

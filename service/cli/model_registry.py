@@ -136,7 +136,7 @@ def _worker(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _deliver_once(db: Database, settings: Settings) -> int:
-    senders = couriers.senders(settings)
+    senders = couriers.senders(settings, db)
     try:
         return await deliver_all_due(db, senders, couriers.delivery_options(settings), holder=holder_name())
     finally:
@@ -146,7 +146,7 @@ async def _deliver_once(db: Database, settings: Settings) -> int:
 
 async def _work(db: Database, settings: Settings) -> None:
     """Retraining and delivery side by side until interrupted."""
-    senders = couriers.senders(settings)
+    senders = couriers.senders(settings, db)
     try:
         await asyncio.gather(
             keep_learning(db, settings), keep_delivering(db, senders, couriers.delivery_options(settings))

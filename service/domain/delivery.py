@@ -33,6 +33,11 @@ SENT = Counter("replyguard_outbox_sent_total", "Messages delivered by this proce
 FAILED = Counter(
     "replyguard_outbox_failed_attempts_total", "Delivery attempts that failed in this process", ("channel",)
 )
+SKIPPED = Counter(
+    "replyguard_outbox_skipped_total",
+    "Messages this process did not send by rule (unconfirmed, suppressed)",
+    ("channel",),
+)
 DEAD = Counter("replyguard_outbox_dead_total", "Messages this process gave up on after the last attempt", ("channel",))
 DELAY = Histogram(
     "replyguard_outbox_delivery_delay_seconds",
@@ -50,6 +55,9 @@ class Attempt:
     ok: bool
     status_code: int | None = None
     error: str | None = None
+    # Set when trying again is pointless: "skipped" (the message must not be sent: an unconfirmed or suppressed
+    # address) or "dead" (a permanent refusal: the address bounced).
+    final: str | None = None
 
 
 class Sender(Protocol):
@@ -112,6 +120,8 @@ async def deliver_due(db: Database, senders: Mapping[str, Sender], options: Deli
         if attempt.ok:
             SENT.labels(message.channel).inc()
             DELAY.labels(message.channel).observe((finished - message.created_at).total_seconds())
+        elif attempt.final == "skipped":
+            SKIPPED.labels(message.channel).inc()
         else:
             FAILED.labels(message.channel).inc()
             if outcome.retry_at is None:
@@ -153,18 +163,25 @@ def _outcome(message: Any, attempt: Attempt, options: DeliveryOptions, *, now: d
     if attempt.ok:
         return Outcome(id=message.id, sent=True, status_code=attempt.status_code)
     attempts = int(message.attempts)  # this one included: the claim counted it
-    retry_at = now + retry_delay(attempts, options) if attempts < options.max_attempts else None
-    return Outcome(id=message.id, sent=False, status_code=attempt.status_code, error=attempt.error, retry_at=retry_at)
+    again = attempts < options.max_attempts and attempt.final is None
+    retry_at = now + retry_delay(attempts, options) if again else None
+    return Outcome(id=message.id, sent=False, status_code=attempt.status_code, error=attempt.error, retry_at=retry_at,
+                   give_up_as=attempt.final or "dead")  # fmt: skip
 
 
 class Doorbell:
     """Wakes the worker when this process wrote messages (Database.outbox_listeners), so they need not wait for the
-    next poll."""
+    next poll; and tells it to stop after the round in hand (`stop`)."""
 
     def __init__(self) -> None:
         self._event = asyncio.Event()
+        self.stopping = False
 
     def ring(self) -> None:
+        self._event.set()
+
+    def stop(self) -> None:
+        self.stopping = True
         self._event.set()
 
     async def wait(self, seconds: float) -> None:
@@ -178,18 +195,19 @@ class Doorbell:
 async def keep_delivering(
     db: Database, senders: Mapping[str, Sender], options: DeliveryOptions, *, doorbell: Doorbell | None = None
 ) -> None:
-    """Deliver until cancelled: a full batch is followed at once by the next, otherwise the worker waits for the
+    """Deliver until stopped (`doorbell.stop()`: the round in hand finishes, so no claim is left behind and no database
+    call is cut off) or cancelled: a full batch is followed at once by the next, otherwise the worker waits for the
     doorbell or the poll interval."""
     holder = holder_name()
     bell = doorbell or Doorbell()
     try:
-        while True:
+        while not bell.stopping:
             try:
                 claimed = await deliver_due(db, senders, options, holder=holder)
             except Exception:  # the database went away: the next round tries again
                 log.warning("a delivery round failed", exc_info=True)
                 claimed = 0
-            if claimed < options.batch:
+            if claimed < options.batch and not bell.stopping:
                 await bell.wait(options.poll_seconds)
     finally:
         # Stopped (shutdown) mid-round: what this worker held is due again now rather than after its lease.

@@ -101,13 +101,15 @@ async def claim_due(
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """What became of one claimed message: sent, or failed and then retried at `retry_at` (None: dead)."""
+    """What became of one claimed message: sent, or failed and then retried at `retry_at` (None: it ends as
+    `give_up_as`, dead or, for a message that must not be sent, skipped)."""
 
     id: uuid.UUID
     sent: bool
     status_code: int | None = None
     error: str | None = None
     retry_at: datetime | None = None
+    give_up_as: str = "dead"
 
 
 async def settle(conn: AsyncConnection, outcomes: Sequence[Outcome], *, holder: str, now: datetime) -> int:
@@ -126,7 +128,7 @@ async def settle(conn: AsyncConnection, outcomes: Sequence[Outcome], *, holder: 
             "message_id": o.id,
             "code": o.status_code,
             "error": (o.error or "failed")[:ERROR_MAX],
-            "next_status": "pending" if o.retry_at is not None else "dead",
+            "next_status": "pending" if o.retry_at is not None else o.give_up_as,
             "retry_at": o.retry_at or now,
         }
         for o in outcomes
@@ -157,6 +159,25 @@ async def release_claims(conn: AsyncConnection, *, holder: str, now: datetime) -
         .values(claimed_by=None, claimed_until=None, updated_at=now)
     )
     return int(released.rowcount or 0)
+
+
+async def gathering(conn: AsyncConnection, *, recipient: str, event: str) -> Row[Any, Any] | None:
+    """A pending, unclaimed message of this event to this recipient, locked: new content joins it rather than making
+    another message (reply notifications gather into one mail). None when there is none."""
+    query = (
+        select(outbox.c.id, outbox.c.payload)
+        .where(outbox.c.recipient == recipient, outbox.c.event == event, outbox.c.status == "pending")
+        .where(outbox.c.claimed_by.is_(None), outbox.c.attempts == 0)
+        .order_by(outbox.c.created_at)
+        .limit(1)
+    )
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return (await conn.execute(query)).first()
+
+
+async def set_payload(conn: AsyncConnection, message_id: uuid.UUID, payload: dict[str, Any], *, now: datetime) -> None:
+    await conn.execute(update(outbox).where(outbox.c.id == message_id).values(payload=payload, updated_at=now))
 
 
 async def replay(conn: AsyncConnection, message_id: uuid.UUID, *, now: datetime) -> str | None:

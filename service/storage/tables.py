@@ -127,6 +127,8 @@ comments = Table(
     Column("reasons", JSON(), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
+    # The author ticked "Notify me of replies to my comment" (sent once their address is confirmed).
+    Column("notify_replies", Boolean(), nullable=False, server_default=false()),
     CheckConstraint(_in("status", STATUSES), name="status"),
 )
 
@@ -418,7 +420,8 @@ webhook_endpoints = Table(
 # delivered by service/domain/delivery.py. The row's id is the delivery id receivers de-duplicate on. A worker
 # claims a row until `claimed_until`; a worker that died loses its claim when that passes.
 OUTBOX_CHANNELS = ("webhook", "email")
-OUTBOX_STATUSES = ("pending", "sent", "dead")
+# skipped: never sent, by rule (an email to an address that is unconfirmed or suppressed).
+OUTBOX_STATUSES = ("pending", "sent", "dead", "skipped")
 outbox = Table(
     "outbox",
     metadata,
@@ -445,3 +448,23 @@ outbox = Table(
 Index("ix_outbox_due", outbox.c.status, outbox.c.next_attempt_at)
 # An endpoint's last deliveries (the console).
 Index("ix_outbox_endpoint", outbox.c.endpoint_id, outbox.c.created_at)
+# The email send limits: what went to one address, and to anyone, lately.
+Index("ix_outbox_recipient_sent", outbox.c.recipient, outbox.c.sent_at)
+Index("ix_outbox_channel_sent", outbox.c.channel, outbox.c.sent_at)
+
+# Email addresses that asked for mail (docs/notifications.md): double opt-in and the suppression list. An address
+# gets mail other than its one confirmation only once confirmed, and none while suppressed (unsubscribed, bounced,
+# complained). Links in mails name the row by id, signed; never the address.
+SUPPRESSION_REASONS = ("unsubscribed", "bounced", "complained")
+email_addresses = Table(
+    "email_addresses",
+    metadata,
+    Column("id", Integer(), primary_key=True, autoincrement=True),
+    Column("address", String(320), nullable=False, unique=True),
+    Column("confirm_requested_at", UTCDateTime(), nullable=False),
+    Column("confirmed_at", UTCDateTime(), nullable=True),
+    Column("suppressed_at", UTCDateTime(), nullable=True),
+    Column("suppressed_reason", String(16), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    CheckConstraint(_in("suppressed_reason", SUPPRESSION_REASONS), name="suppressed_reason"),
+)

@@ -56,6 +56,11 @@ def _submission_schema(body_max_chars: int) -> Schema:
                 ),
             ),
             "website": Schema(type=[_string, OpenAPIType.NULL], max_length=WEBSITE_MAX, description="An http(s) URL."),
+            "notify": Schema(
+                type=[OpenAPIType.BOOLEAN, OpenAPIType.NULL],
+                description="Notify me of replies to my comment: the first time, one confirmation mail is sent; "
+                "nothing else until the address is confirmed (docs/notifications.md).",
+            ),
             "article_title": Schema(
                 type=[_string, OpenAPIType.NULL],
                 max_length=ARTICLE_TITLE_MAX,
@@ -79,6 +84,7 @@ def _form_schema(submission: Schema) -> Schema:
             **(submission.properties or {}),
             "parent_id": Schema(type=_string, description="A published comment's id, or empty."),
             "website": Schema(type=_string, description="An http(s) URL, or empty."),
+            "notify": Schema(type=_string, enum=["on", "true", "false", ""], description="A ticked checkbox sends on."),
             "return_to": Schema(type=_string, description="The article page to go back to (an allowed origin)."),
             "article_title": Schema(type=_string, description="The article's title, or empty (first writer wins)."),
             "article_url": Schema(type=_string, description="The article's http(s) URL, or empty (first writer wins)."),

@@ -57,6 +57,7 @@ def submit_options(settings: Settings) -> SubmitOptions:
         max_thread_depth=settings.max_thread_depth,
         own_hosts=tuple(urlsplit(origin).hostname or "" for origin in settings.allowed_origins),
         trust_after=settings.trust_after_approvals,
+        mail=couriers.mail_policy(settings),
     )
 
 
@@ -126,12 +127,13 @@ async def started(
         # After its own promotion this process switches at once; the others at their next registry poll.
         learner = keep_learning(db, settings, on_promoted=lambda: refresh(db, runtime.scoring))
         tasks.append(asyncio.create_task(learner))
-    senders = couriers.senders(settings) if settings.delivery_worker else {}
+    senders = couriers.senders(settings, db) if settings.delivery_worker else {}
+    doorbell = Doorbell()
+    delivering = None
     if senders:
-        doorbell = Doorbell()
         db.outbox_listeners.append(doorbell.ring)
         deliver = keep_delivering(db, senders, couriers.delivery_options(settings), doorbell=doorbell)
-        tasks.append(asyncio.create_task(deliver))
+        delivering = asyncio.create_task(deliver)
     try:
         yield runtime
     finally:
@@ -139,6 +141,13 @@ async def started(
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        if delivering is not None:
+            # Stopped rather than cancelled: the round in hand (calls that take at most their timeout) finishes and
+            # records its outcomes. A database call cut off mid-flight can leave its connection stuck.
+            doorbell.stop()
+            grace = max(settings.webhook_timeout_seconds, settings.smtp_timeout_seconds) + 5
+            with contextlib.suppress(TimeoutError):  # then wait_for cancelled it: its claims expire after the lease
+                await asyncio.wait_for(delivering, grace)
         await runtime.replies.drain()  # replies already accepted are committed before the engines close
         for sender in senders.values():
             await sender.close()

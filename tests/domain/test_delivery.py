@@ -90,13 +90,13 @@ def test_the_wait_doubles_after_each_failure_up_to_the_cap(attempts: int, second
 
 def _deliver(settings: Settings, options: DeliveryOptions) -> int:
     async def once() -> int:
-        senders = couriers.senders(settings)
-        try:
-            async with opened(settings) as db:
+        async with opened(settings) as db:
+            senders = couriers.senders(settings, db)
+            try:
                 return await deliver_due(db, senders, options, holder="test")
-        finally:
-            for sender in senders.values():
-                await sender.close()
+            finally:
+                for sender in senders.values():
+                    await sender.close()
 
     return int(run(once()))
 
@@ -286,10 +286,10 @@ def test_concurrent_rounds_in_one_process_claim_disjoint_messages(settings: Sett
         ids = write_messages(settings, endpoint, 120)
 
         async def rounds() -> list[int]:
-            senders = couriers.senders(settings)
             options = DeliveryOptions(batch=10)
-            try:
-                async with opened(settings) as db:
+            async with opened(settings) as db:
+                senders = couriers.senders(settings, db)
+                try:
 
                     async def worker(name: str) -> int:
                         total = 0
@@ -298,9 +298,9 @@ def test_concurrent_rounds_in_one_process_claim_disjoint_messages(settings: Sett
                         return total
 
                     return list(await asyncio.gather(*(worker(f"w{n}") for n in range(4))))
-            finally:
-                for sender in senders.values():
-                    await sender.close()
+                finally:
+                    for sender in senders.values():
+                        await sender.close()
 
         done = run(rounds())
     assert sum(done) == len(ids)

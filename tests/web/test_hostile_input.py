@@ -60,6 +60,14 @@ CONSOLE_POSTS = {
     "/console/items/{comment_id}/sanction",
     "/console/model/promote",
     "/console/model/rollback",
+    "/console/webhooks",
+    "/console/webhooks/{endpoint_id}/test",
+    "/console/webhooks/{endpoint_id}/secret",
+    "/console/webhooks/{endpoint_id}/remove",
+    "/console/outbox/{message_id}/replay",
+    # The pages of the links in mails: they read no body (RFC 8058's one-click body needs no reading).
+    "/email/confirm",
+    "/email/unsubscribe",
 }
 SERVER_FOLDER = str(Path(service.__file__).resolve().parent.parent)
 
@@ -93,7 +101,8 @@ def walk(settings: Settings, live_server: str) -> Iterator[tuple[httpx.Client, d
 
 def _concrete(path: str, key: str) -> str:
     path = path.replace("{article_id}", "hostile").replace("{comment_id}", str(uuid.uuid4()))
-    path = path.replace("{list_name}", "banned_phrases").replace("{entry_id}", "1")
+    path = path.replace("{list_name}", "banned_phrases").replace("{entry_id}", "1").replace("{endpoint_id}", "1")
+    path = path.replace("{message_id}", str(uuid.uuid4()))
     return f"{path}?key={key}" if path.startswith("/v1alpha1/") else path
 
 
