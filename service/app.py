@@ -22,6 +22,7 @@ from service.scoring.relevance import Relevance
 from service.scoring.state import ScoringState
 from service.settings import Settings
 from service.storage.database import Database
+from service.web.console import appeal_pages as console_appeals
 from service.web.console import model_changes as console_model_changes
 from service.web.console import routes as console
 from service.web.console import rules_pages as console_rules
@@ -31,6 +32,7 @@ from service.web.error_mapping import EXCEPTION_HANDLERS
 from service.web.metrics import metrics_middleware, refresh_outbox_gauges
 from service.web.routes import (
     akismet,
+    appeal_pages,
     articles,
     coral,
     demo,
@@ -112,6 +114,7 @@ def create_app(settings: Settings, *, scoring: ScoringState | None = None, freez
         *rules.ROUTES,
         *webhooks.ROUTES,
         *email_links.ROUTES,
+        *appeal_pages.ROUTES,
         *privacy.ROUTES,
         *operations.ROUTES,
         *akismet.ROUTES,
@@ -124,6 +127,7 @@ def create_app(settings: Settings, *, scoring: ScoringState | None = None, freez
         *console_model_changes.ROUTES,
         *console_rules.ROUTES,
         *console_webhooks.ROUTES,
+        *console_appeals.ROUTES,
         *console_static.ROUTES,
     ]
     return Litestar(

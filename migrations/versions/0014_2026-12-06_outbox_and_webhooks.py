@@ -1,5 +1,5 @@
 """The outbox of messages to deliver (webhook calls, emails), the webhook endpoints they go to, the email addresses
-that asked for mail (double opt-in, suppression), and the "notify me of replies" flag of comments.
+that asked for mail (double opt-in, suppression), the "notify me of replies" flag of comments, and appeals.
 
 Revision ID: 0014
 Revises: 0012
@@ -86,9 +86,36 @@ def upgrade() -> None:
         sa.UniqueConstraint("address", name=op.f("uq_email_addresses_address")),
     )
     op.add_column("comments", sa.Column("notify_replies", sa.Boolean(), server_default=sa.false(), nullable=False))
+    op.create_table(
+        "appeals",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("comment_id", sa.Uuid(), nullable=False),
+        sa.Column("decision_id", sa.Uuid(), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("moderator_id", sa.Integer(), nullable=True),
+        sa.Column("note", sa.String(length=1000), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+        sa.CheckConstraint("status IN ('open', 'upheld', 'reversed')", name=op.f("ck_appeals_status")),
+        sa.ForeignKeyConstraint(
+            ["comment_id"], ["comments.id"], name=op.f("fk_appeals_comment_id_comments"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["decision_id"], ["decisions.id"], name=op.f("fk_appeals_decision_id_decisions"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(["moderator_id"], ["moderators.id"], name=op.f("fk_appeals_moderator_id_moderators")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_appeals")),
+        sa.UniqueConstraint("decision_id", name=op.f("uq_appeals_decision_id")),
+    )
+    op.create_index(op.f("ix_appeals_comment_id"), "appeals", ["comment_id"], unique=False)
+    op.create_index("ix_appeals_status", "appeals", ["status", "created_at"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_appeals_status", table_name="appeals")
+    op.drop_index(op.f("ix_appeals_comment_id"), table_name="appeals")
+    op.drop_table("appeals")
     with op.batch_alter_table("comments") as batch:
         batch.drop_column("notify_replies")
     op.drop_table("email_addresses")

@@ -24,6 +24,7 @@ CONFIRM: Final = "email.confirm"
 REPLIES: Final = "email.replies"
 PUBLISHED: Final = "email.published"
 REJECTED: Final = "email.rejected"
+APPEAL_OUTCOME: Final = "email.appeal_outcome"
 EXCERPT: Final = 500  # characters of a reply quoted in a mail
 
 
@@ -51,7 +52,7 @@ def email_row(event: str, recipient: str, payload: dict[str, Any], *, now: datet
     }
 
 
-def _excerpt(text: str) -> str:
+def excerpt(text: str) -> str:
     return text if len(text) <= EXCERPT else text[: EXCERPT - 1] + "…"
 
 
@@ -65,8 +66,8 @@ def reply_item(parent: Mapping[str, Any], reply: Mapping[str, Any]) -> dict[str,
         "comment_id": str(reply["id"]),
         "article_id": reply["article_id"],
         "name": reply["name"],
-        "body": _excerpt(reply["body"]),
-        "parent_body": _excerpt(parent["body"]),
+        "body": excerpt(reply["body"]),
+        "parent_body": excerpt(parent["body"]),
         "created_at": _when(reply["created_at"]),
     }
 
@@ -87,8 +88,9 @@ def statement(comment: Mapping[str, Any], decision: Mapping[str, Any]) -> dict[s
     ]
     return {
         "comment_id": str(comment["id"]),
+        "decision_id": str(decision["id"]),  # what an appeal from the statement's link appeals
         "article_id": comment["article_id"],
-        "body": _excerpt(comment["body"]),
+        "body": excerpt(comment["body"]),
         "submitted_at": _when(comment["created_at"]),
         "decided_at": _when(decision["created_at"]),
         "taken_down": decision["from_status"] == "published",
@@ -100,7 +102,7 @@ def statement(comment: Mapping[str, Any], decision: Mapping[str, Any]) -> dict[s
 
 
 def published_notice(comment: Mapping[str, Any]) -> dict[str, Any]:
-    return {"comment_id": str(comment["id"]), "article_id": comment["article_id"], "body": _excerpt(comment["body"])}
+    return {"comment_id": str(comment["id"]), "article_id": comment["article_id"], "body": excerpt(comment["body"])}
 
 
 async def ask_confirmation(conn: AsyncConnection, addresses: Iterable[str], *, now: datetime) -> list[dict[str, Any]]:

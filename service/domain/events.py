@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,7 +28,10 @@ REPLY_CREATED: Final = "reply.created"
 DECISION_MADE: Final = "decision.made"
 # The event a reply's new status is announced with.
 STATUS_EVENTS: Final = {"published": "reply.published", "pending": "reply.held", "rejected": "reply.rejected"}
-WEBHOOK_EVENTS: Final = (REPLY_CREATED, "reply.published", "reply.held", "reply.rejected", DECISION_MADE)
+APPEAL_CREATED: Final = "appeal.created"
+WEBHOOK_EVENTS: Final = (
+    REPLY_CREATED, "reply.published", "reply.held", "reply.rejected", DECISION_MADE, APPEAL_CREATED
+)  # fmt: skip
 # Sent by the test-send button to one endpoint only; no endpoint subscribes to it.
 TEST_EVENT: Final = "webhook.test"
 
@@ -107,7 +109,7 @@ def webhook_messages(
     return rows
 
 
-def _iso(value: datetime) -> str:
+def iso(value: datetime) -> str:
     return value.isoformat().replace("+00:00", "Z")
 
 
@@ -128,7 +130,7 @@ def reply_data(comment: Mapping[str, Any]) -> dict[str, Any]:
         "spam_score": comment["spam_score"],
         "abuse_score": comment["abuse_score"],
         "model_version": comment["model_version"],
-        "created_at": _iso(comment["created_at"]),
+        "created_at": iso(comment["created_at"]),
     }
 
 
@@ -143,7 +145,7 @@ def decision_data(decision: Mapping[str, Any], *, article_id: str, moderator: st
         "from_status": decision["from_status"],
         "to_status": decision["to_status"],
         "reason": decision.get("reason"),
-        "created_at": _iso(decision["created_at"]),
+        "created_at": iso(decision["created_at"]),
     }
 
 
@@ -183,7 +185,3 @@ async def record(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
 async def listeners_now(conn: AsyncConnection) -> tuple[Listener, ...]:
     """The subscriptions as the caller's transaction sees them (for writers off the hot path)."""
     return listeners_from(await endpoint_store.enabled_subscriptions(conn))
-
-
-def message_ids(rows: Iterable[Mapping[str, Any]]) -> list[uuid.UUID]:
-    return [row["id"] for row in rows]

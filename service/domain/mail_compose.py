@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from service.domain import emails
+from service.domain.appeal_links import appeal_link
 from service.domain.mail_links import confirm_link, unsubscribe_link
 from service.settings import Settings
 
@@ -40,6 +41,9 @@ def subject(event: str, payload: dict[str, Any]) -> str:
         return "A new reply to your comment" if count == 1 else f"{count} new replies to your comment"
     if event == emails.PUBLISHED:
         return "Your reply is published"
+    if event == emails.APPEAL_OUTCOME:
+        return "Your appeal: the decision is reversed" if payload.get("outcome") == "reversed" else (
+            "Your appeal: the decision is upheld")  # fmt: skip
     return "Your reply was taken down: statement of reasons" if payload.get("taken_down") else (
         "Your reply was not published: statement of reasons")  # fmt: skip
 
@@ -65,6 +69,9 @@ def compose(message: Any, *, address_id: int, secret: bytes, settings: Settings,
         "grounds": _grounds(payload),
         "terms": settings.site_terms_url,
         "contact": settings.legal_contact,
+        "appeal": appeal_link(base, secret, payload["comment_id"], payload["decision_id"], now=now)
+        if message.event == emails.REJECTED and "decision_id" in payload
+        else None,
     }
     mail = EmailMessage()
     mail["Subject"] = subject(message.event, payload)

@@ -22,13 +22,14 @@ async def link_secret(db: Database) -> bytes:
         return await shared_secret(conn, SECRET_NAME)
 
 
-def signature(secret: bytes, purpose: str, address_id: int, expires: int = 0) -> str:
-    digest = hmac.new(secret, f"{purpose}|{address_id}|{expires}".encode(), hashlib.sha256).digest()[:18]
+def signature(secret: bytes, purpose: str, subject: int | str, expires: int = 0) -> str:
+    """The signature of a link for `purpose` (confirm, unsubscribe, appeal) about `subject`, valid until `expires`."""
+    digest = hmac.new(secret, f"{purpose}|{subject}|{expires}".encode(), hashlib.sha256).digest()[:18]
     return base64.urlsafe_b64encode(digest).decode()
 
 
-def is_signed(secret: bytes, purpose: str, address_id: int, expires: int, given: str) -> bool:
-    return hmac.compare_digest(signature(secret, purpose, address_id, expires).encode(), given.encode())
+def is_signed(secret: bytes, purpose: str, subject: int | str, expires: int, given: str) -> bool:
+    return hmac.compare_digest(signature(secret, purpose, subject, expires).encode(), given.encode())
 
 
 def confirm_link(base_url: str, secret: bytes, address_id: int, *, expires: datetime) -> str:

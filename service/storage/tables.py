@@ -468,3 +468,22 @@ email_addresses = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     CheckConstraint(_in("suppressed_reason", SUPPRESSION_REASONS), name="suppressed_reason"),
 )
+
+# Appeals of a rejection or take-down (service/domain/appeals.py), opened from the statement of reasons' signed link.
+# One per decision; decided once, by a moderator other than the one who made the decision appealed.
+APPEAL_STATUSES = ("open", "upheld", "reversed")
+appeals = Table(
+    "appeals",
+    metadata,
+    Column("id", Uuid(), primary_key=True),
+    Column("comment_id", Uuid(), ForeignKey("comments.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("decision_id", Uuid(), ForeignKey("decisions.id", ondelete="CASCADE"), nullable=False, unique=True),
+    Column("text", Text(), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("moderator_id", Integer(), ForeignKey("moderators.id"), nullable=True),  # who decided the appeal
+    Column("note", String(1000), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("decided_at", UTCDateTime(), nullable=True),
+    CheckConstraint(_in("status", APPEAL_STATUSES), name="status"),
+)
+Index("ix_appeals_status", appeals.c.status, appeals.c.created_at)

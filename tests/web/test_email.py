@@ -162,7 +162,7 @@ def test_a_take_down_sends_a_statement_of_reasons_and_a_rescue_a_published_notic
         text = text_of(statement)
         for said in ("was taken down", POLITE[0], "it was judged to be abusive", "https://news.example/terms",
                      "an automated classifier scored the reply", "by a person, a moderator",
-                     "write to legal@news.example", posted["id"], "ask for the decision to be reviewed"):  # fmt: skip
+                     "You can also write to legal@news.example", "/appeals/new?c=" + posted["id"]):  # fmt: skip
             assert said in text, said
         assert statement["List-Unsubscribe"] is not None
 

@@ -65,9 +65,12 @@ CONSOLE_POSTS = {
     "/console/webhooks/{endpoint_id}/secret",
     "/console/webhooks/{endpoint_id}/remove",
     "/console/outbox/{message_id}/replay",
+    "/console/appeals/{appeal_id}/decision",
     # The pages of the links in mails: they read no body (RFC 8058's one-click body needs no reading).
     "/email/confirm",
     "/email/unsubscribe",
+    # The appeal page of a statement of reasons: a form read by hand, tested in tests/web/test_appeals.py.
+    "/appeals/new",
 }
 SERVER_FOLDER = str(Path(service.__file__).resolve().parent.parent)
 

@@ -21,7 +21,7 @@ Expires = Annotated[int, QueryParameter(ge=0, le=2**40)]
 Signature = Annotated[str, QueryParameter(max_length=64)]
 
 
-def _page(title: str, message: str, *, action: str | None = None, button: str = "", status: int = 200) -> Template:
+def page(title: str, message: str, *, action: str | None = None, button: str = "", status: int = 200) -> Template:
     return Template(
         template_name="email/link.html",
         context={"title": title, "message": message, "action": action, "button": button},
@@ -33,7 +33,7 @@ def _page(title: str, message: str, *, action: str | None = None, button: str = 
 @get("/email/confirm", include_in_schema=False)
 async def confirm_form(a: AddressId, e: Expires, s: Signature) -> Template:
     action = "/email/confirm?" + urlencode({"a": a, "e": e, "s": s})
-    return _page("Confirm your address", "Do you want mails about replies to your comments?", action=action,
+    return page("Confirm your address", "Do you want mails about replies to your comments?", action=action,
                  button="Yes, send me these mails")  # fmt: skip
 
 
@@ -42,14 +42,14 @@ async def confirm(a: AddressId, e: Expires, s: Signature, db: NamedDependency[Da
     try:
         await confirm_address(db, a, e, s, now=datetime.now(UTC))
     except LinkRefused as exc:
-        return _page("Link not valid", str(exc), status=404)
-    return _page("Address confirmed", "Thank you: you will get the mails you asked for. Each has a link to stop them.")
+        return page("Link not valid", str(exc), status=404)
+    return page("Address confirmed", "Thank you: you will get the mails you asked for. Each has a link to stop them.")
 
 
 @get("/email/unsubscribe", include_in_schema=False)
 async def unsubscribe_form(a: AddressId, s: Signature) -> Template:
     action = "/email/unsubscribe?" + urlencode({"a": a, "s": s})
-    return _page("Stop all mail", "We will send nothing more to this address.", action=action,
+    return page("Stop all mail", "We will send nothing more to this address.", action=action,
                  button="Stop all mail")  # fmt: skip
 
 
@@ -59,8 +59,8 @@ async def unsubscribe_now(a: AddressId, s: Signature, db: NamedDependency[Databa
     try:
         await unsubscribe(db, a, s, now=datetime.now(UTC))
     except LinkRefused as exc:
-        return _page("Link not valid", str(exc), status=404)
-    return _page("Unsubscribed", "Done: we will send nothing more to this address.")
+        return page("Link not valid", str(exc), status=404)
+    return page("Unsubscribed", "Done: we will send nothing more to this address.")
 
 
 ROUTES: list[Any] = [confirm_form, confirm, unsubscribe_form, unsubscribe_now]
