@@ -178,6 +178,14 @@ class Settings:
     email_limit_per_hour: int = 1000
     # How long a confirmation link works.
     email_confirm_hours: float = 48.0
+    # Moderator alerts (service/domain/queue_alerts.py): mail to these addresses when the oldest pending reply is older
+    # than alert_pending_minutes or more than alert_queue_depth replies wait, at most one alert per
+    # alert_window_minutes across every replica; checked every alert_check_seconds. No address: no alerts.
+    alert_emails: tuple[str, ...] = ()
+    alert_pending_minutes: float = 60.0
+    alert_queue_depth: int = 100
+    alert_window_minutes: float = 60.0
+    alert_check_seconds: float = 60.0
 
     def __post_init__(self) -> None:
         if not 1 <= self.body_max_chars <= 100_000:
@@ -274,6 +282,12 @@ class Settings:
             raise SettingsError(
                 "REPLYGUARD_EMAIL_LIMIT_PER_ADDRESS and REPLYGUARD_EMAIL_LIMIT_PER_HOUR must be at least 1"
             )
+        if self.alert_emails and not self.email_enabled:
+            raise SettingsError("REPLYGUARD_ALERT_EMAILS needs REPLYGUARD_SMTP_HOST")
+        if min(self.alert_pending_minutes, self.alert_window_minutes, self.alert_check_seconds) <= 0:
+            raise SettingsError("REPLYGUARD_ALERT_PENDING_MINUTES, _WINDOW_MINUTES and _CHECK_SECONDS must be above 0")
+        if self.alert_queue_depth < 1:
+            raise SettingsError("REPLYGUARD_ALERT_QUEUE_DEPTH must be at least 1")
         if not self.database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise SettingsError("REPLYGUARD_DATABASE_URL must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
 

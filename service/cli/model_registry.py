@@ -11,7 +11,7 @@ import sys
 from typing import Any
 
 from service.cli.jobs import run_on_database
-from service.domain import couriers
+from service.domain import couriers, queue_alerts
 from service.domain.delivery import deliver_all_due, keep_delivering
 from service.domain.learning import holder_name, keep_learning, learn_if_due
 from service.domain.model_history import ModelHistory, VersionSummary, model_history
@@ -145,12 +145,14 @@ async def _deliver_once(db: Database, settings: Settings) -> int:
 
 
 async def _work(db: Database, settings: Settings) -> None:
-    """Retraining and delivery side by side until interrupted."""
+    """Retraining, delivery and the queue alerts side by side until interrupted."""
     senders = couriers.senders(settings, db)
+    jobs = [keep_learning(db, settings), keep_delivering(db, senders, couriers.delivery_options(settings))]
+    alert_rule = queue_alerts.rule_from(settings)
+    if alert_rule is not None:
+        jobs.append(queue_alerts.keep_watching(db, alert_rule, every_seconds=settings.alert_check_seconds))
     try:
-        await asyncio.gather(
-            keep_learning(db, settings), keep_delivering(db, senders, couriers.delivery_options(settings))
-        )
+        await asyncio.gather(*jobs)
     finally:
         for sender in senders.values():
             await sender.close()

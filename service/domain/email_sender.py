@@ -40,6 +40,11 @@ class EmailSender:
             return row, to_one, to_all
 
         row, to_one, to_all = await self.db.run_read(read)
+        operator = message.event in emails.OPERATOR_EVENTS  # to the moderators' own addresses, from the settings
+        if operator and row is not None and row.suppressed_at is not None:
+            return row, Attempt(ok=False, error=f"the address is suppressed ({row.suppressed_reason})", final="skipped")
+        if operator:
+            return row, None
         if row is None:
             return row, Attempt(ok=False, error="the address never asked for mail", final="skipped")
         if row.suppressed_at is not None:
@@ -60,7 +65,8 @@ class EmailSender:
             return ruled_out
         if self._secret is None:
             self._secret = await link_secret(self.db)
-        mail = compose(message, address_id=row.id, secret=self._secret, settings=self.settings, now=now)
+        address_id = row.id if row is not None else None
+        mail = compose(message, address_id=address_id, secret=self._secret, settings=self.settings, now=now)
         tls = self.settings.smtp_tls
         try:
             await aiosmtplib.send(
@@ -75,19 +81,22 @@ class EmailSender:
             )
         except aiosmtplib.SMTPRecipientsRefused as exc:
             codes = sorted({response.code for response in exc.recipients})
-            return await self._refused(row.id, codes[0] if codes else None, now=now)
+            return await self._refused(address_id, codes[0] if codes else None, now=now)
         except aiosmtplib.SMTPResponseException as exc:
             if exc.code >= 500 and exc.code not in (530, 535):  # 530/535: our credentials, not the address
-                return await self._refused(row.id, exc.code, now=now)
+                return await self._refused(address_id, exc.code, now=now)
             return Attempt(ok=False, status_code=exc.code, error=f"the mail server answered {exc.code}")
         except (aiosmtplib.SMTPException, OSError) as exc:
             return Attempt(ok=False, error=f"{type(exc).__name__}: the mail server could not be reached")
         return Attempt(ok=True, status_code=250)
 
-    async def _refused(self, address_id: int, code: int | None, *, now: datetime) -> Attempt:
-        """A permanent refusal of the address: it bounced, and gets nothing more."""
+    async def _refused(self, address_id: int | None, code: int | None, *, now: datetime) -> Attempt:
+        """A permanent refusal of the address: it bounced, and gets nothing more (a moderator's address from the
+        settings is not on the list: the operator fixes the setting)."""
         if code is not None and 400 <= code < 500:
             return Attempt(ok=False, status_code=code, error=f"the mail server deferred the address ({code})")
+        if address_id is None:
+            return Attempt(ok=False, status_code=code, error=f"the address bounced ({code})", final="dead")
 
         async def suppress(conn: Any) -> bool:
             return await address_store.suppress(conn, address_id=address_id, reason="bounced", now=now)

@@ -41,6 +41,8 @@ def subject(event: str, payload: dict[str, Any]) -> str:
         return "A new reply to your comment" if count == 1 else f"{count} new replies to your comment"
     if event == emails.PUBLISHED:
         return "Your reply is published"
+    if event == emails.QUEUE_ALERT:
+        return f"Moderation queue needs attention: {payload.get('pending')} replies waiting"
     if event == emails.APPEAL_OUTCOME:
         return "Your appeal: the decision is reversed" if payload.get("outcome") == "reversed" else (
             "Your appeal: the decision is upheld")  # fmt: skip
@@ -54,21 +56,23 @@ def _grounds(payload: dict[str, Any]) -> str:
     return "; ".join(parts) or "it breaks the site's rules"
 
 
-def compose(message: Any, *, address_id: int, secret: bytes, settings: Settings, now: datetime) -> EmailMessage:
-    """The mail of an outbox email row, to its recipient."""
+def compose(message: Any, *, address_id: int | None, secret: bytes, settings: Settings, now: datetime) -> EmailMessage:
+    """The mail of an outbox email row, to its recipient (`address_id` None: an operator's address, no list links)."""
     base = settings.public_url or ""
     payload = dict(message.payload)
-    unsubscribe = None if message.event == emails.CONFIRM else unsubscribe_link(base, secret, address_id)
+    listed = address_id is not None and message.event != emails.CONFIRM
+    unsubscribe = unsubscribe_link(base, secret, address_id) if listed and address_id is not None else None
     expires = now + timedelta(hours=settings.email_confirm_hours)
     context = {
         "payload": payload,
         "site": urlsplit(base).hostname or base,
         "unsubscribe": unsubscribe,
-        "confirm": confirm_link(base, secret, address_id, expires=expires),
+        "confirm": confirm_link(base, secret, address_id, expires=expires) if address_id is not None else None,
         "expires": expires.strftime("%Y-%m-%d %H:%M"),
         "grounds": _grounds(payload),
         "terms": settings.site_terms_url,
         "contact": settings.legal_contact,
+        "console": f"{base.rstrip('/')}/console",
         "appeal": appeal_link(base, secret, payload["comment_id"], payload["decision_id"], now=now)
         if message.event == emails.REJECTED and "decision_id" in payload
         else None,

@@ -15,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from service.abuse.rate_limits import MemoryCounter, RedisCounter, SubmissionLimiter
 from service.abuse.spam_runs import SpamRunDetector
-from service.domain import couriers
+from service.domain import couriers, queue_alerts
 from service.domain.comments import ReplyWriter, SubmitOptions
 from service.domain.delivery import Doorbell, keep_delivering
 from service.domain.events import Subscriptions
@@ -130,6 +130,12 @@ async def started(
     senders = couriers.senders(settings, db) if settings.delivery_worker else {}
     doorbell = Doorbell()
     delivering = None
+    alert_rule = queue_alerts.rule_from(settings)
+    watcher = Doorbell()
+    watching = None
+    if alert_rule is not None:
+        watch = queue_alerts.keep_watching(db, alert_rule, every_seconds=settings.alert_check_seconds, bell=watcher)
+        watching = asyncio.create_task(watch)
     if senders:
         db.outbox_listeners.append(doorbell.ring)
         deliver = keep_delivering(db, senders, couriers.delivery_options(settings), doorbell=doorbell)
@@ -141,6 +147,10 @@ async def started(
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        if watching is not None:
+            watcher.stop()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(watching, 10)
         if delivering is not None:
             # Stopped rather than cancelled: the round in hand (calls that take at most their timeout) finishes and
             # records its outcomes. A database call cut off mid-flight can leave its connection stuck.
