@@ -40,7 +40,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     worker = commands.add_parser(
         "worker",
         help="retrain when enough new moderator decisions arrived (REPLYGUARD_RETRAIN_* settings) and deliver the "
-        "outbox's messages (REPLYGUARD_DELIVERY_* settings)",
+        "outbox's messages (REPLYGUARD_DELIVERY_* settings) and alert moderators of a long queue (REPLYGUARD_ALERT_*)",
     )
     worker.add_argument(
         "--once", action="store_true", help="one retraining round if one is due, deliver what is due now, then exit"

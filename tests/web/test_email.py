@@ -248,3 +248,22 @@ def test_a_confirmation_link_that_expired_or_was_altered_is_refused(
         other = link.replace("a=1&", "a=2&")
         assert client.post(other).status_code == 404
         assert client.post(link).status_code == 200
+
+
+def test_erasing_an_author_forgets_their_opt_in_and_their_mails(
+    settings: Settings, mailbox: Mailbox, default_model: Scorer, admin_headers: dict[str, str]
+) -> None:
+    configured = mail_settings(settings, mailbox)
+    with serving(configured, default_model) as client:
+        client.post(URL, json=reply(POLITE[0], email=ANA, notify=True))
+        mailbox.wait_for(ANA, 1)
+        wait_status(configured, "email.confirm", "sent")
+        erased = client.post("/api/v1/admin/privacy/erase", json={"email": ANA}, headers=admin_headers)
+        assert erased.status_code == 200
+
+    async def left() -> Any:
+        async with opened(configured) as db, db.read() as conn:
+            mails = (await conn.execute(select(outbox.c.id).where(outbox.c.channel == "email"))).all()
+            return mails, (await conn.execute(select(email_addresses))).all()
+
+    assert run(left()) == ([], [])
