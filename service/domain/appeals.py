@@ -124,7 +124,9 @@ async def decide_appeal(
             action="approve" if reverse else "reject", reason=None if reverse else appeal.reason,
             note=f"appeal {outcome}" + (f": {note}" if note else ""),
         )  # fmt: skip
-        await moderation._move(conn, appeal.comment_id, target, audit, moderator=moderator, mail=mail)
+        # The author hears of it once, from the outcome mail below (not also from a "published" notice).
+        await moderation._move(conn, appeal.comment_id, target, audit, moderator=moderator, mail=mail,
+                               tell_author=False)  # fmt: skip
         if mail is not None:
             comment = await comment_store.get_comment(conn, appeal.comment_id)
             assert comment is not None  # locked and moved just now

@@ -97,6 +97,7 @@ async def _move(
     *,
     moderator: Moderator,
     mail: MailPolicy | None = None,
+    tell_author: bool = True,
 ) -> None:
     now = datetime.now(UTC)
     # The article first, then the comment: the order every writer of a thread's shape follows
@@ -134,7 +135,7 @@ async def _move(
         await events.listeners_now(conn), changed, decision_row, created=False, moderator=moderator.name, now=now
     )
     if mail is not None and row.status != target:
-        messages += await _mails(conn, row, changed, decision_row, mail, now=now)
+        messages += await _mails(conn, row, changed, decision_row, mail, tell_author=tell_author, now=now)
     await events.record(conn, messages)
 
 
@@ -145,14 +146,18 @@ async def _mails(
     decision: dict[str, Any],
     mail: MailPolicy,
     *,
+    tell_author: bool,
     now: datetime,
 ) -> list[dict[str, Any]]:
     """The mails a change of status causes: a statement of reasons for a rejection or take-down; for a reply published
-    now, the notice its author asked for and a notification to the author of the comment it answers."""
+    now, the notice its author asked for and a notification to the author of the comment it answers. `tell_author`
+    False: the caller writes the author's mail itself (an appeal's outcome)."""
     if changed["status"] == "rejected":
+        if not tell_author:
+            return []
         return [emails.email_row(emails.REJECTED, row.email, emails.statement(changed, decision), now=now)]
     rows = []
-    if row.notify_replies:
+    if row.notify_replies and tell_author:
         rows.append(emails.email_row(emails.PUBLISHED, row.email, emails.published_notice(changed), now=now))
     parent = await comment_store.get_comment(conn, row.parent_id) if row.parent_id is not None else None
     answered: dict[str, Any] | None = dict(parent._mapping) if parent is not None else None

@@ -5,6 +5,7 @@ the outcome is audited as a decision, mailed to the author, and appeal.created r
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -89,6 +90,8 @@ def test_an_author_appeals_and_another_moderator_reverses_the_decision_for_good(
         outcome = mailbox.wait_for(ANA, 3)[2]
         assert outcome["Subject"] == "Your appeal: the decision is reversed"
         assert "Fair quote." in text_of(outcome) and "final" in text_of(outcome)
+        time.sleep(0.3)
+        assert len(mailbox.to(ANA)) == 3  # told once, by the outcome: no "published" notice beside it
         # The decision it appealed is no longer in force: the link has nothing left to appeal.
         assert client.get(link).status_code == 404
 
