@@ -186,6 +186,8 @@ class Settings:
     alert_queue_depth: int = 100
     alert_window_minutes: float = 60.0
     alert_check_seconds: float = 60.0
+    # A daily digest to the same addresses: what waits, what was decided and appealed in the last 24 hours.
+    alert_daily_digest: bool = False
 
     def __post_init__(self) -> None:
         if not 1 <= self.body_max_chars <= 100_000:

@@ -26,8 +26,9 @@ PUBLISHED: Final = "email.published"
 REJECTED: Final = "email.rejected"
 APPEAL_OUTCOME: Final = "email.appeal_outcome"
 QUEUE_ALERT: Final = "email.queue_alert"
+DAILY_DIGEST: Final = "email.daily_digest"
 # Mails to the moderators' addresses in the settings: the operator's own, so no double opt-in (suppression holds).
-OPERATOR_EVENTS: Final = frozenset({QUEUE_ALERT})
+OPERATOR_EVENTS: Final = frozenset({QUEUE_ALERT, DAILY_DIGEST})
 EXCERPT: Final = 500  # characters of a reply quoted in a mail
 
 

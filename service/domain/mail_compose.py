@@ -41,6 +41,8 @@ def subject(event: str, payload: dict[str, Any]) -> str:
         return "A new reply to your comment" if count == 1 else f"{count} new replies to your comment"
     if event == emails.PUBLISHED:
         return "Your reply is published"
+    if event == emails.DAILY_DIGEST:
+        return f"Moderation digest: {payload.get('pending')} waiting, {payload.get('appeals_open')} appeals open"
     if event == emails.QUEUE_ALERT:
         return f"Moderation queue needs attention: {payload.get('pending')} replies waiting"
     if event == emails.APPEAL_OUTCOME:

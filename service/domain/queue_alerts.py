@@ -1,7 +1,8 @@
-"""Moderator alerts: a mail to the moderators' addresses (REPLYGUARD_ALERT_EMAILS) when the oldest pending reply has
-waited too long or too many replies wait, at most one per window across every worker and replica (the spacing of
-the "queue_alert" lease, service/storage/leases.py), never one mail per reply. The alert is written to the outbox in
-the transaction that takes the lease, so a window's alert is written once and sent once."""
+"""Moderator alerts and the daily digest. An alert is a mail to the moderators' addresses (REPLYGUARD_ALERT_EMAILS)
+when the oldest pending reply has waited too long or too many replies wait, at most one per window across every
+worker and replica (the spacing of the "queue_alert" lease, service/storage/leases.py), never one mail per reply. It
+is written to the outbox in the transaction that takes the lease, so a window's alert is written once and sent once.
+The optional daily digest (REPLYGUARD_ALERT_DAILY_DIGEST) is spaced the same way, by the "daily_digest" lease."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from service.domain import emails
 from service.domain.delivery import Doorbell
 from service.domain.learning import holder_name
 from service.settings import Settings
+from service.storage import appeals as appeal_store
 from service.storage import comments as comment_store
 from service.storage import leases
 from service.storage.database import Database, note_outbox_written
@@ -22,7 +24,9 @@ from service.storage.outbox import insert_messages
 log = logging.getLogger(__name__)
 
 LEASE: Final = "queue_alert"
+DIGEST_LEASE: Final = "daily_digest"
 ALERT: Final = emails.QUEUE_ALERT
+DAY: Final = timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +35,7 @@ class AlertRule:
     oldest_after: timedelta
     depth_over: int
     window: timedelta
+    daily_digest: bool = False
 
 
 def rule_from(settings: Settings) -> AlertRule | None:
@@ -41,6 +46,7 @@ def rule_from(settings: Settings) -> AlertRule | None:
         oldest_after=timedelta(minutes=settings.alert_pending_minutes),
         depth_over=settings.alert_queue_depth,
         window=timedelta(minutes=settings.alert_window_minutes),
+        daily_digest=settings.alert_daily_digest,
     )
 
 
@@ -77,6 +83,27 @@ async def alert_if_due(db: Database, rule: AlertRule, *, holder: str, now: datet
     return bool(written)
 
 
+async def digest_if_due(db: Database, rule: AlertRule, *, holder: str, now: datetime | None = None) -> bool:
+    """Write the daily digest if none was written in the last 24 hours (across every worker and replica)."""
+    now = now or datetime.now(UTC)
+
+    async def write(conn: Any) -> bool:
+        if not await leases.acquire(conn, DIGEST_LEASE, holder=holder, now=now, hold_for=timedelta(0), spacing=DAY):
+            return False
+        depth, oldest = await comment_store.pending_backlog(conn)
+        decided = await comment_store.decisions_since(conn, since=now - DAY)
+        appealed, appeals_open = await appeal_store.count_since(conn, since=now - DAY)
+        payload = {"pending": depth, "oldest": oldest.isoformat() if oldest else None,
+                   "decided_by_model": decided.get("model", 0), "decided_by_moderators": decided.get("moderator", 0),
+                   "appealed": appealed, "appeals_open": appeals_open}  # fmt: skip
+        await insert_messages(conn, [emails.email_row(emails.DAILY_DIGEST, to, payload, now=now)
+                                     for to in rule.recipients])  # fmt: skip
+        note_outbox_written(conn)
+        return True
+
+    return bool(await db.run_write(write))
+
+
 async def keep_watching(db: Database, rule: AlertRule, *, every_seconds: float, bell: Doorbell | None = None) -> None:
     """Check the queue every `every_seconds` until `bell.stop()` (between checks, never mid-query) or cancelled."""
     holder = holder_name()
@@ -84,6 +111,8 @@ async def keep_watching(db: Database, rule: AlertRule, *, every_seconds: float, 
     while not bell.stopping:
         try:
             await alert_if_due(db, rule, holder=holder)
+            if rule.daily_digest:
+                await digest_if_due(db, rule, holder=holder)
         except Exception:  # the database went away: the next check tries again
             log.warning("the queue alert check failed", exc_info=True)
         if not bell.stopping:

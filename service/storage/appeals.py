@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -63,3 +63,10 @@ async def close_appeal(
         .values(status=status, moderator_id=moderator_id, note=note, decided_at=now)
     )
     return closed.rowcount == 1
+
+
+async def count_since(conn: AsyncConnection, *, since: datetime) -> tuple[int, int]:
+    """(appeals opened since `since`, appeals open now)."""
+    opened = await conn.execute(select(func.count()).where(appeals.c.created_at >= since))
+    waiting = await conn.execute(select(func.count()).where(appeals.c.status == "open"))
+    return int(opened.scalar_one()), int(waiting.scalar_one())

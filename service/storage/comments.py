@@ -247,6 +247,12 @@ async def pending_backlog(conn: AsyncConnection) -> tuple[int, datetime | None]:
     return int(count), oldest
 
 
+async def decisions_since(conn: AsyncConnection, *, since: datetime) -> dict[str, int]:
+    """How many decisions since `since`, by who made them (model, moderator)."""
+    query = select(decisions.c.actor, func.count()).where(decisions.c.created_at >= since).group_by(decisions.c.actor)
+    return {str(actor): int(count) for actor, count in (await conn.execute(query)).all()}
+
+
 async def status_counts(conn: AsyncConnection, article_id: str | None) -> dict[str, int]:
     """How many comments are in each status (of one article, or all): the console's folder counts."""
     query = select(comments.c.status, func.count()).group_by(comments.c.status)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from classifier import Scorer
-from service.domain.queue_alerts import AlertRule, alert_if_due, breaches
+from service.domain.queue_alerts import AlertRule, alert_if_due, breaches, digest_if_due
 from service.settings import Settings
 from service.storage.database import opened
 from service.storage.tables import articles, comments
@@ -73,3 +73,29 @@ def test_two_checks_at_once_write_one_alert(settings: Settings) -> None:
             return list(await asyncio.gather(*(alert_if_due(db, RULE, holder=f"h{n}", now=NOW) for n in range(2))))
 
     assert sorted(asyncio.run(scenario())) == [False, True]
+
+
+def test_the_daily_digest_is_written_once_a_day_and_sent_with_the_days_figures(
+    settings: Settings, mailbox: Mailbox, default_model: Scorer, moderator_headers: dict[str, str]
+) -> None:
+    configured = mail_settings(settings, mailbox, alert_emails=("mods@news.example",), alert_daily_digest=True,
+                               alert_check_seconds=0.05)  # fmt: skip
+    with serving(settings, default_model) as client:  # the day's work, before the digest is on
+        posted = client.post(URL, json=reply(POLITE[0], email="r@example.org")).json()
+        client.post(f"/api/v1/moderation/comments/{posted['id']}/decision", json={"action": "approve"},
+                    headers=moderator_headers)  # fmt: skip
+    with serving(configured, default_model):
+        (digest,) = mailbox.wait_for("mods@news.example", 1)
+        assert digest["Subject"].startswith("Moderation digest:")
+        assert "decided by the model: 1" in text_of(digest) and "decided by moderators: 1" in text_of(digest)
+        time.sleep(0.4)  # many checks later: still one digest today
+    assert len(mailbox.to("mods@news.example")) == 1
+
+    async def tomorrow() -> bool:
+        async with opened(configured) as db:
+            rule = AlertRule(recipients=("mods@news.example",), oldest_after=timedelta(hours=1), depth_over=100,
+                             window=timedelta(hours=1), daily_digest=True)  # fmt: skip
+            later = datetime.now(UTC) + timedelta(days=1, minutes=1)
+            return await digest_if_due(db, rule, holder="next-day", now=later)
+
+    assert asyncio.run(tomorrow()) is True
