@@ -8,9 +8,9 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from litestar import Litestar, Request
+from litestar import Litestar, Request, Response, get
 from litestar.config.cors import CORSConfig
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -22,17 +22,21 @@ from service.scoring.relevance import Relevance
 from service.scoring.state import ScoringState
 from service.settings import Settings
 from service.storage.database import Database
+from service.web.console import appeal_pages as console_appeals
 from service.web.console import model_changes as console_model_changes
 from service.web.console import routes as console
 from service.web.console import rules_pages as console_rules
 from service.web.console import static as console_static
+from service.web.console import webhook_pages as console_webhooks
 from service.web.error_mapping import EXCEPTION_HANDLERS
-from service.web.metrics import metrics_middleware
+from service.web.metrics import metrics_middleware, refresh_outbox_gauges
 from service.web.routes import (
     akismet,
+    appeal_pages,
     articles,
     coral,
     demo,
+    email_links,
     embed,
     moderation,
     operations,
@@ -40,6 +44,7 @@ from service.web.routes import (
     privacy,
     public,
     rules,
+    webhooks,
 )
 from service.web.routes.moderation import current_moderator
 from service.web.runtime import Runtime, started
@@ -50,6 +55,11 @@ WEB_DIR = Path(__file__).parent / "web"  # templates and static files ship insid
 
 class MetricsController(PrometheusController):
     path = "/metrics"
+
+    @get()
+    async def get(self, db: NamedDependency[Database]) -> Response[Any]:
+        await refresh_outbox_gauges(db)
+        return await PrometheusController.get.fn(self)  # type: ignore[no-any-return]
 
 
 def _cors(settings: Settings) -> CORSConfig | None:
@@ -102,6 +112,9 @@ def create_app(settings: Settings, *, scoring: ScoringState | None = None, freez
         *moderation.ROUTES,
         *articles.ROUTES,
         *rules.ROUTES,
+        *webhooks.ROUTES,
+        *email_links.ROUTES,
+        *appeal_pages.ROUTES,
         *privacy.ROUTES,
         *operations.ROUTES,
         *akismet.ROUTES,
@@ -113,6 +126,8 @@ def create_app(settings: Settings, *, scoring: ScoringState | None = None, freez
         *console.ROUTES,
         *console_model_changes.ROUTES,
         *console_rules.ROUTES,
+        *console_webhooks.ROUTES,
+        *console_appeals.ROUTES,
         *console_static.ROUTES,
     ]
     return Litestar(

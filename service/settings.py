@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
@@ -138,6 +139,55 @@ class Settings:
     # Article relevance (service/scoring/relevance.py): "auto" uses it when the relevance extra is installed and the
     # active model's card has relevance parameters; "off" never loads the embedding model (no extra memory or latency).
     relevance: str = "auto"
+    # The outbox (docs/notifications.md): messages are written with the change that causes them and delivered by a
+    # worker, inside `replyguard serve` unless delivery_worker is false (then `replyguard worker` delivers). It
+    # polls every delivery_poll_seconds (this process's own messages wake it at once), tries a message up to
+    # delivery_max_attempts times, waiting delivery_backoff_seconds after the first failure and twice as long after
+    # each next one (at most delivery_backoff_max_seconds), and then marks it dead (`replyguard outbox replay ID`).
+    delivery_worker: bool = True
+    delivery_poll_seconds: float = 1.0
+    delivery_max_attempts: int = 8
+    delivery_backoff_seconds: float = 30.0
+    delivery_backoff_max_seconds: float = 21600.0
+    # How long a worker's claim on a message lasts: a worker that died mid-delivery leaves its messages to the others
+    # this long. Above the webhook timeout, so that a live worker's claim never runs out under a slow receiver.
+    delivery_lease_seconds: float = 120.0
+    # A webhook call that has not answered within this many seconds failed (and is retried).
+    webhook_timeout_seconds: float = 10.0
+    # Networks webhook targets may resolve to although they are private, loopback or link-local (comma-separated
+    # CIDRs, e.g. 10.0.0.0/8 for a receiver inside the cluster). None by default: such targets are refused.
+    webhook_private_networks: tuple[str, ...] = ()
+    # Email (docs/notifications.md): sent over SMTP when smtp_host is set, with links to public_url (this service as
+    # readers reach it, e.g. https://comments.news.example). smtp_tls: "starttls" (upgrade on the submission port),
+    # "tls" (implicit TLS, port 465) or "none" (a relay on the same host only). Unset host: no email is written.
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_tls: str = "starttls"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_timeout_seconds: float = 30.0
+    email_sender: str = "replyguard <noreply@localhost>"
+    public_url: str | None = None
+    # Named in every statement of reasons: the site's terms, and whom to write to about a decision.
+    site_terms_url: str | None = None
+    legal_contact: str | None = None
+    # Reply notifications to one address wait this long to gather every reply that arrives meanwhile into one mail.
+    email_batch_seconds: float = 300.0
+    # Send limits: mails to one address per 24 hours, and to anyone per hour; beyond them mail waits (retried).
+    email_limit_per_address: int = 20
+    email_limit_per_hour: int = 1000
+    # How long a confirmation link works.
+    email_confirm_hours: float = 48.0
+    # Moderator alerts (service/domain/queue_alerts.py): mail to these addresses when the oldest pending reply is older
+    # than alert_pending_minutes or more than alert_queue_depth replies wait, at most one alert per
+    # alert_window_minutes across every replica; checked every alert_check_seconds. No address: no alerts.
+    alert_emails: tuple[str, ...] = ()
+    alert_pending_minutes: float = 60.0
+    alert_queue_depth: int = 100
+    alert_window_minutes: float = 60.0
+    alert_check_seconds: float = 60.0
+    # A daily digest to the same addresses: what waits, what was decided and appealed in the last 24 hours.
+    alert_daily_digest: bool = False
 
     def __post_init__(self) -> None:
         if not 1 <= self.body_max_chars <= 100_000:
@@ -198,8 +248,54 @@ class Settings:
             raise SettingsError(f"REPLYGUARD_CONSOLE_SECRET must be at least {CONSOLE_SECRET_MIN} characters")
         if self.relevance not in RELEVANCE_MODES:
             raise SettingsError(f"REPLYGUARD_RELEVANCE must be one of: {', '.join(RELEVANCE_MODES)}")
+        if self.delivery_poll_seconds <= 0 or self.delivery_backoff_seconds <= 0:
+            raise SettingsError(
+                "REPLYGUARD_DELIVERY_POLL_SECONDS and REPLYGUARD_DELIVERY_BACKOFF_SECONDS must be above 0"
+            )
+        if self.delivery_backoff_max_seconds < self.delivery_backoff_seconds:
+            raise SettingsError(
+                "REPLYGUARD_DELIVERY_BACKOFF_MAX_SECONDS must be at least REPLYGUARD_DELIVERY_BACKOFF_SECONDS"
+            )
+        if not 1 <= self.delivery_max_attempts <= 100:
+            raise SettingsError("REPLYGUARD_DELIVERY_MAX_ATTEMPTS must be between 1 and 100")
+        if not 0 < self.webhook_timeout_seconds <= 60:
+            raise SettingsError("REPLYGUARD_WEBHOOK_TIMEOUT_SECONDS must be above 0 and at most 60")
+        if self.delivery_lease_seconds < 2 * self.webhook_timeout_seconds:
+            raise SettingsError(
+                "REPLYGUARD_DELIVERY_LEASE_SECONDS must be at least twice REPLYGUARD_WEBHOOK_TIMEOUT_SECONDS"
+            )
+        for network in self.webhook_private_networks:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError as exc:
+                raise SettingsError(f"REPLYGUARD_WEBHOOK_PRIVATE_NETWORKS: {network!r} is not a network") from exc
+        if self.smtp_tls not in ("starttls", "tls", "none"):
+            raise SettingsError("REPLYGUARD_SMTP_TLS must be one of: starttls, tls, none")
+        if self.smtp_host is not None and not (self.public_url or "").startswith(("http://", "https://")):
+            raise SettingsError("REPLYGUARD_PUBLIC_URL must be set (http:// or https://) when REPLYGUARD_SMTP_HOST is")
+        if not 1 <= self.smtp_port <= 65535:
+            raise SettingsError("REPLYGUARD_SMTP_PORT must be between 1 and 65535")
+        if self.email_batch_seconds < 0 or self.email_confirm_hours <= 0 or self.smtp_timeout_seconds <= 0:
+            raise SettingsError(
+                "REPLYGUARD_EMAIL_BATCH_SECONDS must be 0 or more, REPLYGUARD_EMAIL_CONFIRM_HOURS and "
+                "REPLYGUARD_SMTP_TIMEOUT_SECONDS above 0"
+            )
+        if self.email_limit_per_address < 1 or self.email_limit_per_hour < 1:
+            raise SettingsError(
+                "REPLYGUARD_EMAIL_LIMIT_PER_ADDRESS and REPLYGUARD_EMAIL_LIMIT_PER_HOUR must be at least 1"
+            )
+        if self.alert_emails and not self.email_enabled:
+            raise SettingsError("REPLYGUARD_ALERT_EMAILS needs REPLYGUARD_SMTP_HOST")
+        if min(self.alert_pending_minutes, self.alert_window_minutes, self.alert_check_seconds) <= 0:
+            raise SettingsError("REPLYGUARD_ALERT_PENDING_MINUTES, _WINDOW_MINUTES and _CHECK_SECONDS must be above 0")
+        if self.alert_queue_depth < 1:
+            raise SettingsError("REPLYGUARD_ALERT_QUEUE_DEPTH must be at least 1")
         if not self.database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise SettingsError("REPLYGUARD_DATABASE_URL must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+
+    @property
+    def email_enabled(self) -> bool:
+        return self.smtp_host is not None
 
     @property
     def is_sqlite(self) -> bool:

@@ -159,6 +159,8 @@ def settings(database_url: str, model_dir: Path, tmp_path: Path) -> Settings:
         # A test's decisions must not start a retraining beside it; tests/domain/test_autonomous_learning.py turns
         # the job on.
         auto_retrain=False,
+        # Nothing polls the outbox beside a test; tests/domain/test_delivery.py and test_webhooks.py turn it on.
+        delivery_worker=False,
     )
     run(_register(configured, model_dir))
     return configured
@@ -175,7 +177,12 @@ def module_settings(migrated_template: str, model_dir: Path, folder: Path) -> Se
         shutil.copyfile(migrated_template, folder / "replyguard.db")
         url = f"sqlite+aiosqlite:///{folder / 'replyguard.db'}"
     configured = Settings(
-        database_url=url, model_dir=folder / "models", data_dir=None, train_if_missing=False, auto_retrain=False
+        database_url=url,
+        model_dir=folder / "models",
+        data_dir=None,
+        train_if_missing=False,
+        auto_retrain=False,
+        delivery_worker=False,
     )
     run(_register(configured, model_dir))
     return configured

@@ -48,16 +48,20 @@ def launched_server(
     while the server starts, then calls `await_ready`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("REPLYGUARD_")}
     env.update(
-        REPLYGUARD_DATABASE_URL=settings.database_url,
-        REPLYGUARD_PORT=str(port),
-        REPLYGUARD_RATE_LIMIT_ENABLED="false",
-        REPLYGUARD_TRAIN_IF_MISSING="false",
-        REPLYGUARD_MODEL_POLL_SECONDS="0",
-        # A server under test keeps its model: a soak's decisions must not start a retraining beside it.
-        REPLYGUARD_AUTO_RETRAIN="false",
-        REPLYGUARD_DATA_DIR="",
-        **env_overrides,
+        {
+            "REPLYGUARD_DATABASE_URL": settings.database_url,
+            "REPLYGUARD_PORT": str(port),
+            "REPLYGUARD_RATE_LIMIT_ENABLED": "false",
+            "REPLYGUARD_TRAIN_IF_MISSING": "false",
+            "REPLYGUARD_MODEL_POLL_SECONDS": "0",
+            # A server under test keeps its model: a soak's decisions must not start a retraining beside it.
+            "REPLYGUARD_AUTO_RETRAIN": "false",
+            # Nothing delivers the outbox unless the test says so (REPLYGUARD_DELIVERY_WORKER="true").
+            "REPLYGUARD_DELIVERY_WORKER": "false",
+            "REPLYGUARD_DATA_DIR": "",
+        }
     )
+    env.update(env_overrides)
     with log.open("ab") as sink:
         process = subprocess.Popen([sys.executable, "-m", "service.cli", "serve"], env=env, stdout=sink, stderr=sink)
     try:

@@ -1,15 +1,18 @@
 """`replyguard model list|promote VERSION|rollback` and `replyguard worker`: the registry by hand, and the retraining
-job outside the web service."""
+job and the outbox's delivery outside the web service."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import json
 import sys
 from typing import Any
 
 from service.cli.jobs import run_on_database
+from service.domain import couriers, queue_alerts
+from service.domain.delivery import deliver_all_due, keep_delivering
 from service.domain.learning import holder_name, keep_learning, learn_if_due
 from service.domain.model_history import ModelHistory, VersionSummary, model_history
 from service.errors import Conflict, NotFound
@@ -35,9 +38,13 @@ def add_model_commands(model_commands: argparse._SubParsersAction[argparse.Argum
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     worker = commands.add_parser(
-        "worker", help="retrain when enough new moderator decisions arrived (REPLYGUARD_RETRAIN_* settings)"
+        "worker",
+        help="retrain when enough new moderator decisions arrived (REPLYGUARD_RETRAIN_* settings) and deliver the "
+        "outbox's messages (REPLYGUARD_DELIVERY_* settings) and alert moderators of a long queue (REPLYGUARD_ALERT_*)",
     )
-    worker.add_argument("--once", action="store_true", help="one round if one is due, then exit")
+    worker.add_argument(
+        "--once", action="store_true", help="one retraining round if one is due, deliver what is due now, then exit"
+    )
     worker.set_defaults(run=_worker)
 
 
@@ -121,7 +128,31 @@ def _worker(settings: Settings, args: argparse.Namespace) -> int:
     if args.once:
         outcome = run_on_database(settings, lambda db: learn_if_due(db, settings, holder=holder_name()))
         print(json.dumps(outcome, indent=2, sort_keys=True, default=str) if outcome else "no retraining due")
+        run_on_database(settings, lambda db: _deliver_once(db, settings))
         return 0
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C ends the worker; a training child dies with it
-        run_on_database(settings, lambda db: keep_learning(db, settings))
+        run_on_database(settings, lambda db: _work(db, settings))
     return 0
+
+
+async def _deliver_once(db: Database, settings: Settings) -> int:
+    senders = couriers.senders(settings, db)
+    try:
+        return await deliver_all_due(db, senders, couriers.delivery_options(settings), holder=holder_name())
+    finally:
+        for sender in senders.values():
+            await sender.close()
+
+
+async def _work(db: Database, settings: Settings) -> None:
+    """Retraining, delivery and the queue alerts side by side until interrupted."""
+    senders = couriers.senders(settings, db)
+    jobs = [keep_learning(db, settings), keep_delivering(db, senders, couriers.delivery_options(settings))]
+    alert_rule = queue_alerts.rule_from(settings)
+    if alert_rule is not None:
+        jobs.append(queue_alerts.keep_watching(db, alert_rule, every_seconds=settings.alert_check_seconds))
+    try:
+        await asyncio.gather(*jobs)
+    finally:
+        for sender in senders.values():
+            await sender.close()

@@ -18,7 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from classifier import Scores, Submission, Thresholds
 from classifier.relevance_shift import RelevanceScores
 from service.abuse.spam_runs import SpamRunDetector
-from service.domain import trust
+from service.domain import emails, events, trust
+from service.domain.emails import MailPolicy
+from service.domain.events import Listener, Subscriptions
 from service.domain.rule_book import RuleBook
 from service.domain.threads import TOP_LEVEL, Place, nest_replies, place_reply
 from service.domain.views import (
@@ -58,6 +60,8 @@ class SubmitOptions:
     own_hosts: tuple[str, ...] = ()
     # An author whose last this-many replies people approved is trusted (service/domain/trust.py); 0: nobody is.
     trust_after: int = 3
+    # Set when email is configured: replies write their mails (confirmations, reply notifications, statements).
+    mail: MailPolicy | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +91,9 @@ class PendingReply:
     language: str | None = None  # classifier/language.py; None when too short to tell
     language_covered: bool = True  # whether the model that gave `scores` covers `language`
     uncovered_language: str = "hold"  # the site's setting when the reply arrived (rules/site_rules.SETTINGS)
+    # The webhook endpoints subscribed when the reply arrived (service/domain/events.py): the messages its storing
+    # writes to the outbox, in its transaction.
+    listeners: tuple[Listener, ...] = ()
 
 
 class _KeyRepeatedInBatch(Exception):
@@ -103,11 +110,18 @@ class ReplyWriter:
     (service/storage/group_commit.py), and each request is answered only once its own reply is committed."""
 
     def __init__(
-        self, db: Database, options: SubmitOptions, *, rules: RuleBook | None = None, max_batch: int = 64
+        self,
+        db: Database,
+        options: SubmitOptions,
+        *,
+        rules: RuleBook | None = None,
+        subscriptions: Subscriptions | None = None,
+        max_batch: int = 64,
     ) -> None:
         self.db = db
         self.options = options
         self.rules = rules or RuleBook()
+        self.subscriptions = subscriptions or Subscriptions()
         # SQLite has one writer whatever we do; PostgreSQL takes a few transactions at once.
         concurrency = 1 if db.dialect == "sqlite" else 4
         self._group: GroupCommit[PendingReply, Submitted] = GroupCommit(
@@ -210,6 +224,7 @@ async def submit_comment(
         language=scored.language,
         language_covered=scored.language_covered,
         uncovered_language=rules.setting("uncovered_language"),
+        listeners=await writer.subscriptions.current(writer.db),
     )
     try:
         return await writer.store(pending)
@@ -313,6 +328,8 @@ async def _store_replies(
     answer_rows: list[dict[str, Any]] = []
     published: Counter[str] = Counter()
     page_claims: list[tuple[str, str | None, str | None]] = []  # (article_id, title, url) the pages sent
+    messages: list[dict[str, Any]] = []  # the outbox rows the replies cause
+    mailing: list[tuple[PendingReply, dict[str, Any], dict[str, Any]]] = []  # (reply, comment row, decision row)
     for slot, pending, place, body_key, verdict in accepted:
         new = pending.new
         author = standing.get(new.email)
@@ -322,6 +339,8 @@ async def _store_replies(
         row = _comment_row(pending, verdict, place, body_key)
         comment_rows.append(row)
         decision_rows.append(_model_decision(row, pending.relevance))
+        messages += events.reply_events(pending.listeners, row, decision_rows[-1], created=True, now=received)
+        mailing.append((pending, row, decision_rows[-1]))
         if verdict.status == "published":
             published[pending.article_id] += 1
         # A reply the model rejected (spam, honeypot) does not get to describe the article.
@@ -349,10 +368,36 @@ async def _store_replies(
         await article_store.change_published(conn, article_id, delta=delta, now=received)
     await _fill_page_metadata(conn, articles, page_claims, now=received)
     await comment_store.insert_idempotent(conn, answer_rows, expired_before=received - options.idempotency_ttl)
+    if options.mail is not None:
+        messages += await _mails(conn, mailing, parents, options.mail, now=received)
+    await events.record(conn, messages)
     for row in comment_rows:
         log.info("comment stored", extra={"comment_id": str(row["id"]), "article_id": row["article_id"],
                                           "status": row["status"]})  # fmt: skip
     return cast("list[Submitted | Exception]", outcomes)  # every slot is filled by now
+
+
+async def _mails(
+    conn: AsyncConnection,
+    mailing: Sequence[tuple[PendingReply, dict[str, Any], dict[str, Any]]],
+    parents: dict[Any, Any],
+    policy: MailPolicy,
+    *,
+    now: datetime,
+) -> list[dict[str, Any]]:
+    """The mails a batch of new replies causes: one confirmation per address asking to be notified for the first
+    time, notifications to the authors of the comments answered (published replies only), and a statement of reasons
+    to an author who asked to be notified of a reply rejected on arrival. No statement when nobody asked or replied."""
+    rows = await emails.ask_confirmation(conn, (p.new.email for p, _, _ in mailing if p.new.notify), now=now)
+    notices = []
+    for pending, row, decision in mailing:
+        parent = parents.get(pending.new.parent_id) if pending.new.parent_id is not None else None
+        answered = parent._mapping if parent is not None else None
+        if row["status"] == "published" and answered is not None and emails.wants_reply_notice(answered, row):
+            notices.append((answered["email"], emails.reply_item(answered, row)))
+        if row["status"] == "rejected" and pending.new.notify:
+            rows.append(emails.email_row(emails.REJECTED, row["email"], emails.statement(row, decision), now=now))
+    return rows + await emails.gather_reply_notices(conn, notices, policy=policy, now=now)
 
 
 async def _fill_page_metadata(
@@ -405,6 +450,7 @@ def _comment_row(pending: PendingReply, verdict: Verdict, place: Place, body_key
         "created_at": pending.received_at,
         "updated_at": pending.received_at,
         "language": pending.language,
+        "notify_replies": new.notify,
     }
 
 

@@ -11,7 +11,9 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from service.domain import emails, events
 from service.domain.auth import Moderator
+from service.domain.emails import MailPolicy
 from service.domain.views import ItemDetail, QueueItem, QueuePage, decision_view, queue_item
 from service.errors import Conflict, NotFound
 from service.ids import new_id
@@ -87,7 +89,7 @@ async def item_detail(db: Database, comment_id: uuid.UUID) -> ItemDetail:
 
 
 async def decide_comment(
-    db: Database, comment_id: uuid.UUID, decision: Decision, *, moderator: Moderator
+    db: Database, comment_id: uuid.UUID, decision: Decision, *, moderator: Moderator, mail: MailPolicy | None = None
 ) -> ItemDetail:
     """Apply a moderator's decision under a row lock; with expected_status, a moved-on item is a 409 and unchanged.
 
@@ -95,12 +97,19 @@ async def decide_comment(
     the model is still a judgment, and every judgment is a training label.
     """
     async with db.write() as conn:
-        await _move(conn, comment_id, ACTIONS[decision.action], decision, moderator=moderator)
+        await _move(conn, comment_id, ACTIONS[decision.action], decision, moderator=moderator, mail=mail)
     return await item_detail(db, comment_id)
 
 
 async def _move(
-    conn: AsyncConnection, comment_id: uuid.UUID, target: str, decision: Decision, *, moderator: Moderator
+    conn: AsyncConnection,
+    comment_id: uuid.UUID,
+    target: str,
+    decision: Decision,
+    *,
+    moderator: Moderator,
+    mail: MailPolicy | None = None,
+    tell_author: bool = True,
 ) -> None:
     now = datetime.now(UTC)
     # The article first, then the comment: the order every writer of a thread's shape follows
@@ -116,24 +125,58 @@ async def _move(
         await comment_store.set_status(conn, comment_id, status=target, now=now)
         if "published" in (row.status, target):
             await _show_or_hide(conn, row, shown=target == "published", now=now)
-    await comment_store.insert_decision(
-        conn,
-        {
-            "id": new_id(),
-            "comment_id": comment_id,
-            "actor": "moderator",
-            "moderator_id": moderator.id,
-            "from_status": row.status,
-            "to_status": target,
-            "reason": decision.reason,
-            "note": decision.note,
-            "spam_score": row.spam_score,
-            "abuse_score": row.abuse_score,
-            "model_version": row.model_version,
-            "reasons": row.reasons,
-            "created_at": now,
-        },
+    decision_row = {
+        "id": new_id(),
+        "comment_id": comment_id,
+        "actor": "moderator",
+        "moderator_id": moderator.id,
+        "from_status": row.status,
+        "to_status": target,
+        "reason": decision.reason,
+        "note": decision.note,
+        "spam_score": row.spam_score,
+        "abuse_score": row.abuse_score,
+        "model_version": row.model_version,
+        "reasons": row.reasons,
+        "created_at": now,
+    }
+    await comment_store.insert_decision(conn, decision_row)
+    # The site's systems hear of it in the same transaction: nothing is told of a decision that rolled back.
+    changed = {**row._mapping, "status": target, "updated_at": now}
+    messages = events.reply_events(
+        await events.listeners_now(conn), changed, decision_row, created=False, moderator=moderator.name, now=now
     )
+    if mail is not None and row.status != target:
+        messages += await _mails(conn, row, changed, decision_row, mail, tell_author=tell_author, now=now)
+    await events.record(conn, messages)
+
+
+async def _mails(
+    conn: AsyncConnection,
+    row: Row[Any],
+    changed: dict[str, Any],
+    decision: dict[str, Any],
+    mail: MailPolicy,
+    *,
+    tell_author: bool,
+    now: datetime,
+) -> list[dict[str, Any]]:
+    """The mails a change of status causes: a statement of reasons for a rejection or take-down; for a reply published
+    now, the notice its author asked for and a notification to the author of the comment it answers. `tell_author`
+    False: the caller writes the author's mail itself (an appeal's outcome)."""
+    if changed["status"] == "rejected":
+        if not tell_author:
+            return []
+        return [emails.email_row(emails.REJECTED, row.email, emails.statement(changed, decision), now=now)]
+    rows = []
+    if row.notify_replies and tell_author:
+        rows.append(emails.email_row(emails.PUBLISHED, row.email, emails.published_notice(changed), now=now))
+    parent = await comment_store.get_comment(conn, row.parent_id) if row.parent_id is not None else None
+    answered: dict[str, Any] | None = dict(parent._mapping) if parent is not None else None
+    if answered is not None and emails.wants_reply_notice(answered, changed):
+        notice = [(str(answered["email"]), emails.reply_item(answered, changed))]
+        rows += await emails.gather_reply_notices(conn, notice, policy=mail, now=now)
+    return rows
 
 
 async def _show_or_hide(conn: AsyncConnection, row: Row[Any], *, shown: bool, now: datetime) -> None:
@@ -148,7 +191,7 @@ async def _show_or_hide(conn: AsyncConnection, row: Row[Any], *, shown: bool, no
 UNDO_NOTE = "undo"
 
 
-async def undo_last(db: Database, *, moderator: Moderator) -> uuid.UUID | None:
+async def undo_last(db: Database, *, moderator: Moderator, mail: MailPolicy | None = None) -> uuid.UUID | None:
     """Put back the status this moderator's latest decision changed; None when there is nothing to undo.
 
     The undo is a decision of its own (note "undo"), so history keeps both; it applies only while the comment still
@@ -159,7 +202,7 @@ async def undo_last(db: Database, *, moderator: Moderator) -> uuid.UUID | None:
         if last is None or last.from_status is None:
             return None
         undo = Decision(action="", note=UNDO_NOTE, expected_status=last.to_status)
-        await _move(conn, last.comment_id, last.from_status, undo, moderator=moderator)
+        await _move(conn, last.comment_id, last.from_status, undo, moderator=moderator, mail=mail)
         return uuid.UUID(str(last.comment_id))
 
 

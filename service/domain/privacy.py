@@ -55,7 +55,8 @@ async def export_author(db: Database, address: str, *, moderator_id: int | None)
 async def erase_author(db: Database, address: str, *, moderator_id: int | None) -> int:
     """Anonymise every comment stored with this address in place (threads keep their shape); returns how many.
 
-    Replayed idempotent answers hold the name and body: they go too.
+    Replayed idempotent answers hold the name and body: they go too, and so do the address's opt-in record and every
+    mail to it in the outbox.
     """
     email = normalised_email(address)
     now = datetime.now(UTC)
@@ -70,6 +71,7 @@ async def erase_author(db: Database, address: str, *, moderator_id: int | None) 
             )
             for article_id in {row.article_id for row in rows}:
                 await article_store.change_published(conn, article_id, delta=0, now=now)  # new ETag: cached copies go
+        await privacy_store.forget_mail(conn, email)
         await privacy_store.record_event(conn, "erase", count=len(ids), moderator_id=moderator_id, now=now)
     return len(ids)
 

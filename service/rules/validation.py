@@ -41,6 +41,8 @@ class NewComment:
     # described the article yet (see service/storage/articles.py, fill_page_metadata).
     article_title: str | None = None
     article_url: str | None = None
+    # "Notify me of replies to my comment": mail once the address is confirmed (docs/notifications.md).
+    notify: bool = False
 
     @property
     def email_domain(self) -> str | None:
@@ -269,6 +271,7 @@ def validate_submission(
     parent_id = _parent_id(payload, errors)
     article_title = _article_title(payload, errors)
     article_url = _url(payload, "article_url", errors, max_chars=ARTICLE_URL_MAX)
+    notify = _checkbox(payload, "notify", errors)
     if errors or name is None or email is None or body is None:
         raise InvalidInput("Invalid submission", errors=errors)
     return NewComment(
@@ -279,4 +282,16 @@ def validate_submission(
         website=website,
         article_title=article_title,
         article_url=article_url,
+        notify=notify,
     )
+
+
+def _checkbox(payload: Mapping[str, object], key: str, errors: list[FieldError]) -> bool:
+    """A JSON boolean, or a form's checkbox ("on", "true", "1" ticked; absent, "", "false", "0" not)."""
+    value = payload.get(key)
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in {"on", "true", "1", "yes", "", "false", "0", "no", "off"}:
+        return value.strip().lower() in {"on", "true", "1", "yes"}
+    errors.append(FieldError(key, "must be true or false"))
+    return False

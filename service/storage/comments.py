@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Row, Select, case, func, literal, select, tuple_, update
@@ -249,6 +249,23 @@ async def recent_bodies(conn: AsyncConnection, keys: Iterable[str], *, since: da
         .distinct()
     )
     return {(row.article_id, row.body_hash) for row in (await conn.execute(query)).all()}
+
+
+async def pending_backlog(conn: AsyncConnection) -> tuple[int, datetime | None]:
+    """How many replies wait for a person, and when the oldest of them arrived: one read of the queue index."""
+    query = select(func.count(), func.min(comments.c.created_at)).where(comments.c.status == "pending")
+    count, oldest = (await conn.execute(query)).one()
+    if isinstance(oldest, str):  # SQLite's aggregate of a DateTime column is its stored text
+        oldest = datetime.fromisoformat(oldest)
+    if oldest is not None and oldest.tzinfo is None:
+        oldest = oldest.replace(tzinfo=UTC)
+    return int(count), oldest
+
+
+async def decisions_since(conn: AsyncConnection, *, since: datetime) -> dict[str, int]:
+    """How many decisions since `since`, by who made them (model, moderator)."""
+    query = select(decisions.c.actor, func.count()).where(decisions.c.created_at >= since).group_by(decisions.c.actor)
+    return {str(actor): int(count) for actor, count in (await conn.execute(query)).all()}
 
 
 async def status_counts(conn: AsyncConnection, article_id: str | None, language: str | None = None) -> dict[str, int]:

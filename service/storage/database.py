@@ -25,11 +25,18 @@ from service.storage.wal_checkpoints import Checkpointer
 T = TypeVar("T")
 
 CHANGED_ARTICLES = "replyguard.changed_articles"
+OUTBOX_WRITTEN = "replyguard.outbox_written"
 
 
 def note_article_changed(conn: AsyncConnection, article_id: str) -> None:
     """Record, on the transaction's connection, that readers of this article must see new data after it commits."""
     conn.info.setdefault(CHANGED_ARTICLES, set()).add(article_id)
+
+
+def note_outbox_written(conn: AsyncConnection) -> None:
+    """Record, on the transaction's connection, that it wrote messages to the outbox: after it ends, this process's
+    delivery worker is woken instead of finding them at its next poll."""
+    conn.info[OUTBOX_WRITTEN] = True
 
 
 @dataclass(slots=True)
@@ -48,6 +55,8 @@ class Database:
     # Called after each write transaction with the articles whose published replies it changed (see
     # note_article_changed); the reader cache listens here.
     change_listeners: list[Callable[[set[str]], None]] = field(default_factory=list)
+    # Called after each write transaction that wrote to the outbox (see note_outbox_written): the delivery worker.
+    outbox_listeners: list[Callable[[], None]] = field(default_factory=list)
 
     @property
     def dialect(self) -> str:
@@ -61,7 +70,7 @@ class Database:
                 async with conn.begin():
                     yield conn
             finally:
-                self._announce(conn.info.pop(CHANGED_ARTICLES, set()))
+                self._announce(conn.info.pop(CHANGED_ARTICLES, set()), outbox=conn.info.pop(OUTBOX_WRITTEN, False))
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
@@ -79,6 +88,7 @@ class Database:
             async with self.write() as conn:
                 return await work(conn)
         changed: set[str] = set()
+        outbox: list[bool] = []
 
         def in_thread(engine: Engine) -> T:
             with engine.connect() as conn:
@@ -87,11 +97,12 @@ class Database:
                         return run_on(conn, work)
                 finally:
                     changed.update(conn.info.pop(CHANGED_ARTICLES, set()))
+                    outbox.append(conn.info.pop(OUTBOX_WRITTEN, False))
 
         try:
             return await self.threaded.run_write(in_thread)
         finally:
-            self._announce(changed)  # back on the loop: listeners are not thread-safe
+            self._announce(changed, outbox=any(outbox))  # back on the loop: listeners are not thread-safe
 
     async def run_read(self, work: Work[T]) -> T:
         """`work` on a reader connection: on SQLite in a reader thread, on PostgreSQL on the loop."""
@@ -105,12 +116,15 @@ class Database:
 
         return await self.threaded.run_read(in_thread)
 
-    def _announce(self, changed: set[str]) -> None:
-        """Tell the listeners which articles a write transaction changed. Told even when the COMMIT failed: its
-        outcome is unknown, and forgetting costs one read."""
+    def _announce(self, changed: set[str], *, outbox: bool = False) -> None:
+        """Tell the listeners which articles a write transaction changed, and whether it wrote to the outbox. Told
+        even when the COMMIT failed: its outcome is unknown, and forgetting costs one read (or one idle poll)."""
         if changed:
             for listener in self.change_listeners:
                 listener(changed)
+        if outbox:
+            for ring in self.outbox_listeners:
+                ring()
 
     async def dispose(self) -> None:
         await self.writer.dispose()

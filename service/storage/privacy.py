@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, Row, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from service.ids import new_id
-from service.storage.tables import comments, decisions, idempotency_keys, privacy_events
+from service.storage.tables import comments, decisions, email_addresses, idempotency_keys, outbox, privacy_events
 
 
 def _of(email: str) -> ColumnElement[bool]:
@@ -48,6 +48,14 @@ async def anonymise_comments(
         .where(comments.c.id.in_(comment_ids))
         .values(name=name, email=email, website=None, body=body, body_hash=None, updated_at=now)
     )
+
+
+async def forget_mail(conn: AsyncConnection, email: str) -> None:
+    """Delete the address's opt-in record and every mail to it in the outbox (sent or not)."""
+    await conn.execute(
+        delete(outbox).where(outbox.c.channel == "email", func.lower(outbox.c.recipient) == email.lower())
+    )
+    await conn.execute(delete(email_addresses).where(func.lower(email_addresses.c.address) == email.lower()))
 
 
 async def purgeable_rejected(conn: AsyncConnection, *, changed_before: datetime) -> list[uuid.UUID]:

@@ -1,5 +1,5 @@
 """Database tables (SQLAlchemy Core): articles, comments, decisions, moderators, model versions, idempotency keys,
-the site's rules.
+the site's rules, webhook endpoints and the outbox.
 
 Core tables rather than ORM classes: the submit path inserts with Core (see MEASUREMENTS.md: the ORM unit of work
 alone caps inserts near 600/s on SQLite), and one way of writing queries is easier to read than two.
@@ -29,6 +29,7 @@ from sqlalchemy import (
     Uuid,
     false,
     text,
+    true,
 )
 from sqlalchemy.types import TypeDecorator
 
@@ -128,6 +129,8 @@ comments = Table(
     Column("updated_at", UTCDateTime(), nullable=False),
     # ISO 639-1 code found on submit (classifier/language.py); None when too short to tell, or stored before 0013.
     Column("language", String(8), nullable=True),
+    # The author ticked "Notify me of replies to my comment" (sent once their address is confirmed).
+    Column("notify_replies", Boolean(), nullable=False, server_default=false()),
     CheckConstraint(_in("status", STATUSES), name="status"),
 )
 
@@ -408,3 +411,95 @@ site_settings = Table(
     Column("moderator_id", Integer(), ForeignKey("moderators.id"), nullable=True),
     Column("updated_at", UTCDateTime(), nullable=False),
 )
+
+# Webhook endpoints (service/domain/webhooks.py): where the site's own systems hear of replies and decisions. The
+# signing secret is kept as given (an HMAC needs it); during a rotation the previous one signs too until it expires.
+# `events` lists the event types sent (service/domain/events.py); `include_email` grants the author's email.
+webhook_endpoints = Table(
+    "webhook_endpoints",
+    metadata,
+    Column("id", Integer(), primary_key=True, autoincrement=True),
+    Column("url", String(2000), nullable=False),
+    Column("description", String(200), nullable=True),
+    Column("events", JSON(), nullable=False),
+    Column("secret", String(100), nullable=False),
+    Column("previous_secret", String(100), nullable=True),
+    Column("previous_secret_expires_at", UTCDateTime(), nullable=True),
+    Column("include_email", Boolean(), nullable=False, server_default=false()),
+    Column("enabled", Boolean(), nullable=False, server_default=true()),
+    Column("moderator_id", Integer(), ForeignKey("moderators.id"), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+# The outbox: every message (a webhook call, an email) written in the transaction of the change that causes it, then
+# delivered by service/domain/delivery.py. The row's id is the delivery id receivers de-duplicate on. A worker
+# claims a row until `claimed_until`; a worker that died loses its claim when that passes.
+OUTBOX_CHANNELS = ("webhook", "email")
+# skipped: never sent, by rule (an email to an address that is unconfirmed or suppressed).
+OUTBOX_STATUSES = ("pending", "sent", "dead", "skipped")
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Uuid(), primary_key=True),
+    Column("channel", String(16), nullable=False),
+    Column("event", String(40), nullable=False),
+    Column("endpoint_id", Integer(), ForeignKey("webhook_endpoints.id", ondelete="CASCADE"), nullable=True),
+    Column("recipient", String(320), nullable=True),  # email: the address; never logged or shown publicly
+    Column("payload", JSON(), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer(), nullable=False, server_default="0"),
+    Column("next_attempt_at", UTCDateTime(), nullable=False),
+    Column("claimed_by", String(64), nullable=True),
+    Column("claimed_until", UTCDateTime(), nullable=True),
+    Column("last_error", String(500), nullable=True),
+    Column("last_status_code", Integer(), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("sent_at", UTCDateTime(), nullable=True),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    CheckConstraint(_in("channel", OUTBOX_CHANNELS), name="channel"),
+    CheckConstraint(_in("status", OUTBOX_STATUSES), name="status"),
+)
+# The workers' search for due messages, and the metrics' counts by status.
+Index("ix_outbox_due", outbox.c.status, outbox.c.next_attempt_at)
+# An endpoint's last deliveries (the console).
+Index("ix_outbox_endpoint", outbox.c.endpoint_id, outbox.c.created_at)
+# The email send limits: what went to one address, and to anyone, lately.
+Index("ix_outbox_recipient_sent", outbox.c.recipient, outbox.c.sent_at)
+Index("ix_outbox_channel_sent", outbox.c.channel, outbox.c.sent_at)
+
+# Email addresses that asked for mail (docs/notifications.md): double opt-in and the suppression list. An address
+# gets mail other than its one confirmation only once confirmed, and none while suppressed (unsubscribed, bounced,
+# complained). Links in mails name the row by id, signed; never the address.
+SUPPRESSION_REASONS = ("unsubscribed", "bounced", "complained")
+email_addresses = Table(
+    "email_addresses",
+    metadata,
+    Column("id", Integer(), primary_key=True, autoincrement=True),
+    Column("address", String(320), nullable=False, unique=True),
+    Column("confirm_requested_at", UTCDateTime(), nullable=False),
+    Column("confirmed_at", UTCDateTime(), nullable=True),
+    Column("suppressed_at", UTCDateTime(), nullable=True),
+    Column("suppressed_reason", String(16), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    CheckConstraint(_in("suppressed_reason", SUPPRESSION_REASONS), name="suppressed_reason"),
+)
+
+# Appeals of a rejection or take-down (service/domain/appeals.py), opened from the statement of reasons' signed link.
+# One per decision; decided once, by a moderator other than the one who made the decision appealed.
+APPEAL_STATUSES = ("open", "upheld", "reversed")
+appeals = Table(
+    "appeals",
+    metadata,
+    Column("id", Uuid(), primary_key=True),
+    Column("comment_id", Uuid(), ForeignKey("comments.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("decision_id", Uuid(), ForeignKey("decisions.id", ondelete="CASCADE"), nullable=False, unique=True),
+    Column("text", Text(), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("moderator_id", Integer(), ForeignKey("moderators.id"), nullable=True),  # who decided the appeal
+    Column("note", String(1000), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("decided_at", UTCDateTime(), nullable=True),
+    CheckConstraint(_in("status", APPEAL_STATUSES), name="status"),
+)
+Index("ix_appeals_status", appeals.c.status, appeals.c.created_at)

@@ -1,4 +1,5 @@
-"""Request metrics for Prometheus: the same series Litestar's PrometheusMiddleware writes, at a fraction of its cost.
+"""Metrics for Prometheus: requests (the same series Litestar's PrometheusMiddleware writes, at a fraction of its
+cost) and the outbox's backlog, read from the database at each scrape.
 
 Litestar's middleware builds a Request, a URL and four label lookups per request: a fifth of the whole cost of a
 reader page served from memory (profiled in docs/performance.md). This one keeps the labelled children per
@@ -7,12 +8,20 @@ reader page served from memory (profiled in docs/performance.md). This one keeps
 
 from __future__ import annotations
 
+import logging
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from prometheus_client import Counter, Gauge, Histogram
+from sqlalchemy.exc import SQLAlchemyError
+
+from service.storage import outbox as outbox_store
+from service.storage.database import Database
+
+log = logging.getLogger(__name__)
 
 APP = "replyguard"
 LABELS = ("method", "path", "status_code", "app_name")
@@ -25,6 +34,16 @@ IN_PROGRESS = Gauge(
     "Total requests currently in progress",
     ("method", "path", "app_name"),
     multiprocess_mode="livesum",
+)
+# The outbox as every worker and replica shares it (the delivered and failed counts of this process are counters in
+# service/domain/delivery.py).
+OUTBOX_MESSAGES = Gauge(
+    "replyguard_outbox_messages", "Messages in the outbox by status", ("status",), multiprocess_mode="mostrecent"
+)
+OUTBOX_OLDEST_PENDING = Gauge(
+    "replyguard_outbox_oldest_pending_age_seconds",
+    "Age of the oldest message waiting for delivery (0 when none waits)",
+    multiprocess_mode="mostrecent",
 )
 _finished: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 _running: dict[tuple[str, str], Any] = {}
@@ -72,3 +91,16 @@ def metrics_middleware(app: ASGIApp) -> ASGIApp:
                 ERRORS.labels(method, path, str(status), APP).inc()
 
     return middleware
+
+
+async def refresh_outbox_gauges(db: Database) -> None:
+    """Read the outbox's backlog into its gauges; a database that does not answer leaves them as they were."""
+    try:
+        backlog = await db.run_read(outbox_store.backlog)
+    except (SQLAlchemyError, OSError):
+        log.warning("could not read the outbox's backlog for /metrics")
+        return
+    for status in ("pending", "sent", "dead"):
+        OUTBOX_MESSAGES.labels(status).set(backlog.counts.get(status, 0))
+    oldest = backlog.oldest_pending
+    OUTBOX_OLDEST_PENDING.set(0 if oldest is None else max((datetime.now(UTC) - oldest).total_seconds(), 0))

@@ -21,7 +21,10 @@ from litestar.openapi.spec import (
     Schema,
 )
 
+from service.domain.events import WEBHOOK_EVENTS
 from service.domain.moderation import ACTIONS, NOTE_MAX, REJECT_REASONS
+from service.domain.webhooks import DESCRIPTION_MAX as WEBHOOK_DESCRIPTION_MAX
+from service.domain.webhooks import URL_MAX as WEBHOOK_URL_MAX
 from service.rules.site_rules import LINK_ACTIONS, MODES, SANCTIONS
 from service.rules.site_rules import NOTE_MAX as RULE_NOTE_MAX
 from service.rules.site_rules import VALUE_MAX as RULE_VALUE_MAX
@@ -53,6 +56,11 @@ def _submission_schema(body_max_chars: int) -> Schema:
                 ),
             ),
             "website": Schema(type=[_string, OpenAPIType.NULL], max_length=WEBSITE_MAX, description="An http(s) URL."),
+            "notify": Schema(
+                type=[OpenAPIType.BOOLEAN, OpenAPIType.NULL],
+                description="Notify me of replies to my comment: the first time, one confirmation mail is sent; "
+                "nothing else until the address is confirmed (docs/notifications.md).",
+            ),
             "article_title": Schema(
                 type=[_string, OpenAPIType.NULL],
                 max_length=ARTICLE_TITLE_MAX,
@@ -76,6 +84,7 @@ def _form_schema(submission: Schema) -> Schema:
             **(submission.properties or {}),
             "parent_id": Schema(type=_string, description="A published comment's id, or empty."),
             "website": Schema(type=_string, description="An http(s) URL, or empty."),
+            "notify": Schema(type=_string, enum=["on", "true", "false", ""], description="A ticked checkbox sends on."),
             "return_to": Schema(type=_string, description="The article page to go back to (an allowed origin)."),
             "article_title": Schema(type=_string, description="The article's title, or empty (first writer wins)."),
             "article_url": Schema(type=_string, description="The article's http(s) URL, or empty (first writer wins)."),
@@ -358,6 +367,34 @@ _EXPIRES = Schema(
     type=[_string, OpenAPIType.NULL],
     format=OpenAPIFormat.DATE_TIME,
     description="When it stops applying: an ISO 8601 time with its offset, in the future; null: until removed.",
+)
+WEBHOOK_ENDPOINT_SCHEMA = Schema(
+    type=OpenAPIType.OBJECT,
+    required=["url"],
+    description="A webhook endpoint (docs/notifications.md). PUT replaces every field but the secret.",
+    properties={
+        "url": Schema(
+            type=_string,
+            min_length=1,
+            max_length=WEBHOOK_URL_MAX,
+            format=OpenAPIFormat.URI,
+            description="http or https; refused when it resolves to a private, loopback or link-local address that "
+            "REPLYGUARD_WEBHOOK_PRIVATE_NETWORKS does not allow.",
+        ),
+        "description": Schema(type=[_string, OpenAPIType.NULL], max_length=WEBHOOK_DESCRIPTION_MAX),
+        "events": Schema(
+            type=OpenAPIType.ARRAY,
+            min_items=1,
+            items=Schema(type=_string, enum=list(WEBHOOK_EVENTS)),
+            description="The events sent to it; all of them when left out.",
+        ),
+        "include_email": Schema(
+            type=OpenAPIType.BOOLEAN, description="Grant it the authors' email addresses (false by default)."
+        ),
+        "enabled": Schema(
+            type=OpenAPIType.BOOLEAN, description="A disabled endpoint's messages wait (true by default)."
+        ),
+    },
 )
 ENTRY_SCHEMA = Schema(
     type=OpenAPIType.OBJECT,

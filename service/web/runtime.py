@@ -16,7 +16,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from classifier.language import load_detector
 from service.abuse.rate_limits import MemoryCounter, RedisCounter, SubmissionLimiter
 from service.abuse.spam_runs import SpamRunDetector
+from service.domain import couriers, queue_alerts
 from service.domain.comments import ReplyWriter, SubmitOptions
+from service.domain.delivery import Doorbell, keep_delivering
+from service.domain.events import Subscriptions
 from service.domain.learning import keep_learning
 from service.domain.rule_book import RuleBook
 from service.rules.policy import overrides_from
@@ -44,6 +47,7 @@ class Runtime:
     spam_runs: SpamRunDetector
     relevance: Relevance
     rules: RuleBook
+    subscriptions: Subscriptions
 
 
 def submit_options(settings: Settings) -> SubmitOptions:
@@ -54,6 +58,7 @@ def submit_options(settings: Settings) -> SubmitOptions:
         max_thread_depth=settings.max_thread_depth,
         own_hosts=tuple(urlsplit(origin).hostname or "" for origin in settings.allowed_origins),
         trust_after=settings.trust_after_approvals,
+        mail=couriers.mail_policy(settings),
     )
 
 
@@ -63,7 +68,7 @@ async def started(
 ) -> AsyncIterator[Runtime]:
     """The service's collaborators, running until the block ends: the database, the reader cache, the counters and
     limits, the active model (and its scoring process), relevance, the registry follower, the retraining job
-    (REPLYGUARD_AUTO_RETRAIN) and the reply writer.
+    (REPLYGUARD_AUTO_RETRAIN), the delivery worker (REPLYGUARD_DELIVERY_WORKER) and the reply writer.
 
     `scoring` is a seam for tests: a given state is used as it is, and the registry is not followed for it.
     `freeze_heap=False` leaves the collector alone (create_app says when that is right).
@@ -74,6 +79,7 @@ async def started(
     # Rate limits and spam-run signatures count in one store: this process, or Redis shared by every replica.
     counter = RedisCounter.from_url(settings.redis_url) if settings.redis_url else MemoryCounter()
     rules = RuleBook(check_every=settings.rules_check_seconds)
+    subscriptions = Subscriptions(check_every=settings.rules_check_seconds)
     runtime = Runtime(
         settings=settings,
         db=db,
@@ -88,7 +94,7 @@ async def started(
             auth_window_seconds=settings.auth_failure_window_seconds,
         ),
         reader_cache=reader_cache,
-        replies=ReplyWriter(db, submit_options(settings), rules=rules),
+        replies=ReplyWriter(db, submit_options(settings), rules=rules, subscriptions=subscriptions),
         spam_runs=SpamRunDetector(
             counter=counter,
             threshold=settings.spam_run_threshold,
@@ -97,11 +103,14 @@ async def started(
         # Before gc.freeze below: the embedding model lives as long as the app, like the scoring model.
         relevance=await Relevance.start(settings.relevance),
         rules=rules,
+        subscriptions=subscriptions,
     )
     try:
         await rules.current(db)  # loaded before the first reply, not by it
+        await subscriptions.current(db)
     except (SQLAlchemyError, OSError):
         rules.forget()  # the database is down at start-up (readiness says so): the first reply loads them
+        subscriptions.forget()
     # Built once before traffic (and before gc.freeze): every reply's language is detected on the submit path.
     await asyncio.to_thread(load_detector)
     process = ScoringProcess() if settings.scoring_process else None
@@ -121,6 +130,19 @@ async def started(
         # After its own promotion this process switches at once; the others at their next registry poll.
         learner = keep_learning(db, settings, on_promoted=lambda: refresh(db, runtime.scoring))
         tasks.append(asyncio.create_task(learner))
+    senders = couriers.senders(settings, db) if settings.delivery_worker else {}
+    doorbell = Doorbell()
+    delivering = None
+    alert_rule = queue_alerts.rule_from(settings)
+    watcher = Doorbell()
+    watching = None
+    if alert_rule is not None:
+        watch = queue_alerts.keep_watching(db, alert_rule, every_seconds=settings.alert_check_seconds, bell=watcher)
+        watching = asyncio.create_task(watch)
+    if senders:
+        db.outbox_listeners.append(doorbell.ring)
+        deliver = keep_delivering(db, senders, couriers.delivery_options(settings), doorbell=doorbell)
+        delivering = asyncio.create_task(deliver)
     try:
         yield runtime
     finally:
@@ -128,7 +150,20 @@ async def started(
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        if watching is not None:
+            watcher.stop()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(watching, 10)
+        if delivering is not None:
+            # Stopped rather than cancelled: the round in hand (calls that take at most their timeout) finishes and
+            # records its outcomes. A database call cut off mid-flight can leave its connection stuck.
+            doorbell.stop()
+            grace = max(settings.webhook_timeout_seconds, settings.smtp_timeout_seconds) + 5
+            with contextlib.suppress(TimeoutError):  # then wait_for cancelled it: its claims expire after the lease
+                await asyncio.wait_for(delivering, grace)
         await runtime.replies.drain()  # replies already accepted are committed before the engines close
+        for sender in senders.values():
+            await sender.close()
         if process is not None:
             await asyncio.to_thread(process.stop)
         await counter.close()

@@ -56,10 +56,22 @@ CONSOLE_POSTS = {
     "/console/rules/entries",
     "/console/rules/entries/{list_name}/{entry_id}/remove",
     "/console/rules/modes",
+    "/console/rules/settings",
     "/console/authors/sanction",
     "/console/items/{comment_id}/sanction",
     "/console/model/promote",
     "/console/model/rollback",
+    "/console/webhooks",
+    "/console/webhooks/{endpoint_id}/test",
+    "/console/webhooks/{endpoint_id}/secret",
+    "/console/webhooks/{endpoint_id}/remove",
+    "/console/outbox/{message_id}/replay",
+    "/console/appeals/{appeal_id}/decision",
+    # The pages of the links in mails: they read no body (RFC 8058's one-click body needs no reading).
+    "/email/confirm",
+    "/email/unsubscribe",
+    # The appeal page of a statement of reasons: a form read by hand, tested in tests/web/test_appeals.py.
+    "/appeals/new",
 }
 SERVER_FOLDER = str(Path(service.__file__).resolve().parent.parent)
 
@@ -93,7 +105,8 @@ def walk(settings: Settings, live_server: str) -> Iterator[tuple[httpx.Client, d
 
 def _concrete(path: str, key: str) -> str:
     path = path.replace("{article_id}", "hostile").replace("{comment_id}", str(uuid.uuid4()))
-    path = path.replace("{list_name}", "banned_phrases").replace("{entry_id}", "1")
+    path = path.replace("{list_name}", "banned_phrases").replace("{entry_id}", "1").replace("{endpoint_id}", "1")
+    path = path.replace("{message_id}", str(uuid.uuid4()))
     return f"{path}?key={key}" if path.startswith("/v1alpha1/") else path
 
 

@@ -30,6 +30,11 @@ TEXTS = {
     "sanctioned": "Sanction saved",
     "lifted": "Sanction lifted",
     "sanctioned_author": "Sanction set for the author of {name}'s reply",
+    "webhook_test_sent": "Test message queued: it shows below once delivered",
+    "webhook_removed": "Endpoint deleted",
+    "delivery_replayed": "The delivery goes out again at the next round",
+    "appeal_reversed": "Appeal decided: the reply is published, and its author is told",
+    "appeal_upheld": "Appeal decided: the decision stands, and the author is told",
 }
 LEFT_ALONE = "; {left} left alone (decided by someone else meanwhile)"
 NAMED = frozenset({"approved", "rejected", "sanctioned_author"})

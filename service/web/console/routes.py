@@ -297,7 +297,9 @@ async def decide(
     payload = {key: form.get(key) or None for key in ("action", "reason", "note", "expected_status")}
     try:
         decision = parse_decision(payload)
-        detail = await moderation.decide_comment(db, comment_id, decision, moderator=session.moderator)
+        detail = await moderation.decide_comment(
+            db, comment_id, decision, moderator=session.moderator, mail=request.app.state.runtime.replies.options.mail
+        )
     except Conflict as exc:
         return _page("refused", {"message": f"Another moderator got there first: {exc.detail}.",
                                  "item_id": comment_id}, 409)  # fmt: skip
@@ -331,7 +333,13 @@ async def bulk(request: Request[Any, Any, Any], db: NamedDependency[Database]) -
         if comment_id is None:
             continue
         try:
-            await moderation.decide_comment(db, comment_id, decision, moderator=session.moderator)
+            await moderation.decide_comment(
+                db,
+                comment_id,
+                decision,
+                moderator=session.moderator,
+                mail=request.app.state.runtime.replies.options.mail,
+            )
             done += 1
         except (Conflict, NotFound):
             conflicts += 1
@@ -346,7 +354,9 @@ async def undo(request: Request[Any, Any, Any], db: NamedDependency[Database]) -
         return checked
     session = checked[0]
     try:
-        undone = await moderation.undo_last(db, moderator=session.moderator)
+        undone = await moderation.undo_last(
+            db, moderator=session.moderator, mail=request.app.state.runtime.replies.options.mail
+        )
     except Conflict as exc:
         return _page("refused", {"message": f"Cannot undo: {exc.detail} (someone decided it since)."}, 409)
     if undone is None:

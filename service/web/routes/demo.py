@@ -35,6 +35,7 @@ FORM_WORDS = {
     "website": "Website",
     "comment": "Comment",
     "empty": "Leave this field empty",
+    "notify": "Notify me of replies to my comment",
     "post": "Post Comment",
     "pending": "Thank you: your reply is awaiting moderation.",
 }

@@ -123,7 +123,8 @@ async def decide(
     moderator.require("moderator")
     payload, _ = await read_payload(request, allow_form=False)
     decision = parse_decision(payload)
-    return await moderation.decide_comment(db, comment_id, decision, moderator=moderator)
+    mail = request.app.state.runtime.replies.options.mail  # set when email is configured
+    return await moderation.decide_comment(db, comment_id, decision, moderator=moderator, mail=mail)
 
 
 ROUTES = [review_queue, comment_detail, decide]

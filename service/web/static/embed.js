@@ -200,6 +200,17 @@
   var body = el("textarea");
   body.rows = 6;
   field("body", "Comment", body, true);
+  // WordPress's wording, which readers know. Ticked, the first request sends one confirmation mail; nothing else is
+  // sent until the reader confirms from it.
+  var notifyWrap = el("p", "rg-field rg-notify");
+  var notify = el("input");
+  notify.type = "checkbox";
+  notify.id = "rg-notify";
+  notify.name = "notify";
+  var notifyLabel = el("label", "", " " + t("Notify me of replies to my comment"));
+  notifyLabel.htmlFor = "rg-notify";
+  notifyWrap.append(notify, notifyLabel);
+  form.append(notifyWrap);
 
   // The honeypot: moved off-screen by the stylesheet's class (no inline style: page CSPs may forbid it),
   // out of the tab order and hidden from assistive technology. People leave it empty; bots fill it in.
@@ -410,6 +421,9 @@
     }
     if (replyTo) {
       payload.parent_id = replyTo.id;
+    }
+    if (notify.checked) {
+      payload.notify = true;
     }
     if (articleTitle) {
       payload.article_title = articleTitle;
