@@ -100,6 +100,8 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()
     # Rejected replies older than this are deleted by `replyguard purge` (run it from a scheduler).
     retention_rejected_days: int = 90
+    # Sent, dead and skipped outbox messages (reply text, mail addresses) are deleted by `replyguard purge` after this.
+    retention_outbox_days: int = 14
     # Name of the hidden form field that people leave empty and bots fill in.
     honeypot_field: str = "homepage"
     # GET /demo/{article_id}: an article page with the reader embed, for trying the loop after `make run`.

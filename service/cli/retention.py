@@ -21,8 +21,11 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     ):
         privacy_commands.add_parser(name, help=text).add_argument("email")
     privacy_parser.set_defaults(run=_privacy)
-    purge = commands.add_parser("purge", help="delete old rejected replies (for a scheduler)")
+    purge = commands.add_parser(
+        "purge", help="delete old rejected replies and delivered outbox messages (for a scheduler)"
+    )
     purge.add_argument("--rejected-older-than-days", type=int, help="default: REPLYGUARD_RETENTION_REJECTED_DAYS")
+    purge.add_argument("--outbox-older-than-days", type=int, help="default: REPLYGUARD_RETENTION_OUTBOX_DAYS")
     purge.set_defaults(run=_purge)
 
 
@@ -44,4 +47,9 @@ def _purge(settings: Settings, args: argparse.Namespace) -> int:
     )
     count = run_on_database(settings, lambda db: privacy.purge_rejected(db, older_than=timedelta(days=days)))
     print(f"purged {count} rejected comments older than {days} days")
+    outbox_days = (
+        args.outbox_older_than_days if args.outbox_older_than_days is not None else settings.retention_outbox_days
+    )
+    messages = run_on_database(settings, lambda db: privacy.purge_outbox(db, older_than=timedelta(days=outbox_days)))
+    print(f"purged {messages} delivered, dead or skipped outbox messages older than {outbox_days} days")
     return 0

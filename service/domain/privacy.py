@@ -13,6 +13,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from service.errors import invalid
 from service.storage import articles as article_store
+from service.storage import outbox as outbox_store
 from service.storage import privacy as privacy_store
 from service.storage.database import Database
 
@@ -88,3 +89,9 @@ async def purge_rejected(db: Database, *, older_than: timedelta) -> int:
             await privacy_store.delete_comments(conn, ids)
         await privacy_store.record_event(conn, "purge", count=len(ids), moderator_id=None, now=now)
     return len(ids)
+
+
+async def purge_outbox(db: Database, *, older_than: timedelta) -> int:
+    """Delete delivered, dead and skipped outbox messages last changed before the cutoff; returns how many."""
+    async with db.write() as conn:
+        return await outbox_store.delete_finished(conn, updated_before=datetime.now(UTC) - older_than)

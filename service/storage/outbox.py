@@ -235,3 +235,14 @@ async def recent_for_endpoint(conn: AsyncConnection, endpoint_id: int, *, limit:
         .limit(limit)
     )
     return (await conn.execute(query)).all()
+
+
+async def delete_finished(conn: AsyncConnection, *, updated_before: datetime) -> int:
+    """Delete messages that are done with (sent, dead or skipped) and unchanged since `updated_before`; how many.
+
+    They hold reply text and, for mail, the address: kept only as long as the console's "last deliveries" and a
+    replay need them (REPLYGUARD_RETENTION_OUTBOX_DAYS).
+    """
+    finished = outbox.c.status.in_(("sent", "dead", "skipped"))
+    result = await conn.execute(outbox.delete().where(finished, outbox.c.updated_at < updated_before))
+    return int(result.rowcount or 0)

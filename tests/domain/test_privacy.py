@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 from litestar.testing import TestClient
+from sqlalchemy import select
 
 from service.settings import Settings
+from service.storage import outbox as outbox_store
+from service.storage.database import opened
+from service.storage.tables import outbox
 from service.web.logs import JsonFormatter, redact
 from tests.conftest import SITE, build_app
 from tests.replies import POLITE, SPAM, reply
@@ -168,3 +175,40 @@ def test_purge_deletes_old_rejected_replies_only(
     assert done.returncode == 0 and "purged 1" in done.stdout, done.stderr
     assert client.get(f"/api/v1/moderation/comments/{rejected['id']}", headers=moderator_headers).status_code == 404
     assert client.get(f"/api/v1/moderation/comments/{kept['id']}", headers=moderator_headers).status_code == 200
+
+
+def test_purge_deletes_finished_outbox_messages_after_their_retention_and_never_pending_ones(
+    settings: Settings,
+) -> None:
+    from tests.commands import run_cli
+
+    now = datetime.now(UTC)
+    old, recent = now - timedelta(days=30), now - timedelta(days=1)
+    messages = {
+        "sent long ago": ("sent", old),
+        "dead long ago": ("dead", old),
+        "skipped long ago": ("skipped", old),
+        "pending long ago": ("pending", old),
+        "sent yesterday": ("sent", recent),
+    }
+    rows = [
+        {
+            "id": uuid.uuid4(), "channel": "email", "event": "email.reply_published", "recipient": TAGGED,
+            "payload": {"label": label}, "status": status, "next_attempt_at": changed, "created_at": changed,
+            "updated_at": changed,
+        }
+        for label, (status, changed) in messages.items()
+    ]  # fmt: skip
+
+    async def insert() -> None:
+        async with opened(settings) as db, db.write() as conn:
+            await outbox_store.insert_messages(conn, rows)
+
+    async def left() -> set[str]:
+        async with opened(settings) as db, db.read() as conn:
+            return {row.payload["label"] for row in (await conn.execute(select(outbox))).all()}
+
+    asyncio.run(insert())
+    done = run_cli("purge", env={"REPLYGUARD_DATABASE_URL": settings.database_url})
+    assert done.returncode == 0 and "purged 3 delivered, dead or skipped outbox messages" in done.stdout, done.stderr
+    assert asyncio.run(left()) == {"pending long ago", "sent yesterday"}
