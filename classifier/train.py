@@ -26,6 +26,7 @@ from classifier.card import ModelCard, version_for
 from classifier.dataset import load_training_rows, split_held_out, split_validation
 from classifier.errors import RelevanceUnavailable, TrainingDataError
 from classifier.general_cache import general_heads, in_fitting_order
+from classifier.language_metrics import language_metrics
 from classifier.metrics import curves, head_metrics
 from classifier.operating import expected_rates, realistic, reply_kind
 from classifier.pipeline import HEADS, RECIPE, build_head_pipeline
@@ -417,6 +418,13 @@ def train_model(
     say(f"tuning thresholds on {len(held_out_rows):,} held-out rows")
     thresholds, metrics = assess_heads(pipelines, held_out_rows)
     metrics["rows"] = {"train": len(train_rows), "held_out": len(held_out_rows), "site_train": len(site_rows)}
+    say("measuring each language's rows and held-out quality")
+    metrics["languages"] = language_metrics(
+        train_rows,
+        held_out_rows,
+        score_rows(pipelines, held_out_rows),
+        evaluated=metrics["operating_point"]["measured_on"] == "test",
+    )
     metrics["site"] = learned.report
     site_held_out = [row for row in held_out_rows if row.source in site_sources]
     thresholds = use_site_thresholds(learned, [*site_rows, *site_held_out], thresholds, metrics)

@@ -129,4 +129,3 @@ def test_a_correction_that_cannot_beat_the_general_model_out_of_fold_is_not_appl
     probe = [LabelledRow(text) for text in (ATTACK.format("danish"), ORDINARY.format("danish"), "you idiot", "thanks")]
     before, after = score_rows(pipelines, probe)["abuse"], score_rows(adapted, probe)["abuse"]
     assert np.array_equal(np.argsort(before), np.argsort(after)) and not np.allclose(before, after)
-

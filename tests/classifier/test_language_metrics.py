@@ -1,0 +1,44 @@
+"""The card's per-language section: rows by detected language, held-out ROC AUC per head, and the coverage floor."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from classifier import load_scorer
+from classifier.language_metrics import COVERAGE_MIN_ROWS_PER_CLASS, language_metrics
+from classifier.rows import LabelledRow
+
+GERMAN = "Ich finde, dass die Verhandlungen in Genf ein wichtiger Schritt waren, Nummer {}"
+FRENCH = "Je pense que les négociations à Genève étaient une étape importante, numéro {}"
+
+
+def _rows(template: str, count: int, abuse: int) -> list[LabelledRow]:
+    return [LabelledRow(template.format(i), abuse=abuse, source="test") for i in range(count)]
+
+
+def test_a_language_is_covered_only_with_enough_held_out_rows_ranked_well_enough() -> None:
+    enough = COVERAGE_MIN_ROWS_PER_CLASS
+    held_out = _rows(GERMAN, enough, 0) + _rows(GERMAN, enough, 1) + _rows(FRENCH, 20, 0) + _rows(FRENCH, 20, 1)
+    train = [*_rows(GERMAN, 7, 1), LabelledRow(FRENCH.format("x"), spam=0, abuse=0)]
+    # German abusive rows score above the ordinary ones; French are ranked perfectly but are too few.
+    abuse = np.concatenate([np.full(enough, 0.2), np.full(enough, 0.8), np.full(20, 0.1), np.full(20, 0.9)])
+    languages = language_metrics(train, held_out, {"spam": np.zeros(len(held_out)), "abuse": abuse})
+    assert languages["de"]["rows"] == {"spam": 0, "abuse": 7}
+    assert languages["fr"]["rows"] == {"spam": 1, "abuse": 1}
+    assert languages["de"]["roc_auc"] == {"spam": None, "abuse": 1.0}
+    assert languages["de"]["covered"] is True
+    assert languages["fr"]["roc_auc"]["abuse"] == 1.0 and languages["fr"]["covered"] is False
+    # The same German rows ranked no better than chance are not covered.
+    languages = language_metrics(train, held_out, {"spam": np.zeros(len(held_out)), "abuse": np.full(len(abuse), 0.5)})
+    assert languages["de"]["roc_auc"]["abuse"] == 0.5 and languages["de"]["covered"] is False
+    assert "below" in languages["de"]["why"]
+
+
+def test_a_seed_only_model_lists_its_languages_and_covers_english_alone(seed_model_dir: Path) -> None:
+    card = load_scorer(seed_model_dir).card
+    languages = card.metrics["languages"]
+    assert languages["uk"]["rows"]["spam"] > 0 and languages["uk"]["rows"]["abuse"] > 0
+    assert languages["en"]["rows"]["abuse"] > languages["uk"]["rows"]["abuse"]
+    assert card.covers_language("en") and not card.covers_language("uk") and not card.covers_language("de")
