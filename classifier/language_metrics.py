@@ -48,6 +48,8 @@ def language_metrics(
     held_out_scores: dict[str, np.ndarray],
     *,
     evaluated: bool = True,
+    train_languages: Sequence[str | None] | None = None,
+    held_out_languages: Sequence[str | None] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """{code: {"rows": {head: training rows labelled for it}, "roc_auc": {head: held-out ROC AUC or None},
     "held_out": {"abuse": {"positives": int, "negatives": int}}, "covered": bool, "why": str}} for every language
@@ -56,14 +58,17 @@ def language_metrics(
     ROC AUC is measured on every held-out row (validation and test parts alike: no fit saw either, and ranking
     does not depend on the thresholds tuned on the validation part). `evaluated` False (a seed-only model, whose
     held-out rows are too few for any target) keeps the rule cards had before per-language metrics: English only.
+    The rows' languages (row_languages) may be given, when the caller has them already.
     """
+    if train_languages is None:
+        train_languages = row_languages(train_rows)
+    held_languages = row_languages(held_out_rows) if held_out_languages is None else held_out_languages
     trained: dict[str, Counter[str]] = {}
-    for row, language in zip(train_rows, row_languages(train_rows), strict=True):
+    for row, language in zip(train_rows, train_languages, strict=True):
         if language is not None:
             counts = trained.setdefault(language, Counter())
             for head in HEADS:
                 counts[head] += row.label(head) is not None
-    held_languages = row_languages(held_out_rows)
     languages: dict[str, dict[str, Any]] = {}
     for language in sorted(set(trained) | {code for code in held_languages if code is not None}):
         entry: dict[str, Any] = {"rows": {head: trained.get(language, Counter())[head] for head in HEADS}}
@@ -106,3 +111,13 @@ def _coverage(language: str, entry: dict[str, Any], *, evaluated: bool) -> tuple
     if auc is None or auc < COVERAGE_MIN_ROC_AUC:
         return False, f"held-out abuse ROC AUC {auc} is below {COVERAGE_MIN_ROC_AUC}"
     return True, f"held-out abuse ROC AUC {auc} >= {COVERAGE_MIN_ROC_AUC}"
+
+
+def judged_rows(languages: dict[str, dict[str, Any]], row_codes: Sequence[str | None]) -> list[bool] | None:
+    """Which rows the service would judge on the model's word: those in a covered language, and those too short to
+    tell (the service judges them as any other). None, meaning every row, when no language is covered yet (a
+    seed-only model, which covers English by default and is judged on all its rows, as before)."""
+    covered = {code for code, entry in languages.items() if entry["covered"]}
+    if not covered:
+        return None
+    return [code is None or code in covered for code in row_codes]

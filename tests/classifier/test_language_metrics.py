@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from classifier import load_scorer
-from classifier.language_metrics import COVERAGE_MIN_ROWS_PER_CLASS, language_metrics
+from classifier.language_metrics import COVERAGE_MIN_ROWS_PER_CLASS, judged_rows, language_metrics
 from classifier.rows import LabelledRow
 
 GERMAN = "Ich finde, dass die Verhandlungen in Genf ein wichtiger Schritt waren, Nummer {}"
@@ -42,3 +42,10 @@ def test_a_seed_only_model_lists_its_languages_and_covers_english_alone(seed_mod
     assert languages["uk"]["rows"]["spam"] > 0 and languages["uk"]["rows"]["abuse"] > 0
     assert languages["en"]["rows"]["abuse"] > languages["uk"]["rows"]["abuse"]
     assert card.covers_language("en") and not card.covers_language("uk") and not card.covers_language("de")
+
+
+def test_only_rows_the_service_judges_on_the_models_word_place_thresholds() -> None:
+    languages = {"en": {"covered": True}, "de": {"covered": False}}
+    assert judged_rows(languages, ["en", None, "de", "ru"]) == [True, True, False, False]
+    # No covered language (a seed-only model): every row places them, as before per-language metrics.
+    assert judged_rows({"en": {"covered": False}}, ["en", "de"]) is None
