@@ -127,6 +127,12 @@ def test_signals_count_links_up_to_three_and_flag_shorteners_websites_and_names(
         ("A long and thoughtful reply about the budget. " * 10, "__len_long__"),
         ("Call 09061701461 now to claim your reward today", "__long_number__"),
         ("You have won a guaranteed \u00a31000 cash award today", "__money__"),
+        ("Таблетки для похудения всего за 990 руб, доставка", "__money__"),
+        ("Схуднення без дієт, ціна 299 грн", "__money__"),
+        ("Знижка: 1500 ₴ замість 3000", "__money__"),
+        ("Пишите в Телеграм, ответим сразу", "__messenger__"),
+        ("Замовляйте у вайбері або WhatsApp", "__messenger__"),
+        ("Details at t.me/cheap_pills_bot", "__messenger__"),
         ("See the offer at http://deals.example.xyz today", "__tld_xyz__"),
     ],
 )
