@@ -5,10 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
-from classifier import load_scorer
+from classifier import Submission, load_scorer
+from classifier.language import detect_language
 from classifier.language_metrics import COVERAGE_MIN_ROWS_PER_CLASS, judged_rows, language_metrics
 from classifier.rows import LabelledRow
+from tests.default_model import DATA_DIR
 
 GERMAN = "Ich finde, dass die Verhandlungen in Genf ein wichtiger Schritt waren, Nummer {}"
 FRENCH = "Je pense que les négociations à Genève étaient une étape importante, numéro {}"
@@ -49,3 +52,31 @@ def test_only_rows_the_service_judges_on_the_models_word_place_thresholds() -> N
     assert judged_rows(languages, ["en", None, "de", "ru"]) == [True, True, False, False]
     # No covered language (a seed-only model): every row places them, as before per-language metrics.
     assert judged_rows({"en": {"covered": False}}, ["en", "de"]) is None
+
+
+# Our own sentences, the kinds issue 21 found published at once by the English-only model.
+RUSSIAN_DEATH_WISH = "Чтоб ты сдох, мразь, и вся твоя семья вместе с тобой. Ненавижу таких уродов."
+UKRAINIAN_INSULT = "Ти тупий ідіот, закрий свого брудного рота і не пиши більше дурниць."
+GERMAN_INSULT = "Du bist ein widerlicher Idiot, halt endlich dein dummes Maul, du Drecksack."
+RUSSIAN_PILL_SPAM = (
+    "Таблетки для похудения, минус 10 кг за неделю без диет! Пишите в Телеграм @pohudei_bystro или звоните "
+    "+7 912 345 67 89, цена 990 руб"
+)
+RUSSIAN_PILL_SPAM_NO_CONTACT = (
+    "Лучшие таблетки для потенции, действуют за 15 минут, анонимная доставка по всей России, пишите в WhatsApp"
+)
+
+
+@pytest.mark.skipif(not DATA_DIR.is_dir(), reason="shared corpora not available")
+def test_the_default_model_lists_the_readers_languages_and_holds_their_abuse_and_spam(model_dir: Path) -> None:
+    scorer = load_scorer(model_dir)
+    card, thresholds = scorer.card, scorer.card.thresholds
+    languages = card.metrics["languages"]
+    assert card.covers_language("en")
+    for code in ("de", "ru", "fr", "ar"):
+        assert languages[code]["rows"]["abuse"] >= 1000 and languages[code]["roc_auc"]["abuse"] is not None
+    for insult in (RUSSIAN_DEATH_WISH, UKRAINIAN_INSULT, GERMAN_INSULT):
+        assert scorer.score(Submission(insult)).abuse_score >= thresholds.abuse_hold
+    assert scorer.score(Submission(RUSSIAN_PILL_SPAM)).spam_score >= thresholds.spam_hold
+    # Spam naming only a messenger scores below the hold; the coverage hold keeps it from being published.
+    assert detect_language(RUSSIAN_PILL_SPAM_NO_CONTACT) == "ru" and not card.covers_language("ru")
