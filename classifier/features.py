@@ -35,7 +35,18 @@ _TLD = re.compile(r"\.([a-z]{2,12})$")
 # Runs of five or more digits (phone numbers, claim codes) and amounts of money.
 _LONG_NUMBER = re.compile(r"\d[\d -]{3,}\d")
 _MONEY = re.compile(
-    r"[$\u00a3\u20ac\u00a5]\s?\d|\d\s?(?:[$\u00a3\u20ac]|usd|eur|gbp|dollars?|pounds?)\b", re.IGNORECASE
+    r"[$\u00a3\u20ac\u00a5]\s?\d|\d\s?(?:[$\u00a3\u20ac]|usd|eur|gbp|dollars?|pounds?)\b"
+    # The readers' other currencies (issue 21): rouble and hryvnia signs, and the amounts written out in Russian,
+    # Ukrainian and Polish, so a price is a signal whatever the language ("990 ₽", "500 грн", "1500 євро").
+    r"|[\u20bd\u20b4]\s?\d|\d\s?(?:[\u20bd\u20b4]|rub|uah|pln|zł|руб\w*|грн|гривен\w*|гривн\w*|доллар\w*|долар\w*"  # noqa: RUF001 (Cyrillic on purpose)
+    r"|евро|євро|тенге)(?!\w)",
+    re.IGNORECASE,
+)
+# Messengers named as the way to get in touch ("write to us on Telegram", "вайбер", "t.me/..."): spam moves
+# the conversation there when links are held. Brand names in Latin and Cyrillic spelling, not English words.
+_MESSENGER = re.compile(
+    r"\b(?:telegram|whatsapp|viber|телеграм\w*|ватсап\w*|вотсап\w*|вацап\w*|вайбер\w*|вибер\w*)|\b(?:t\.me|wa\.me)/",
+    re.IGNORECASE,
 )
 # Buckets, chosen so the middle bucket (most replies) has no token at all.
 _SHORT_CHARS, _LONG_CHARS = 25, 400
@@ -57,6 +68,7 @@ SIGNAL_NAMES: dict[str, str] = {
     "__len_long__": "very_long",
     "__long_number__": "long_number",
     "__money__": "money_amount",
+    "__messenger__": "messenger_contact",
 }
 
 
@@ -152,6 +164,8 @@ def _number_tokens(submission: Submission, body: str) -> list[str]:
         tokens.append("__long_number__")
     if _MONEY.search(body):
         tokens.append("__money__")
+    if _MESSENGER.search(body):
+        tokens.append("__messenger__")
     return tokens
 
 

@@ -14,7 +14,11 @@ RANDOM_STATE: Final = 0
 # The version of everything between a submission and the pipeline's input (normalise.py, features.py). The
 # persisted pipeline cannot carry that code, so a model fitted under another recipe would score different
 # text than it learned from: bump this whenever that code changes, and loading refuses older models.
-RECIPE: Final = "3"  # 3: long bodies are read as their first 1,500 and last 500 characters (features.model_body)
+# 3: long bodies are read as their first 1,500 and last 500 characters (features.model_body); 4: Latin look-alikes
+# inside Cyrillic words become Cyrillic, and digits inside Cyrillic words read as Cyrillic letters (normalise.py);
+# 5: amounts in roubles, hryvnias, złoty and written-out currencies count as money, and naming a messenger
+# (Telegram, WhatsApp, Viber, in Latin or Cyrillic) is a signal (features.py).
+RECIPE: Final = "5"
 # 2**17 word + 2**17 char columns: 2**18 in all, few enough collisions for ~50k texts, small enough that the
 # coefficients and idf weights of two heads fit in a few MB.
 WORD_FEATURES: Final = 2**17

@@ -26,6 +26,7 @@ from classifier.card import ModelCard, version_for
 from classifier.dataset import load_training_rows, split_held_out, split_validation
 from classifier.errors import RelevanceUnavailable, TrainingDataError
 from classifier.general_cache import general_heads, in_fitting_order
+from classifier.language_metrics import judged_rows, language_metrics, row_languages
 from classifier.metrics import curves, head_metrics
 from classifier.operating import expected_rates, realistic, reply_kind
 from classifier.pipeline import HEADS, RECIPE, build_head_pipeline
@@ -241,24 +242,33 @@ def choose_thresholds(
     return thresholds, dict.fromkeys(HEADS, rule)
 
 
-def assess_heads(pipelines: dict[str, Pipeline], rows: list[LabelledRow]) -> tuple[Thresholds, dict[str, Any]]:
+def assess_heads(
+    pipelines: dict[str, Pipeline], rows: list[LabelledRow], *, judged: Sequence[bool] | None = None
+) -> tuple[Thresholds, dict[str, Any]]:
     """Tune thresholds on the validation part of the held-out rows; report quality and rates on the test part.
 
     Rows of selected samples (operating.SELECTED_SAMPLES) are measured per source but neither place thresholds nor
-    count in the rates.
+    count in the rates; nor do rows whose `judged` entry is False (in a language the model does not cover: the
+    service holds those replies whatever their scores, so the thresholds are not what decides them).
 
     With too few validation rows for the error targets (a seed-only model), thresholds come from the
     small-sample rule on all held-out rows, and the figures are measured on those same rows.
     """
+    left_out = set() if judged is None else {id(row) for row, kept in zip(rows, judged, strict=True) if not kept}
+
+    def placing(part: list[LabelledRow]) -> np.ndarray:
+        kept: np.ndarray = realistic(part) & np.array([id(row) not in left_out for row in part], dtype=bool)
+        return kept
+
     validation, test = split_validation(rows)
-    validation = [row for row, kept in zip(validation, realistic(validation), strict=True) if kept]
+    validation = [row for row, kept in zip(validation, placing(validation), strict=True) if kept]
     validation_scores = score_rows(pipelines, validation)
     thresholds, rules = choose_thresholds(validation, validation_scores)
     if "small-sample" in rules.values():
         thresholds, rules = choose_thresholds(rows, score_rows(pipelines, rows))
         test = rows
     scores = score_rows(pipelines, test)
-    mix = realistic(test)
+    mix = placing(test)
     mix_rows = [row for row, kept in zip(test, mix, strict=True) if kept]
     metrics: dict[str, Any] = {}
     for head in HEADS:
@@ -414,9 +424,22 @@ def train_model(
         say(f"learning this site's standard from {len(site_rows):,} of its decisions")
     learned = learn_site(pipelines, site_rows, fallback_rows=train_rows)
     pipelines = learned.pipelines
+    say("measuring each language's rows and held-out quality")
+    train_languages, held_out_languages = row_languages(train_rows), row_languages(held_out_rows)
+    held_out_scores = score_rows(pipelines, held_out_rows)
+    languages = language_metrics(
+        train_rows, held_out_rows, held_out_scores,
+        train_languages=train_languages, held_out_languages=held_out_languages,
+    )  # fmt: skip
     say(f"tuning thresholds on {len(held_out_rows):,} held-out rows")
-    thresholds, metrics = assess_heads(pipelines, held_out_rows)
+    thresholds, metrics = assess_heads(pipelines, held_out_rows, judged=judged_rows(languages, held_out_languages))
     metrics["rows"] = {"train": len(train_rows), "held_out": len(held_out_rows), "site_train": len(site_rows)}
+    if metrics["operating_point"]["measured_on"] != "test":
+        languages = language_metrics(
+            train_rows, held_out_rows, held_out_scores, evaluated=False,
+            train_languages=train_languages, held_out_languages=held_out_languages,
+        )  # fmt: skip
+    metrics["languages"] = languages
     metrics["site"] = learned.report
     site_held_out = [row for row in held_out_rows if row.source in site_sources]
     thresholds = use_site_thresholds(learned, [*site_rows, *site_held_out], thresholds, metrics)

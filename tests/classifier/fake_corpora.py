@@ -91,4 +91,39 @@ def write_fake_corpora(root: Path, *, per_class: int = 12) -> Path:
         [[NICE.format(f"ethos {i}"), 0.0] for i in range(n)] + [[RUDE.format(f"e{i}"), 0.8] for i in range(n)],
         delimiter=";",
     )
+    germeval = root / "germeval-2018-offensive-de"
+    germeval.mkdir(parents=True)
+    for part in ("training", "test"):
+        lines = [f"@nutzer{i} Ich finde den Plan {part} {i} vernünftig |LBR| wirklich\tOTHER\tOTHER" for i in range(n)]
+        lines += [f"@nutzer{i} Du bist ein Idiot {part} {i}\tOFFENSE\tINSULT" for i in range(n)]
+        (germeval / f"germeval2018.{part}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    banner = (
+        "ДАННОЕ СООБЩЕНИЕ (МАТЕРИАЛ) СОЗДАНО И (ИЛИ) РАСПРОСТРАНЕНО ИНОСТРАННЫМ СРЕДСТВОМ МАССОВОЙ ИНФОРМАЦИИ, "
+        "ВЫПОЛНЯЮЩИМ ФУНКЦИИ ИНОСТРАННОГО АГЕНТА, И (ИЛИ) РОССИЙСКИМ ЮРИДИЧЕСКИМ ЛИЦОМ, ВЫПОЛНЯЮЩИМ ФУНКЦИИ "
+        "ИНОСТРАННОГО АГЕНТА."
+    )
+    russian: list[list[object]] = [
+        [i, ("медуза", "дождь")[i % 2], f"[id{i}|Иван], спасибо за новость номер {i}{banner}", 0, 0, ""]
+        for i in range(n)
+    ]
+    _write_csv(
+        root / "russian-news-comments-toxicity" / "russian_distorted_toxicity.tsv",
+        ["comment_id", "source", "comments", "distortion", "toxicity", "corrected"],
+        russian + [[100 + i, "лентач", f"ты идиот номер {i}", 0, 1, ""] for i in range(n)],
+        delimiter="\t",
+    )
+    header = ["HITId", "tweet", "sentiment", "directness", "annotator_sentiment", "target", "group"]
+    for language in ("fr", "en", "ar"):
+        _write_csv(
+            root / "mlma-hate-speech-multilingual" / f"{language}_dataset.csv",
+            header,
+            [
+                [i, f"@user je trouve ce plan {language} {i} correct @url", "normal", "indirect", "", "", ""]
+                for i in range(n)
+            ]
+            + [
+                [100 + i, f"rt @user espèce d'idiot {language} {i}", "offensive_hateful", "direct", "", "", ""]
+                for i in range(n)
+            ],
+        )
     return root

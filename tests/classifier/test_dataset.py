@@ -18,6 +18,9 @@ def test_every_training_and_evaluation_corpus_is_read_from_its_own_format(tmp_pa
     assert len(corpora.read_jigsaw(root / "jigsaw-toxic-comment-sample")) == 24
     assert len(corpora.read_davidson(root / "davidson-hate-offensive")) == 24
     assert len(corpora.read_fox_news(root / "fox-news-hate-comments")) == 24
+    assert len(corpora.read_germeval(root / "germeval-2018-offensive-de")) == 48
+    assert len(corpora.read_russian_news(root / "russian-news-comments-toxicity")) == 24
+    assert len(corpora.read_mlma(root / "mlma-hate-speech-multilingual")) == 48
     assert len(corpora.read_ethos(root / "ethos-hate-speech")) == 24
     sfu = corpora.read_sfu(root / "sfu-constructiveness-toxicity")
     assert sum(row.abuse or 0 for row in sfu) == 12
@@ -100,3 +103,46 @@ def test_extra_rows_win_over_corpus_copies_and_are_fingerprinted(tmp_path: Path)
     assert relabelled in rows
     assert not [row for row in rows if row.text == corpus_row.text]
     assert fingerprints["extra"].endswith(";rows=1")
+
+
+def test_germeval_drops_mentions_and_line_marks_and_keeps_its_official_parts(tmp_path: Path) -> None:
+    rows = corpora.read_germeval(write_fake_corpora(tmp_path) / "germeval-2018-offensive-de")
+    assert len(rows) == 48 and sum(row.abuse or 0 for row in rows) == 24
+    assert all(row.spam is None for row in rows)
+    assert not any("@" in row.text or "|LBR|" in row.text for row in rows)
+    assert rows[0].text == "Ich finde den Plan training 0 vernünftig wirklich"
+    assert {row.group for row in rows} == {corpora.GERMEVAL_TRAIN_GROUP, corpora.GERMEVAL_TEST_GROUP}
+
+
+def test_germeval_official_test_part_is_held_out_whole_and_its_training_part_never(tmp_path: Path) -> None:
+    rows, _ = load_training_rows(write_fake_corpora(tmp_path, per_class=60))
+    train, held_out = split_held_out(rows)
+    assert {row.group for row in train if row.source == "germeval"} == {corpora.GERMEVAL_TRAIN_GROUP}
+    assert {row.group for row in held_out if row.source == "germeval"} == {corpora.GERMEVAL_TEST_GROUP}
+    validation, test = split_validation(held_out)
+    assert any(row.source == "germeval" for row in validation) and any(row.source == "germeval" for row in test)
+
+
+def test_russian_news_drops_vk_addresses_and_the_foreign_agent_banner(tmp_path: Path) -> None:
+    rows = corpora.read_russian_news(write_fake_corpora(tmp_path) / "russian-news-comments-toxicity")
+    assert rows[0].text == "спасибо за новость номер 0"
+    assert not any("[id" in row.text or "агент" in row.text.lower() for row in rows)
+    assert {row.group for row in rows} == {"russian-news-медуза", "russian-news-дождь", "russian-news-лентач"}
+    assert sum(row.abuse or 0 for row in rows) == 12 and all(row.spam is None for row in rows)
+
+
+def test_mlma_counts_only_normal_alone_as_not_hostile_and_trains_on_french_and_arabic(tmp_path: Path) -> None:
+    folder = write_fake_corpora(tmp_path) / "mlma-hate-speech-multilingual"
+    rows = corpora.read_mlma(folder)
+    assert {row.source for row in rows} == {"mlma-fr", "mlma-ar"}
+    assert sum(row.abuse or 0 for row in rows) == 24 and all(row.spam is None for row in rows)
+    assert not any("@user" in row.text or "@url" in row.text or "rt " in row.text for row in rows)
+    assert {row.source for row in corpora.read_mlma(folder, languages=("en",))} == {"mlma-en"}
+
+
+def test_the_ukrainian_seed_has_ordinary_spam_and_abusive_replies() -> None:
+    rows = corpora.read_seed([corpora.UKRAINIAN_SEED_PATH])
+    kinds = Counter((row.spam, row.abuse) for row in rows)
+    assert min(kinds[(0, 0)], kinds[(1, 0)], kinds[(0, 1)]) >= 24
+    assert all(row.source == "seed" for row in rows)
+    assert len(corpora.read_seed()) == len(rows) + len(corpora.read_seed([corpora.SEED_PATH]))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from classifier import Scorer, Submission
 from classifier.features import model_text, signal_name, signal_tokens
@@ -125,6 +127,12 @@ def test_signals_count_links_up_to_three_and_flag_shorteners_websites_and_names(
         ("A long and thoughtful reply about the budget. " * 10, "__len_long__"),
         ("Call 09061701461 now to claim your reward today", "__long_number__"),
         ("You have won a guaranteed \u00a31000 cash award today", "__money__"),
+        ("Таблетки для похудения всего за 990 руб, доставка", "__money__"),
+        ("Схуднення без дієт, ціна 299 грн", "__money__"),
+        ("Знижка: 1500 ₴ замість 3000", "__money__"),
+        ("Пишите в Телеграм, ответим сразу", "__messenger__"),
+        ("Замовляйте у вайбері або WhatsApp", "__messenger__"),
+        ("Details at t.me/cheap_pills_bot", "__messenger__"),
         ("See the offer at http://deals.example.xyz today", "__tld_xyz__"),
     ],
 )
@@ -157,3 +165,72 @@ def test_a_body_cannot_forge_a_signal_token() -> None:
     forged = model_text(Submission("hello __website__ __link__"))
     assert "__website__" not in forged.split()
     assert "__link__" not in forged.split()
+
+
+RUSSIAN = "абвгдеёжзийклмнопрстуфхцчшщъыьэюя"
+UKRAINIAN = "абвгґдеєжзиіїйклмнопрстуфхцчшщьюя"
+# Latin letters and the Cyrillic letters they are typed for, both ways (lower case: the normaliser casefolds).
+LATIN_FOR_CYRILLIC = {"а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x", "і": "i"}
+
+
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [
+        ("x\u0443\u0439", "\u0445\u0443\u0439"),  # Latin x in a Russian word
+        ("\u043f\u0438\u0437\u0434a", "\u043f\u0438\u0437\u0434\u0430"),  # Latin a at the end
+        ("\u043fi\u0441\u043d\u044f", "\u043f\u0456\u0441\u043d\u044f"),  # Latin i for Ukrainian i
+        ("\u041fPU\u0412ET".replace("U", "\u0418"), "\u043f\u0440\u0438\u0432\u0435\u0442"),  # Latin P, E in capitals
+        (
+            "\u0445\u0443\u0033 \u0451\u0036\u0430\u043d\u044b\u0439 \u043f@\u0434\u043b\u0430",
+            "\u0445\u0443\u0437 \u0451\u0431\u0430\u043d\u044b\u0439 \u043f\u0430\u0434\u043b\u0430",
+        ),
+        ("c\u0430sino and \u0432\u0430\u0441", "casino and \u0432\u0430\u0441"),  # each word keeps its own script
+    ],
+)
+def test_latin_look_alikes_inside_cyrillic_words_read_as_cyrillic(written: str, read: str) -> None:
+    assert normalise_text(written) == read
+
+
+@pytest.mark.parametrize(
+    "kept",
+    [
+        "\u0421\u043b\u0430\u0432\u0430 \u0423\u043a\u0440\u0430\u0457\u043d\u0456, \u0457\u0436\u0430\u043a, "
+        "\u0454\u0434\u043d\u0456\u0441\u0442\u044c, \u0491\u0430\u043d\u043e\u043a",  # Ukrainian і ї є ґ
+        "Её уже спросили в 2022 году",
+        "\u041a\u0438\u0457\u0432 and Kyiv",  # a Cyrillic word beside a Latin one: neither changes
+    ],
+)
+def test_whole_russian_and_ukrainian_words_keep_their_letters(kept: str) -> None:
+    assert normalise_text(kept) == kept.casefold()
+
+
+_cyrillic_words = st.text(alphabet=RUSSIAN + UKRAINIAN + RUSSIAN.upper() + " ", min_size=1, max_size=40)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_cyrillic_words)
+def test_no_letter_of_a_cyrillic_text_becomes_latin(text: str) -> None:
+    read = normalise_text(text)
+    assert not any("a" <= char <= "z" for char in read)
+    assert set(read) - {" "} <= set(text.casefold())
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=3, max_size=12), st.data())
+def test_a_cyrillic_look_alike_in_a_latin_word_reads_as_the_latin_word(word: str, data: st.DataObject) -> None:
+    swappable = [i for i, char in enumerate(word) if char in LATIN_FOR_CYRILLIC.values()]
+    assume(swappable)
+    index = data.draw(st.sampled_from(swappable))
+    cyrillic = {latin: cyr for cyr, latin in LATIN_FOR_CYRILLIC.items()}[word[index]]
+    assert normalise_text(word[:index] + cyrillic + word[index + 1 :]) == normalise_text(word)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=RUSSIAN, min_size=2, max_size=12), st.data())
+def test_a_latin_look_alike_in_a_russian_word_reads_as_the_russian_word(word: str, data: st.DataObject) -> None:
+    # A word of look-alike letters only ("сор") cannot be told from a disguised Latin word; one other letter can.
+    assume(any(char not in LATIN_FOR_CYRILLIC and char != "ё" for char in word))
+    swappable = [i for i, char in enumerate(word) if char in LATIN_FOR_CYRILLIC]
+    assume(swappable)
+    index = data.draw(st.sampled_from(swappable))
+    assert normalise_text(word[:index] + LATIN_FOR_CYRILLIC[word[index]] + word[index + 1 :]) == normalise_text(word)

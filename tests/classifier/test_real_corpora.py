@@ -31,4 +31,12 @@ def test_real_training_rows_are_unique_capped_clean_and_apart_from_evaluation_se
     assert set(fingerprints) == {
         "seed", "youtube-spam-collection", "fox-news-hate-comments", "sms-spam-collection",
         "jigsaw-toxic-comment-sample", "davidson-hate-offensive", "civil-comments-toxic-spans",
+        "germeval-2018-offensive-de", "russian-news-comments-toxicity", "mlma-hate-speech-multilingual",
     }  # fmt: skip
+    # The multilingual corpora: no tweet handles, line-break marks, VK addresses or "foreign agent" banners left.
+    foreign = [row for row in rows if row.source in {"germeval", "russian-news", "mlma-fr", "mlma-ar"}]
+    assert {row.source for row in foreign} == {"germeval", "russian-news", "mlma-fr", "mlma-ar"}
+    assert all(row.spam is None for row in foreign)
+    assert not any("|LBR|" in row.text or "@user" in row.text or "[id" in row.text for row in foreign)
+    assert not any("ИНОСТРАННОГО АГЕНТА" in row.text.upper() for row in foreign)
+    assert "mlma-en" not in sources
