@@ -58,9 +58,14 @@ class GroupCommit(Generic[Item, Result]):
             await asyncio.gather(*self._writers, return_exceptions=True)
 
     async def _write(self) -> None:
-        while self._queue:
-            batch = [self._queue.popleft() for _ in range(min(self.max_batch, len(self._queue)))]
-            await self._commit(batch)
+        try:
+            while self._queue:
+                batch = [self._queue.popleft() for _ in range(min(self.max_batch, len(self._queue)))]
+                await self._commit(batch)
+        finally:
+            # Leave the set in the same step that saw the queue empty. The done callback alone comes a loop turn
+            # later: a request queued in between would count this finished writer, start none, and wait forever.
+            self._writers.discard(asyncio.current_task())  # type: ignore[arg-type]
 
     async def _commit(self, batch: list[tuple[Item, asyncio.Future[Result]]]) -> None:
         items = [item for item, _ in batch]

@@ -6,7 +6,7 @@ These run through a real server process-in-thread (live_server) so requests trul
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 import httpx
 import pytest
@@ -137,3 +137,26 @@ def test_a_caller_that_goes_away_does_not_lose_its_item() -> None:
 
     asyncio.run(scenario())
     assert written == [7]
+
+
+def test_an_item_queued_as_the_writer_finishes_is_still_written() -> None:
+    # The late caller wakes in the very loop turn the writer sees its queue empty, before the writer's done callback
+    # runs: it must not count the finished writer as one still working and wait forever.
+    async def scenario() -> list[int]:
+        gate = asyncio.Event()
+        group: GroupCommit[int, int] = GroupCommit(lambda items: _open_gate(gate, items))
+        late = asyncio.ensure_future(_after(gate, group.run, 2))
+        first = await group.run(1)
+        return [first, await asyncio.wait_for(late, timeout=5)]
+
+    assert asyncio.run(scenario()) == [1, 2]
+
+
+async def _open_gate(gate: asyncio.Event, items: Sequence[int]) -> list[int | Exception]:
+    gate.set()  # wakes the late caller; the writer goes on to find its queue empty without yielding
+    return list(items)
+
+
+async def _after(gate: asyncio.Event, run: Callable[[int], Awaitable[int]], item: int) -> int:
+    await gate.wait()
+    return await run(item)
