@@ -65,7 +65,7 @@ class GroupCommit(Generic[Item, Result]):
         finally:
             # Leave the set in the same step that saw the queue empty. The done callback alone comes a loop turn
             # later: a request queued in between would count this finished writer, start none, and wait forever.
-            self._writers.discard(asyncio.current_task())  # type: ignore[arg-type]
+            self._writers.discard(asyncio.current_task())
 
     async def _commit(self, batch: list[tuple[Item, asyncio.Future[Result]]]) -> None:
         items = [item for item, _ in batch]
