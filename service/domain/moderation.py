@@ -206,6 +206,18 @@ async def undo_last(db: Database, *, moderator: Moderator, mail: MailPolicy | No
         return uuid.UUID(str(last.comment_id))
 
 
-async def status_counts(db: Database, *, article_id: str | None, language: str | None = None) -> dict[str, int]:
-    counts = await db.run_read(lambda conn: comment_store.status_counts(conn, article_id, language))
-    return {status: counts.get(status, 0) for status in ("pending", "published", "rejected")}
+FOLDERS = ("pending", "published", "rejected")
+FOLDER_COUNT_CAP = 1000  # the console shows "1,000+" beyond this (comment_store.folder_counts says why)
+
+
+async def folder_counts(db: Database, *, article_id: str | None, language: str | None = None) -> dict[str, str]:
+    """Each folder's size as the console shows it: exact up to FOLDER_COUNT_CAP, then "1,000+"."""
+    counts = await db.run_read(
+        lambda conn: comment_store.folder_counts(
+            conn, statuses=FOLDERS, article_id=article_id, language=language, cap=FOLDER_COUNT_CAP
+        )
+    )
+    return {
+        status: f"{FOLDER_COUNT_CAP:,}+" if count > FOLDER_COUNT_CAP else f"{count:,}"
+        for status, count in counts.items()
+    }

@@ -6,13 +6,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Table, and_, delete, or_, select, update
+from sqlalchemy import ColumnElement, Row, Table, and_, bindparam, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import BindParameter
 
 from service.storage.tables import api_keys, console_sessions, moderators
 
 
-def _usable(table: Table, now: datetime) -> ColumnElement[bool]:
+def _usable(table: Table, now: datetime | BindParameter[datetime]) -> ColumnElement[bool]:
     """A token or key that still works at `now`: not revoked and not expired (no expiry: valid until revoked)."""
     return and_(table.c.revoked_at.is_(None), or_(table.c.expires_at.is_(None), table.c.expires_at > now))
 
@@ -48,12 +49,16 @@ async def insert_moderator(conn: AsyncConnection, values: dict[str, Any]) -> int
     return int(result.scalar_one())
 
 
+# Every moderator request starts here, so the statement is built once (bound parameters) rather than per request.
+_MODERATOR_BY_TOKEN = select(moderators.c.id, moderators.c.name, moderators.c.role).where(
+    moderators.c.token_hash == bindparam("token_hash"),
+    _usable(moderators, bindparam("now", type_=moderators.c.expires_at.type)),
+)
+
+
 async def moderator_by_token(conn: AsyncConnection, token_hash: str, *, now: datetime) -> Row[Any, Any, Any] | None:
     """(id, name, role) of the moderator whose usable token has this digest; None otherwise. One indexed read."""
-    query = select(moderators.c.id, moderators.c.name, moderators.c.role).where(
-        moderators.c.token_hash == token_hash, _usable(moderators, now)
-    )
-    return (await conn.execute(query)).first()
+    return (await conn.execute(_MODERATOR_BY_TOKEN, {"token_hash": token_hash, "now": now})).first()
 
 
 async def revoke_moderator(conn: AsyncConnection, name: str, *, now: datetime) -> bool:

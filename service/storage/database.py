@@ -194,9 +194,13 @@ def _json_text(value: Any) -> str:
     return msgspec.json.encode(value).decode()
 
 
+# ...and decoded by msgspec: a moderator's queue page decodes the reasons of every item it shows.
+JSON_CODEC: dict[str, Any] = {"json_serializer": _json_text, "json_deserializer": msgspec.json.decode}
+
+
 def _sqlite_engine(url: str, *, pool_size: int, immediate: bool, autocheckpoint: bool = True) -> AsyncEngine:
     engine = create_async_engine(
-        url, pool_size=pool_size, max_overflow=0, pool_pre_ping=False, json_serializer=_json_text, hide_parameters=True
+        url, pool_size=pool_size, max_overflow=0, pool_pre_ping=False, hide_parameters=True, **JSON_CODEC
     )
     _configure_sqlite(engine.sync_engine, immediate=immediate, autocheckpoint=autocheckpoint)
     return engine
@@ -210,8 +214,8 @@ def _sqlite_sync_engine(url: str, *, pool_size: int, immediate: bool, autocheckp
         pool_size=pool_size,
         max_overflow=0,
         connect_args={"check_same_thread": False},
-        json_serializer=_json_text,
         hide_parameters=True,
+        **JSON_CODEC,
     )
     _configure_sqlite(engine, immediate=immediate, autocheckpoint=autocheckpoint)
     return engine
@@ -252,7 +256,7 @@ def connect(settings: Settings, *, background_checkpoints: bool = False) -> Data
         max_overflow=settings.db_pool_size,
         pool_pre_ping=True,
         pool_timeout=10,
-        json_serializer=_json_text,
         hide_parameters=True,
+        **JSON_CODEC,
     )
     return Database(writer=engine, reader=engine)

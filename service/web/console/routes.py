@@ -206,7 +206,7 @@ async def queue_page(
             db, status=status, article_id=article, cursor=cursor or None, limit=PAGE_SIZE, language=spoken
         )
         items, next_cursor = page.items, page.next_cursor
-    counts = await moderation.status_counts(db, article_id=article, language=spoken)
+    counts = await moderation.folder_counts(db, article_id=article, language=spoken)
     context = {
         "session": session,
         "status": status,
