@@ -307,12 +307,28 @@ async def folder_counts(
     site (1M comments: the published folder alone is most of them); stopping at the cap keeps every page view
     bounded, and a person cannot work through more than that in one sitting anyway. One statement."""
 
-    def capped(status: str) -> Any:
-        members = _filtered(select(literal(1)), status=status, article_id=article_id, language=language)
-        return select(func.count()).select_from(members.limit(cap + 1).subquery()).scalar_subquery()
-
-    row = (await conn.execute(select(*(capped(status).label(status) for status in statuses)))).one()
+    query = _folder_counts_statement(
+        tuple(statuses), by_article=article_id is not None, by_language=language is not None
+    )
+    values = {"article_id": article_id, "language": language, "cap": cap + 1}
+    row = (await conn.execute(query, values)).one()
     return {status: int(count) for status, count in zip(statuses, row, strict=True)}
+
+
+@functools.cache
+def _folder_counts_statement(statuses: tuple[str, ...], *, by_article: bool, by_language: bool) -> Select[Any]:
+    """The folder counts' statement, built once per shape (like the queue's): a capped count per status."""
+
+    def capped(status: str) -> Any:
+        members = select(literal(1)).where(comments.c.status == status)
+        if by_article:
+            members = members.where(comments.c.article_id == bindparam("article_id"))
+        if by_language:
+            members = members.where(comments.c.language == bindparam("language"))
+        limited = members.limit(bindparam("cap", type_=Integer())).subquery()
+        return select(func.count()).select_from(limited).scalar_subquery()
+
+    return select(*(capped(status).label(status) for status in statuses))
 
 
 async def last_decision_by(conn: AsyncConnection, moderator_id: int) -> Row[Any] | None:

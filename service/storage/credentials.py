@@ -101,14 +101,21 @@ async def insert_session(conn: AsyncConnection, values: dict[str, Any]) -> None:
     await conn.execute(console_sessions.insert(), values)
 
 
+# Every console page starts here: built once, like the token lookup.
+_SESSION_BY_HASH = (
+    select(console_sessions.c.csrf_token, moderators.c.id, moderators.c.name, moderators.c.role)
+    .join(moderators, moderators.c.id == console_sessions.c.moderator_id)
+    .where(
+        console_sessions.c.id_hash == bindparam("id_hash"),
+        console_sessions.c.expires_at > bindparam("now", type_=console_sessions.c.expires_at.type),
+        _usable(moderators, bindparam("now", type_=moderators.c.expires_at.type)),
+    )
+)
+
+
 async def session_by_hash(conn: AsyncConnection, id_hash: str, *, now: datetime) -> Row[Any, Any, Any, Any] | None:
     """(csrf_token, id, name, role) of a live session whose moderator's token still works; None otherwise."""
-    query = (
-        select(console_sessions.c.csrf_token, moderators.c.id, moderators.c.name, moderators.c.role)
-        .join(moderators, moderators.c.id == console_sessions.c.moderator_id)
-        .where(console_sessions.c.id_hash == id_hash, console_sessions.c.expires_at > now, _usable(moderators, now))
-    )
-    return (await conn.execute(query)).first()
+    return (await conn.execute(_SESSION_BY_HASH, {"id_hash": id_hash, "now": now})).first()
 
 
 async def delete_session(conn: AsyncConnection, id_hash: str) -> None:

@@ -16,9 +16,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
+from jinja2 import Environment
 from litestar import Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import PathParameter, QueryParameter
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
 
 from classifier.language import SERVICE_LANGUAGES
@@ -38,6 +40,7 @@ from service.web.callers import count_failed_authentication
 from service.web.console.highlight import highlight
 from service.web.console.notices import Notice
 from service.web.console.plots import SIZE, head_plots
+from service.web.console.queue_cards import QueueCards
 from service.web.console.sessions import ConsoleSession, close_session, find_session, open_session
 from service.web.console.sign_in import (
     SESSION_COOKIE,
@@ -61,6 +64,7 @@ CONSOLE_CSP = (
 )
 STATUSES = ("pending", "rejected", "published")
 PAGE_SIZE = 25
+CARDS = QueueCards()  # the queue page's items as HTML, kept per content (one per process; queue_cards.py says why)
 # A page's notice: a fixed code with its reply or counts, and the signature of the session that earned it.
 NoticeCode = Annotated[str | None, QueryParameter(max_length=300)]  # any text: an unknown one shows nothing
 NoticeItem = Annotated[uuid.UUID | None, QueryParameter()]
@@ -76,6 +80,13 @@ def _page(name: str, context: dict[str, Any], status_code: int = 200, *, cookies
         headers={"Content-Security-Policy": CONSOLE_CSP, "Cache-Control": "no-store"},
         cookies=cookies or [],
     )
+
+
+def _jinja(request: Request[Any, Any, Any]) -> Environment:
+    engine = request.app.template_engine
+    if not isinstance(engine, JinjaTemplateEngine):
+        raise TypeError("the console's pages are Jinja templates (service/app.py)")
+    return engine.engine
 
 
 def _to(path: str, **query: str | None) -> Redirect:
@@ -215,7 +226,9 @@ async def queue_page(
         "languages": SERVICE_LANGUAGES,
         # The filters every folder and page link keeps (urlencoded; the template escapes the ampersands).
         "filters": urlencode({key: value for key, value in (("article_id", article), ("language", spoken)) if value}),
-        "items": [_card(item) for item in items],
+        "items": [
+            CARDS.render(_jinja(request), item, _card, order=order, csrf_token=session.csrf_token) for item in items
+        ],
         "next_cursor": next_cursor,
         "next_offset": next_offset,
         "order": order,
