@@ -75,16 +75,15 @@ def _thread_rows(article_id: str, count: int, pending: int, now: datetime) -> li
 
 
 def server_env(workdir: Path, model_dir: str, **extra: str) -> dict[str, str]:
-    """The environment of a benchmarked server: this one without REPLYGUARD_*, a fresh SQLite file, quiet logs."""
+    """The environment of a benchmarked server: this one without REPLYGUARD_*, a fresh SQLite file, and otherwise the
+    shipped defaults a site runs with `make run` or the container (access log on, INFO logs, the registry poller).
+    The one exception: one client address sends everything here, so the per-client rate limits are off (they are
+    tested in tests/, and a site's readers come from many addresses)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("REPLYGUARD_")}
     env.update(
         REPLYGUARD_DATABASE_URL=f"sqlite+aiosqlite:///{workdir}/bench.db",
         REPLYGUARD_MODEL_DIR=model_dir,
-        # One client address sends everything here; the limits themselves are tested in tests/.
         REPLYGUARD_RATE_LIMIT_ENABLED="false",
-        REPLYGUARD_ACCESS_LOG="false",
-        REPLYGUARD_LOG_LEVEL="WARNING",
-        REPLYGUARD_MODEL_POLL_SECONDS="0",
         **extra,
     )
     return env

@@ -51,6 +51,8 @@ from service.settings import Settings  # noqa: E402
 from service.storage import migrations  # noqa: E402
 from service.storage.cursor import encode_cursor  # noqa: E402
 from service.storage.database import opened  # noqa: E402
+from service.web.console.sessions import open_session  # noqa: E402
+from service.web.console.sign_in import SESSION_COOKIE  # noqa: E402
 
 ARTICLES = 1_000
 HOT = "article-0000"  # holds 10% of all comments
@@ -173,7 +175,7 @@ async def seed(url: str, n: int) -> dict[str, Any]:
             quote = conn.dialect.identifier_preparer.quote
             await conn.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))
             await conn.execute(text("SET LOCAL work_mem = '128MB'"))  # the reply draw sorts in memory
-            await conn.execute(text("TRUNCATE idempotency_keys, decisions, comments, articles"))
+            await conn.execute(text("TRUNCATE idempotency_keys, decisions, comments, articles CASCADE"))
             indexes = (await conn.execute(text(SECONDARY_INDEXES))).all()
             foreign_keys = (await conn.execute(text(FOREIGN_KEYS))).all()
             for name, _ in foreign_keys:
@@ -276,13 +278,15 @@ async def deep_cursors(url: str, count: int = 256) -> list[str]:
     return [encode_cursor(row.created_at, row.id) for row in chosen]
 
 
-async def prepare_once(settings: Settings) -> str:
-    """A registered model (reused from the model folder, trained there once otherwise) and a moderator token."""
+async def prepare_once(settings: Settings) -> tuple[str, str]:
+    """A registered model (reused from the model folder, trained there once otherwise), a moderator token and a
+    console session of that moderator (the cookie the console's queue page wants)."""
     async with opened(settings) as db:
         await register_newest_model(db, settings)
         async with db.write() as conn:
-            _, token = await create_moderator(conn, f"scale-{time.time_ns()}", role="moderator")
-    return token
+            moderator, token = await create_moderator(conn, f"scale-{time.time_ns()}", role="moderator")
+            session_id, _ = await open_session(conn, moderator, lifetime=timedelta(hours=12))
+    return token, session_id
 
 
 # --- measuring -----------------------------------------------------------------------------------------------------
@@ -302,6 +306,9 @@ def endpoints(cursors: list[str]) -> dict[str, list[str]]:
         "list_any": [f"{api}/articles/article-{a:04d}/comments?limit=20" for a in range(ARTICLES)],
         "queue": [f"{api}/moderation/queue?limit=20"],
         "queue_hot": [f"{api}/moderation/queue?limit=20&article_id={HOT}"],
+        # The console's queue page: the same folder as HTML, with its folder counts (capped, so flat in N).
+        "console": ["/console"],
+        "console_hot": [f"/console?article_id={HOT}"],
         "count": [f"{api}/articles/{HOT}/comments/count"],
     }
 
@@ -355,10 +362,8 @@ def server_env(url: str, model_dir: Path) -> dict[str, str]:
     env.update(
         REPLYGUARD_DATABASE_URL=url,
         REPLYGUARD_MODEL_DIR=str(model_dir),
+        # One client address sends everything; otherwise the shipped defaults (access log on, INFO logs).
         REPLYGUARD_RATE_LIMIT_ENABLED="false",
-        REPLYGUARD_ACCESS_LOG="false",
-        REPLYGUARD_LOG_LEVEL="WARNING",
-        REPLYGUARD_MODEL_POLL_SECONDS="0",
     )
     # Settings refuse unknown REPLYGUARD_* names, so the cache switch is only passed to a service that has one.
     if "read_cache_entries" in {f.name for f in fields(Settings)}:
@@ -374,13 +379,23 @@ class Target:
     url: str
     env: dict[str, str]
     token: str = ""
+    session: str = ""
     paths: dict[str, list[str]] = field(default_factory=dict)
     data: dict[str, Any] = field(default_factory=dict)
     port: int = 0
     server: subprocess.Popen[bytes] | None = None
 
     def headers(self, endpoint: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"} if endpoint.startswith("queue") else {}
+        return moderator_headers(endpoint, self.token, self.session)
+
+
+def moderator_headers(endpoint: str, token: str, session: str) -> dict[str, str]:
+    """The bearer token for the queue API, the session cookie for the console, nothing for readers' endpoints."""
+    if endpoint.startswith("queue"):
+        return {"Authorization": f"Bearer {token}"}
+    if endpoint.startswith("console"):
+        return {"Cookie": f"{SESSION_COOKIE}={session}"}
+    return {}
 
 
 def measure(targets: list[Target], args: argparse.Namespace) -> dict[int, dict[str, Any]]:
@@ -445,7 +460,9 @@ def captured_statements(app: Any) -> Iterator[list[tuple[str, Any]]]:
             event.remove(engine, "before_cursor_execute", note)
 
 
-def capture(settings: Settings, paths: dict[str, list[str]], token: str) -> dict[str, list[tuple[str, Any]]]:
+def capture(
+    settings: Settings, paths: dict[str, list[str]], token: str, session: str
+) -> dict[str, list[tuple[str, Any]]]:
     """The SELECTs each endpoint runs, taken from the app itself (in process) so they are exactly the service's."""
     from litestar.testing import TestClient
 
@@ -454,7 +471,7 @@ def capture(settings: Settings, paths: dict[str, list[str]], token: str) -> dict
     per_endpoint: dict[str, list[tuple[str, Any]]] = {}
     with TestClient(create_app(settings)) as client:
         for name, variants in paths.items():
-            headers = {"Authorization": f"Bearer {token}"} if "queue" in name else {}
+            headers = moderator_headers(name, token, session)
             with captured_statements(client.app) as statements:
                 assert client.get(variants[len(variants) // 2], headers=headers).status_code == 200
             per_endpoint[name] = [(s, p) for s, p in statements if s.lstrip().upper().startswith("SELECT")]
@@ -693,7 +710,7 @@ def main() -> int:
             ]
             for target in targets:
                 migrations.upgrade(target.url)
-                target.token = asyncio.run(prepare_once(Settings.from_env(target.env)))
+                target.token, target.session = asyncio.run(prepare_once(Settings.from_env(target.env)))
                 print(f"bench: N={target.n:,}: seeding", file=sys.stderr)
                 target.data = asyncio.run(seed(target.url, target.n))
                 print(f"bench: N={target.n:,}: seeded in {target.data['seed_s']} s", file=sys.stderr)
@@ -716,7 +733,7 @@ def main() -> int:
                 print("bench: EXPLAIN at the largest size", file=sys.stderr)
                 largest = targets[-1]
                 try:
-                    captured = capture(Settings.from_env(largest.env), largest.paths, largest.token)
+                    captured = capture(Settings.from_env(largest.env), largest.paths, largest.token, largest.session)
                     results["explain"] = asyncio.run(explain(largest.url, captured))
                 except Exception as exc:  # the plans are a supplement: never lose the measurements over them
                     print(f"bench: EXPLAIN failed: {exc!r}", file=sys.stderr)

@@ -17,6 +17,13 @@ local parents = {}
 for id in string.gmatch(os.getenv("PARENT_IDS") or "", "[^,]+") do parents[#parents + 1] = id end
 local pace = tonumber(os.getenv("PACE_DELAY_MS") or "")
 local n = 0
+-- Each wrk thread gets its own number, so no two requests of a run share an email or a body: every reply is a new
+-- author, as on a real site (a repeating email would make the author-history reads cheaper than they are).
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("thread_id", threads)
+end
 request = function()
   n = n + 1
   local body = bodies[(n % #bodies) + 1]
@@ -24,8 +31,9 @@ request = function()
   if #parents > 0 and n % 5 == 0 then
     parent = string.format(', "parent_id": "%s"', parents[(n % #parents) + 1])
   end
-  local json = string.format('{"name": "Reader %d", "email": "reader%d@example.org", "body": "%s (%d)"%s}',
-    n % 500, n % 500, body, n, parent)
+  local who = string.format("%d-%d", thread_id or 0, n)
+  local json = string.format('{"name": "Reader %s", "email": "reader%s@example.org", "body": "%s (%s)"%s}',
+    who, who, body, who, parent)
   return wrk.format("POST", wrk.path, {["Content-Type"] = "application/json"}, json)
 end
 if pace then
