@@ -87,7 +87,6 @@ async def item_detail(db: Database, comment_id: uuid.UUID) -> ItemDetail:
     return ItemDetail(
         **{f: getattr(item, f) for f in item.__struct_fields__},
         decisions=[decision_view(d) for d in decisions],
-        edited_at=row.edited_at,
         deleted_at=row.deleted_at,
         revisions=[revision_view(r) for r in revisions],
     )

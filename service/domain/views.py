@@ -87,6 +87,7 @@ class QueueItem(msgspec.Struct):
     reasons: list[Reason]
     author_history: AuthorHistory
     language: str | None = None  # ISO 639-1, found on submit; None when too short to tell (or stored before)
+    edited_at: datetime | None = None  # its author's last edit (the earlier texts are on the item: ItemDetail)
 
 
 class QueuePage(msgspec.Struct):
@@ -124,7 +125,6 @@ class RevisionView(msgspec.Struct):
 
 class ItemDetail(QueueItem):
     decisions: list[DecisionView] = msgspec.field(default_factory=list)
-    edited_at: datetime | None = None
     deleted_at: datetime | None = None  # deleted by its author: `body` is empty, the text is in `revisions`
     revisions: list[RevisionView] = msgspec.field(default_factory=list)
 
@@ -210,6 +210,7 @@ def queue_item(row: Row[Any], history: dict[str, int]) -> QueueItem:
         reasons=reasons_of(row.reasons),
         author_history=msgspec.convert(history, AuthorHistory),
         language=row.language,
+        edited_at=row.edited_at,
     )
 
 

@@ -16,8 +16,9 @@ from sqlalchemy import select
 from service.settings import Settings
 from service.storage.database import opened
 from service.storage.tables import comment_revisions, comments, idempotency_keys
-from tests.conftest import build_app, run
+from tests.conftest import add_moderator, build_app, run
 from tests.replies import ENGLISH_POLITE, SPAM, reply
+from tests.web.test_console import _sign_in
 
 ARTICLE = "edits"
 URL = f"/api/v1/articles/{ARTICLE}/comments"
@@ -265,3 +266,24 @@ def test_erasure_removes_the_earlier_texts(
     assert erased.status_code == 200, erased.text
     assert _stored(settings, comment_revisions, comment_revisions.c.comment_id == uuid.UUID(created["id"])) == []
     assert _edit(client, created, ENGLISH_POLITE[2]).status_code in {403, 404}
+
+
+def test_the_console_shows_that_a_reply_was_edited_with_its_earlier_texts(
+    client: TestClient[Any], settings: Settings
+) -> None:
+    token = add_moderator(settings, "console-edits")
+    _sign_in(client, token)
+    created = _submit(client, ENGLISH_POLITE[0])
+    assert _edit(client, created, ENGLISH_POLITE[2]).status_code == 200
+    assert _edit(client, created, "<b>third</b> version of " + ENGLISH_POLITE[3]).status_code == 200
+    page = client.get(f"/console/items/{created['id']}").text
+    assert "Edited by its author" in page
+    assert ENGLISH_POLITE[0] in page and ENGLISH_POLITE[2] in page  # both earlier texts, in order
+    assert page.index(ENGLISH_POLITE[0]) < page.index(ENGLISH_POLITE[2])
+    assert "&lt;b&gt;third&lt;/b&gt;" in page and "<b>third</b>" not in page  # escaped like every text
+    queue = client.get("/console", params={"status": "published"}).text
+    assert "edited by its author" in queue
+    gone = _submit(client, ENGLISH_POLITE[4], email="bo@example.org")
+    assert _delete(client, gone).status_code == 204
+    page = client.get(f"/console/items/{gone['id']}").text
+    assert "Deleted by its author" in page and ENGLISH_POLITE[4] in page
