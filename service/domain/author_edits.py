@@ -181,7 +181,11 @@ async def _store_edit(
         "note": EDITED_NOTE,
     }
     await comment_store.insert_decision(conn, decision)
-    await events.record(conn, events.reply_events(pending.listeners, updated, decision, created=False, now=now))
+    messages = events.webhook_messages(
+        pending.listeners, events.REPLY_EDITED, events.reply_data(updated), email=row.email, now=now
+    )
+    messages += events.reply_events(pending.listeners, updated, decision, created=False, now=now)
+    await events.record(conn, messages)
     log.info("comment edited", extra={"comment_id": str(row.id), "article_id": row.article_id,
                                       "status": verdict.status})  # fmt: skip
     return EditedComment(
@@ -232,6 +236,12 @@ async def delete_reply(db: Database, *, article_id: str, comment_id: uuid.UUID, 
         row = _check_author(locked, article_id=article_id, token=token, window=window, now=now)
         await comment_store.insert_revision(conn, _revision(row, kind="delete", now=now))
         await comment_store.mark_deleted(conn, row.id, now=now)
+        # The site's systems drop their copy of the text, in this transaction (nothing is told of a rolled-back one).
+        withdrawn = {**events.reply_data({**row._mapping, "body": ""}), "deleted_at": events.iso(now)}
+        listeners = await events.listeners_now(conn)
+        await events.record(
+            conn, events.webhook_messages(listeners, events.REPLY_DELETED, withdrawn, email=row.email, now=now)
+        )
         if shown_to_readers(row):
             # It leaves the count; the replies under it keep theirs (the placeholder holds them in place).
             await article_store.change_published(conn, row.article_id, delta=-1, now=now)

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from service.settings import Settings
 from service.storage.database import opened
-from service.storage.tables import comment_revisions, comments, idempotency_keys
+from service.storage.tables import comment_revisions, comments, idempotency_keys, outbox
 from tests.conftest import add_moderator, build_app, run
 from tests.replies import ENGLISH_POLITE, SPAM, reply
 from tests.web.test_console import _sign_in
@@ -287,3 +287,21 @@ def test_the_console_shows_that_a_reply_was_edited_with_its_earlier_texts(
     assert _delete(client, gone).status_code == 204
     page = client.get(f"/console/items/{gone['id']}").text
     assert "Deleted by its author" in page and ENGLISH_POLITE[4] in page
+
+
+def test_the_sites_systems_hear_of_edits_and_deletes(
+    client: TestClient[Any], admin_headers: dict[str, str], settings: Settings
+) -> None:
+    hooked = client.post("/api/v1/webhooks", json={"url": "https://hooks.example/in"}, headers=admin_headers)
+    assert hooked.status_code == 201, hooked.text
+    created = _submit(client, ENGLISH_POLITE[0])
+    assert _edit(client, created, ENGLISH_POLITE[1]).status_code == 200
+    assert _delete(client, created).status_code == 204
+    rows = _stored(settings, outbox, outbox.c.channel == "webhook")
+    about = [row.payload for row in rows if row.payload["data"].get("id") == created["id"]]
+    edited = [p["data"] for p in about if p["type"] == "reply.edited"]
+    deleted = [p["data"] for p in about if p["type"] == "reply.deleted"]
+    assert [data["body"] for data in edited] == [ENGLISH_POLITE[1]]
+    assert len(deleted) == 1 and deleted[0]["body"] == "" and deleted[0]["deleted_at"]
+    assert all("email" not in data for data in edited + deleted)  # the endpoint was not granted addresses
+    assert "decision.made" in {row.payload["type"] for row in rows}
