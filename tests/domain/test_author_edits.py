@@ -305,3 +305,32 @@ def test_the_sites_systems_hear_of_edits_and_deletes(
     assert len(deleted) == 1 and deleted[0]["body"] == "" and deleted[0]["deleted_at"]
     assert all("email" not in data for data in edited + deleted)  # the endpoint was not granted addresses
     assert "decision.made" in {row.payload["type"] for row in rows}
+
+
+def test_an_edit_is_judged_with_the_authors_trust_as_a_new_reply_is(
+    client: TestClient[Any], moderator_headers: dict[str, str]
+) -> None:
+    # Three replies people approved make an author trusted (REPLYGUARD_TRUST_AFTER_APPROVALS, 3).
+    for body in ENGLISH_POLITE[:3]:
+        approved = _submit(client, body, email="trusted@example.org")
+        decided = client.post(f"/api/v1/moderation/comments/{approved['id']}/decision", json={"action": "approve"},
+                              headers=moderator_headers)  # fmt: skip
+        assert decided.status_code == 200
+    copied = ENGLISH_POLITE[3]
+    _submit(client, copied, email="first@example.org")
+    # Editing into a copy of a recent reply is a doubt (duplicate): the trusted author's edit is published over it,
+    # anyone else's waits, exactly as a fresh submission of the copy would.
+    trusted = _submit(client, "A first draft that I will change in a minute, sorry.", email="trusted@example.org")
+    other = _submit(client, "Another first draft, to be replaced by a copy shortly.", email="plain@example.org")
+    assert _edit(client, trusted, copied).json()["status"] == "published"
+    assert _edit(client, other, copied).json()["status"] == "pending"
+    codes = {r["code"] for r in _item(client, moderator_headers, trusted["id"])["reasons"]}
+    assert {"trusted_author", "duplicate"} <= codes
+    assert {r["code"] for r in _item(client, moderator_headers, other["id"])["reasons"]} >= {"duplicate"}
+
+
+def test_saving_the_same_text_again_is_no_duplicate_of_itself(client: TestClient[Any]) -> None:
+    created = _submit(client, ENGLISH_POLITE[4])
+    again = _edit(client, created, ENGLISH_POLITE[4])
+    assert again.status_code == 200 and again.json()["status"] == "published"
+    assert _thread(client)["total"] == 1
