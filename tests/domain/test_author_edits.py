@@ -334,3 +334,20 @@ def test_saving_the_same_text_again_is_no_duplicate_of_itself(client: TestClient
     again = _edit(client, created, ENGLISH_POLITE[4])
     assert again.status_code == 200 and again.json()["status"] == "published"
     assert _thread(client)["total"] == 1
+
+
+def test_the_retention_purge_deletes_a_rejected_reply_with_its_earlier_texts(
+    client: TestClient[Any], moderator_headers: dict[str, str], settings: Settings
+) -> None:
+    from tests.commands import run_cli
+
+    created = _submit(client, ENGLISH_POLITE[0])
+    assert _edit(client, created, SPAM[2]).status_code == 200
+    client.post(
+        f"/api/v1/moderation/comments/{created['id']}/decision",
+        json={"action": "reject", "reason": "spam"},
+        headers=moderator_headers,
+    )
+    done = run_cli("purge", "--rejected-older-than-days", "0", env={"REPLYGUARD_DATABASE_URL": settings.database_url})
+    assert done.returncode == 0 and "purged 1" in done.stdout, done.stderr
+    assert _stored(settings, comment_revisions, comment_revisions.c.comment_id == uuid.UUID(created["id"])) == []
