@@ -527,3 +527,32 @@ def test_a_reply_without_replies_disappears_when_its_author_deletes_it(stack: St
     expect(page.locator(f"#comment-{mine}")).to_have_count(0)
     expect(page.locator(".rg-count")).to_have_text("0 Responses")
     assert stack.thread("own-delete")["total"] == 0
+
+
+def test_a_held_reply_can_be_fixed_or_withdrawn_by_its_author_from_the_embed(stack: Stack, page: Page) -> None:
+    _open_demo(page, stack, "own-held")
+    _fill(page, body=SPAM[1], name="Gus", email="gus@example.org")
+    page.locator(".rg-submit").click()
+    expect(page.locator(".rg-status")).to_have_text("Your reply is awaiting moderation.")
+    waiting = page.locator(".rg-waiting")
+    expect(waiting.locator(".rg-body")).to_have_text(SPAM[1])
+    expect(page.locator(".rg-comment")).to_have_count(0)  # readers' thread: nothing
+    # Rewritten without the pitch, it is published and joins the thread.
+    fixed = "Fair point about the ferry timetable; the winter schedule really does leave commuters stranded."
+    waiting.locator(".rg-edit").click()
+    waiting.locator(".rg-edit-body").fill(fixed)
+    waiting.locator(".rg-save").click()
+    expect(page.locator(".rg-status")).to_have_text("Your edit is published.")
+    expect(page.locator(".rg-waiting")).to_have_count(0)
+    expect(page.locator(".rg-thread .rg-comment .rg-body")).to_have_text(fixed)
+    expect(page.locator(".rg-count")).to_have_text("1 Response")
+    assert [item["body"] for item in stack.thread("own-held")["items"]] == [fixed]
+    # Another held reply, withdrawn: it leaves the author's view and the moderators' queue.
+    _fill(page, body=SPAM[2], name="Gus", email="gus@example.org")
+    page.locator(".rg-submit").click()
+    expect(page.locator(".rg-waiting .rg-body")).to_have_text(SPAM[2])
+    page.locator(".rg-waiting .rg-delete").click()
+    page.locator(".rg-waiting .rg-confirm-delete").click()
+    expect(page.locator(".rg-waiting")).to_have_count(0)
+    expect(page.locator(".rg-count")).to_have_text("1 Response")
+    assert [item["body"] for item in stack.held("own-held")] == []

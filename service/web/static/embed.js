@@ -313,8 +313,9 @@
     li.insertBefore(note, li.firstChild);
   }
 
-  // Edit and Delete under a reply of this browser's, while its window lasts.
-  function ownControls(item, li, text, replyButton) {
+  // Edit and Delete under a reply of this browser's, while its window lasts. `waiting`: the reply awaits moderation
+  // and is shown only to its author, in a box above the form (readers do not see it in the thread).
+  function ownControls(item, li, text, replyButton, waiting) {
     var entry = ownEntry(item.id);
     if (!entry) {
       return null;
@@ -397,9 +398,16 @@
           return;
         }
         editor.hidden = true;
-        if (result.answer.status === "published") {
+        if (result.answer.status === "published" && waiting) {
+          li.remove(); // it joins the thread, with its Edit and Delete
+          showPublished(result.answer);
+          say(t("Your edit is published."), "ok");
+        } else if (result.answer.status === "published") {
           text.textContent = result.answer.body;
           notice.textContent = t("Your edit is published.");
+        } else if (waiting) {
+          text.textContent = result.answer.body;
+          notice.textContent = t("Your edited reply is awaiting moderation.");
         } else {
           // It left readers' view (with what hangs under it): the author is told, nobody else sees it.
           text.textContent = "";
@@ -425,6 +433,11 @@
           return;
         }
         forget(item.id);
+        if (waiting) {
+          li.remove(); // it never counted: readers did not see it
+          say("");
+          return;
+        }
         setCount(Math.max(0, count - 1));
         if (shown[item.id] && shown[item.id].children.length) {
           placeholder(li); // its replies keep their place under it
@@ -676,22 +689,41 @@
     });
   });
 
+  function showPublished(answer) {
+    var list = (answer.parent_id && shown[answer.parent_id]) || thread;
+    appendTo(list, answer);
+    setCount(count + 1);
+    var mine = root.getElementById && root.getElementById("comment-" + answer.id);
+    if (mine) {
+      mine.scrollIntoView({block: "nearest"});
+    }
+  }
+
+  // A reply awaiting moderation, shown to its author only (for this visit) with Edit and Delete while they last.
+  function showWaiting(answer) {
+    var box = el("div", "rg-waiting");
+    box.id = "waiting-" + answer.id;
+    var text = el("div", "rg-body", answer.body);
+    text.dir = "auto";
+    var controls = ownControls(answer, box, text, el("span"), true);
+    if (!controls) {
+      return;
+    }
+    box.append(el("p", "rg-waiting-note", t("Your reply is awaiting moderation.")), text, controls);
+    frame.insertBefore(box, form);
+  }
+
   function handleAnswer(response, answer) {
     if (response.status === 201) {
       attempt = null;
       remember(answer);
       body.value = "";
       if (answer.status === "published") {
-        var list = (answer.parent_id && shown[answer.parent_id]) || thread;
-        appendTo(list, answer);
-        setCount(count + 1);
+        showPublished(answer);
         say(t("Your reply is published."), "ok");
-        var mine = root.getElementById && root.getElementById("comment-" + answer.id);
-        if (mine) {
-          mine.scrollIntoView({block: "nearest"});
-        }
       } else {
         say(t("Your reply is awaiting moderation."), "ok");
+        showWaiting(answer);
       }
       cancel.click();
       return;
