@@ -59,8 +59,10 @@ def _check_author(row: Row[Any] | None, *, article_id: str, token: str, window: 
     return row
 
 
-async def _author_row(db: Database, comment_id: uuid.UUID, *, article_id: str, token: str, now: datetime,
-                      window: timedelta) -> Row[Any]:  # fmt: skip
+async def _author_row(
+    db: Database, comment_id: uuid.UUID, *, article_id: str, token: str, now: datetime, window: timedelta
+) -> Row[Any]:
+    """The reply checked outside the transaction, so a refused edit costs no scoring (checked again under lock)."""
     row = await db.run_read(lambda conn: comment_store.get_comment(conn, comment_id))
     return _check_author(row, article_id=article_id, token=token, window=window, now=now)
 
