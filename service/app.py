@@ -35,6 +35,7 @@ from service.web.routes import (
     akismet,
     appeal_pages,
     articles,
+    author_edits,
     coral,
     demo,
     email_links,
@@ -72,13 +73,14 @@ class MetricsController(PrometheusController):
 
 
 def _cors(settings: Settings) -> CORSConfig | None:
-    """Cross-origin reads and submissions only from the operator's sites; none when no origin is configured."""
+    """Cross-origin reads, submissions and authors' edits and deletes (their token in Authorization) only from the
+    operator's sites; none when no origin is configured."""
     if not settings.allowed_origins:
         return None
     return CORSConfig(
         allow_origins=list(settings.allowed_origins),
-        allow_methods=["GET", "POST"],
-        allow_headers=["Content-Type", "Idempotency-Key"],
+        allow_methods=["GET", "POST", "PATCH", "DELETE"],
+        allow_headers=["Content-Type", "Idempotency-Key", "Authorization"],
         expose_headers=["Location", "ETag", "Retry-After"],
         max_age=600,
     )
@@ -118,6 +120,7 @@ def create_app(settings: Settings, *, scoring: ScoringState | None = None, freez
 
     handlers: list[Any] = [
         *public.routes(settings),
+        *author_edits.routes(settings),
         *moderation.ROUTES,
         *articles.ROUTES,
         *rules.ROUTES,

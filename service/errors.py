@@ -7,9 +7,13 @@ ReplyguardError                      base; never a 500
 ├── InvalidInput (422)               field-level problems: errors=[FieldError(field, message)]
 │   └── BadRequest (400)             a request that cannot be read at all (malformed JSON, bad cursor)
 ├── Unauthorized (401)               no or bad moderator token
+│   └── EditTokenMissing (401)       an author's edit without its token (code edit_token_missing)
 ├── Forbidden (403)                  token without the needed role
+│   ├── EditTokenRejected (403)      an edit token that is not this reply's (code edit_token_invalid)
+│   └── EditWindowClosed (403)       the reply's edit window has passed (code edit_window_closed)
 ├── ArticleClosed (403)              replies are closed on this article
 ├── NotFound (404)
+├── DeletedByAuthor (410)            the reply was deleted by its author (code deleted)
 ├── RequestTimeout (408)             the request body did not arrive in time
 ├── Conflict (409)                   expected_status moved on; Idempotency-Key reused with another payload
 ├── UnsupportedMediaType (415)
@@ -39,12 +43,15 @@ class ErrorBody(msgspec.Struct, omit_defaults=True):
     status_code: int
     detail: str
     errors: list[FieldError] = msgspec.field(default_factory=list)
+    # A stable name for the few answers a client acts on (the edit routes'); omitted elsewhere.
+    code: str = ""
 
 
 @dataclass
 class ReplyguardError(Exception):
     detail: str
     status_code: ClassVar[int] = 400
+    code: ClassVar[str] = ""
     headers: dict[str, str] = field(default_factory=dict)
 
     def __str__(self) -> str:
@@ -70,6 +77,27 @@ class Unauthorized(ReplyguardError):
 @dataclass
 class Forbidden(ReplyguardError):
     status_code: ClassVar[int] = 403
+
+
+@dataclass
+class EditTokenMissing(Unauthorized):
+    code: ClassVar[str] = "edit_token_missing"
+
+
+@dataclass
+class EditTokenRejected(Forbidden):
+    code: ClassVar[str] = "edit_token_invalid"
+
+
+@dataclass
+class EditWindowClosed(Forbidden):
+    code: ClassVar[str] = "edit_window_closed"
+
+
+@dataclass
+class DeletedByAuthor(ReplyguardError):
+    status_code: ClassVar[int] = 410
+    code: ClassVar[str] = "deleted"
 
 
 @dataclass
@@ -111,4 +139,4 @@ def invalid(field_name: str, message: str) -> InvalidInput:
 
 def error_body(exc: ReplyguardError) -> ErrorBody:
     errors = exc.errors if isinstance(exc, InvalidInput) else []
-    return ErrorBody(status_code=exc.status_code, detail=exc.detail, errors=list(errors))
+    return ErrorBody(status_code=exc.status_code, detail=exc.detail, errors=list(errors), code=exc.code)

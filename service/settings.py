@@ -68,6 +68,9 @@ class Settings:
     # Levels a thread may have, the top level included (WordPress's default, 5): a reply to a comment at the last
     # level attaches to that comment's parent instead, and deeper stored replies are served at the last level.
     max_thread_depth: int = 5
+    # How long after submitting an author may edit or delete their reply with the edit token the submit answer
+    # gave (docs/moderation-rules.md, "Editing and deleting"). 0: no token is given and nothing can be edited.
+    edit_window_seconds: int = 900
     # An author whose last this-many replies people approved, none rejected since, is trusted: the service's own
     # doubts no longer hold their replies (docs/moderation-rules.md). 0: nobody is trusted.
     trust_after_approvals: int = 3
@@ -212,6 +215,8 @@ class Settings:
             raise SettingsError(f"REPLYGUARD_THRESHOLD_POLICY must be one of: {', '.join(POLICIES)}")
         if not 2 <= self.max_thread_depth <= MAX_THREAD_DEPTH:
             raise SettingsError(f"REPLYGUARD_MAX_THREAD_DEPTH must be between 2 and {MAX_THREAD_DEPTH}")
+        if not 0 <= self.edit_window_seconds <= 7 * 24 * 3600:
+            raise SettingsError("REPLYGUARD_EDIT_WINDOW_SECONDS must be between 0 (off) and 604800 (a week)")
         if not 0 <= self.trust_after_approvals <= 100:
             raise SettingsError("REPLYGUARD_TRUST_AFTER_APPROVALS must be between 0 (off) and 100")
         if not 0 <= self.rules_check_seconds <= 60:

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from classifier import Scores, Submission, Thresholds
 from classifier.relevance_shift import RelevanceScores
 from service.abuse.spam_runs import SpamRunDetector
-from service.domain import emails, events, trust
+from service.domain import author_tokens, emails, events, trust
 from service.domain.emails import MailPolicy
 from service.domain.events import Listener, Subscriptions
 from service.domain.rule_book import RuleBook
@@ -29,6 +29,7 @@ from service.domain.views import (
     created_view,
     public_view,
     shown_to_readers,
+    without_empty_placeholders,
 )
 from service.errors import ArticleClosed, Conflict, invalid
 from service.ids import new_id
@@ -62,6 +63,9 @@ class SubmitOptions:
     trust_after: int = 3
     # Set when email is configured: replies write their mails (confirmations, reply notifications, statements).
     mail: MailPolicy | None = None
+    # How long after submitting its author may edit or delete a reply (service/domain/author_edits.py); zero: no
+    # edit token is issued at all.
+    edit_window: timedelta = timedelta(minutes=15)
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +178,50 @@ async def submit_comment(
         if replayed is not None:
             return replayed
 
+    pending = await assess_reply(
+        writer,
+        scoring,
+        article_id=article_id,
+        new=new,
+        client_address=client_address,
+        received_at=now,
+        honeypot_filled=honeypot_filled,
+        idempotency_key=idempotency_key,
+        fingerprint=fingerprint,
+        spam_runs=spam_runs,
+        relevance=relevance,
+    )
+    try:
+        return await writer.store(pending)
+    except (IntegrityError, _KeyRepeatedInBatch):
+        if idempotency_key is None:
+            raise
+        # Two requests with the same key raced; the loser answers what the winner stored.
+        replayed = await _replay(writer.db, idempotency_key, fingerprint, ttl=ttl, now=now)
+        if replayed is None:
+            raise
+        return replayed
+
+
+async def assess_reply(
+    writer: ReplyWriter,
+    scoring: ScoringState,
+    *,
+    article_id: str,
+    new: NewComment,
+    client_address: str,
+    received_at: datetime,
+    honeypot_filled: bool = False,
+    idempotency_key: str | None = None,
+    fingerprint: str = "",
+    spam_runs: SpamRunDetector | None = None,
+    relevance: Relevance | None = None,
+) -> PendingReply:
+    """Everything the decision on a reply needs short of the transaction: its scores, what the site's rules say, its
+    language. A new reply and an author's edit (service/domain/author_edits.py) both come through here, so an edit
+    is judged exactly as a fresh submission of its text. Raises ArticleClosed when the article takes no replies.
+    """
+    now = received_at
     # The site's rules as this process holds them (one read a second at most); a closed mode needs no scoring.
     rules = await writer.rules.current(writer.db)
     mode = rules.mode_for(article_id)
@@ -204,7 +252,7 @@ async def submit_comment(
     if spam_runs is not None:
         sender = f"{client_address}\x00{new.email}"
         spam_run = await spam_runs.observe_signature(scored.run_signature, sender)
-    pending = PendingReply(
+    return PendingReply(
         article_id=article_id,
         new=new,
         scores=scores,
@@ -226,16 +274,29 @@ async def submit_comment(
         uncovered_language=rules.setting("uncovered_language"),
         listeners=await writer.subscriptions.current(writer.db),
     )
-    try:
-        return await writer.store(pending)
-    except (IntegrityError, _KeyRepeatedInBatch):
-        if idempotency_key is None:
-            raise
-        # Two requests with the same key raced; the loser answers what the winner stored.
-        replayed = await _replay(writer.db, idempotency_key, fingerprint, ttl=ttl, now=now)
-        if replayed is None:
-            raise
-        return replayed
+
+
+def decision_for(
+    pending: PendingReply, *, article_status: str, repeats_recent: bool, options: SubmitOptions
+) -> partial[Verdict]:
+    """The decision on a reply short of its author's standing (first_reply, trusted: keywords left to fill)."""
+    return partial(
+        decide,
+        pending.scores,
+        thresholds=pending.thresholds,
+        article_status=article_status,
+        link_count=count_links(pending.new.body),
+        max_links=options.max_links,
+        honeypot_filled=pending.honeypot_filled,
+        repeats_recent=repeats_recent,
+        spam_run=pending.spam_run,
+        relevance=pending.relevance,
+        site=pending.site,
+        mode=pending.mode,
+        language=pending.language,
+        language_covered=pending.language_covered,
+        uncovered_language=pending.uncovered_language,
+    )
 
 
 async def _store_replies(
@@ -272,8 +333,14 @@ async def _store_replies(
         place = TOP_LEVEL
         if new.parent_id is not None:
             parent = parents.get(new.parent_id)
-            # A published reply under a comment taken down is hidden with it, and is no parent either.
-            if parent is None or parent.article_id != pending.article_id or not shown_to_readers(parent):
+            # A published reply under a comment taken down is hidden with it, and is no parent either; nor is a reply
+            # its author deleted (a placeholder holds the replies it had, and takes no new ones).
+            if (
+                parent is None
+                or parent.article_id != pending.article_id
+                or not shown_to_readers(parent)
+                or parent.deleted_at is not None
+            ):
                 outcomes.append(invalid("parent_id", "must be the id of a published comment of this article"))
                 continue
             place = place_reply(parent, max_depth=max_depth, anchors=anchors)
@@ -284,22 +351,8 @@ async def _store_replies(
         if key is not None:
             keys.add(key)
         repeats = (pending.article_id, body_key) in sent or (pending.distinctive and body_key in sent_anywhere)
-        deciding = partial(
-            decide,
-            pending.scores,
-            thresholds=pending.thresholds,
-            article_status=articles[pending.article_id].status,
-            link_count=count_links(new.body),
-            max_links=options.max_links,
-            honeypot_filled=pending.honeypot_filled,
-            repeats_recent=repeats,
-            spam_run=pending.spam_run,
-            relevance=pending.relevance,
-            site=pending.site,
-            mode=pending.mode,
-            language=pending.language,
-            language_covered=pending.language_covered,
-            uncovered_language=pending.uncovered_language,
+        deciding = decision_for(
+            pending, article_status=articles[pending.article_id].status, repeats_recent=repeats, options=options
         )
         if options.duplicate_window:  # a repeat inside this batch counts too
             sent.add((pending.article_id, body_key))
@@ -337,8 +390,11 @@ async def _store_replies(
             first = new.email in first_reply_authors and not author.has_published
             verdict = verdicts[slot](first_reply=first, trusted=author.trusted)
         row = _comment_row(pending, verdict, place, body_key)
+        # The token goes to this answer only; the row keeps its hash (author_edits.token_hash).
+        token = author_tokens.new_token() if options.edit_window else None
+        row["edit_token_hash"] = author_tokens.token_hash(token) if token is not None else None
         comment_rows.append(row)
-        decision_rows.append(_model_decision(row, pending.relevance))
+        decision_rows.append(model_decision(row, pending.relevance))
         messages += events.reply_events(pending.listeners, row, decision_rows[-1], created=True, now=received)
         mailing.append((pending, row, decision_rows[-1]))
         if verdict.status == "published":
@@ -346,7 +402,11 @@ async def _store_replies(
         # A reply the model rejected (spam, honeypot) does not get to describe the article.
         if verdict.status != "rejected" and (new.article_title or new.article_url):
             page_claims.append((pending.article_id, new.article_title, new.article_url))
-        created = created_view(row)
+        created = created_view(
+            row,
+            edit_token=token,
+            editable_until=pending.received_at + options.edit_window if token is not None else None,
+        )
         key = pending.idempotency_key
         if key is not None:
             answer_rows.append(
@@ -355,7 +415,8 @@ async def _store_replies(
                     "article_id": pending.article_id,
                     "request_hash": pending.fingerprint,
                     "comment_id": row["id"],
-                    "response": msgspec.to_builtins(created),
+                    # Without the edit token: it is stored hashed only, so a replay answers without it.
+                    "response": msgspec.to_builtins(created_view(row)),
                     "created_at": pending.received_at,
                 }
             )
@@ -472,7 +533,7 @@ def _relevance_record(relevance: RelevanceScores) -> dict[str, Any]:
     }  # fmt: skip (keys in the order records had)
 
 
-def _model_decision(row: dict[str, Any], relevance: RelevanceScores | None = None) -> dict[str, Any]:
+def model_decision(row: dict[str, Any], relevance: RelevanceScores | None = None) -> dict[str, Any]:
     """The automatic decision that put a new reply in its first status, with the scores behind it (and, when
     relevance adjusted the spam score, the score before and the figures that moved it)."""
     reasons = row["reasons"] if relevance is None else [*row["reasons"], _relevance_record(relevance)]
@@ -528,4 +589,5 @@ async def list_thread(
     items = [public_view(row) for row in page]
     nest_replies(items, replies, max_depth=max_depth)
     next_cursor = encode_cursor(page[-1].created_at, page[-1].id) if len(rows) > limit else None
-    return CommentPage(items=items, next_cursor=next_cursor, total=total)
+    # A deleted reply stays only where it holds replies in place; the cursor still moves past the ones dropped.
+    return CommentPage(items=without_empty_placeholders(items), next_cursor=next_cursor, total=total)

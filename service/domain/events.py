@@ -1,5 +1,6 @@
-"""The events others hear of (reply.created, reply.published, reply.held, reply.rejected, decision.made), their
-payloads, and the outbox rows they become inside the transaction of the change that causes them.
+"""The events others hear of (reply.created, reply.published, reply.held, reply.rejected, reply.edited,
+reply.deleted, decision.made), their payloads, and the outbox rows they become inside the transaction of the change
+that causes them.
 
 Events fan out when they are written: one outbox row per subscribed webhook endpoint, so each row is one message to
 one receiver, with its own delivery id, retries and dead letter. The submit path takes its subscriptions from a
@@ -29,8 +30,12 @@ DECISION_MADE: Final = "decision.made"
 # The event a reply's new status is announced with.
 STATUS_EVENTS: Final = {"published": "reply.published", "pending": "reply.held", "rejected": "reply.rejected"}
 APPEAL_CREATED: Final = "appeal.created"
+# Its author changed or withdrew the text (service/domain/author_edits.py): a copy kept by the site's systems follows.
+REPLY_EDITED: Final = "reply.edited"
+REPLY_DELETED: Final = "reply.deleted"
 WEBHOOK_EVENTS: Final = (
-    REPLY_CREATED, "reply.published", "reply.held", "reply.rejected", DECISION_MADE, APPEAL_CREATED
+    REPLY_CREATED, "reply.published", "reply.held", "reply.rejected", REPLY_EDITED, REPLY_DELETED, DECISION_MADE,
+    APPEAL_CREATED,
 )  # fmt: skip
 # Sent by the test-send button to one endpoint only; no endpoint subscribes to it.
 TEST_EVENT: Final = "webhook.test"

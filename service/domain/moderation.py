@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from service.domain import emails, events
 from service.domain.auth import Moderator
 from service.domain.emails import MailPolicy
-from service.domain.views import ItemDetail, QueueItem, QueuePage, decision_view, queue_item
+from service.domain.views import ItemDetail, QueueItem, QueuePage, decision_view, queue_item, revision_view
 from service.errors import Conflict, NotFound
 from service.ids import new_id
 from service.storage import articles as article_store
@@ -92,9 +92,13 @@ async def item_detail(db: Database, comment_id: uuid.UUID) -> ItemDetail:
             raise NotFound("No such comment")
         history = await comment_store.author_history(conn, [row.email])
         decisions = await comment_store.decision_history(conn, comment_id)
+        revisions = await comment_store.revisions_of(conn, comment_id)
     item: QueueItem = queue_item(row, history.get(row.email, {}))
     return ItemDetail(
-        **{f: getattr(item, f) for f in item.__struct_fields__}, decisions=[decision_view(d) for d in decisions]
+        **{f: getattr(item, f) for f in item.__struct_fields__},
+        decisions=[decision_view(d) for d in decisions],
+        deleted_at=row.deleted_at,
+        revisions=[revision_view(r) for r in revisions],
     )
 
 
@@ -129,12 +133,15 @@ async def _move(
     row = await comment_store.get_comment(conn, comment_id, lock=True)
     if row is None:
         raise NotFound("No such comment")
+    if row.deleted_at is not None:
+        # Its text is gone from the row (it is in the revisions); approving would publish an empty reply.
+        raise Conflict("The comment was deleted by its author")
     if decision.expected_status is not None and row.status != decision.expected_status:
         raise Conflict(f"The comment is {row.status} now, not {decision.expected_status}")
     if row.status != target:
         await comment_store.set_status(conn, comment_id, status=target, now=now)
         if "published" in (row.status, target):
-            await _show_or_hide(conn, row, shown=target == "published", now=now)
+            await show_or_hide(conn, row, shown=target == "published", now=now)
     decision_row = {
         "id": new_id(),
         "comment_id": comment_id,
@@ -189,9 +196,10 @@ async def _mails(
     return rows
 
 
-async def _show_or_hide(conn: AsyncConnection, row: Row[Any], *, shown: bool, now: datetime) -> None:
+async def show_or_hide(conn: AsyncConnection, row: Row[Any], *, shown: bool, now: datetime) -> None:
     """A comment stopped or started being published: readers lose or regain it with every reply below it (a reply
-    is shown only under shown ancestors), and the article's count and revision follow."""
+    is shown only under shown ancestors), and the article's count and revision follow. Also an author's edit that
+    moves a reply in or out of published (service/domain/author_edits.py)."""
     crossed_below = await comment_store.shift_hidden_below(conn, row.id, step=-1 if shown else 1)
     itself = 1 if row.hidden_ancestors == 0 else 0  # under a hidden ancestor, it was and stays out of sight
     delta = itself + crossed_below

@@ -38,18 +38,31 @@ def _plain(row: Any) -> dict[str, Any]:
 
 
 async def export_author(db: Database, address: str, *, moderator_id: int | None) -> dict[str, Any]:
-    """Every comment stored with this address (any status) and each one's decision history."""
+    """Every comment stored with this address (any status), each one's decision history and the texts it had
+    before its author's edits and delete."""
     email = normalised_email(address)
     async with db.write() as conn:
         rows = await privacy_store.comments_of(conn, email)
         history = await privacy_store.decisions_on(conn, [row.id for row in rows])
+        earlier = await privacy_store.revisions_on(conn, [row.id for row in rows])
         await privacy_store.record_event(
             conn, "export", count=len(rows), moderator_id=moderator_id, now=datetime.now(UTC)
         )
     by_comment: dict[Any, list[dict[str, Any]]] = {}
     for decision in history:
         by_comment.setdefault(decision.comment_id, []).append(_plain(decision))
-    items = [{**_plain(row), "decisions": by_comment.get(row.id, [])} for row in rows]
+    texts: dict[Any, list[dict[str, Any]]] = {}
+    for revision in earlier:
+        texts.setdefault(revision.comment_id, []).append(_plain(revision))
+    items = [
+        {
+            # Never the edit token's hash: it is a credential, not the author's data.
+            **{key: value for key, value in _plain(row).items() if key != "edit_token_hash"},
+            "decisions": by_comment.get(row.id, []),
+            "revisions": texts.get(row.id, []),
+        }
+        for row in rows
+    ]
     return {"email": email, "comments": items, "count": len(items)}
 
 

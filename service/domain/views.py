@@ -22,6 +22,26 @@ class CreatedComment(msgspec.Struct):
     body: str
     status: str
     created_at: datetime
+    # The author's secret for editing and deleting this reply (docs/api.md, "Editing and deleting"), given in this
+    # answer only, and until when it works. None when editing is off, and in an Idempotency-Key replay: only its
+    # hash is stored.
+    edit_token: str | None = None
+    editable_until: datetime | None = None
+
+
+class EditedComment(msgspec.Struct):
+    """The answer to an author's edit: as a submission's, `rejected` reads `pending` (a shadow-banned author's edit
+    answers exactly as a held one)."""
+
+    id: uuid.UUID
+    article_id: str
+    parent_id: uuid.UUID | None
+    name: str
+    body: str
+    status: str
+    created_at: datetime
+    edited_at: datetime
+    editable_until: datetime
 
 
 class PublicComment(msgspec.Struct):
@@ -31,6 +51,8 @@ class PublicComment(msgspec.Struct):
     body: str
     created_at: datetime
     replies: list[PublicComment] = msgspec.field(default_factory=list)
+    # True: its author deleted it; name and body are empty, it stays only to hold the replies under it in place.
+    deleted: bool = False
 
 
 class CommentPage(msgspec.Struct):
@@ -65,6 +87,7 @@ class QueueItem(msgspec.Struct):
     reasons: list[Reason]
     author_history: AuthorHistory
     language: str | None = None  # ISO 639-1, found on submit; None when too short to tell (or stored before)
+    edited_at: datetime | None = None  # its author's last edit (the earlier texts are on the item: ItemDetail)
 
 
 class QueuePage(msgspec.Struct):
@@ -87,30 +110,83 @@ class DecisionView(msgspec.Struct):
     created_at: datetime
 
 
+class RevisionView(msgspec.Struct):
+    """A text the reply had before its author edited (`kind` edit) or deleted (`kind` delete) it."""
+
+    kind: str
+    body: str
+    status: str
+    spam_score: float | None
+    abuse_score: float | None
+    model_version: str | None
+    reasons: list[Reason]
+    created_at: datetime  # when it was replaced
+
+
 class ItemDetail(QueueItem):
     decisions: list[DecisionView] = msgspec.field(default_factory=list)
+    deleted_at: datetime | None = None  # deleted by its author: `body` is empty, the text is in `revisions`
+    revisions: list[RevisionView] = msgspec.field(default_factory=list)
 
 
-def created_view(row: dict[str, Any]) -> CreatedComment:
-    status = "published" if row["status"] == "published" else "pending"
+def answered_status(status: str) -> str:
+    """What an author is told: a rejection reads `pending` (spammers are not told what was caught)."""
+    return "published" if status == "published" else "pending"
+
+
+def created_view(
+    row: dict[str, Any], *, edit_token: str | None = None, editable_until: datetime | None = None
+) -> CreatedComment:
     return CreatedComment(
         id=row["id"],
         article_id=row["article_id"],
         parent_id=row["parent_id"],
         name=row["name"],
         body=row["body"],
-        status=status,
+        status=answered_status(row["status"]),
         created_at=row["created_at"],
+        edit_token=edit_token,
+        editable_until=editable_until,
     )
 
 
 def shown_to_readers(row: Row[Any]) -> bool:
-    """Published, and no ancestor taken down or waiting: the rule of storage/comments.SHOWN for one row."""
+    """Published, and no ancestor taken down or waiting: the rule of storage/comments.SHOWN for one row. A reply its
+    author deleted is still shown in this sense (as a placeholder while replies hang under it)."""
     return bool(row.status == "published" and row.hidden_ancestors == 0)
 
 
 def public_view(row: Row[Any]) -> PublicComment:
+    if getattr(row, "deleted_at", None) is not None:
+        return PublicComment(
+            id=row.id, parent_id=row.parent_id, name="", body="", created_at=row.created_at, deleted=True
+        )
     return PublicComment(id=row.id, parent_id=row.parent_id, name=row.name, body=row.body, created_at=row.created_at)
+
+
+def without_empty_placeholders(items: list[PublicComment]) -> list[PublicComment]:
+    """Drop deleted replies with nothing shown under them, deepest first, so a thread keeps a placeholder only where
+    it holds replies in place. Recursion is bounded: pages nest at most REPLYGUARD_MAX_THREAD_DEPTH levels."""
+    kept = []
+    for item in items:
+        if item.replies:
+            item.replies = without_empty_placeholders(item.replies)
+        if not (item.deleted and not item.replies):
+            kept.append(item)
+    return kept
+
+
+def revision_view(row: Row[Any]) -> RevisionView:
+    return RevisionView(
+        kind=row.kind,
+        body=row.body,
+        status=row.status,
+        spam_score=row.spam_score,
+        abuse_score=row.abuse_score,
+        model_version=row.model_version,
+        reasons=reasons_of(row.reasons),
+        created_at=row.created_at,
+    )
 
 
 def reasons_of(raw: list[dict[str, Any]] | None) -> list[Reason]:
@@ -134,6 +210,7 @@ def queue_item(row: Row[Any], history: dict[str, int]) -> QueueItem:
         reasons=reasons_of(row.reasons),
         author_history=msgspec.convert(history, AuthorHistory),
         language=row.language,
+        edited_at=row.edited_at,
     )
 
 

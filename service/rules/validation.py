@@ -286,6 +286,15 @@ def validate_submission(
     )
 
 
+def validate_edit(payload: Mapping[str, object], *, body_max_chars: int) -> str:
+    """An author's new text for their reply: the submission's body rule, its errors in the same shape."""
+    errors: list[FieldError] = []
+    body = _body(payload, errors, max_chars=body_max_chars)
+    if errors or body is None:
+        raise InvalidInput("Invalid edit", errors=errors)
+    return body
+
+
 def _checkbox(payload: Mapping[str, object], key: str, errors: list[FieldError]) -> bool:
     """A JSON boolean, or a form's checkbox ("on", "true", "1" ticked; absent, "", "false", "0" not)."""
     value = payload.get(key)

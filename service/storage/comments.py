@@ -10,15 +10,23 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Integer, Row, Select, bindparam, case, func, literal, select, tuple_, update
+from sqlalchemy import Integer, Row, Select, bindparam, case, func, literal, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from service.storage.cursor import Cursor
 from service.storage.planner import Likely
-from service.storage.tables import comments, decisions, idempotency_keys
+from service.storage.tables import comment_revisions, comments, decisions, idempotency_keys
 
 # What readers may see: selecting only these keeps private columns out of reach and skips decoding the rest.
-PUBLIC_COLUMNS = (comments.c.id, comments.c.parent_id, comments.c.name, comments.c.body, comments.c.created_at)
+# deleted_at: a reply its author deleted is shown as a placeholder while published replies hang under it.
+PUBLIC_COLUMNS = (
+    comments.c.id,
+    comments.c.parent_id,
+    comments.c.name,
+    comments.c.body,
+    comments.c.created_at,
+    comments.c.deleted_at,
+)
 # Which comments readers see: published, under published ancestors only (views.shown_to_readers says it for a row).
 # For SQLite, the status is written into the SQL rather than bound, so a partial index on published rows qualifies,
 # and marked likely, so it does not draw the planner to the queue index (planner.Likely).
@@ -29,7 +37,7 @@ SHOWN = (Likely(comments.c.status == literal("published", literal_execute=True))
 QUEUE_COLUMNS = (
     comments.c.id, comments.c.article_id, comments.c.parent_id, comments.c.name, comments.c.email,
     comments.c.website, comments.c.body, comments.c.status, comments.c.created_at, comments.c.spam_score,
-    comments.c.abuse_score, comments.c.model_version, comments.c.reasons, comments.c.language,
+    comments.c.abuse_score, comments.c.model_version, comments.c.reasons, comments.c.language, comments.c.edited_at,
 )  # fmt: skip
 
 
@@ -142,7 +150,12 @@ async def shift_hidden_below(conn: AsyncConnection, comment_id: uuid.UUID, *, st
     count = (
         select(func.count())
         .select_from(comments)
-        .where(_in_subtree(comment_id), comments.c.status == "published", comments.c.hidden_ancestors == crossing)
+        .where(
+            _in_subtree(comment_id),
+            comments.c.status == "published",
+            comments.c.hidden_ancestors == crossing,
+            comments.c.deleted_at.is_(None),  # its author's delete already took it out of the count
+        )
     )
     crossed = int((await conn.execute(count)).scalar_one())
     await conn.execute(
@@ -204,7 +217,7 @@ async def queue_page(
 # skips building the statement (most of SQLAlchemy's per-query CPU) and reuses the compiled SQL from the cache.
 @functools.cache
 def _queue_statement(*, by_article: bool, by_language: bool, after: bool) -> Select[Any]:
-    query = select(*QUEUE_COLUMNS).where(comments.c.status == bindparam("status"))
+    query = select(*QUEUE_COLUMNS).where(comments.c.status == bindparam("status"), comments.c.deleted_at.is_(None))
     if by_article:
         query = query.where(comments.c.article_id == bindparam("article_id"))
     if by_language:
@@ -220,8 +233,8 @@ def _queue_statement(*, by_article: bool, by_language: bool, after: bool) -> Sel
 
 
 def _filtered(query: Select[Any], *, status: str, article_id: str | None, language: str | None) -> Select[Any]:
-    """A queue folder: one status, of one article and one language when given."""
-    query = query.where(comments.c.status == status)
+    """A queue folder: one status, of one article and one language when given; never a reply its author deleted."""
+    query = query.where(comments.c.status == status, comments.c.deleted_at.is_(None))
     if article_id is not None:
         query = query.where(comments.c.article_id == article_id)
     if language is not None:
@@ -268,9 +281,12 @@ def body_key(body: str) -> str:
     return hashlib.sha256(body.encode()).hexdigest()[:32]
 
 
-async def recent_bodies(conn: AsyncConnection, keys: Iterable[str], *, since: datetime) -> set[tuple[str, str]]:
+async def recent_bodies(
+    conn: AsyncConnection, keys: Iterable[str], *, since: datetime, excluding: uuid.UUID | None = None
+) -> set[tuple[str, str]]:
     """Which of these body keys were sent since `since`, and on which articles, as (article_id, key) pairs: one
-    query on the body index. Whoever sent them: the answer must not depend on who the sender claims to be."""
+    query on the body index. Whoever sent them: the answer must not depend on who the sender claims to be.
+    `excluding`: a reply being edited is no copy of itself."""
     wanted = set(keys)
     if not wanted:
         return set()
@@ -279,12 +295,16 @@ async def recent_bodies(conn: AsyncConnection, keys: Iterable[str], *, since: da
         .where(comments.c.body_hash.in_(wanted), comments.c.created_at >= since)
         .distinct()
     )
+    if excluding is not None:
+        query = query.where(comments.c.id != excluding)
     return {(row.article_id, row.body_hash) for row in (await conn.execute(query)).all()}
 
 
 async def pending_backlog(conn: AsyncConnection) -> tuple[int, datetime | None]:
     """How many replies wait for a person, and when the oldest of them arrived: one read of the queue index."""
-    query = select(func.count(), func.min(comments.c.created_at)).where(comments.c.status == "pending")
+    query = select(func.count(), func.min(comments.c.created_at)).where(
+        comments.c.status == "pending", comments.c.deleted_at.is_(None)
+    )
     count, oldest = (await conn.execute(query)).one()
     if isinstance(oldest, str):  # SQLite's aggregate of a DateTime column is its stored text
         oldest = datetime.fromisoformat(oldest)
@@ -320,7 +340,7 @@ def _folder_counts_statement(statuses: tuple[str, ...], *, by_article: bool, by_
     """The folder counts' statement, built once per shape (like the queue's): a capped count per status."""
 
     def capped(status: str) -> Any:
-        members = select(literal(1)).where(comments.c.status == status)
+        members = select(literal(1)).where(comments.c.status == status, comments.c.deleted_at.is_(None))
         if by_article:
             members = members.where(comments.c.article_id == bindparam("article_id"))
         if by_language:
@@ -389,8 +409,53 @@ async def moderator_decisions(
             decisions.c.created_at,
         )
         .join(comments, comments.c.id == decisions.c.comment_id)
-        .where(decisions.c.actor == "moderator")
+        .where(
+            decisions.c.actor == "moderator",
+            # A person judged the text the reply had then: once its author edited or deleted it, the stored body is
+            # not what they judged, and is no label for it.
+            or_(comments.c.edited_at.is_(None), comments.c.edited_at < decisions.c.created_at),
+            comments.c.deleted_at.is_(None),
+        )
         .order_by(decisions.c.created_at.desc(), decisions.c.id.desc())
         .limit(limit)
     )
     return (await conn.execute(query)).all()
+
+
+async def replace_body(conn: AsyncConnection, comment_id: uuid.UUID, values: dict[str, Any]) -> None:
+    """Store an edited reply's new text with what it was decided on (status, scores, reasons, language)."""
+    await conn.execute(update(comments).where(comments.c.id == comment_id).values(**values))
+
+
+async def mark_deleted(conn: AsyncConnection, comment_id: uuid.UUID, *, now: datetime) -> None:
+    """Its author deleted it: the text leaves the row (it is in comment_revisions), the status stays."""
+    await conn.execute(
+        update(comments)
+        .where(comments.c.id == comment_id)
+        .values(body="", body_hash=None, deleted_at=now, updated_at=now)
+    )
+
+
+async def insert_revision(conn: AsyncConnection, values: dict[str, Any]) -> None:
+    await conn.execute(comment_revisions.insert(), values)
+
+
+async def revisions_of(conn: AsyncConnection, comment_id: uuid.UUID) -> Sequence[Row[Any]]:
+    """The texts a reply had before its author's edits and delete, oldest first."""
+    query = (
+        select(comment_revisions)
+        .where(comment_revisions.c.comment_id == comment_id)
+        .order_by(comment_revisions.c.created_at, comment_revisions.c.id)
+    )
+    return (await conn.execute(query)).all()
+
+
+async def rejected_by_person(conn: AsyncConnection, comment_id: uuid.UUID) -> bool:
+    """Whether the latest person's decision on this reply rejected it (an edit does not undo a moderator's no)."""
+    query = (
+        select(decisions.c.to_status)
+        .where(decisions.c.comment_id == comment_id, decisions.c.actor == "moderator")
+        .order_by(decisions.c.created_at.desc(), decisions.c.id.desc())
+        .limit(1)
+    )
+    return (await conn.execute(query)).scalar_one_or_none() == "rejected"

@@ -12,7 +12,15 @@ from sqlalchemy import ColumnElement, Row, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from service.ids import new_id
-from service.storage.tables import comments, decisions, email_addresses, idempotency_keys, outbox, privacy_events
+from service.storage.tables import (
+    comment_revisions,
+    comments,
+    decisions,
+    email_addresses,
+    idempotency_keys,
+    outbox,
+    privacy_events,
+)
 
 
 def _of(email: str) -> ColumnElement[bool]:
@@ -32,6 +40,18 @@ async def decisions_on(conn: AsyncConnection, comment_ids: Sequence[uuid.UUID]) 
     return (await conn.execute(query)).all()
 
 
+async def revisions_on(conn: AsyncConnection, comment_ids: Sequence[uuid.UUID]) -> Sequence[Row[Any]]:
+    """The texts these comments had before their author's edits and deletes, oldest first."""
+    if not comment_ids:
+        return []
+    query = (
+        select(comment_revisions)
+        .where(comment_revisions.c.comment_id.in_(comment_ids))
+        .order_by(comment_revisions.c.created_at)
+    )
+    return (await conn.execute(query)).all()
+
+
 async def comment_places_of(conn: AsyncConnection, email: str) -> Sequence[Row[Any, Any]]:
     """(id, article_id) of every comment stored with this address."""
     return (await conn.execute(select(comments.c.id, comments.c.article_id).where(_of(email)))).all()
@@ -40,13 +60,15 @@ async def comment_places_of(conn: AsyncConnection, email: str) -> Sequence[Row[A
 async def anonymise_comments(
     conn: AsyncConnection, comment_ids: Sequence[uuid.UUID], *, name: str, email: str, body: str, now: datetime
 ) -> None:
-    """Overwrite the comments' personal fields in place, with the replayable answers that hold them, and the body's
-    hash (the duplicate check's key is the erased text's too)."""
+    """Overwrite the comments' personal fields in place, with the replayable answers that hold them, the texts they
+    had before their author's edits and deletes (comment_revisions), and the body's hash (the duplicate check's key
+    is the erased text's too). The edit token goes as well: nobody edits an erased reply."""
     await conn.execute(delete(idempotency_keys).where(idempotency_keys.c.comment_id.in_(comment_ids)))
+    await conn.execute(delete(comment_revisions).where(comment_revisions.c.comment_id.in_(comment_ids)))
     await conn.execute(
         update(comments)
         .where(comments.c.id.in_(comment_ids))
-        .values(name=name, email=email, website=None, body=body, body_hash=None, updated_at=now)
+        .values(name=name, email=email, website=None, body=body, body_hash=None, edit_token_hash=None, updated_at=now)
     )
 
 
@@ -72,8 +94,9 @@ async def purgeable_rejected(conn: AsyncConnection, *, changed_before: datetime)
 
 
 async def delete_comments(conn: AsyncConnection, comment_ids: Sequence[uuid.UUID]) -> None:
-    """Delete the comments with their decisions and replayable answers."""
+    """Delete the comments with their decisions, replayable answers and earlier texts."""
     await conn.execute(delete(idempotency_keys).where(idempotency_keys.c.comment_id.in_(comment_ids)))
+    await conn.execute(delete(comment_revisions).where(comment_revisions.c.comment_id.in_(comment_ids)))
     await conn.execute(delete(decisions).where(decisions.c.comment_id.in_(comment_ids)))
     await conn.execute(delete(comments).where(comments.c.id.in_(comment_ids)))
 

@@ -131,6 +131,13 @@ comments = Table(
     Column("language", String(8), nullable=True),
     # The author ticked "Notify me of replies to my comment" (sent once their address is confirmed).
     Column("notify_replies", Boolean(), nullable=False, server_default=false()),
+    # SHA-256 (hex) of the author's edit token, given once in the submit answer (service/domain/author_edits.py);
+    # None for replies stored before 0016, imported, or submitted while REPLYGUARD_EDIT_WINDOW_SECONDS was 0.
+    Column("edit_token_hash", String(64), nullable=True),
+    # When its author last edited it, and when its author deleted it. A deleted reply keeps its status (a published
+    # one with published replies under it is the thread's placeholder); its text moves to comment_revisions.
+    Column("edited_at", UTCDateTime(), nullable=True),
+    Column("deleted_at", UTCDateTime(), nullable=True),
     CheckConstraint(_in("status", STATUSES), name="status"),
 )
 
@@ -189,6 +196,26 @@ decisions = Table(
     Column("reasons", JSON(), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     CheckConstraint("actor IN ('model', 'moderator')", name="actor"),
+)
+
+# The audit trail of an author's own changes: the text (with its status, scores and model version) a reply had before
+# each edit, and the text it had when its author deleted it. Moderators read it on the item page; erasure and the
+# retention purge remove it with the comment.
+REVISION_KINDS = ("edit", "delete")
+comment_revisions = Table(
+    "comment_revisions",
+    metadata,
+    Column("id", Uuid(), primary_key=True),
+    Column("comment_id", Uuid(), ForeignKey("comments.id"), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),
+    Column("body", Text(), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("spam_score", Float(), nullable=True),
+    Column("abuse_score", Float(), nullable=True),
+    Column("model_version", String(64), nullable=True),
+    Column("reasons", JSON(), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    CheckConstraint(_in("kind", REVISION_KINDS), name="kind"),
 )
 
 moderators = Table(

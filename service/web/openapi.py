@@ -124,6 +124,51 @@ def submit_operation(body_max_chars: int) -> type[Operation]:
     return SubmitOperation
 
 
+# The author's edit token, read by the edit routes themselves (service/web/routes/author_edits.py).
+EDIT_TOKEN = Parameter(
+    name="Authorization",
+    param_in=ParamType.HEADER,
+    required=True,
+    description="Bearer <edit_token>: the token the submit answer gave for this reply (valid for "
+    "REPLYGUARD_EDIT_WINDOW_SECONDS after it was submitted).",
+    schema=Schema(type=_string),
+)
+
+
+@lru_cache(maxsize=8)
+def edit_operation(body_max_chars: int) -> type[Operation]:
+    """The author's edit: the new body under the submission's body rule (REPLYGUARD_BODY_MAX_CHARS), the token in
+    Authorization."""
+    edit = Schema(
+        type=OpenAPIType.OBJECT,
+        required=["body"],
+        properties={
+            "body": Schema(
+                type=_string,
+                min_length=1,
+                max_length=body_max_chars,
+                description="The reply's new text: validated, scored and decided again as a fresh submission.",
+            )
+        },
+    )
+
+    @dataclass
+    class EditOperation(Operation):
+        def __post_init__(self) -> None:
+            self.parameters = [*(self.parameters or []), EDIT_TOKEN]
+            self.request_body = RequestBody(required=True, content={"application/json": OpenAPIMediaType(schema=edit)})
+
+    return EditOperation
+
+
+@dataclass
+class DeleteOperation(Operation):
+    """The author's delete: only the token, in Authorization."""
+
+    def __post_init__(self) -> None:
+        self.parameters = [*(self.parameters or []), EDIT_TOKEN]
+
+
 ARTICLE_SCHEMA = Schema(
     type=OpenAPIType.OBJECT,
     description="Absent fields are left as they are. Setting title, url or excerpt (even to null) makes the "

@@ -59,6 +59,7 @@ def submit_options(settings: Settings) -> SubmitOptions:
         own_hosts=tuple(urlsplit(origin).hostname or "" for origin in settings.allowed_origins),
         trust_after=settings.trust_after_approvals,
         mail=couriers.mail_policy(settings),
+        edit_window=timedelta(seconds=settings.edit_window_seconds),
     )
 
 

@@ -161,7 +161,8 @@ def test_bad_page_values_are_422_naming_the_field(
 
 def test_page_values_stay_out_of_public_answers_and_the_thread(client: TestClient[Any]) -> None:
     created = client.post(COMMENTS, json=reply(POLITE[0], **PAGE))
-    assert set(created.json()) == {"id", "article_id", "parent_id", "name", "body", "status", "created_at"}
+    assert set(created.json()) == {"id", "article_id", "parent_id", "name", "body", "status", "created_at",
+                                   "edit_token", "editable_until"}  # fmt: skip
     listed = client.get(COMMENTS).text
     assert PAGE["article_title"] not in listed and "ana@example.org" not in listed
 

@@ -48,7 +48,8 @@ def test_items_have_only_public_fields(client: TestClient[Any]) -> None:
     _publish(client, 1)
     response = client.get(URL)
     item = response.json()["items"][0]
-    assert set(item) == {"id", "parent_id", "name", "body", "created_at", "replies"}
+    assert set(item) == {"id", "parent_id", "name", "body", "created_at", "replies", "deleted"}
+    assert item["deleted"] is False
     assert "@example.org" not in response.text
 
 

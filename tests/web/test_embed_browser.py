@@ -94,7 +94,7 @@ def stack(migrated_template: str, model_dir: Path, tmp_path_factory: pytest.Temp
     service = f"http://127.0.0.1:{port}"
     site = folder / "site"
     site.mkdir()
-    for article_id in ("partner-allowed", "partner-refused"):
+    for article_id in ("partner-allowed", "partner-refused", "partner-own"):
         (site / f"{article_id}.html").write_text(EMBED_PAGE.format(service=service, article_id=article_id))
     described = DESCRIBED_PAGE.format(service=service, article_id="partner-described")
     (site / "partner-described.html").write_text(described)
@@ -414,3 +414,145 @@ def test_without_javascript_the_form_is_in_the_pages_language(stack: Stack, brow
     expect(form.locator("h2")).to_have_text("Залишити відповідь")
     expect(form.get_by_role("button", name="Надіслати коментар")).to_be_visible()
     assert page.locator("html").get_attribute("dir") == "ltr"
+
+
+# Texts of their own for the author's scenarios: the module's other tests post POLITE within the hour, and a repeat
+# or near-copy of a distinctive text waits for a person (the duplicate and spam-run rules).
+OWN = [
+    "The council's plan for the riverside path sounds sensible, though the lighting budget looks thin to me.",
+    "I walked that route last week and the new signs already make a difference for visitors.",
+    "Good to see the library keeping its Sunday hours; my children go there every weekend.",
+    "Thank you for explaining the tender process, it was far clearer than the council's own summary.",
+    "The photos of the old market hall are lovely; I had no idea it once had a glass roof.",
+]
+
+
+def _post_from_embed(page: Page, body: str, *, email: str = "ana@example.org") -> str:
+    """Post a reply from the embed; its id once it shows as published."""
+    _fill(page, body=body, email=email)
+    page.locator(".rg-submit").click()
+    expect(page.locator(".rg-status")).to_have_text("Your reply is published.")
+    comment_id = page.locator(".rg-comment").last.get_attribute("id")
+    assert comment_id is not None
+    return comment_id.removeprefix("comment-")
+
+
+def test_the_author_edits_their_reply_from_the_embed_and_only_they_can(stack: Stack, page: Page) -> None:
+    stack.published("own-edit", reply(OWN[1], name="Bruno", email="bruno@example.org"))
+    _open_demo(page, stack, "own-edit")
+    mine = _post_from_embed(page, OWN[0])
+    own = page.locator(f"#comment-{mine}")
+    # Someone else's reply offers no Edit; the reader's own does, and keeps offering it after a reload.
+    expect(page.locator(".rg-edit")).to_have_count(1)
+    page.reload()
+    expect(own.locator(".rg-edit")).to_be_visible()
+    stored = page.evaluate("localStorage.getItem('replyguard-own-replies')")
+    assert mine in json.loads(stored)
+    own.locator(".rg-edit").click()
+    expect(own.locator(".rg-edit-body")).to_have_value(OWN[0])
+    own.locator(".rg-edit-body").fill(OWN[3])
+    own.locator(".rg-save").click()
+    expect(own.locator(".rg-own-status")).to_have_text("Your edit is published.")
+    expect(own.locator(":scope > .rg-body")).to_have_text(OWN[3])
+    bodies = [item["body"] for item in stack.thread("own-edit")["items"]]
+    assert bodies == [OWN[1], OWN[3]]
+    # A blank edit is caught beside the editor; nothing is sent.
+    own.locator(".rg-edit").click()
+    own.locator(".rg-edit-body").fill("   ")
+    own.locator(".rg-save").click()
+    expect(own.locator(".rg-editor .rg-error")).to_have_text("is required")
+    # Another browser (no token) sees the new text and no Edit.
+    with opened_page(stack.browser) as stranger:
+        _open_demo(stranger, stack, "own-edit")
+        expect(stranger.locator(f"#comment-{mine} .rg-body")).to_have_text(OWN[3])
+        expect(stranger.locator(".rg-edit, .rg-delete")).to_have_count(0)
+
+
+def test_a_reply_edited_into_spam_leaves_the_thread_and_awaits_moderation(stack: Stack, page: Page) -> None:
+    _open_demo(page, stack, "own-spam")
+    mine = _post_from_embed(page, OWN[2], email="carla@example.org")
+    own = page.locator(f"#comment-{mine}")
+    own.locator(".rg-edit").click()
+    own.locator(".rg-edit-body").fill(SPAM[0])
+    own.locator(".rg-save").click()
+    expect(own.locator(".rg-own-status")).to_have_text("Your edited reply is awaiting moderation.")
+    expect(own.locator(".rg-edit")).to_have_count(0)
+    assert stack.thread("own-spam")["total"] == 0
+    assert [item["body"] for item in stack.held("own-spam")] == [SPAM[0]]
+
+
+def test_the_author_deletes_a_reply_on_a_partner_site_and_a_placeholder_keeps_its_replies(
+    stack: Stack, page: Page
+) -> None:
+    # On another origin than the service's: the PATCH/DELETE with the token pass CORS from an allowed site.
+    page.goto(f"{stack.allowed_site}/partner-own.html")
+    expect(page.locator(".rg-count")).to_have_text("0 Responses")
+    mine = _post_from_embed(page, OWN[4], email="dora@example.org")
+    child = stack.published("partner-own", reply(OWN[0], name="Emil", email="emil@example.org", parent_id=mine))
+    page.reload()
+    own = page.locator(f"#comment-{mine}")
+    expect(own.locator(".rg-replies .rg-body")).to_have_text(OWN[0])
+    own.locator(".rg-delete").first.click()
+    expect(own.locator(".rg-confirm")).to_contain_text("Delete this reply? This cannot be undone.")
+    own.locator(".rg-keep").click()  # changed their mind: nothing happens
+    expect(own.locator(":scope > .rg-body")).to_have_text(OWN[4])
+    own.locator(".rg-delete").first.click()
+    own.locator(".rg-confirm-delete").click()
+    expect(own.locator(".rg-placeholder")).to_have_text("This reply was deleted by its author.")
+    expect(own.locator(f"#comment-{child['id']} .rg-body")).to_have_text(OWN[0])
+    expect(page.locator(".rg-count")).to_have_text("1 Response")
+    [placeholder] = stack.thread("partner-own")["items"]
+    assert placeholder["deleted"] is True and placeholder["body"] == ""
+    assert [item["id"] for item in placeholder["replies"]] == [child["id"]]
+    stored = json.loads(page.evaluate("localStorage.getItem('replyguard-own-replies')") or "{}")
+    assert mine not in stored  # the token is forgotten with the reply
+    # The next reader, in German, sees the placeholder in their language and no Reply under it.
+    with opened_page(stack.browser) as reader:
+        reader.goto(f"{stack.service}/demo/partner-own?lang=de")
+        shown = reader.locator(f"#comment-{mine}")
+        expect(shown.locator(".rg-placeholder")).to_have_text("Diese Antwort wurde von ihrem Verfasser gelöscht.")
+        expect(shown.locator(":scope > .rg-reply")).to_have_count(0)
+        expect(shown.locator(f"#comment-{child['id']} .rg-body")).to_have_text(OWN[0])
+
+
+def test_a_reply_without_replies_disappears_when_its_author_deletes_it(stack: Stack, page: Page) -> None:
+    _open_demo(page, stack, "own-delete")
+    mine = _post_from_embed(
+        page,
+        "The timetable for the new tram line seems optimistic given how long the last one took to build.",
+        email="fay@example.org",
+    )
+    page.locator(f"#comment-{mine} .rg-delete").click()
+    page.locator(f"#comment-{mine} .rg-confirm-delete").click()
+    expect(page.locator(f"#comment-{mine}")).to_have_count(0)
+    expect(page.locator(".rg-count")).to_have_text("0 Responses")
+    assert stack.thread("own-delete")["total"] == 0
+
+
+def test_a_held_reply_can_be_fixed_or_withdrawn_by_its_author_from_the_embed(stack: Stack, page: Page) -> None:
+    _open_demo(page, stack, "own-held")
+    _fill(page, body=SPAM[1], name="Gus", email="gus@example.org")
+    page.locator(".rg-submit").click()
+    expect(page.locator(".rg-status")).to_have_text("Your reply is awaiting moderation.")
+    waiting = page.locator(".rg-waiting")
+    expect(waiting.locator(".rg-body")).to_have_text(SPAM[1])
+    expect(page.locator(".rg-comment")).to_have_count(0)  # readers' thread: nothing
+    # Rewritten without the pitch, it is published and joins the thread.
+    fixed = "Fair point about the ferry timetable; the winter schedule really does leave commuters stranded."
+    waiting.locator(".rg-edit").click()
+    waiting.locator(".rg-edit-body").fill(fixed)
+    waiting.locator(".rg-save").click()
+    expect(page.locator(".rg-status")).to_have_text("Your edit is published.")
+    expect(page.locator(".rg-waiting")).to_have_count(0)
+    expect(page.locator(".rg-thread .rg-comment .rg-body")).to_have_text(fixed)
+    expect(page.locator(".rg-count")).to_have_text("1 Response")
+    assert [item["body"] for item in stack.thread("own-held")["items"]] == [fixed]
+    # Another held reply, withdrawn: it leaves the author's view and the moderators' queue.
+    _fill(page, body=SPAM[2], name="Gus", email="gus@example.org")
+    page.locator(".rg-submit").click()
+    expect(page.locator(".rg-waiting .rg-body")).to_have_text(SPAM[2])
+    page.locator(".rg-waiting .rg-delete").click()
+    page.locator(".rg-waiting .rg-confirm-delete").click()
+    expect(page.locator(".rg-waiting")).to_have_count(0)
+    expect(page.locator(".rg-count")).to_have_text("1 Response")
+    assert [item["body"] for item in stack.held("own-held")] == []

@@ -57,6 +57,16 @@ def test_openapi_schema_documents_the_contract(client: TestClient[Any]) -> None:
     paths = schema["paths"]
     submit = paths["/api/v1/articles/{article_id}/comments"]["post"]
     assert set(submit["requestBody"]["content"]) == {"application/json", "application/x-www-form-urlencoded"}
+    created = submit["responses"]["201"]["content"]["application/json"]["schema"]
+    answer = schema["components"]["schemas"][created["$ref"].rsplit("/", 1)[1]]
+    assert {"edit_token", "editable_until"} <= set(answer["properties"])
+    # The author's edit and delete: the token in Authorization, documented on both.
+    own = paths["/api/v1/articles/{article_id}/comments/{comment_id}"]
+    assert {"get", "patch", "delete"} <= set(own)
+    for method in ("patch", "delete"):
+        headers = {p["name"] for p in own[method]["parameters"] if p["in"] == "header"}
+        assert "Authorization" in headers, method
+    assert "204" in own["delete"]["responses"]
     for path in (
         "/api/v1/articles/{article_id}/comments/count",
         "/api/v1/moderation/queue",
@@ -88,7 +98,15 @@ def test_the_schema_states_the_limits_the_validation_applies(settings: Settings)
         decision = schema["paths"]["/api/v1/moderation/comments/{comment_id}/decision"]["post"]["requestBody"]
         assert decision["content"]["application/json"]["schema"]["properties"]["note"]["maxLength"] == NOTE_MAX
         assert client.post("/api/v1/articles/x/comments", json=reply("a" * 1235)).status_code == 422
-        assert client.post("/api/v1/articles/x/comments", json=reply("a" * 1234)).status_code == 201
+        created = client.post("/api/v1/articles/x/comments", json=reply("a" * 1234))
+        assert created.status_code == 201
+        # An author's edit states and applies the same body limit.
+        own = schema["paths"]["/api/v1/articles/{article_id}/comments/{comment_id}"]
+        edit_body = own["patch"]["requestBody"]["content"]["application/json"]["schema"]
+        assert edit_body["required"] == ["body"] and edit_body["properties"]["body"]["maxLength"] == 1234
+        path = f"/api/v1/articles/x/comments/{created.json()['id']}"
+        token = {"Authorization": f"Bearer {created.json()['edit_token']}"}
+        assert client.patch(path, json={"body": "b" * 1235}, headers=token).status_code == 422
     # Each service its own limit: another app in the same process still states the default.
     with TestClient(build_app(settings, scoring=ScoringState(None, overrides_from(settings)))) as client:
         content = client.get("/schema/openapi.json").json()["paths"]["/api/v1/articles/{article_id}/comments"]

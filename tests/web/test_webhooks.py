@@ -182,7 +182,7 @@ def test_only_loopback_is_allowed_when_the_operator_allows_loopback(
         ({"url": "ftp://hooks.example/in"}, "url"),
         ({"url": "https://user:pw@hooks.example/in"}, "url"),
         ({"url": "https://hooks.example/in", "events": []}, "events"),
-        ({"url": "https://hooks.example/in", "events": ["reply.deleted"]}, "events"),
+        ({"url": "https://hooks.example/in", "events": ["reply.archived"]}, "events"),
         ({"url": "https://hooks.example/in", "include_email": "yes"}, "include_email"),
         ({"url": "https://hooks.example/in", "secret": "whsec_x"}, "secret"),
         ({"url": "https://hooks.example/in", "description": "x" * 201}, "description"),

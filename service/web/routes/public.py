@@ -167,11 +167,11 @@ async def get_published(
     article_id: ArticleId, comment_id: Annotated[uuid.UUID, PathParameter()], runtime: NamedDependency[Runtime]
 ) -> PublicComment:
     """A reply of this article that readers see; anything else (pending, rejected, under a comment taken down,
-    unknown) is a 404."""
+    deleted by its author, unknown) is a 404."""
     check_article_id(article_id)
     async with runtime.db.read() as conn:
         row = await get_comment(conn, comment_id)
-    if row is None or row.article_id != article_id or not shown_to_readers(row):
+    if row is None or row.article_id != article_id or not shown_to_readers(row) or row.deleted_at is not None:
         raise NotFound("No such published comment")
     return public_view(row)
 

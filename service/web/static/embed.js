@@ -232,6 +232,225 @@
   form.append(trap, status, submit);
   frame.append(form);
 
+  // ---- the reader's own replies ----------------------------------------------------------------------------------
+  // The edit token of each reply this browser posted, kept until its window closes: {comment id: {token, until}}.
+  // Only this browser has it (the service stores its hash), so only here are Edit and Delete offered.
+  var OWN_KEY = "replyguard-own-replies";
+
+  function readOwn() {
+    var kept = {};
+    try {
+      var stored = JSON.parse(window.localStorage.getItem(OWN_KEY) || "{}");
+      var now = Date.now();
+      Object.keys(stored || {}).forEach(function (id) {
+        var entry = stored[id];
+        if (entry && typeof entry.token === "string" && Date.parse(entry.until) > now) {
+          kept[id] = {token: entry.token, until: entry.until};
+        }
+      });
+    } catch (e) {
+      return {}; // storage off (private mode, blocked): the reader simply gets no Edit and Delete
+    }
+    return kept;
+  }
+
+  function writeOwn(entries) {
+    try {
+      window.localStorage.setItem(OWN_KEY, JSON.stringify(entries));
+    } catch (e) {
+      // Full or blocked: nothing to do, editing is a convenience.
+    }
+  }
+
+  var own = readOwn();
+  writeOwn(own); // expired entries purged
+
+  function remember(answer) {
+    if (answer.edit_token && answer.editable_until) {
+      own = readOwn();
+      own[answer.id] = {token: answer.edit_token, until: answer.editable_until};
+      writeOwn(own);
+    }
+  }
+
+  function forget(id) {
+    own = readOwn();
+    delete own[id];
+    writeOwn(own);
+  }
+
+  function ownEntry(id) {
+    var entry = own[id];
+    return entry && Date.parse(entry.until) > Date.now() ? entry : null;
+  }
+
+  function authorRequest(method, id, payload) {
+    var entry = ownEntry(id);
+    var options = {
+      method: method,
+      credentials: "omit",
+      headers: {Accept: "application/json", Authorization: "Bearer " + (entry ? entry.token : "")}
+    };
+    if (payload) {
+      options.headers["Content-Type"] = "application/json";
+      options.body = JSON.stringify(payload);
+    }
+    return fetch(commentsUrl + "/" + encodeURIComponent(id), options).then(function (response) {
+      if (response.status === 204) {
+        return {response: response, answer: {}};
+      }
+      return response.json().catch(function () { return {}; }).then(function (answer) {
+        return {response: response, answer: answer};
+      });
+    });
+  }
+
+  function placeholder(li) {
+    li.classList.add("rg-deleted");
+    li.querySelectorAll(":scope > .rg-meta, :scope > .rg-body, :scope > .rg-reply, :scope > .rg-own")
+      .forEach(function (node) { node.remove(); });
+    var note = el("p", "rg-placeholder", t("This reply was deleted by its author."));
+    li.insertBefore(note, li.firstChild);
+  }
+
+  // Edit and Delete under a reply of this browser's, while its window lasts. `waiting`: the reply awaits moderation
+  // and is shown only to its author, in a box above the form (readers do not see it in the thread).
+  function ownControls(item, li, text, replyButton, waiting) {
+    var entry = ownEntry(item.id);
+    if (!entry) {
+      return null;
+    }
+    var box = el("div", "rg-own");
+    var notice = el("p", "rg-own-status");
+    notice.setAttribute("role", "status");
+    var edit = el("button", "rg-edit", t("Edit"));
+    edit.type = "button";
+    var remove = el("button", "rg-delete", t("Delete"));
+    remove.type = "button";
+    var editor = el("div", "rg-editor");
+    editor.hidden = true;
+    var area = el("textarea", "rg-edit-body");
+    area.rows = 4;
+    area.setAttribute("aria-label", t("Edit your reply"));
+    var areaError = el("span", "rg-error");
+    var save = el("button", "rg-save", t("Save"));
+    save.type = "button";
+    var stop = el("button", "rg-cancel-edit", t("Cancel"));
+    stop.type = "button";
+    editor.append(area, areaError, save, " ", stop);
+    var confirmBox = el("p", "rg-confirm");
+    confirmBox.hidden = true;
+    var yes = el("button", "rg-confirm-delete", t("Yes, delete"));
+    yes.type = "button";
+    var no = el("button", "rg-keep", t("Keep it"));
+    no.type = "button";
+    confirmBox.append(t("Delete this reply? This cannot be undone."), " ", yes, " ", no);
+    box.append(edit, " ", remove, editor, confirmBox, notice);
+
+    function close(message) {
+      forget(item.id);
+      edit.remove();
+      remove.remove();
+      editor.remove();
+      confirmBox.remove();
+      notice.textContent = message || "";
+    }
+    // The window ends by itself: the buttons go with it (the service would refuse them anyway).
+    var left = Date.parse(entry.until) - Date.now();
+    if (left < 2147483647) {
+      setTimeout(function () { close(""); }, Math.max(0, left));
+    }
+
+    function failed(response, answer) {
+      if (response.status === 400 || response.status === 422) {
+        var first = (answer.errors || [])[0];
+        areaError.textContent = first ? serverMessage(String(first.message)) : t("Please correct the marked fields.");
+      } else if (answer.code === "edit_window_closed" || answer.code === "deleted" || response.status === 404) {
+        close(t("The time to edit this reply has passed."));
+      } else {
+        notice.textContent = t("Your change could not be saved just now. Please try again.");
+      }
+    }
+
+    edit.addEventListener("click", function () {
+      area.value = text.textContent;
+      areaError.textContent = "";
+      notice.textContent = "";
+      editor.hidden = false;
+      confirmBox.hidden = true;
+      area.focus();
+    });
+    stop.addEventListener("click", function () { editor.hidden = true; });
+    save.addEventListener("click", function () {
+      var value = area.value;
+      if (!value.trim()) {
+        areaError.textContent = t("is required");
+        return;
+      }
+      if (chars(value.trim()) > SERVER.bodyMaxChars) {
+        areaError.textContent = atMost(SERVER.bodyMaxChars);
+        return;
+      }
+      save.disabled = true;
+      authorRequest("PATCH", item.id, {body: value}).then(function (result) {
+        if (result.response.status !== 200) {
+          failed(result.response, result.answer);
+          return;
+        }
+        editor.hidden = true;
+        if (result.answer.status === "published" && waiting) {
+          li.remove(); // it joins the thread, with its Edit and Delete
+          showPublished(result.answer);
+          say(t("Your edit is published."), "ok");
+        } else if (result.answer.status === "published") {
+          text.textContent = result.answer.body;
+          notice.textContent = t("Your edit is published.");
+        } else if (waiting) {
+          text.textContent = result.answer.body;
+          notice.textContent = t("Your edited reply is awaiting moderation.");
+        } else {
+          // It left readers' view (with what hangs under it): the author is told, nobody else sees it.
+          text.textContent = "";
+          replyButton.remove();
+          li.classList.add("rg-held");
+          close(t("Your edited reply is awaiting moderation."));
+        }
+      }, function () {
+        notice.textContent = t("Your change could not be saved just now. Please try again.");
+      }).then(function () { save.disabled = false; });
+    });
+    remove.addEventListener("click", function () {
+      editor.hidden = true;
+      confirmBox.hidden = false;
+      yes.focus();
+    });
+    no.addEventListener("click", function () { confirmBox.hidden = true; });
+    yes.addEventListener("click", function () {
+      yes.disabled = true;
+      authorRequest("DELETE", item.id).then(function (result) {
+        if (result.response.status !== 204) {
+          failed(result.response, result.answer);
+          return;
+        }
+        forget(item.id);
+        if (waiting) {
+          li.remove(); // it never counted: readers did not see it
+          say("");
+          return;
+        }
+        setCount(Math.max(0, count - 1));
+        if (shown[item.id] && shown[item.id].children.length) {
+          placeholder(li); // its replies keep their place under it
+        } else {
+          li.remove();
+        }
+      }, function () {
+        notice.textContent = t("Your change could not be saved just now. Please try again.");
+      }).then(function () { yes.disabled = false; });
+    });
+    return box;
+  }
+
   // ---- thread ---------------------------------------------------------------------------------------------------
   var shown = {}; // comment id -> its replies list, so a page loaded later never repeats a comment
   var count = 0;
@@ -250,6 +469,15 @@
     var li = el("li", "rg-comment");
     li.id = "comment-" + item.id;
     li.setAttribute("part", "comment");
+    if (item.deleted) {
+      // Deleted by its author, kept only so the replies under it stay in place; it takes no replies itself.
+      var deletedReplies = el("ol", "rg-replies");
+      li.append(deletedReplies);
+      placeholder(li);
+      shown[item.id] = deletedReplies;
+      (item.replies || []).forEach(function (child) { appendTo(deletedReplies, child); });
+      return li;
+    }
     var meta = el("p", "rg-meta");
     var when = new Date(item.created_at);
     var time = el("time", "rg-time", when.toLocaleString(region, {dateStyle: "medium", timeStyle: "short"}));
@@ -264,7 +492,12 @@
     var replies = el("ol", "rg-replies");
     var text = el("div", "rg-body", item.body);
     text.dir = "auto";
-    li.append(meta, text, reply, replies);
+    li.append(meta, text, reply);
+    var mine = ownControls(item, li, text, reply);
+    if (mine) {
+      li.append(mine);
+    }
+    li.append(replies);
     shown[item.id] = replies;
     (item.replies || []).forEach(function (child) { appendTo(replies, child); });
     return li;
@@ -456,21 +689,41 @@
     });
   });
 
+  function showPublished(answer) {
+    var list = (answer.parent_id && shown[answer.parent_id]) || thread;
+    appendTo(list, answer);
+    setCount(count + 1);
+    var mine = root.getElementById && root.getElementById("comment-" + answer.id);
+    if (mine) {
+      mine.scrollIntoView({block: "nearest"});
+    }
+  }
+
+  // A reply awaiting moderation, shown to its author only (for this visit) with Edit and Delete while they last.
+  function showWaiting(answer) {
+    var box = el("div", "rg-waiting");
+    box.id = "waiting-" + answer.id;
+    var text = el("div", "rg-body", answer.body);
+    text.dir = "auto";
+    var controls = ownControls(answer, box, text, el("span"), true);
+    if (!controls) {
+      return;
+    }
+    box.append(el("p", "rg-waiting-note", t("Your reply is awaiting moderation.")), text, controls);
+    frame.insertBefore(box, form);
+  }
+
   function handleAnswer(response, answer) {
     if (response.status === 201) {
       attempt = null;
+      remember(answer);
       body.value = "";
       if (answer.status === "published") {
-        var list = (answer.parent_id && shown[answer.parent_id]) || thread;
-        appendTo(list, answer);
-        setCount(count + 1);
+        showPublished(answer);
         say(t("Your reply is published."), "ok");
-        var mine = root.getElementById && root.getElementById("comment-" + answer.id);
-        if (mine) {
-          mine.scrollIntoView({block: "nearest"});
-        }
       } else {
         say(t("Your reply is awaiting moderation."), "ok");
+        showWaiting(answer);
       }
       cancel.click();
       return;
