@@ -31,6 +31,21 @@ _STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {
 }
 
 
+# What every hidden thing needs somewhere in the text: an @ (an address), a % (an encoding that may hide one), or
+# the start of a secret (its prefix, or the "=" after a secret-named parameter; every name in SECRET_PARAMETERS ends
+# in one of these). Most lines (the access log of ordinary requests) have none of them, and a few substring tests
+# cost a fraction of the full redaction (issue 19: formatting an access-log line took 56 us, a seventh of a cached
+# list page's CPU).
+SECRET_MARKS = ("rg_", "rgk_", "empsec_", "key=", "token=", "secret=", "password=")
+
+
+def _maybe_hidden(text: str) -> bool:
+    if "@" in text or "%" in text:
+        return True
+    folded = text.lower()
+    return any(mark in folded for mark in SECRET_MARKS)
+
+
 def _hide_secret(match: re.Match[str]) -> str:
     return f"{match.group(1)}[key]" if match.group(1) else "[key]"
 
@@ -51,6 +66,8 @@ def _decoded(text: str) -> str:
 def redact(text: str) -> str:
     """The text without email addresses or secrets, looked for after percent-decoding it. Text with nothing to hide
     is returned as it was; text with something hidden is returned decoded."""
+    if not _maybe_hidden(text):
+        return text
     hidden = _hidden(text)
     decoded = _decoded(text)
     if decoded == text:
@@ -76,7 +93,8 @@ class JsonFormatter(logging.Formatter):
             entry["exception"] = redact(self.formatException(record.exc_info))
         # Decoded before the JSON is written (a decoded %0A or %22 is escaped like any text); the whole line is
         # looked at once more for what non-text extra fields may hold.
-        return _hidden(json.dumps(entry, default=str, ensure_ascii=False))
+        line = json.dumps(entry, default=str, ensure_ascii=False)
+        return _hidden(line) if _maybe_hidden(line) else line
 
 
 def log_config(level: str) -> dict[str, Any]:
