@@ -43,6 +43,7 @@ from service.web.routes import (
     perspective,
     privacy,
     public,
+    reports,
     rules,
     webhooks,
 )
@@ -110,6 +111,7 @@ def create_app(settings: Settings, *, scoring: ScoringState | None = None, freez
     handlers: list[Any] = [
         *public.routes(settings),
         *moderation.ROUTES,
+        *reports.ROUTES,
         *articles.ROUTES,
         *rules.ROUTES,
         *webhooks.ROUTES,

@@ -1,0 +1,272 @@
+"""Readers' reports end to end on a real server (each reporter a different client address, forwarded by a trusted
+proxy): stored once per reader and reply, rate-limited per client, a reply with enough reports in the reported
+folder with its reports beside it, illegal content out of public view at once, and moderators' keep, take down and
+dismiss audited as decisions; only a confirmed report becomes a training label; no email in any answer or webhook."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from classifier import Scorer
+from service.domain import labels
+from service.rules.report_input import REASONS
+from service.settings import Settings
+from service.storage.database import opened
+from service.storage.tables import REPORT_REASONS, outbox, reports
+from tests.conftest import _loaded, build_app
+from tests.replies import ENGLISH_POLITE, reply
+from tests.servers import serving_in_process
+
+ARTICLE = "harbour-report"
+AUTHOR = "author.private@example.org"
+CONTACT = "reporter.private@example.net"
+
+
+@contextmanager
+def serving(settings: Settings, model: Scorer, **overrides: Any) -> Iterator[httpx.Client]:
+    """The service behind a trusted proxy on loopback, so X-Forwarded-For names each test reader's address."""
+    configured = settings.with_overrides(trusted_proxies=("127.0.0.1",), **overrides)
+    app = build_app(configured, scoring=_loaded(configured, model))
+    with serving_in_process(app, configured) as base, httpx.Client(base_url=base, timeout=30) as client:
+        yield client
+
+
+def _publish(client: httpx.Client, body: str = ENGLISH_POLITE[0], *, parent_id: str | None = None) -> str:
+    posted = client.post(f"/api/v1/articles/{ARTICLE}/comments", json=reply(body, email=AUTHOR, parent_id=parent_id))
+    assert posted.status_code == 201 and posted.json()["status"] == "published", posted.text
+    return str(posted.json()["id"])
+
+
+def _report(client: httpx.Client, comment_id: str, reader: str, **fields: object) -> httpx.Response:
+    return client.post(
+        f"/api/v1/articles/{ARTICLE}/comments/{comment_id}/reports",
+        json={"reason": "spam", **fields},
+        headers={"X-Forwarded-For": reader},
+    )
+
+
+def _folder(client: httpx.Client, headers: dict[str, str]) -> list[dict[str, Any]]:
+    answer = client.get("/api/v1/moderation/reports", headers=headers)
+    assert answer.status_code == 200, answer.text
+    return list(answer.json()["items"])
+
+
+def _shown(client: httpx.Client) -> set[str]:
+    def ids(items: list[dict[str, Any]]) -> set[str]:
+        return {item["id"] for item in items} | {i for item in items for i in ids(item["replies"])}
+
+    return ids(client.get(f"/api/v1/articles/{ARTICLE}/comments").json()["items"])
+
+
+def test_reports_are_kept_once_per_reader_and_enough_of_them_send_the_reply_to_the_reported_folder(
+    settings: Settings, default_model: Scorer, moderator_headers: dict[str, str]
+) -> None:
+    with serving(settings, default_model) as client:
+        comment_id = _publish(client)
+        first = _report(client, comment_id, "10.0.0.1")
+        assert first.status_code == 201 and first.json() == {"comment_id": comment_id, "received": True}
+        again = _report(client, comment_id, "10.0.0.1", reason="abuse")
+        assert again.status_code == 200 and again.json() == first.json()  # the same answer, nothing stored
+        assert _report(client, comment_id, "10.0.0.2", reason="abuse", contact_email=CONTACT).status_code == 201
+        assert _folder(client, moderator_headers) == []  # two reports: below REPLYGUARD_REPORT_THRESHOLD (3)
+
+        third = _report(client, comment_id, "10.0.0.3", reason="off_topic", explanation="About <b>another</b> story.")
+        assert third.status_code == 201 and CONTACT not in third.text
+        answer = client.get("/api/v1/moderation/reports", headers=moderator_headers)
+        (item,) = answer.json()["items"]
+        assert item["comment_id"] == comment_id and item["status"] == "published" and item["report_count"] == 3
+        assert item["reasons"] == {"spam": 1, "abuse": 1, "off_topic": 1}
+        assert [(r["reason"], r["has_contact"]) for r in item["reports"]] == [
+            ("spam", False), ("abuse", True), ("off_topic", False)
+        ]  # fmt: skip
+        assert item["reports"][2]["explanation"] == "About <b>another</b> story."
+        assert CONTACT not in answer.text and AUTHOR not in answer.text
+        assert comment_id in _shown(client)  # spam, abuse and off-topic reports hide nothing until a person decides
+
+        kept = client.post(f"/api/v1/moderation/comments/{comment_id}/reports/decision", json={"action": "keep"},
+                           headers=moderator_headers)  # fmt: skip
+        assert kept.status_code == 200 and kept.json()["status"] == "published" and kept.json()["reports_closed"] == 3
+        assert _folder(client, moderator_headers) == [] and comment_id in _shown(client)
+        history = client.get(f"/api/v1/moderation/comments/{comment_id}", headers=moderator_headers).json()
+        assert history["decisions"][-1]["actor"] == "moderator"
+        assert history["decisions"][-1]["note"] == "reader reports kept"
+        # A reader who reported it once cannot report it again after the decision; a new reader can.
+        assert _report(client, comment_id, "10.0.0.3").status_code == 200
+        assert _report(client, comment_id, "10.0.0.4").status_code == 201
+        assert client.get("/api/v1/moderation/reports").status_code == 401
+
+
+def test_a_report_of_illegal_content_hides_the_reply_and_its_answers_until_a_moderator_decides(
+    settings: Settings, default_model: Scorer, moderator_headers: dict[str, str]
+) -> None:
+    with serving(settings, default_model) as client:
+        parent = _publish(client)
+        child = _publish(client, ENGLISH_POLITE[1], parent_id=parent)
+        count = f"/api/v1/articles/{ARTICLE}/comments/count"
+        assert client.get(count).json() == {"count": 2}
+
+        missing = _report(client, parent, "10.0.1.1", reason="illegal")
+        assert missing.status_code == 422
+        assert missing.json()["errors"] == [{"field": "explanation", "message": "is required for illegal content"}]
+        hidden = _report(client, parent, "10.0.1.1", reason="illegal", explanation="It gives a private address.")
+        assert hidden.status_code == 201
+        assert _shown(client) == set() and client.get(count).json() == {"count": 0}
+        assert client.get(f"/api/v1/articles/{ARTICLE}/comments/{parent}").status_code == 404
+        assert _report(client, parent, "10.0.1.2").status_code == 404  # no longer shown: nothing to report
+        assert _report(client, child, "10.0.1.2").status_code == 404
+
+        (item,) = _folder(client, moderator_headers)
+        assert item["comment_id"] == parent and item["status"] == "pending" and item["reasons"] == {"illegal": 1}
+        audit = client.get(f"/api/v1/moderation/comments/{parent}", headers=moderator_headers).json()["decisions"][-1]
+        assert (audit["actor"], audit["from_status"], audit["to_status"], audit["reason"]) == (
+            "reports", "published", "pending", "reader_report"
+        )  # fmt: skip
+
+        decision = f"/api/v1/moderation/comments/{parent}/reports/decision"
+        dismissed = client.post(decision, json={"action": "dismiss", "note": "Public office address."},
+                                headers=moderator_headers)  # fmt: skip
+        assert dismissed.status_code == 200 and dismissed.json()["status"] == "published"
+        assert _shown(client) == {parent, child} and client.get(count).json() == {"count": 2}
+        assert _folder(client, moderator_headers) == []
+        again = client.post(decision, json={"action": "dismiss"}, headers=moderator_headers)
+        assert again.status_code == 409  # decided already: nothing changes
+        audit = client.get(f"/api/v1/moderation/comments/{parent}", headers=moderator_headers).json()["decisions"][-1]
+        assert audit["note"] == "reader reports dismissed: Public office address."
+        assert audit["moderator_id"] is not None
+
+
+def _moderator_labels(settings: Settings) -> list[Any]:
+    async def read() -> list[Any]:
+        async with opened(settings) as db, db.read() as conn:
+            return await labels.moderator_labels(conn)
+
+    return list(asyncio.run(read()))
+
+
+def test_a_take_down_rejects_the_reply_and_only_a_confirmed_report_becomes_a_training_label(
+    settings: Settings, default_model: Scorer, moderator_headers: dict[str, str]
+) -> None:
+    with serving(settings, default_model) as client:
+        confirmed, unconfirmed = _publish(client, ENGLISH_POLITE[2]), _publish(client, ENGLISH_POLITE[3])
+        for comment_id in (confirmed, unconfirmed):
+            for n in range(3):
+                assert _report(client, comment_id, f"10.0.2.{n}", reason="spam").status_code == 201
+        assert len(_folder(client, moderator_headers)) == 2
+        assert _moderator_labels(settings) == []  # reports alone teach nothing
+
+        decide = "/api/v1/moderation/comments/{}/reports/decision"
+        wrong = client.post(decide.format(confirmed), json={"action": "take_down", "confirm": "abuse"},
+                            headers=moderator_headers)  # fmt: skip
+        assert wrong.status_code == 422 and wrong.json()["errors"][0]["field"] == "confirm"
+        not_for_keep = client.post(decide.format(confirmed), json={"action": "keep", "confirm": "spam"},
+                                   headers=moderator_headers)  # fmt: skip
+        assert not_for_keep.status_code == 422
+        taken = client.post(decide.format(confirmed), json={"action": "take_down", "confirm": "spam"},
+                            headers=moderator_headers)  # fmt: skip
+        assert taken.status_code == 200 and taken.json()["status"] == "rejected"
+        plain = client.post(decide.format(unconfirmed), json={"action": "take_down"}, headers=moderator_headers)
+        assert plain.status_code == 200 and plain.json()["status"] == "rejected"
+        assert _shown(client) == set() and _folder(client, moderator_headers) == []
+        audit = client.get(f"/api/v1/moderation/comments/{confirmed}", headers=moderator_headers).json()["decisions"]
+        assert (audit[-1]["to_status"], audit[-1]["reason"]) == ("rejected", "reader_report")
+        assert audit[-1]["note"] == "reader reports taken_down; confirmed: spam"
+
+        (label,) = _moderator_labels(settings)
+        assert (label.text, label.spam, label.abuse) == (ENGLISH_POLITE[2], 1, None)
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"reason": "boring"}, "reason"),
+        ({"reason": None}, "reason"),
+        ({"explanation": "x" * 1001}, "explanation"),
+        ({"explanation": 12}, "explanation"),
+        ({"contact_email": "reporter.private@@example.net"}, "contact_email"),
+        ({"contact_email": "reporter.private"}, "contact_email"),
+    ],
+)
+def test_bad_report_fields_are_named_without_echoing_what_was_sent(
+    settings: Settings, default_model: Scorer, fields: dict[str, object], field: str
+) -> None:
+    with serving(settings, default_model) as client:
+        comment_id = _publish(client)
+        answer = _report(client, comment_id, "10.0.3.1", **fields)
+        assert answer.status_code == 422
+        assert [error["field"] for error in answer.json()["errors"]] == [field]
+        assert "reporter.private" not in answer.text
+
+
+def test_only_replies_readers_see_can_be_reported(settings: Settings, default_model: Scorer) -> None:
+    with serving(settings, default_model) as client:
+        comment_id = _publish(client)
+        elsewhere = client.post(f"/api/v1/articles/other-story/comments/{comment_id}/reports", json={"reason": "spam"})
+        assert elsewhere.status_code == 404
+        unknown = _report(client, "0190f5b6-0000-7000-8000-000000000000", "10.0.4.1")
+        assert unknown.status_code == 404
+        held = client.post(f"/api/v1/articles/{ARTICLE}/comments", json=reply("Buy pills http://x.example now!!!"))
+        if held.json()["status"] != "published":  # pending (or rejected, answered as pending): not shown
+            assert _report(client, held.json()["id"], "10.0.4.1").status_code == 404
+        form = client.post(f"/api/v1/articles/{ARTICLE}/comments/{comment_id}/reports", data={"reason": "spam"})
+        assert form.status_code == 415
+
+
+def test_reports_are_rate_limited_per_client_address(settings: Settings, default_model: Scorer) -> None:
+    with serving(settings, default_model, rate_limit_enabled=True, report_limit_per_address=2) as client:
+        first, second = _publish(client), _publish(client, ENGLISH_POLITE[1])
+        assert _report(client, first, "10.0.5.1").status_code == 201
+        assert _report(client, second, "10.0.5.1").status_code == 201
+        refused = _report(client, first, "10.0.5.1", reason="abuse")
+        assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
+        assert _report(client, first, "10.0.5.2").status_code == 201  # another reader has an allowance of their own
+
+
+def test_no_email_of_the_author_or_the_reporter_reaches_webhooks_or_the_stored_reporter_key(
+    settings: Settings, default_model: Scorer, admin_headers: dict[str, str]
+) -> None:
+    with serving(settings, default_model, webhook_private_networks=("127.0.0.0/8",), rules_check_seconds=0) as client:
+        hook = client.post("/api/v1/webhooks", json={"url": "http://127.0.0.1:9/hook"}, headers=admin_headers)
+        assert hook.status_code == 201, hook.text
+        comment_id = _publish(client)
+        explained = "It names a private person's home."
+        reported = _report(client, comment_id, "10.0.6.1", reason="illegal", explanation=explained,
+                           contact_email=CONTACT)  # fmt: skip
+        assert reported.status_code == 201
+
+    async def stored() -> tuple[list[Any], list[Any]]:
+        async with opened(settings) as db, db.read() as conn:
+            messages = (await conn.execute(select(outbox.c.event, outbox.c.payload))).all()
+            rows = (await conn.execute(select(reports))).all()
+            return list(messages), list(rows)
+
+    messages, rows = asyncio.run(stored())
+    assert {"reply.held", "decision.made"} <= {event for event, _ in messages}
+    assert CONTACT not in str(messages) and AUTHOR not in str(messages)
+    (row,) = rows
+    assert row.contact_email == CONTACT  # kept for moderators, privately
+    assert "10.0.6.1" not in row.reporter_key and len(row.reporter_key) == 32
+
+
+def test_the_report_reasons_are_one_list() -> None:
+    assert REASONS == REPORT_REASONS
+
+
+def test_the_schema_documents_the_report_routes(settings: Settings, default_model: Scorer) -> None:
+    with serving(settings, default_model) as client:
+        paths = client.get("/schema/openapi.json").json()["paths"]
+    body = paths["/api/v1/articles/{article_id}/comments/{comment_id}/reports"]["post"]["requestBody"]
+    fields = body["content"]["application/json"]["schema"]["properties"]
+    assert set(fields) == {"reason", "explanation", "contact_email"}
+    assert fields["reason"]["enum"] == list(REASONS) and fields["explanation"]["maxLength"] == 1000
+    decision = paths["/api/v1/moderation/comments/{comment_id}/reports/decision"]["post"]["requestBody"]
+    assert decision["content"]["application/json"]["schema"]["properties"]["action"]["enum"] == [
+        "keep", "take_down", "dismiss"
+    ]  # fmt: skip
+    assert "get" in paths["/api/v1/moderation/reports"]
