@@ -24,6 +24,7 @@ from service.settings import Settings
 from service.storage.database import Database
 from service.web.console import appeal_pages as console_appeals
 from service.web.console import model_changes as console_model_changes
+from service.web.console import report_pages as console_reports
 from service.web.console import routes as console
 from service.web.console import rules_pages as console_rules
 from service.web.console import static as console_static
@@ -130,6 +131,7 @@ def create_app(settings: Settings, *, scoring: ScoringState | None = None, freez
         *console_rules.ROUTES,
         *console_webhooks.ROUTES,
         *console_appeals.ROUTES,
+        *console_reports.ROUTES,
         *console_static.ROUTES,
     ]
     return Litestar(

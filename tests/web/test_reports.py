@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+from litestar.testing import TestClient
 from sqlalchemy import select
 
 from classifier import Scorer
@@ -20,9 +21,10 @@ from service.rules.report_input import REASONS
 from service.settings import Settings
 from service.storage.database import opened
 from service.storage.tables import REPORT_REASONS, outbox, reports
-from tests.conftest import _loaded, build_app
+from tests.conftest import _loaded, add_moderator, build_app
 from tests.replies import ENGLISH_POLITE, reply
 from tests.servers import serving_in_process
+from tests.web.test_console import _sign_in
 
 ARTICLE = "harbour-report"
 AUTHOR = "author.private@example.org"
@@ -270,3 +272,33 @@ def test_the_schema_documents_the_report_routes(settings: Settings, default_mode
         "keep", "take_down", "dismiss"
     ]  # fmt: skip
     assert "get" in paths["/api/v1/moderation/reports"]
+
+
+def test_the_consoles_reported_folder_shows_the_reports_and_takes_a_decision_with_its_csrf_token(
+    settings: Settings, default_model: Scorer
+) -> None:
+    configured = settings.with_overrides(report_threshold=1)
+    token = add_moderator(configured, "carla")
+    with TestClient(build_app(configured, scoring=_loaded(configured, default_model))) as client:
+        posted = client.post(f"/api/v1/articles/{ARTICLE}/comments", json=reply(ENGLISH_POLITE[4], email=AUTHOR))
+        comment_id = posted.json()["id"]
+        reported = client.post(f"/api/v1/articles/{ARTICLE}/comments/{comment_id}/reports",
+                               json={"reason": "abuse", "explanation": "<script>x()</script> insults",
+                                     "contact_email": CONTACT})  # fmt: skip
+        assert reported.status_code == 201
+        csrf = _sign_in(client, token)
+        page = client.get("/console/reports")
+        assert page.status_code == 200 and ENGLISH_POLITE[4] in page.text
+        assert "&lt;script&gt;x()&lt;/script&gt; insults" in page.text and "<script>x()" not in page.text
+        assert CONTACT not in page.text and AUTHOR not in page.text and "still shown to readers" in page.text
+        path = f"/console/reports/{comment_id}/decision"
+        forged = client.post(path, data={"action": "take_down", "csrf_token": "forged"}, follow_redirects=False)
+        assert forged.status_code == 403
+        decided = client.post(path, data={"action": "take_down", "confirm": "abuse", "csrf_token": csrf},
+                              follow_redirects=False)  # fmt: skip
+        assert decided.status_code == 303 and decided.headers["location"].startswith("/console/reports?")
+        after = client.get(decided.headers["location"])
+        assert "Taken down on readers&#39; reports" in after.text and "No reported replies." in after.text
+        again = client.post(path, data={"action": "keep", "csrf_token": csrf}, follow_redirects=False)
+        assert again.status_code == 409
+        assert client.get(f"/api/v1/articles/{ARTICLE}/comments/{comment_id}").status_code == 404
