@@ -12,7 +12,15 @@ from sqlalchemy import ColumnElement, Row, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from service.ids import new_id
-from service.storage.tables import comments, decisions, email_addresses, idempotency_keys, outbox, privacy_events
+from service.storage.tables import (
+    comments,
+    decisions,
+    email_addresses,
+    idempotency_keys,
+    outbox,
+    privacy_events,
+    reports,
+)
 
 
 def _of(email: str) -> ColumnElement[bool]:
@@ -51,11 +59,15 @@ async def anonymise_comments(
 
 
 async def forget_mail(conn: AsyncConnection, email: str) -> None:
-    """Delete the address's opt-in record and every mail to it in the outbox (sent or not)."""
+    """Delete the address's opt-in record and every mail to it in the outbox (sent or not), and forget it as the
+    contact a reader left with a report (the reports stay, without it)."""
     await conn.execute(
         delete(outbox).where(outbox.c.channel == "email", func.lower(outbox.c.recipient) == email.lower())
     )
     await conn.execute(delete(email_addresses).where(func.lower(email_addresses.c.address) == email.lower()))
+    await conn.execute(
+        update(reports).where(func.lower(reports.c.contact_email) == email.lower()).values(contact_email=None)
+    )
 
 
 async def purgeable_rejected(conn: AsyncConnection, *, changed_before: datetime) -> list[uuid.UUID]:
@@ -72,8 +84,9 @@ async def purgeable_rejected(conn: AsyncConnection, *, changed_before: datetime)
 
 
 async def delete_comments(conn: AsyncConnection, comment_ids: Sequence[uuid.UUID]) -> None:
-    """Delete the comments with their decisions and replayable answers."""
+    """Delete the comments with their decisions, readers' reports and replayable answers."""
     await conn.execute(delete(idempotency_keys).where(idempotency_keys.c.comment_id.in_(comment_ids)))
+    await conn.execute(delete(reports).where(reports.c.comment_id.in_(comment_ids)))
     await conn.execute(delete(decisions).where(decisions.c.comment_id.in_(comment_ids)))
     await conn.execute(delete(comments).where(comments.c.id.in_(comment_ids)))
 

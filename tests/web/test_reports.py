@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -16,7 +17,7 @@ from litestar.testing import TestClient
 from sqlalchemy import select
 
 from classifier import Scorer
-from service.domain import labels
+from service.domain import labels, privacy
 from service.rules.report_input import REASONS
 from service.settings import Settings
 from service.storage.database import opened
@@ -302,3 +303,27 @@ def test_the_consoles_reported_folder_shows_the_reports_and_takes_a_decision_wit
         again = client.post(path, data={"action": "keep", "csrf_token": csrf}, follow_redirects=False)
         assert again.status_code == 409
         assert client.get(f"/api/v1/articles/{ARTICLE}/comments/{comment_id}").status_code == 404
+
+
+def test_erasing_an_address_forgets_it_as_a_reporters_contact_and_purging_a_reply_deletes_its_reports(
+    settings: Settings, default_model: Scorer, admin_headers: dict[str, str], moderator_headers: dict[str, str]
+) -> None:
+    with serving(settings, default_model) as client:
+        comment_id = _publish(client)
+        assert _report(client, comment_id, "10.0.7.1", contact_email=CONTACT.upper()).status_code == 201
+        erased = client.post("/api/v1/admin/privacy/erase", json={"email": CONTACT}, headers=admin_headers)
+        assert erased.status_code == 200
+        for n in (2, 3):
+            assert _report(client, comment_id, f"10.0.7.{n}").status_code == 201
+        (item,) = _folder(client, moderator_headers)
+        assert [r["has_contact"] for r in item["reports"]] == [False, False, False]  # the report stays, without it
+        decided = f"/api/v1/moderation/comments/{comment_id}/reports/decision"
+        assert client.post(decided, json={"action": "take_down"}, headers=moderator_headers).status_code == 200
+
+    async def purge_and_count() -> int:
+        async with opened(settings) as db:
+            await privacy.purge_rejected(db, older_than=timedelta(seconds=0))
+            async with db.read() as conn:
+                return len((await conn.execute(select(reports))).all())
+
+    assert asyncio.run(purge_and_count()) == 0
