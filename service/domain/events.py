@@ -1,4 +1,5 @@
-"""The events others hear of (reply.created, reply.published, reply.held, reply.rejected, decision.made), their
+"""The events others hear of (reply.created, reply.published, reply.held, reply.rejected, decision.made,
+appeal.created, report.created), their
 payloads, and the outbox rows they become inside the transaction of the change that causes them.
 
 Events fan out when they are written: one outbox row per subscribed webhook endpoint, so each row is one message to
@@ -29,8 +30,11 @@ DECISION_MADE: Final = "decision.made"
 # The event a reply's new status is announced with.
 STATUS_EVENTS: Final = {"published": "reply.published", "pending": "reply.held", "rejected": "reply.rejected"}
 APPEAL_CREATED: Final = "appeal.created"
+# A reader reported a published reply (service/domain/reports.py): no email and no explanation (free text a reader
+# may put anything in) goes out, only what the site's systems need to react.
+REPORT_CREATED: Final = "report.created"
 WEBHOOK_EVENTS: Final = (
-    REPLY_CREATED, "reply.published", "reply.held", "reply.rejected", DECISION_MADE, APPEAL_CREATED
+    REPLY_CREATED, "reply.published", "reply.held", "reply.rejected", DECISION_MADE, APPEAL_CREATED, REPORT_CREATED
 )  # fmt: skip
 # Sent by the test-send button to one endpoint only; no endpoint subscribes to it.
 TEST_EVENT: Final = "webhook.test"

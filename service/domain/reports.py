@@ -118,10 +118,11 @@ async def report_comment(
         if row is None or row.article_id != article_id or not shown_to_readers(row):
             raise NotFound("No such published comment")
         key = reporter_key(await shared_secret(conn, SECRET_NAME), client_address)
+        report_id = new_id()
         stored = await report_store.add_report(
             conn,
             {
-                "id": new_id(),
+                "id": report_id,
                 "comment_id": comment_id,
                 "reason": report.reason,
                 "explanation": report.explanation,
@@ -132,9 +133,21 @@ async def report_comment(
         )
         if not stored:
             return False
-        _, illegal = await report_store.open_counts(conn, comment_id)
-        if illegal >= policy.illegal_threshold:
+        total, illegal = await report_store.open_counts(conn, comment_id)
+        hidden = illegal >= policy.illegal_threshold
+        if hidden:
             await _hide(conn, row, now=now)
+        data = {
+            "id": str(report_id),
+            "comment_id": str(comment_id),
+            "article_id": article_id,
+            "reason": report.reason,
+            "open_reports": total,
+            "hidden": hidden,
+            "created_at": events.iso(now),
+        }
+        listeners = await events.listeners_now(conn)
+        await events.record(conn, events.webhook_messages(listeners, events.REPORT_CREATED, data, email=None, now=now))
     return True
 
 

@@ -250,7 +250,11 @@ def test_no_email_of_the_author_or_the_reporter_reaches_webhooks_or_the_stored_r
             return list(messages), list(rows)
 
     messages, rows = asyncio.run(stored())
-    assert {"reply.held", "decision.made"} <= {event for event, _ in messages}
+    assert {"reply.held", "decision.made", "report.created"} <= {event for event, _ in messages}
+    (report_created,) = [payload["data"] for event, payload in messages if event == "report.created"]
+    assert report_created["comment_id"] == comment_id and report_created["reason"] == "illegal"
+    assert report_created["open_reports"] == 1 and report_created["hidden"] is True
+    assert "explanation" not in report_created and explained not in str(messages)
     assert CONTACT not in str(messages) and AUTHOR not in str(messages)
     (row,) = rows
     assert row.contact_email == CONTACT  # kept for moderators, privately
