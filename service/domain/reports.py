@@ -258,9 +258,11 @@ async def decide_reports(
             reason=TAKE_DOWN_REASON if taken_down else None,
             note=(f"reader reports {resolution}{label}" + (f": {note}" if note else ""))[: moderation.NOTE_MAX],
         )
-        # A kept or dismissed reply hidden for illegal content comes back without a mail: its author was never told.
+        # Only a take-down is news to anyone (its author's statement of reasons). A kept or dismissed reply hidden for
+        # illegal content comes back without mail: its author was never told it was hidden, and whoever it answers
+        # heard of it when it was first published.
         decision_id = await moderation._move(conn, comment_id, "rejected" if taken_down else "published", audit,
-                                             moderator=moderator, mail=mail, tell_author=taken_down)  # fmt: skip
+                                             moderator=moderator, mail=mail if taken_down else None)  # fmt: skip
         closed = await report_store.resolve_open(
             conn, comment_id, resolution=resolution, confirmed_reason=confirm if taken_down else None,
             decision_id=decision_id, moderator_id=moderator.id, now=now,
