@@ -23,9 +23,14 @@ from service.settings import Settings
 from service.storage.database import opened
 from service.storage.tables import REPORT_REASONS, outbox, reports
 from tests.conftest import _loaded, add_moderator, build_app
+from tests.mailbox import Mailbox, text_of
 from tests.replies import ENGLISH_POLITE, reply
 from tests.servers import serving_in_process
 from tests.web.test_console import _sign_in
+from tests.web.test_email import ANA, URL, confirm, mail_settings, mailbox
+from tests.web.test_email import serving as mail_serving
+
+__all__ = ["mailbox"]
 
 ARTICLE = "harbour-report"
 AUTHOR = "author.private@example.org"
@@ -331,3 +336,31 @@ def test_erasing_an_address_forgets_it_as_a_reporters_contact_and_purging_a_repl
                 return len((await conn.execute(select(reports))).all())
 
     assert asyncio.run(purge_and_count()) == 0
+
+
+def test_a_take_down_on_reports_sends_its_author_a_statement_of_reasons_and_keeping_a_hidden_reply_sends_nothing(
+    settings: Settings, mailbox: Mailbox, default_model: Scorer, moderator_headers: dict[str, str]
+) -> None:
+    configured = mail_settings(settings, mailbox, report_threshold=1)
+    with mail_serving(configured, default_model) as client:
+        hidden = client.post(URL, json=reply(ENGLISH_POLITE[0], email=ANA, notify=True)).json()
+        confirm(client, mailbox.wait_for(ANA, 1)[0])
+        reports_of = "/api/v1/articles/mail/comments/{}/reports"
+        illegal = {"reason": "illegal", "explanation": "A private phone number.", "contact_email": CONTACT}
+        assert client.post(reports_of.format(hidden["id"]), json=illegal).status_code == 201
+        kept = client.post(f"/api/v1/moderation/comments/{hidden['id']}/reports/decision", json={"action": "keep"},
+                           headers=moderator_headers)  # fmt: skip
+        assert kept.status_code == 200 and kept.json()["status"] == "published"
+
+        taken = client.post(URL, json=reply(ENGLISH_POLITE[1], email=ANA, notify=True)).json()
+        assert client.post(reports_of.format(taken["id"]), json={"reason": "abuse"}).status_code == 201
+        decided = client.post(f"/api/v1/moderation/comments/{taken['id']}/reports/decision",
+                              json={"action": "take_down", "confirm": "abuse"}, headers=moderator_headers)  # fmt: skip
+        assert decided.status_code == 200
+        # The confirmation, then the statement: nothing in between for the hidden-then-kept reply.
+        statement = mailbox.wait_for(ANA, 2)[1]
+        assert statement["Subject"] == "Your reply was taken down: statement of reasons"
+        text = text_of(statement)
+        assert ENGLISH_POLITE[1] in text and "readers reported it, and a moderator found" in text
+        assert CONTACT not in text and "A private phone number." not in text
+        assert all(CONTACT not in text_of(message) for message in mailbox.wait_for(ANA, 2))
