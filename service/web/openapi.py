@@ -201,6 +201,16 @@ class ReportOperation(Operation):
         self.request_body = RequestBody(
             required=True, content={"application/json": OpenAPIMediaType(schema=REPORT_SCHEMA)}
         )
+        created = (self.responses or {}).get("201")
+        if isinstance(created, OpenAPIResponse):
+            # A repeated report is answered like the first, with 200: nothing new was stored.
+            self.responses = {
+                **(self.responses or {}),
+                "200": OpenAPIResponse(
+                    description="This client reported the reply already: the same answer, nothing stored",
+                    content=created.content,
+                ),
+            }
 
 
 REPORT_DECISION_SCHEMA = Schema(
