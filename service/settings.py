@@ -109,6 +109,9 @@ class Settings:
     retention_rejected_days: int = 90
     # Sent, dead and skipped outbox messages (reply text, mail addresses) are deleted by `replyguard purge` after this.
     retention_outbox_days: int = 14
+    # Contact emails readers left with reports are forgotten by `replyguard purge` this long after a moderator
+    # decided the reports (the reports stay, without them).
+    retention_report_contact_days: int = 30
     # Name of the hidden form field that people leave empty and bots fill in.
     honeypot_field: str = "homepage"
     # GET /demo/{article_id}: an article page with the reader embed, for trying the loop after `make run`.

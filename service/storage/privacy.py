@@ -70,6 +70,16 @@ async def forget_mail(conn: AsyncConnection, email: str) -> None:
     )
 
 
+async def forget_report_contacts(conn: AsyncConnection, *, resolved_before: datetime) -> int:
+    """Forget the contact emails of reports decided before the cutoff; returns how many."""
+    forgotten = await conn.execute(
+        update(reports)
+        .where(reports.c.contact_email.is_not(None), reports.c.resolved_at < resolved_before)
+        .values(contact_email=None)
+    )
+    return int(forgotten.rowcount)
+
+
 async def purgeable_rejected(conn: AsyncConnection, *, changed_before: datetime) -> list[uuid.UUID]:
     """Rejected comments last changed before the cutoff that no reply hangs from (as parent or as thread root)."""
     children = select(comments.c.parent_id).where(comments.c.parent_id.is_not(None))

@@ -22,6 +22,7 @@ from service.rules.report_input import REASONS
 from service.settings import Settings
 from service.storage.database import opened
 from service.storage.tables import REPORT_REASONS, outbox, reports
+from tests.commands import run_cli
 from tests.conftest import _loaded, add_moderator, build_app
 from tests.mailbox import Mailbox, text_of
 from tests.replies import ENGLISH_POLITE, reply
@@ -366,3 +367,28 @@ def test_a_take_down_on_reports_sends_its_author_a_statement_of_reasons_and_keep
         assert ENGLISH_POLITE[1] in text and "readers reported it, and a moderator found" in text
         assert CONTACT not in text and "A private phone number." not in text
         assert all(CONTACT not in text_of(message) for message in mailbox.wait_for(ANA, 2))
+
+
+def test_purge_forgets_the_contact_emails_of_decided_reports_and_keeps_those_of_open_ones(
+    settings: Settings, default_model: Scorer, moderator_headers: dict[str, str]
+) -> None:
+    with serving(settings, default_model) as client:
+        decided, waiting = _publish(client), _publish(client, ENGLISH_POLITE[1])
+        for comment_id in (decided, waiting):
+            for n in (1, 2, 3):
+                assert _report(client, comment_id, f"10.0.8.{n}", contact_email=CONTACT).status_code == 201
+        path = f"/api/v1/moderation/comments/{decided}/reports/decision"
+        assert client.post(path, json={"action": "dismiss"}, headers=moderator_headers).status_code == 200
+
+    env = {"REPLYGUARD_DATABASE_URL": settings.database_url}
+    kept = run_cli("purge", env=env)  # 30 days by default: nothing was decided that long ago
+    assert kept.returncode == 0 and "forgot 0 contact emails" in kept.stdout, kept.stderr
+    done = run_cli("purge", "--report-contacts-older-than-days", "0", env=env)
+    assert done.returncode == 0 and "forgot 3 contact emails" in done.stdout, done.stderr
+
+    async def contacts() -> dict[str, int]:
+        async with opened(settings) as db, db.read() as conn:
+            rows = (await conn.execute(select(reports.c.comment_id, reports.c.contact_email))).all()
+        return {str(c): sum(1 for i, e in rows if str(i) == str(c) and e) for c in (decided, waiting)}
+
+    assert asyncio.run(contacts()) == {decided: 0, waiting: 3}
