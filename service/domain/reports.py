@@ -18,13 +18,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
-import msgspec
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from service.domain import events, labels, moderation
 from service.domain.auth import Moderator
 from service.domain.emails import MailPolicy
+from service.domain.report_views import ReportDecision, ReportedFolder, folder_view
 from service.domain.views import shown_to_readers
 from service.errors import Conflict, FieldError, InvalidInput, NotFound
 from service.ids import new_id
@@ -48,48 +48,6 @@ class ReportPolicy:
 
     threshold: int = 3
     illegal_threshold: int = 1
-
-
-class ReportAnswer(msgspec.Struct):
-    """What a reader hears: the report is in (the same answer for a repeated one)."""
-
-    comment_id: uuid.UUID
-    received: bool = True
-
-
-class ReportView(msgspec.Struct):
-    id: uuid.UUID
-    reason: str
-    explanation: str | None
-    has_contact: bool  # a contact email was given; the address itself is not listed
-    created_at: datetime
-
-
-class ReportedItem(msgspec.Struct):
-    """A reply in the reported folder with its open reports. No email of its author, none of the reporters'."""
-
-    comment_id: uuid.UUID
-    article_id: str
-    name: str
-    body: str
-    status: str  # published (still shown) or pending (hidden for illegal content)
-    created_at: datetime
-    report_count: int
-    reasons: dict[str, int]
-    first_reported_at: datetime
-    reports: list[ReportView]
-
-
-class ReportedFolder(msgspec.Struct):
-    items: list[ReportedItem]
-
-
-class ReportDecision(msgspec.Struct):
-    comment_id: uuid.UUID
-    action: str
-    status: str
-    reports_closed: int
-    decision_id: uuid.UUID
 
 
 def reporter_key(secret: bytes, client_address: str) -> str:
@@ -185,30 +143,7 @@ async def reported_folder(db: Database, *, policy: ReportPolicy, limit: int = 50
             conn, threshold=policy.threshold, illegal_threshold=policy.illegal_threshold, limit=limit
         )
         found = await report_store.open_reports_of(conn, [row.id for row in rows])
-    by_comment: dict[uuid.UUID, list[ReportView]] = {}
-    for report in found:
-        view = ReportView(id=report.id, reason=report.reason, explanation=report.explanation,
-                          has_contact=bool(report.has_contact), created_at=report.created_at)  # fmt: skip
-        by_comment.setdefault(report.comment_id, []).append(view)
-    items = []
-    for row in rows:
-        listed = by_comment.get(row.id, [])
-        reasons = {reason: sum(1 for r in listed if r.reason == reason) for reason in REASONS}
-        items.append(
-            ReportedItem(
-                comment_id=row.id,
-                article_id=row.article_id,
-                name=row.name,
-                body=row.body,
-                status=row.status,
-                created_at=row.created_at,
-                report_count=int(row.report_count),
-                reasons={reason: n for reason, n in reasons.items() if n},
-                first_reported_at=row.first_reported_at,
-                reports=listed,
-            )
-        )
-    return ReportedFolder(items=items)
+    return folder_view(rows, found)
 
 
 def check_decision(action: object, confirm: object, note: object) -> tuple[str, str | None, str | None]:

@@ -12,6 +12,7 @@ from litestar.params import PathParameter, QueryParameter
 
 from service.domain import reports
 from service.domain.auth import Moderator
+from service.domain.report_views import ReportAnswer, ReportDecision, ReportedFolder
 from service.rules.report_input import validate_report
 from service.rules.validation import check_article_id
 from service.settings import Settings
@@ -39,7 +40,7 @@ async def report(
     article_id: ArticleId,
     comment_id: Annotated[uuid.UUID, PathParameter()],
     runtime: NamedDependency[Runtime],
-) -> Response[reports.ReportAnswer]:
+) -> Response[ReportAnswer]:
     """201 when the report is stored; 200 with the same answer when this reader reported the reply already. 404 for
     any reply readers do not see."""
     check_article_id(article_id)
@@ -55,7 +56,7 @@ async def report(
         client_address=address,
         policy=report_policy(runtime.settings),
     )
-    return Response(reports.ReportAnswer(comment_id=comment_id), status_code=201 if stored else 200)
+    return Response(ReportAnswer(comment_id=comment_id), status_code=201 if stored else 200)
 
 
 @get("/api/v1/moderation/reports", summary="The reported folder: replies with enough open reports, and the reports")
@@ -64,7 +65,7 @@ async def reported_folder(
     settings: NamedDependency[Settings],
     moderator: NamedDependency[Moderator],
     limit: Annotated[int, QueryParameter(ge=1, le=100)] = 50,
-) -> reports.ReportedFolder:
+) -> ReportedFolder:
     moderator.require("moderator")
     return await reports.reported_folder(db, policy=report_policy(settings), limit=limit)
 
@@ -80,7 +81,7 @@ async def decide_reports(
     comment_id: Annotated[uuid.UUID, PathParameter()],
     db: NamedDependency[Database],
     moderator: NamedDependency[Moderator],
-) -> reports.ReportDecision:
+) -> ReportDecision:
     moderator.require("moderator")
     payload, _ = await read_payload(request, allow_form=False)
     action, confirm, note = reports.check_decision(payload.get("action"), payload.get("confirm"), payload.get("note"))
