@@ -25,6 +25,7 @@ from service.settings import Settings
 from service.storage.database import Database
 from service.web.console import appeal_pages as console_appeals
 from service.web.console import model_changes as console_model_changes
+from service.web.console import report_pages as console_reports
 from service.web.console import routes as console
 from service.web.console import rules_pages as console_rules
 from service.web.console import static as console_static
@@ -45,6 +46,7 @@ from service.web.routes import (
     perspective,
     privacy,
     public,
+    reports,
     rules,
     webhooks,
 )
@@ -122,6 +124,7 @@ def create_app(settings: Settings, *, scoring: ScoringState | None = None, freez
         *public.routes(settings),
         *author_edits.routes(settings),
         *moderation.ROUTES,
+        *reports.ROUTES,
         *articles.ROUTES,
         *rules.ROUTES,
         *webhooks.ROUTES,
@@ -140,6 +143,7 @@ def create_app(settings: Settings, *, scoring: ScoringState | None = None, freez
         *console_rules.ROUTES,
         *console_webhooks.ROUTES,
         *console_appeals.ROUTES,
+        *console_reports.ROUTES,
         *console_static.ROUTES,
     ]
     return Litestar(

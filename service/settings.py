@@ -95,6 +95,13 @@ class Settings:
     submit_limit_per_address: int = 20
     submit_limit_per_email: int = 5
     submit_limit_window_seconds: int = 60
+    # Readers' reports (docs/moderation-rules.md): open reports that send a published reply to the moderators'
+    # reported folder, and for illegal content (which also leaves the public view at once); reports accepted per client
+    # address in each window.
+    report_threshold: int = 3
+    report_threshold_illegal: int = 1
+    report_limit_per_address: int = 10
+    report_limit_window_seconds: int = 3600
     # Failed moderator authentications (bad, expired or revoked tokens) per client address in each window: past
     # this, 429 instead of 401.
     auth_failure_limit_per_address: int = 10
@@ -105,6 +112,9 @@ class Settings:
     retention_rejected_days: int = 90
     # Sent, dead and skipped outbox messages (reply text, mail addresses) are deleted by `replyguard purge` after this.
     retention_outbox_days: int = 14
+    # Contact emails readers left with reports are forgotten by `replyguard purge` this long after a moderator
+    # decided the reports (the reports stay, without them).
+    retention_report_contact_days: int = 30
     # Name of the hidden form field that people leave empty and bots fill in.
     honeypot_field: str = "homepage"
     # GET /demo/{article_id}: an article page with the reader embed, for trying the loop after `make run`.
@@ -230,6 +240,10 @@ class Settings:
             "spam_run_window_minutes",
             "auth_failure_limit_per_address",
             "auth_failure_window_seconds",
+            "report_threshold",
+            "report_threshold_illegal",
+            "report_limit_per_address",
+            "report_limit_window_seconds",
         ):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{PREFIX}{name.upper()} must be at least 1")

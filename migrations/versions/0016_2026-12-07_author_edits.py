@@ -1,10 +1,10 @@
 """Authors edit and delete their own reply within a window (issue 15, item 4): the hash of each reply's edit token,
 when it was edited or deleted, and the audit trail of the text it had before (comment_revisions).
 
-Self-contained: three nullable columns and one new table, so it applies whatever migration runs before it.
+Three nullable columns and one new table; it follows readers' reports (0015).
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 Create Date: 2026-12-07 10:00:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0016"
-down_revision: str | None = "0014"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

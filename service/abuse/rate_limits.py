@@ -169,6 +169,9 @@ class SubmissionLimiter:
     # answered 429 instead of 401 once past the allowance.
     auth_failures: int = 10
     auth_window_seconds: int = 300
+    # Readers' reports per client address, in their own window (service/domain/reports.py).
+    reports: int = 10
+    report_window_seconds: int = 3600
 
     async def _count(self, kind: str, identity: str, limit: int) -> None:
         refusal = f"Too many submissions from this {kind}; try again later"
@@ -200,4 +203,16 @@ class SubmissionLimiter:
                 limit=self.auth_failures,
                 window_seconds=self.auth_window_seconds,
                 refusal="Too many failed sign-ins from this address; try again later",
+            )
+
+    async def check_report(self, address: str) -> None:
+        """Count one report from `address`; 429 past the window's allowance (a repeated report counts too)."""
+        if self.enabled:
+            await count_hit(
+                self.counter,
+                "report:address",
+                address,
+                limit=self.reports,
+                window_seconds=self.report_window_seconds,
+                refusal="Too many reports from this address; try again later",
             )

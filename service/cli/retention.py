@@ -26,6 +26,9 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     purge.add_argument("--rejected-older-than-days", type=int, help="default: REPLYGUARD_RETENTION_REJECTED_DAYS")
     purge.add_argument("--outbox-older-than-days", type=int, help="default: REPLYGUARD_RETENTION_OUTBOX_DAYS")
+    purge.add_argument(
+        "--report-contacts-older-than-days", type=int, help="default: REPLYGUARD_RETENTION_REPORT_CONTACT_DAYS"
+    )
     purge.set_defaults(run=_purge)
 
 
@@ -52,4 +55,13 @@ def _purge(settings: Settings, args: argparse.Namespace) -> int:
     )
     messages = run_on_database(settings, lambda db: privacy.purge_outbox(db, older_than=timedelta(days=outbox_days)))
     print(f"purged {messages} delivered, dead or skipped outbox messages older than {outbox_days} days")
+    contact_days = (
+        args.report_contacts_older_than_days
+        if args.report_contacts_older_than_days is not None
+        else settings.retention_report_contact_days
+    )
+    contacts = run_on_database(
+        settings, lambda db: privacy.forget_report_contacts(db, older_than=timedelta(days=contact_days))
+    )
+    print(f"forgot {contacts} contact emails of readers' reports decided more than {contact_days} days ago")
     return 0

@@ -1,6 +1,6 @@
 """The events others hear of (reply.created, reply.published, reply.held, reply.rejected, reply.edited,
-reply.deleted, decision.made), their payloads, and the outbox rows they become inside the transaction of the change
-that causes them.
+reply.deleted, decision.made, appeal.created, report.created), their payloads, and the outbox rows they become inside
+the transaction of the change that causes them.
 
 Events fan out when they are written: one outbox row per subscribed webhook endpoint, so each row is one message to
 one receiver, with its own delivery id, retries and dead letter. The submit path takes its subscriptions from a
@@ -33,9 +33,12 @@ APPEAL_CREATED: Final = "appeal.created"
 # Its author changed or withdrew the text (service/domain/author_edits.py): a copy kept by the site's systems follows.
 REPLY_EDITED: Final = "reply.edited"
 REPLY_DELETED: Final = "reply.deleted"
+# A reader reported a published reply (service/domain/reports.py): no email and no explanation (free text a reader
+# may put anything in) goes out, only what the site's systems need to react.
+REPORT_CREATED: Final = "report.created"
 WEBHOOK_EVENTS: Final = (
     REPLY_CREATED, "reply.published", "reply.held", "reply.rejected", REPLY_EDITED, REPLY_DELETED, DECISION_MADE,
-    APPEAL_CREATED,
+    APPEAL_CREATED, REPORT_CREATED,
 )  # fmt: skip
 # Sent by the test-send button to one endpoint only; no endpoint subscribes to it.
 TEST_EVENT: Final = "webhook.test"

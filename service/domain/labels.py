@@ -19,6 +19,9 @@ LABELS: dict[tuple[str, str | None], tuple[int | None, int | None]] = {
     ("rejected", "abuse"): (None, 1),
 }
 MAX_LABELS = 200_000
+# The reason of a take-down on readers' reports (service/domain/reports.py): its label is the reason the moderator
+# confirmed, if any; reports nobody confirmed teach nothing.
+READER_REPORT = "reader_report"
 
 
 async def moderator_labels(conn: AsyncConnection, *, limit: int = MAX_LABELS) -> list[LabelledRow]:
@@ -37,6 +40,9 @@ async def dated_moderator_labels(
             continue  # an older decision, overruled by the one already taken
         seen.add(record.comment_id)
         reason = None if record.to_status == "published" else record.reason
+        if reason == READER_REPORT:
+            # A take-down on readers' reports teaches what the moderator confirmed of them, and only that.
+            reason = record.confirmed_reason
         spam, abuse = LABELS.get((record.to_status, reason), (None, None))
         if spam is None and abuse is None:
             continue

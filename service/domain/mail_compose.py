@@ -30,6 +30,8 @@ REASONS: Final = {
     "abuse": "it was judged to be abusive",
     "off_topic": "it was judged to be off topic",
     "other": "it breaks the site's rules",
+    # A take-down on readers' reports (service/domain/reports.py): who reported it is not said.
+    "reader_report": "readers reported it, and a moderator found that it breaks the site's rules",
 }
 
 

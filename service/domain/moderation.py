@@ -124,7 +124,9 @@ async def _move(
     moderator: Moderator,
     mail: MailPolicy | None = None,
     tell_author: bool = True,
-) -> None:
+) -> uuid.UUID:
+    """Move the comment to `target` under its article's and its own row lock, recording the decision (its id is
+    returned), its webhook messages and, with `mail`, its mails."""
     now = datetime.now(UTC)
     # The article first, then the comment: the order every writer of a thread's shape follows
     # (storage/articles.lock_article_of).
@@ -166,6 +168,7 @@ async def _move(
     if mail is not None and row.status != target:
         messages += await _mails(conn, row, changed, decision_row, mail, tell_author=tell_author, now=now)
     await events.record(conn, messages)
+    return uuid.UUID(str(decision_row["id"]))
 
 
 async def _mails(

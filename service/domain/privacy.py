@@ -104,6 +104,13 @@ async def purge_rejected(db: Database, *, older_than: timedelta) -> int:
     return len(ids)
 
 
+async def forget_report_contacts(db: Database, *, older_than: timedelta) -> int:
+    """Forget the contact emails readers left with reports a moderator decided before the cutoff; returns how many.
+    Open reports keep theirs: a moderator may still need to ask."""
+    async with db.write() as conn:
+        return await privacy_store.forget_report_contacts(conn, resolved_before=datetime.now(UTC) - older_than)
+
+
 async def purge_outbox(db: Database, *, older_than: timedelta) -> int:
     """Delete delivered, dead and skipped outbox messages last changed before the cutoff; returns how many."""
     async with db.write() as conn:

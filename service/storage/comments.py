@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from service.storage.cursor import Cursor
 from service.storage.planner import Likely
-from service.storage.tables import comment_revisions, comments, decisions, idempotency_keys
+from service.storage.tables import comment_revisions, comments, decisions, idempotency_keys, reports
 
 # What readers may see: selecting only these keeps private columns out of reach and skips decoding the rest.
 # deleted_at: a reply its author deleted is shown as a placeholder while published replies hang under it.
@@ -394,9 +394,16 @@ async def riskiest_page(
 
 async def moderator_decisions(
     conn: AsyncConnection, *, limit: int
-) -> Sequence[Row[Any, Any, Any, Any, Any, Any, Any, Any]]:
+) -> Sequence[Row[Any, Any, Any, Any, Any, Any, Any, Any, Any]]:
     """People's decisions with the text they judged, newest first (a comment decided twice appears twice): what
-    training learns from moderators."""
+    training learns from moderators. `confirmed_reason`: for a take-down on readers' reports, the report reason the
+    moderator confirmed (None when they confirmed none, and for every other decision)."""
+    confirmed = (
+        select(reports.c.reason)
+        .where(reports.c.decision_id == decisions.c.id, reports.c.confirmed.is_(True))
+        .limit(1)
+        .scalar_subquery()
+    )
     query = (
         select(
             decisions.c.comment_id,
@@ -407,6 +414,7 @@ async def moderator_decisions(
             comments.c.website,
             comments.c.article_id,
             decisions.c.created_at,
+            confirmed.label("confirmed_reason"),
         )
         .join(comments, comments.c.id == decisions.c.comment_id)
         .where(

@@ -20,6 +20,7 @@ from service.storage.tables import (
     idempotency_keys,
     outbox,
     privacy_events,
+    reports,
 )
 
 
@@ -73,11 +74,25 @@ async def anonymise_comments(
 
 
 async def forget_mail(conn: AsyncConnection, email: str) -> None:
-    """Delete the address's opt-in record and every mail to it in the outbox (sent or not)."""
+    """Delete the address's opt-in record and every mail to it in the outbox (sent or not), and forget it as the
+    contact a reader left with a report (the reports stay, without it)."""
     await conn.execute(
         delete(outbox).where(outbox.c.channel == "email", func.lower(outbox.c.recipient) == email.lower())
     )
     await conn.execute(delete(email_addresses).where(func.lower(email_addresses.c.address) == email.lower()))
+    await conn.execute(
+        update(reports).where(func.lower(reports.c.contact_email) == email.lower()).values(contact_email=None)
+    )
+
+
+async def forget_report_contacts(conn: AsyncConnection, *, resolved_before: datetime) -> int:
+    """Forget the contact emails of reports decided before the cutoff; returns how many."""
+    forgotten = await conn.execute(
+        update(reports)
+        .where(reports.c.contact_email.is_not(None), reports.c.resolved_at < resolved_before)
+        .values(contact_email=None)
+    )
+    return int(forgotten.rowcount)
 
 
 async def purgeable_rejected(conn: AsyncConnection, *, changed_before: datetime) -> list[uuid.UUID]:
@@ -94,9 +109,10 @@ async def purgeable_rejected(conn: AsyncConnection, *, changed_before: datetime)
 
 
 async def delete_comments(conn: AsyncConnection, comment_ids: Sequence[uuid.UUID]) -> None:
-    """Delete the comments with their decisions, replayable answers and earlier texts."""
+    """Delete the comments with their decisions, readers' reports, replayable answers and earlier texts."""
     await conn.execute(delete(idempotency_keys).where(idempotency_keys.c.comment_id.in_(comment_ids)))
     await conn.execute(delete(comment_revisions).where(comment_revisions.c.comment_id.in_(comment_ids)))
+    await conn.execute(delete(reports).where(reports.c.comment_id.in_(comment_ids)))
     await conn.execute(delete(decisions).where(decisions.c.comment_id.in_(comment_ids)))
     await conn.execute(delete(comments).where(comments.c.id.in_(comment_ids)))
 

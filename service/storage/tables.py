@@ -178,12 +178,15 @@ Index("ix_comments_language_queue", comments.c.language, comments.c.status, comm
 # The duplicate check of every submit: the same body's copies of the last hour, whoever sent them.
 Index("ix_comments_body_recent", comments.c.body_hash, comments.c.created_at)
 
+# Who decides: the model, a person, or readers' reports (a reply reported as illegal content leaves the public view
+# until a moderator decides; service/domain/reports.py).
+DECISION_ACTORS = ("model", "moderator", "reports")
 decisions = Table(
     "decisions",
     metadata,
     Column("id", Uuid(), primary_key=True),
     Column("comment_id", Uuid(), ForeignKey("comments.id"), nullable=False, index=True),
-    # "model" for automatic decisions, "moderator" for people; moderator_id says which person.
+    # "model" for automatic decisions, "moderator" for people (moderator_id says which), "reports" for readers' reports.
     Column("actor", String(16), nullable=False),
     Column("moderator_id", Integer(), ForeignKey("moderators.id"), nullable=True),
     Column("from_status", String(16), nullable=True),
@@ -195,7 +198,7 @@ decisions = Table(
     Column("model_version", String(64), nullable=True),
     Column("reasons", JSON(), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
-    CheckConstraint("actor IN ('model', 'moderator')", name="actor"),
+    CheckConstraint(_in("actor", DECISION_ACTORS), name="actor"),
 )
 
 # The audit trail of an author's own changes: the text (with its status, scores and model version) a reply had before
@@ -530,3 +533,33 @@ appeals = Table(
     CheckConstraint(_in("status", APPEAL_STATUSES), name="status"),
 )
 Index("ix_appeals_status", appeals.c.status, appeals.c.created_at)
+
+# Readers' reports of published replies (service/domain/reports.py). One per reply and reporter: the reporter is a
+# keyed hash of the client's address (never the address). The optional contact email is for moderators' follow-up
+# alone: never in a public answer, a log line, a webhook payload or an error. A report is open until a moderator
+# resolves it (kept, taken_down, dismissed), with the decision that did so; `confirmed` marks the reports whose reason
+# the moderator confirmed on a take-down (the only reports that become training labels).
+REPORT_REASONS = ("spam", "abuse", "off_topic", "illegal")
+REPORT_RESOLUTIONS = ("kept", "taken_down", "dismissed")
+reports = Table(
+    "reports",
+    metadata,
+    Column("id", Uuid(), primary_key=True),
+    Column("comment_id", Uuid(), ForeignKey("comments.id", ondelete="CASCADE"), nullable=False),
+    Column("reason", String(16), nullable=False),
+    Column("explanation", Text(), nullable=True),
+    Column("contact_email", String(320), nullable=True),
+    Column("reporter_key", String(64), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("resolution", String(16), nullable=True),  # None: open
+    Column("confirmed", Boolean(), nullable=False, server_default=false()),
+    Column("decision_id", Uuid(), ForeignKey("decisions.id", ondelete="SET NULL"), nullable=True),
+    Column("moderator_id", Integer(), ForeignKey("moderators.id"), nullable=True),
+    Column("resolved_at", UTCDateTime(), nullable=True),
+    CheckConstraint(_in("reason", REPORT_REASONS), name="reason"),
+    CheckConstraint(_in("resolution", REPORT_RESOLUTIONS), name="resolution"),
+    UniqueConstraint("comment_id", "reporter_key"),
+)
+# The reported folder: open reports grouped by reply; and the labels' look-up of a take-down's confirmed reason.
+Index("ix_reports_open", reports.c.resolution, reports.c.comment_id)
+Index("ix_reports_decision", reports.c.decision_id)

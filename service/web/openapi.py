@@ -23,8 +23,11 @@ from litestar.openapi.spec import (
 
 from service.domain.events import WEBHOOK_EVENTS
 from service.domain.moderation import ACTIONS, NOTE_MAX, REJECT_REASONS
+from service.domain.reports import ACTIONS as REPORT_ACTIONS
 from service.domain.webhooks import DESCRIPTION_MAX as WEBHOOK_DESCRIPTION_MAX
 from service.domain.webhooks import URL_MAX as WEBHOOK_URL_MAX
+from service.rules.report_input import CONTACT_MAX, EXPLANATION_MAX
+from service.rules.report_input import REASONS as REPORT_REASONS
 from service.rules.site_rules import LINK_ACTIONS, MODES, SANCTIONS
 from service.rules.site_rules import NOTE_MAX as RULE_NOTE_MAX
 from service.rules.site_rules import VALUE_MAX as RULE_VALUE_MAX
@@ -213,6 +216,74 @@ class DecisionOperation(Operation):
     def __post_init__(self) -> None:
         self.request_body = RequestBody(
             required=True, content={"application/json": OpenAPIMediaType(schema=DECISION_SCHEMA)}
+        )
+
+
+REPORT_SCHEMA = Schema(
+    type=OpenAPIType.OBJECT,
+    required=["reason"],
+    description="A reader's report of a published reply. Nothing of it is shown to readers or the reply's author.",
+    properties={
+        "reason": Schema(type=_string, enum=list(REPORT_REASONS)),
+        "explanation": Schema(
+            type=[_string, OpenAPIType.NULL],
+            max_length=EXPLANATION_MAX,
+            description="Why; required for illegal content (which law or harm).",
+        ),
+        "contact_email": Schema(
+            type=[_string, OpenAPIType.NULL],
+            max_length=CONTACT_MAX,
+            format=OpenAPIFormat.EMAIL,
+            description="Optional, for moderators' questions: never shown in a list, a log, a webhook or an error.",
+        ),
+    },
+)
+
+
+@dataclass
+class ReportOperation(Operation):
+    def __post_init__(self) -> None:
+        self.request_body = RequestBody(
+            required=True, content={"application/json": OpenAPIMediaType(schema=REPORT_SCHEMA)}
+        )
+        created = (self.responses or {}).get("201")
+        if isinstance(created, OpenAPIResponse):
+            # A repeated report is answered like the first, with 200: nothing new was stored.
+            self.responses = {
+                **(self.responses or {}),
+                "200": OpenAPIResponse(
+                    description="This client reported the reply already: the same answer, nothing stored",
+                    content=created.content,
+                ),
+            }
+
+
+REPORT_DECISION_SCHEMA = Schema(
+    type=OpenAPIType.OBJECT,
+    required=["action"],
+    properties={
+        "action": Schema(
+            type=_string,
+            enum=list(REPORT_ACTIONS),
+            description="keep: stays published, reports closed as kept; take_down: rejected (reason reader_report); "
+            "dismiss: reports closed as unfounded, stays published.",
+        ),
+        "confirm": Schema(
+            type=[_string, OpenAPIType.NULL],
+            enum=[*REPORT_REASONS, None],
+            description="take_down only: the reports' reason the moderator confirms (a training label for spam or "
+            "abuse); unconfirmed reports never become labels.",
+        ),
+        "note": Schema(type=[_string, OpenAPIType.NULL], max_length=NOTE_MAX),
+    },
+)
+
+
+@dataclass
+class ReportDecisionOperation(Operation):
+    def __post_init__(self) -> None:
+        self.request_body = RequestBody(
+            required=True, content={"application/json": OpenAPIMediaType(schema=REPORT_DECISION_SCHEMA)}
         )
 
 

@@ -93,6 +93,8 @@ async def started(
             enabled=settings.rate_limit_enabled,
             auth_failures=settings.auth_failure_limit_per_address,
             auth_window_seconds=settings.auth_failure_window_seconds,
+            reports=settings.report_limit_per_address,
+            report_window_seconds=settings.report_limit_window_seconds,
         ),
         reader_cache=reader_cache,
         replies=ReplyWriter(db, submit_options(settings), rules=rules, subscriptions=subscriptions),

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, insert, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from service.storage import migrations
-from service.storage.tables import articles, comments, metadata
+from service.storage.tables import appeals, articles, comments, decisions, metadata
 from tests.conftest import POSTGRES_URL
 
 
@@ -125,3 +125,38 @@ def test_0009_hides_replies_stored_under_a_comment_already_taken_down(
     migrations.downgrade(url, "0008")
     counted = asyncio.run(run([select(articles.c.published_count)]))[0]
     assert counted == [(3,)]
+
+
+def test_0015_keeps_every_decision_and_the_appeals_that_point_at_them(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """0015 widens the decisions' actor constraint; on SQLite that copies the table, which must lose no decision and
+    break no appeal's reference to one."""
+    url = POSTGRES_URL or f"sqlite+aiosqlite:///{tmp_path}/m.db"
+    request.addfinalizer(lambda: _back_to_head(url))
+    migrations.downgrade(url, "base")
+    migrations.upgrade(url, "0014")
+    at = datetime(2026, 12, 1, tzinfo=UTC)
+    comment_id, decision_id = uuid.uuid4(), uuid.uuid4()
+
+    async def run(statements: list[Any]) -> list[Any]:
+        engine = create_async_engine(url)
+        try:
+            async with engine.begin() as conn:
+                results = [await conn.execute(statement) for statement in statements]
+                return [list(result.all()) if result.returns_rows else [] for result in results]
+        finally:
+            await engine.dispose()
+
+    article = {"id": "old", "status": "open", "published_count": 0, "revision": 0, "created_at": at, "updated_at": at}
+    comment = {"id": comment_id, "article_id": "old", "name": "Reader", "email": "r@example.org", "body": "Old.",
+               "status": "rejected", "reasons": [], "created_at": at, "updated_at": at}  # fmt: skip
+    decision = {"id": decision_id, "comment_id": comment_id, "actor": "model", "to_status": "rejected",
+                "reasons": [], "created_at": at}  # fmt: skip
+    appeal = {"id": uuid.uuid4(), "comment_id": comment_id, "decision_id": decision_id, "text": "Please.",
+              "status": "open", "created_at": at}  # fmt: skip
+    rows = ((articles, article), (comments, comment), (decisions, decision), (appeals, appeal))
+    asyncio.run(run([insert(table).values(row) for table, row in rows]))
+    migrations.upgrade(url)
+    found = asyncio.run(run([select(decisions.c.id), select(appeals.c.decision_id)]))
+    assert found == [[(decision_id,)], [(decision_id,)]]

@@ -94,7 +94,7 @@ def stack(migrated_template: str, model_dir: Path, tmp_path_factory: pytest.Temp
     service = f"http://127.0.0.1:{port}"
     site = folder / "site"
     site.mkdir()
-    for article_id in ("partner-allowed", "partner-refused", "partner-own"):
+    for article_id in ("partner-allowed", "partner-refused", "partner-own", "partner-report"):
         (site / f"{article_id}.html").write_text(EMBED_PAGE.format(service=service, article_id=article_id))
     described = DESCRIBED_PAGE.format(service=service, article_id="partner-described")
     (site / "partner-described.html").write_text(described)
@@ -229,6 +229,56 @@ def test_markup_in_a_stored_reply_renders_as_text(stack: Stack, page: Page) -> N
     expect(page.locator(".rg-comment img, .rg-comment script, .rg-comment b")).to_have_count(0)
     page.locator(".rg-author").hover()
     assert dialogs == []
+
+
+def test_a_reader_reports_a_reply_as_illegal_content_from_a_partner_site(stack: Stack, page: Page) -> None:
+    """The Report link under a reply opens a small form; what it checks is caught before anything is sent; the
+    report crosses origins to the service (CORS), the reader is thanked, and the reply leaves the thread at once
+    (illegal content: REPLYGUARD_REPORT_THRESHOLD_ILLEGAL 1) and waits in the moderators' reported folder."""
+    target = stack.published("partner-report", reply(POLITE[2], name="Omar", email="omar.private@example.org"))
+    other = stack.published("partner-report", reply(POLITE[3], name="Pia", email="pia.private@example.org"))
+    posts: list[Request] = []
+    page.on("request", lambda request: posts.append(request) if request.method == "POST" else None)
+    dialogs: list[Dialog] = []
+
+    def record(dialog: Dialog) -> None:
+        dialogs.append(dialog)
+        dialog.dismiss()
+
+    page.on("dialog", record)
+    page.goto(f"{stack.allowed_site}/partner-report.html")
+    comment = page.locator(f"#comment-{target['id']}")
+    opener = comment.locator(".rg-report")
+    expect(opener).to_have_accessible_name("Report the reply of Omar")
+    opener.click()
+    form = comment.locator(".rg-report-form")
+    expect(form).to_be_visible()
+    expect(page.locator(".rg-report-form")).to_have_count(1)  # only under the reply whose link was clicked
+    send = form.get_by_role("button", name="Send report")
+    send.click()
+    expect(form.locator(".rg-report-reasons .rg-error")).to_have_text("Please choose a reason.")
+    form.get_by_label("Illegal content").check()
+    send.click()
+    expect(form.locator("[data-report-field=explanation] .rg-error")).to_have_text("is required for illegal content")
+    assert posts == []  # caught in the browser: nothing was sent
+    explanation = "It publishes a private address <img src=x onerror=alert(1)>"
+    form.locator("textarea[name=explanation]").fill(explanation)
+    form.locator("input[name=contact_email]").fill("reporter.private@example.net")
+    send.click()
+    expect(comment.locator(".rg-report-thanks")).to_have_text("Thank you. Moderators will look at your report.")
+    expect(opener).to_be_disabled()
+    assert len(posts) == 1 and posts[0].url.endswith(f"/comments/{target['id']}/reports")
+    assert [item["id"] for item in stack.thread("partner-report")["items"]] == [other["id"]]
+    folder = httpx.get(f"{stack.service}/api/v1/moderation/reports", headers=stack.moderator, timeout=10)
+    (item,) = [item for item in folder.json()["items"] if item["comment_id"] == target["id"]]
+    assert item["status"] == "pending" and item["reasons"] == {"illegal": 1}
+    assert item["reports"][0]["explanation"] == explanation and item["reports"][0]["has_contact"] is True
+    assert "private@example" not in folder.text
+    expect(page.locator(".rg-comment img")).to_have_count(0)
+    assert dialogs == []
+    page.reload()  # the next reader no longer sees it
+    expect(page.locator(".rg-comment")).to_have_count(1)
+    expect(page.locator(".rg-body")).to_have_text(POLITE[3])
 
 
 def test_without_javascript_the_form_posts_and_comes_back_to_the_page(stack: Stack, browser_page_no_js: Page) -> None:

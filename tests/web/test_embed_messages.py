@@ -4,12 +4,13 @@ into embed.js, and the no-JavaScript form of the demo page rendered from them.""
 from __future__ import annotations
 
 import gettext
+import re
 from typing import Any
 
 import pytest
 from litestar.testing import TestClient
 
-from service.web.embed_messages import catalogue, catalogues, script_locales
+from service.web.embed_messages import LOCALES, catalogue, catalogues, script_locales
 
 LANGUAGES = ("en", "de", "fr", "es", "ru", "uk", "ar")
 
@@ -76,3 +77,18 @@ def test_the_demo_pages_no_javascript_form_is_in_the_pages_language(
     assert page.status_code == 200
     assert html in page.text
     assert all(word in page.text for word in words)
+
+
+def test_every_message_embed_js_asks_for_is_translated_in_every_catalogue() -> None:
+    """Each literal embed.js passes to t() (and to the helpers that call it with a label) is in every catalogue."""
+    script = (LOCALES.parent / "static" / "embed.js").read_text(encoding="utf-8")
+    asked = set(re.findall(r'\bt\("((?:[^"\\]|\\.)+)"', script))
+    # Labels handed to field(), described() and the report reasons, which call t() themselves.
+    asked |= set(re.findall(r'\bfield\("[^"]+", "([^"]+)"', script))
+    asked |= set(re.findall(r'described\([^,]+, "[^"]+",\s*"([^"]+)"', script))
+    asked |= set(re.findall(r'\["[a-z_]+", "([^"]+)"\]', script))
+    assert {"Report", "Illegal content", "Explanation", "Send report", "Name"} <= asked
+    assert "Your email, if moderators may ask you about your report (optional, never published)" in asked
+    for code in LANGUAGES[1:]:
+        missing = sorted(message for message in asked if not catalogues()[code].messages.get(message))
+        assert missing == [], code

@@ -67,6 +67,7 @@ CONSOLE_POSTS = {
     "/console/webhooks/{endpoint_id}/remove",
     "/console/outbox/{message_id}/replay",
     "/console/appeals/{appeal_id}/decision",
+    "/console/reports/{comment_id}/decision",
     # The pages of the links in mails: they read no body (RFC 8058's one-click body needs no reading).
     "/email/confirm",
     "/email/unsubscribe",

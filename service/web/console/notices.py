@@ -35,6 +35,9 @@ TEXTS = {
     "delivery_replayed": "The delivery goes out again at the next round",
     "appeal_reversed": "Appeal decided: the reply is published, and its author is told",
     "appeal_upheld": "Appeal decided: the decision stands, and the author is told",
+    "reports_kept": "Reports closed: the reply stays published",
+    "reports_taken_down": "Taken down on readers' reports: its author gets a statement of reasons",
+    "reports_dismissed": "Reports dismissed as unfounded: the reply stays published",
 }
 LEFT_ALONE = "; {left} left alone (decided by someone else meanwhile)"
 NAMED = frozenset({"approved", "rejected", "sanctioned_author"})

@@ -489,10 +489,15 @@
     reply.type = "button";
     reply.setAttribute("aria-label", t("Reply to {name}", {name: item.name}));
     reply.addEventListener("click", function () { startReply(item); });
+    var report = el("button", "rg-report", t("Report"));
+    report.type = "button";
+    report.setAttribute("aria-label", t("Report the reply of {name}", {name: item.name}));
+    report.setAttribute("aria-expanded", "false");
     var replies = el("ol", "rg-replies");
     var text = el("div", "rg-body", item.body);
     text.dir = "auto";
-    li.append(meta, text, reply);
+    report.addEventListener("click", function () { toggleReport(item, report, replies); });
+    li.append(meta, text, reply, " ", report);
     var mine = ownControls(item, li, text, reply);
     if (mine) {
       li.append(mine);
@@ -566,6 +571,202 @@
       target.scrollIntoView();
     }
   });
+
+  // ---- reports --------------------------------------------------------------------------------------------------
+  // A reader reports a published reply (service/domain/reports.py). The form opens under the reply; what the reader
+  // types goes out as JSON and comes back, if at all, only as the server's field messages (never echoed).
+  var REPORT_REASONS = [["spam", "Spam"], ["abuse", "Abuse or harassment"], ["off_topic", "Off topic"],
+    ["illegal", "Illegal content"]];
+  var EXPLANATION_MAX = 1000;
+
+  function reportsUrl(id) {
+    var path = "api/v1/articles/" + encodeURIComponent(articleId) + "/comments/" + encodeURIComponent(id) + "/reports";
+    return new URL(path, base).href;
+  }
+
+  function toggleReport(item, opener, before) {
+    var open = opener.reportForm;
+    if (open) {
+      open.remove();
+      opener.reportForm = null;
+      opener.setAttribute("aria-expanded", "false");
+      return;
+    }
+    var box = reportForm(item, opener);
+    opener.reportForm = box;
+    opener.setAttribute("aria-expanded", "true");
+    before.parentNode.insertBefore(box, before);
+    box.querySelector("input").focus();
+  }
+
+  function reportForm(item, opener) {
+    var box = el("form", "rg-report-form");
+    box.noValidate = true;
+    box.setAttribute("part", "report-form");
+    var prefix = "rg-report-" + item.id;
+    var errors = {};
+
+    var reasons = el("fieldset", "rg-report-reasons");
+    reasons.append(el("legend", "", t("Why are you reporting this reply?")));
+    REPORT_REASONS.forEach(function (pair) {
+      var radio = el("input");
+      radio.type = "radio";
+      radio.name = "reason";
+      radio.value = pair[0];
+      radio.id = prefix + "-" + pair[0];
+      var label = el("label", "rg-report-reason", " " + t(pair[1]));
+      label.htmlFor = radio.id;
+      var line = el("span", "rg-report-choice");
+      line.append(radio, label);
+      reasons.append(line);
+    });
+    errors.reason = el("span", "rg-error");
+    errors.reason.setAttribute("role", "alert");
+    reasons.append(errors.reason);
+
+    function described(control, key, label, required) {
+      var wrap = el("p", "rg-field");
+      wrap.setAttribute("data-report-field", key);
+      control.id = prefix + "-" + key;
+      control.name = key;
+      var caption = el("label", "", t(label));
+      caption.htmlFor = control.id;
+      var mark = el("span", "rg-required", " *");
+      mark.hidden = !required;
+      caption.append(mark);
+      errors[key] = el("span", "rg-error");
+      errors[key].id = control.id + "-error";
+      control.setAttribute("aria-describedby", errors[key].id);
+      wrap.append(caption, control, errors[key]);
+      return {wrap: wrap, mark: mark};
+    }
+    var explanation = el("textarea");
+    explanation.rows = 3;
+    var explained = described(explanation, "explanation", "Explanation", false);
+    var contact = el("input");
+    contact.type = "email";
+    contact.autocomplete = "email";
+    var contacted = described(contact, "contact_email",
+      "Your email, if moderators may ask you about your report (optional, never published)", false);
+    // Illegal content needs an explanation (which law, which harm): the asterisk follows the chosen reason.
+    reasons.addEventListener("change", function () {
+      var chosen = box.querySelector("input[name=reason]:checked");
+      explained.mark.hidden = !(chosen && chosen.value === "illegal");
+      explanation.required = !explained.mark.hidden;
+    });
+
+    var reportStatus = el("p", "rg-report-status");
+    reportStatus.setAttribute("role", "status");
+    var send = el("button", "rg-report-send", t("Send report"));
+    send.type = "submit";
+    send.setAttribute("part", "button");
+    var close = el("button", "rg-report-cancel", t("Cancel"));
+    close.type = "button";
+    close.addEventListener("click", function () {
+      toggleReport(item, opener, null);
+      opener.focus();
+    });
+    box.append(reasons, explained.wrap, contacted.wrap, reportStatus, send, " ", close);
+
+    function show(problems) {
+      var first = null;
+      Object.keys(errors).forEach(function (key) {
+        errors[key].textContent = problems[key] || "";
+        var control = key === "reason" ? box.querySelector("input[name=reason]") : box.querySelector("[name=" + key + "]");
+        if (problems[key]) {
+          control.setAttribute("aria-invalid", "true");
+          first = first || control;
+        } else {
+          control.removeAttribute("aria-invalid");
+        }
+      });
+      if (first) {
+        first.focus();
+      }
+    }
+
+    function tell(message, kind) {
+      reportStatus.textContent = message;
+      reportStatus.className = "rg-report-status" + (kind ? " rg-status-" + kind : "");
+    }
+
+    var busy = false;
+    box.addEventListener("submit", function (event) {
+      event.preventDefault();
+      if (busy) {
+        return;
+      }
+      var chosen = box.querySelector("input[name=reason]:checked");
+      var text = explanation.value.trim();
+      var address = contact.value.trim();
+      var problems = {};
+      if (!chosen) {
+        problems.reason = t("Please choose a reason.");
+      }
+      if (chosen && chosen.value === "illegal" && !text) {
+        problems.explanation = t("is required for illegal content");
+      } else if (chars(text) > EXPLANATION_MAX) {
+        problems.explanation = atMost(EXPLANATION_MAX);
+      } else if (BODY_CONTROL.test(text)) {
+        problems.explanation = t("must not contain control characters");
+      }
+      if (address && !EMAIL.test(address)) {
+        problems.contact_email = t("must be a valid email address");
+      }
+      show(problems);
+      if (Object.keys(problems).length) {
+        tell(t("Please correct the marked fields."), "error");
+        return;
+      }
+      var payload = {reason: chosen.value};
+      if (text) {
+        payload.explanation = text;
+      }
+      if (address) {
+        payload.contact_email = address;
+      }
+      busy = true;
+      send.disabled = true;
+      tell(t("Sending…"));
+      fetch(reportsUrl(item.id), {
+        method: "POST",
+        credentials: "omit",
+        headers: {"Content-Type": "application/json", Accept: "application/json"},
+        body: JSON.stringify(payload)
+      }).then(function (response) {
+        return response.json().catch(function () { return {}; }).then(function (answer) {
+          if (response.status === 201 || response.status === 200) {
+            // The same thanks for a repeated report: it is stored once either way.
+            var thanks = el("p", "rg-report-thanks", t("Thank you. Moderators will look at your report."));
+            thanks.setAttribute("role", "status");
+            box.replaceWith(thanks);
+            opener.reportForm = null;
+            opener.disabled = true;
+            opener.setAttribute("aria-expanded", "false");
+          } else if (response.status === 422 || response.status === 400) {
+            var found = {};
+            (answer.errors || []).forEach(function (error) {
+              found[error.field] = found[error.field] || serverMessage(String(error.message));
+            });
+            show(found);
+            tell(t("Please correct the marked fields."), "error");
+          } else if (response.status === 429) {
+            tell(t("Too many reports just now. Please try again later."), "error");
+          } else if (response.status === 404) {
+            tell(t("This reply can no longer be reported."), "error");
+          } else {
+            tell(t("Your report could not be sent just now. Please try again."), "error");
+          }
+        });
+      }).catch(function () {
+        tell(t("Your report could not be sent just now. Please try again."), "error");
+      }).then(function () {
+        busy = false;
+        send.disabled = false;
+      });
+    });
+    return box;
+  }
 
   // ---- form -----------------------------------------------------------------------------------------------------
   function check(values) {
