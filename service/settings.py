@@ -133,6 +133,10 @@ class Settings:
     retrain_min_interval_minutes: float = 60.0
     retrain_check_seconds: float = 60.0
     db_pool_size: int = 10
+    # Threads that run SQLite reads (the embedded default). Under load, reads in several threads fight the event loop
+    # for the GIL: at 64 connections the moderation queue cost 3.1 ms of CPU a request with 4 threads, 1.7 ms with
+    # one (docs/performance.md). More threads only help when some reads are slow enough to hold up the rest.
+    sqlite_read_threads: int = 1
     # Shared state for several workers or replicas, e.g. redis://redis:6379/0: submission rate-limit counters.
     # Unset, they are counted in each process (right for the embedded single-worker default).
     redis_url: str | None = None
@@ -244,6 +248,7 @@ class Settings:
             "report_threshold_illegal",
             "report_limit_per_address",
             "report_limit_window_seconds",
+            "sqlite_read_threads",
         ):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{PREFIX}{name.upper()} must be at least 1")

@@ -136,7 +136,8 @@ class Database:
 
 @dataclass(slots=True)
 class _Threaded:
-    """Synchronous SQLite engines with their own threads: one writer (SQLite has one anyway), a few readers."""
+    """Synchronous SQLite engines with their own threads: one writer (SQLite has one anyway) and
+    REPLYGUARD_SQLITE_READ_THREADS readers (one by default: settings.py says why)."""
 
     writer: Engine
     reader: Engine
@@ -144,7 +145,7 @@ class _Threaded:
         default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="replyguard-sqlite-writer")
     )
     read_threads: ThreadPoolExecutor = field(
-        default_factory=lambda: ThreadPoolExecutor(4, thread_name_prefix="replyguard-sqlite-reader")
+        default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="replyguard-sqlite-reader")
     )
     # Set when the writers leave checkpoints to a background thread (service/storage/wal_checkpoints.py).
     checkpointer: Checkpointer | None = None
@@ -242,7 +243,10 @@ def connect(settings: Settings, *, background_checkpoints: bool = False) -> Data
         auto = not background_checkpoints
         threaded = _Threaded(
             writer=_sqlite_sync_engine(url, pool_size=1, immediate=True, autocheckpoint=auto),
-            reader=_sqlite_sync_engine(url, pool_size=4, immediate=False),
+            reader=_sqlite_sync_engine(url, pool_size=settings.sqlite_read_threads, immediate=False),
+            read_threads=ThreadPoolExecutor(
+                settings.sqlite_read_threads, thread_name_prefix="replyguard-sqlite-reader"
+            ),
         )
         if background_checkpoints:
             threaded.checkpointer = Checkpointer(_sqlite_sync_engine(url, pool_size=1, immediate=False))
