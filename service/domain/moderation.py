@@ -144,21 +144,10 @@ async def _move(
         await comment_store.set_status(conn, comment_id, status=target, now=now)
         if "published" in (row.status, target):
             await show_or_hide(conn, row, shown=target == "published", now=now)
-    decision_row = {
-        "id": new_id(),
-        "comment_id": comment_id,
-        "actor": "moderator",
-        "moderator_id": moderator.id,
-        "from_status": row.status,
-        "to_status": target,
-        "reason": decision.reason,
-        "note": decision.note,
-        "spam_score": row.spam_score,
-        "abuse_score": row.abuse_score,
-        "model_version": row.model_version,
-        "reasons": row.reasons,
-        "created_at": now,
-    }
+    decision_row = decision_record(
+        row, actor="moderator", moderator_id=moderator.id, to_status=target, reason=decision.reason,
+        note=decision.note, now=now,
+    )  # fmt: skip
     await comment_store.insert_decision(conn, decision_row)
     # The site's systems hear of it in the same transaction: nothing is told of a decision that rolled back.
     changed = {**row._mapping, "status": target, "updated_at": now}
@@ -197,6 +186,35 @@ async def _mails(
         notice = [(str(answered["email"]), emails.reply_item(answered, changed))]
         rows += await emails.gather_reply_notices(conn, notice, policy=mail, now=now)
     return rows
+
+
+def decision_record(
+    row: Row[Any],
+    *,
+    actor: str,
+    moderator_id: int | None,
+    to_status: str,
+    reason: str | None,
+    note: str | None,
+    now: datetime,
+) -> dict[str, Any]:
+    """The audit row of a decision on a stored reply by someone other than the model (a moderator, or readers'
+    reports): who, from which status to which, why, and the scores and model version the reply had then."""
+    return {
+        "id": new_id(),
+        "comment_id": row.id,
+        "actor": actor,
+        "moderator_id": moderator_id,
+        "from_status": row.status,
+        "to_status": to_status,
+        "reason": reason,
+        "note": note,
+        "spam_score": row.spam_score,
+        "abuse_score": row.abuse_score,
+        "model_version": row.model_version,
+        "reasons": row.reasons,
+        "created_at": now,
+    }
 
 
 async def show_or_hide(conn: AsyncConnection, row: Row[Any], *, shown: bool, now: datetime) -> None:

@@ -115,21 +115,10 @@ async def _hide(conn: AsyncConnection, row: Row[Any], *, now: datetime) -> None:
     (its subtree hides with it), audited as a decision by "reports", announced like any other change of status."""
     await comment_store.set_status(conn, row.id, status="pending", now=now)
     await moderation.show_or_hide(conn, row, shown=False, now=now)
-    decision_row = {
-        "id": new_id(),
-        "comment_id": row.id,
-        "actor": "reports",
-        "moderator_id": None,
-        "from_status": row.status,
-        "to_status": "pending",
-        "reason": TAKE_DOWN_REASON,
-        "note": HIDDEN_NOTE,
-        "spam_score": row.spam_score,
-        "abuse_score": row.abuse_score,
-        "model_version": row.model_version,
-        "reasons": row.reasons,
-        "created_at": now,
-    }
+    decision_row = moderation.decision_record(
+        row, actor="reports", moderator_id=None, to_status="pending", reason=TAKE_DOWN_REASON, note=HIDDEN_NOTE,
+        now=now,
+    )  # fmt: skip
     await comment_store.insert_decision(conn, decision_row)
     changed = {**row._mapping, "status": "pending", "updated_at": now}
     await events.record(

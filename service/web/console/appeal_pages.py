@@ -16,6 +16,7 @@ from service.domain import appeals
 from service.errors import Conflict, Forbidden, NotFound
 from service.storage.database import Database
 from service.web.console.notices import Notice
+from service.web.console.notices import banner as notice_banner
 from service.web.console.routes import _page, _session, _state_change, _to
 
 NOTE_MAX = 1000
@@ -31,7 +32,7 @@ async def appeals_page(
     session = await _session(request, db)
     if session is None:
         return _to("/console/sign-in")
-    banner = Notice(notice or "").text() if Notice(notice or "").signed_for(session.csrf_token, sig) else None
+    banner = notice_banner(notice, session.csrf_token, sig)
     context = {
         "session": session,
         "notice": banner,

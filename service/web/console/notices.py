@@ -78,3 +78,10 @@ class Notice:
             return None
         text = TEXTS[self.code].format(name=name, done=self.done)
         return text + LEFT_ALONE.format(left=self.left) if self.left else text
+
+
+def banner(code: str | None, csrf_token: str, sig: str | None) -> str | None:
+    """The banner of a page a session's own redirect sent it to with notice `code` (signed for that session), or
+    none: a link someone else made shows nothing."""
+    notice = Notice(code or "")
+    return notice.text() if notice.signed_for(csrf_token, sig) else None

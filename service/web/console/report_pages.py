@@ -17,6 +17,7 @@ from service.errors import Conflict, InvalidInput, NotFound
 from service.settings import Settings
 from service.storage.database import Database
 from service.web.console.notices import Notice
+from service.web.console.notices import banner as notice_banner
 from service.web.console.routes import _page, _session, _state_change, _to
 from service.web.routes.reports import report_policy
 
@@ -34,7 +35,7 @@ async def reports_page(
     session = await _session(request, db)
     if session is None:
         return _to("/console/sign-in")
-    banner = Notice(notice or "").text() if Notice(notice or "").signed_for(session.csrf_token, sig) else None
+    banner = notice_banner(notice, session.csrf_token, sig)
     folder = await reports.reported_folder(db, policy=report_policy(settings))
     context = {"session": session, "notice": banner, "items": folder.items, "policy": report_policy(settings)}
     return _page("reports", context)

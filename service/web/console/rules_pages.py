@@ -19,6 +19,7 @@ from service.errors import FieldError, Forbidden, InvalidInput, NotFound
 from service.rules.site_rules import LINK_ACTIONS, LISTS, MODES, SANCTIONS, SETTINGS, SITE
 from service.storage.database import Database
 from service.web.console.notices import Notice
+from service.web.console.notices import banner as notice_banner
 from service.web.console.routes import _invalid, _page, _session, _state_change, _to
 from service.web.runtime import Runtime
 
@@ -65,7 +66,7 @@ async def rules_page(
         return _to("/console/sign-in")
     if (refused := _refused_unless_admin(session)) is not None:
         return refused
-    banner = Notice(notice or "").text() if Notice(notice or "").signed_for(session.csrf_token, sig) else None
+    banner = notice_banner(notice, session.csrf_token, sig)
     context = {
         "session": session,
         "notice": banner,
@@ -190,7 +191,7 @@ async def author_page(
         author = await authors.author_page(db, email, trust_after=runtime.settings.trust_after_approvals)
     except InvalidInput as exc:
         return _invalid(exc)
-    banner = Notice(notice or "").text() if Notice(notice or "").signed_for(session.csrf_token, sig) else None
+    banner = notice_banner(notice, session.csrf_token, sig)
     context = {"session": session, "notice": banner, "author": author, "sanctions": SANCTIONS}
     return _page("author", context)
 

@@ -17,6 +17,7 @@ from service.domain.couriers import target_policy
 from service.errors import Forbidden, InvalidInput, NotFound
 from service.storage.database import Database
 from service.web.console.notices import Notice
+from service.web.console.notices import banner as notice_banner
 from service.web.console.routes import _invalid, _page, _session, _state_change, _to
 from service.web.runtime import Runtime
 
@@ -58,7 +59,7 @@ async def webhooks_page(
         return _to("/console/sign-in")
     if (refused := _refused_unless_admin(session)) is not None:
         return refused
-    banner = Notice(notice or "").text() if Notice(notice or "").signed_for(session.csrf_token, sig) else None
+    banner = notice_banner(notice, session.csrf_token, sig)
     return await _webhooks_page(db, session, banner=banner)
 
 
