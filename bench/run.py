@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import re
 import shutil
 import socket
@@ -37,7 +38,8 @@ from service.scoring.registry import ensure_model, register_model  # noqa: E402
 from service.settings import Settings  # noqa: E402
 from service.storage import migrations  # noqa: E402
 from service.storage.database import Database, opened  # noqa: E402
-from service.storage.tables import articles, comments  # noqa: E402
+from service.storage.site_rules import record_change  # noqa: E402
+from service.storage.tables import articles, author_sanctions, comments, rule_entries  # noqa: E402
 
 SERVER_FLAGS = ["--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning"]
 THREAD = "thread-10k"  # the article whose list page is read: 10,000 published replies, a quarter of them nested
@@ -243,7 +245,30 @@ def measure_bare(env: dict[str, str], load: dict[str, Any]) -> dict[str, Any]:
         stop(bare)
 
 
-def measure_ours(env: dict[str, str], load: dict[str, Any], token: str, parents: list[str]) -> dict[str, Any]:
+async def load_rules(settings: Settings, n: int) -> None:
+    """`n` entries in each of the site's rule lists and `n` bans, as bench/rule_evaluation.py times them, written as
+    an admin's changes would be (the rules' generation moves, so the running server reloads them within a second)."""
+    from bench.rule_evaluation import entries
+
+    now = datetime.now(UTC)
+    rows = [
+        {"list": name, "key": key, "value": entry.value, "action": entry.action, "expires_at": entry.expires_at,
+         "created_at": now, "updated_at": now}
+        for name, listed in entries(n, random.Random(15)).items()
+        for key, entry in listed.items()
+    ]  # fmt: skip
+    bans = [{"email_key": f"troll{i}@example.net", "kind": "ban", "created_at": now} for i in range(n)]
+    async with opened(settings) as db, db.write() as conn:
+        for start in range(0, len(rows), 2000):
+            await conn.execute(rule_entries.insert(), rows[start : start + 2000])
+        for start in range(0, len(bans), 2000):
+            await conn.execute(author_sanctions.insert(), bans[start : start + 2000])
+        await record_change(conn, moderator_id=None, subject="setting", target="bench", old=None, new={}, now=now)
+
+
+def measure_ours(
+    env: dict[str, str], load: dict[str, Any], token: str, parents: list[str], *, rules: int = 0
+) -> dict[str, Any]:
     results: dict[str, Any] = {}
     port = free_port()
     ours = start([sys.executable, "-m", "service.cli", "serve", "--port", str(port)], env, port, "/ready")
@@ -263,6 +288,11 @@ def measure_ours(env: dict[str, str], load: dict[str, Any], token: str, parents:
         results["list_page_at_half"] = paced(list_url, results["list_page"]["requests_per_s"], pid=ours.pid,
                                              script="paced.lua", env={}, seconds=seconds)  # fmt: skip
         results["memory_rss_mb"] = _rss_mb(ours.pid)
+        if rules:
+            # The same server, once the site's rules are loaded: what evaluating them costs a submission.
+            asyncio.run(load_rules(Settings.from_env(env), rules))
+            time.sleep(2)  # the server reloads within REPLYGUARD_RULES_CHECK_SECONDS (1 s)
+            results["submit_with_rules"] = wrk(submit_url, script="submit.lua", pid=ours.pid, env=submit_env, **load)
     finally:
         stop(ours)
     # The database path without the reader cache: what a page costs when it is not in memory.
@@ -290,6 +320,7 @@ ROWS = (  # name, label, bare baseline, Isso counterpart
     ("list_page_uncached", "GET list page, reader cache off", "bare_get", "get_thread"),
     ("count", "GET count", "bare_get", None),
     ("queue", "GET moderation queue", "bare_get", None),
+    ("submit_with_rules", "POST submit, site rules loaded (--rules)", "bare_post", "post"),
 )
 
 
@@ -300,6 +331,8 @@ def table(results: dict[str, Any]) -> str:
         "|---|---|---|---|---|---|---|---|",
     ]
     for name, label, bare_name, isso_name in ROWS:
+        if name not in results:  # submit_with_rules: only with --rules
+            continue
         row = results[name]
         rate = row["requests_per_s"]
         vs_bare = f"{rate / results[bare_name]['requests_per_s']:.1%}"
@@ -385,6 +418,8 @@ def main() -> int:
     parser.add_argument("--no-isso", action="store_true", help="skip the Isso peer (no separate venv needed)")
     parser.add_argument("--no-doc", action="store_true", help="do not rewrite docs/performance.md and its plot")
     parser.add_argument("--model-dir", default=str(ROOT / "models"), help="where the default model is (or is trained)")
+    parser.add_argument("--rules", type=int, default=0, metavar="N",
+                        help="then measure submit again with N entries in each rules list and N bans")  # fmt: skip
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("bench: wrk is missing (apt-get install wrk)")
@@ -400,7 +435,7 @@ def main() -> int:
     load = {"seconds": args.seconds, "connections": args.connections, "warm_up": WARM_UP_SECONDS}
     try:
         results.update(measure_bare(env, load))
-        results.update(measure_ours(env, load, token, parents))
+        results.update(measure_ours(env, load, token, parents, rules=args.rules))
         if not args.no_isso:
             from bench.isso_peer import measure_isso
 

@@ -56,7 +56,7 @@ def server_config(app: ASGIApp, settings: Settings, *, configure_logging: bool =
         app,
         host=settings.host,
         port=settings.port,
-        log_config=log_config(settings.log_level) if configure_logging else None,
+        log_config=log_config(settings.log_level, background=True) if configure_logging else None,
         access_log=settings.access_log,
         # X-Forwarded-For is believed only from the operator's own proxies.
         proxy_headers=bool(settings.trusted_proxies),

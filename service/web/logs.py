@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
+import logging.handlers
+import queue
 import re
+import sys
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote
@@ -97,9 +101,39 @@ class JsonFormatter(logging.Formatter):
         return _hidden(line) if _maybe_hidden(line) else line
 
 
-def log_config(level: str) -> dict[str, Any]:
-    """A logging.config dict for the service and uvicorn alike, so every line goes through the same redaction."""
-    handler = {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}
+class _Enqueue(logging.handlers.QueueHandler):
+    """Hands each record to the listener thread as it is: QueueHandler's own prepare() would format it here, on the
+    event loop, which is the work this handler exists to move (records stay in this process, nothing is pickled)."""
+
+    def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
+        return record
+
+
+_listener: logging.handlers.QueueListener | None = None
+_records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
+
+
+def background_handler() -> logging.Handler:
+    """The handler every logger writes through: it only enqueues the record; one listener thread per process formats
+    it (JSON, redaction) and writes it to stderr, so neither costs the event loop a request's time. The listener
+    drains what is queued when the process exits normally (atexit)."""
+    global _listener  # one listener per process, however often logging is configured
+    if _listener is None:
+        writer = logging.StreamHandler(sys.stderr)
+        writer.setFormatter(JsonFormatter())
+        _listener = logging.handlers.QueueListener(_records, writer)
+        _listener.start()
+        atexit.register(_listener.stop)
+    return _Enqueue(_records)
+
+
+def log_config(level: str, *, background: bool = False) -> dict[str, Any]:
+    """A logging.config dict for the service and uvicorn alike, so every line goes through the same redaction.
+
+    `background` (the server, `replyguard serve`): lines are formatted and written by a listener thread. Commands
+    write their few lines as they happen, to whatever stderr is at the time."""
+    stream = {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}
+    handler = {"()": background_handler} if background else stream
     return {
         "version": 1,
         "disable_existing_loggers": False,
