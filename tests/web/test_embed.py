@@ -15,7 +15,11 @@ from service.web.routes.demo import PAGE_CSP
 from tests.conftest import SITE, build_app
 from tests.replies import POLITE, reply
 
-EMBED_GZIP_BUDGET = 15_000
+# 20 kB gzipped. It was 15 kB until readers' reports and authors' edits (issue 15) brought their forms and 30 strings
+# in seven languages: 17.9 kB together, 10.3 kB of it the script and the rest the catalogues, which gzip cannot
+# shrink further (keys written once instead of per language saved 0.5 kB). Past this budget the catalogues should be
+# served per language rather than all in the script.
+EMBED_GZIP_BUDGET = 20_000
 
 
 def test_embed_js_is_javascript_with_caching_headers(client: TestClient[Any]) -> None:
