@@ -68,7 +68,7 @@ soak: install-test  ## soak run: one real server under mixed load (REPLYGUARD_TE
 
 bench: install  ## HTTP benchmark (ours vs bare Litestar vs Isso) and the PostgreSQL scale run; rewrites docs/performance.md
 	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py --rules 10000
 	$(BIN)/python bench/scale.py
 
 bench-integrations: install  ## p50/p99 of Perspective analyze, Akismet comment-check, Coral's phase at 50 req/s; rewrites its block of docs/integrations.md

@@ -448,7 +448,8 @@ def main() -> int:
     out.mkdir(exist_ok=True)
     (out / "latest.json").write_text(json.dumps(results, indent=2))
     if not args.no_doc:
-        command = "make bench" if args.seconds == 10 and args.connections == 64 else " ".join(sys.argv)
+        as_make = (args.seconds, args.connections, args.rules) == (10, 64, 10_000)
+        command = "make bench" if as_make else " ".join(sys.argv)
         write_doc(results, command)
         plot(results, PLOT)
     errors = [name for name, row in results.items() if isinstance(row, dict) and row.get("errors")]
