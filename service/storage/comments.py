@@ -217,11 +217,7 @@ async def queue_page(
 # skips building the statement (most of SQLAlchemy's per-query CPU) and reuses the compiled SQL from the cache.
 @functools.cache
 def _queue_statement(*, by_article: bool, by_language: bool, after: bool) -> Select[Any]:
-    query = select(*QUEUE_COLUMNS).where(comments.c.status == bindparam("status"), comments.c.deleted_at.is_(None))
-    if by_article:
-        query = query.where(comments.c.article_id == bindparam("article_id"))
-    if by_language:
-        query = query.where(comments.c.language == bindparam("language"))
+    query = _in_folder(select(*QUEUE_COLUMNS), bindparam("status"), by_article=by_article, by_language=by_language)
     if after:
         position = tuple_(
             bindparam("after_created_at", type_=comments.c.created_at.type),
@@ -232,13 +228,14 @@ def _queue_statement(*, by_article: bool, by_language: bool, after: bool) -> Sel
     return ordered.limit(bindparam("row_limit", type_=Integer()))
 
 
-def _filtered(query: Select[Any], *, status: str, article_id: str | None, language: str | None) -> Select[Any]:
-    """A queue folder: one status, of one article and one language when given; never a reply its author deleted."""
+def _in_folder(query: Select[Any], status: Any, *, by_article: bool, by_language: bool) -> Select[Any]:
+    """A queue folder: one status (a value or a bound parameter), of one article and one language when asked (bound
+    as `article_id` and `language`); never a reply its author deleted."""
     query = query.where(comments.c.status == status, comments.c.deleted_at.is_(None))
-    if article_id is not None:
-        query = query.where(comments.c.article_id == article_id)
-    if language is not None:
-        query = query.where(comments.c.language == language)
+    if by_article:
+        query = query.where(comments.c.article_id == bindparam("article_id"))
+    if by_language:
+        query = query.where(comments.c.language == bindparam("language"))
     return query
 
 
@@ -340,11 +337,7 @@ def _folder_counts_statement(statuses: tuple[str, ...], *, by_article: bool, by_
     """The folder counts' statement, built once per shape (like the queue's): a capped count per status."""
 
     def capped(status: str) -> Any:
-        members = select(literal(1)).where(comments.c.status == status, comments.c.deleted_at.is_(None))
-        if by_article:
-            members = members.where(comments.c.article_id == bindparam("article_id"))
-        if by_language:
-            members = members.where(comments.c.language == bindparam("language"))
+        members = _in_folder(select(literal(1)), status, by_article=by_article, by_language=by_language)
         limited = members.limit(bindparam("cap", type_=Integer())).subquery()
         return select(func.count()).select_from(limited).scalar_subquery()
 
@@ -386,9 +379,11 @@ async def riskiest_page(
 
     Meant for the pending folder a person works through, which stays small; deep pages of a huge folder are slower.
     """
-    query = _filtered(select(*QUEUE_COLUMNS), status=status, article_id=article_id, language=language)
+    query = _in_folder(
+        select(*QUEUE_COLUMNS), status, by_article=article_id is not None, by_language=language is not None
+    )
     query = query.order_by(RISK.desc(), comments.c.created_at, comments.c.id).offset(offset).limit(limit + 1)
-    rows: Sequence[Row[Any]] = (await conn.execute(query)).all()
+    rows: Sequence[Row[Any]] = (await conn.execute(query, {"article_id": article_id, "language": language})).all()
     return rows
 
 
