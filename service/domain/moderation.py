@@ -21,6 +21,7 @@ from service.storage import articles as article_store
 from service.storage import comments as comment_store
 from service.storage.cursor import decode_cursor, encode_cursor
 from service.storage.database import Database
+from service.storage.tables import STATUSES
 
 ACTIONS = {"approve": "published", "reject": "rejected"}
 REJECT_REASONS = ("spam", "abuse", "off_topic", "other")
@@ -245,7 +246,6 @@ async def undo_last(db: Database, *, moderator: Moderator, mail: MailPolicy | No
         return uuid.UUID(str(last.comment_id))
 
 
-FOLDERS = ("pending", "published", "rejected")
 FOLDER_COUNT_CAP = 1000  # the console shows "1,000+" beyond this (comment_store.folder_counts says why)
 
 
@@ -253,7 +253,7 @@ async def folder_counts(db: Database, *, article_id: str | None, language: str |
     """Each folder's size as the console shows it: exact up to FOLDER_COUNT_CAP, then "1,000+"."""
     counts = await db.run_read(
         lambda conn: comment_store.folder_counts(
-            conn, statuses=FOLDERS, article_id=article_id, language=language, cap=FOLDER_COUNT_CAP
+            conn, statuses=STATUSES, article_id=article_id, language=language, cap=FOLDER_COUNT_CAP
         )
     )
     return {
