@@ -131,6 +131,8 @@ class ReplyWriter:
         self._group: GroupCommit[PendingReply, Submitted] = GroupCommit(
             self._store_batch, max_batch=max_batch, concurrency=concurrency
         )
+        # Read at start-up (service/web/runtime.py), so no reply's statements include it; else by the first batch.
+        self.edit_key = author_tokens.EditKey()
 
     async def store(self, pending: PendingReply) -> Submitted:
         return await self._group.run(pending)
@@ -140,17 +142,24 @@ class ReplyWriter:
         await self._group.drain()
 
     async def _store_batch(self, batch: Sequence[PendingReply]) -> list[Submitted | Exception]:
-        return await self.db.run_write(lambda conn: _store_replies(conn, batch, self.options))
+        return await self.db.run_write(lambda conn: _store_replies(conn, batch, self.options, self.edit_key))
 
 
-async def _replay(db: Database, key: str, fingerprint: str, *, ttl: timedelta, now: datetime) -> Submitted | None:
+async def _replay(
+    db: Database, key: str, fingerprint: str, *, ttl: timedelta, now: datetime, edit_key: author_tokens.EditKey
+) -> Submitted | None:
+    """The first answer to this Idempotency-Key, as it was given: its edit token derived again (it is not stored)."""
     async with db.read() as conn:
         row = await comment_store.get_idempotent(conn, key)
-    if row is None or row.created_at < now - ttl:
-        return None
-    if row.request_hash != fingerprint:
-        raise Conflict("This Idempotency-Key was already used with a different submission")
-    return Submitted(comment=msgspec.convert(row.response, CreatedComment), replayed=True)
+        if row is None or row.created_at < now - ttl:
+            return None
+        if row.request_hash != fingerprint:
+            raise Conflict("This Idempotency-Key was already used with a different submission")
+        comment = msgspec.convert(row.response, CreatedComment)
+        if comment.editable_until is not None:  # the first answer carried a token
+            token = author_tokens.token_for(await edit_key.get(conn), comment.id)
+            comment = msgspec.structs.replace(comment, edit_token=token)
+    return Submitted(comment=comment, replayed=True)
 
 
 async def submit_comment(
@@ -174,7 +183,7 @@ async def submit_comment(
     ttl = writer.options.idempotency_ttl
     fingerprint = request_fingerprint(article_id, new)
     if idempotency_key is not None:
-        replayed = await _replay(writer.db, idempotency_key, fingerprint, ttl=ttl, now=now)
+        replayed = await _replay(writer.db, idempotency_key, fingerprint, ttl=ttl, now=now, edit_key=writer.edit_key)
         if replayed is not None:
             return replayed
 
@@ -197,7 +206,7 @@ async def submit_comment(
         if idempotency_key is None:
             raise
         # Two requests with the same key raced; the loser answers what the winner stored.
-        replayed = await _replay(writer.db, idempotency_key, fingerprint, ttl=ttl, now=now)
+        replayed = await _replay(writer.db, idempotency_key, fingerprint, ttl=ttl, now=now, edit_key=writer.edit_key)
         if replayed is None:
             raise
         return replayed
@@ -300,7 +309,7 @@ def decision_for(
 
 
 async def _store_replies(
-    conn: AsyncConnection, batch: Sequence[PendingReply], options: SubmitOptions
+    conn: AsyncConnection, batch: Sequence[PendingReply], options: SubmitOptions, edit_key: author_tokens.EditKey
 ) -> list[Submitted | Exception]:
     """Decide and insert a batch of replies inside the caller's transaction, with a fixed number of statements.
 
@@ -308,6 +317,7 @@ async def _store_replies(
     that reply only.
     """
     received = min(pending.received_at for pending in batch)
+    token_key = await edit_key.get(conn) if options.edit_window else None
     # Locked: a take-down on these articles cannot commit between the parent check below and this commit.
     article_ids = {pending.article_id for pending in batch}
     articles = await article_store.ensure_articles(conn, article_ids, now=received, lock=True)
@@ -391,7 +401,7 @@ async def _store_replies(
             verdict = verdicts[slot](first_reply=first, trusted=author.trusted)
         row = _comment_row(pending, verdict, place, body_key)
         # The token goes to this answer only; the row keeps its hash (author_edits.token_hash).
-        token = author_tokens.new_token() if options.edit_window else None
+        token = author_tokens.token_for(token_key, row["id"]) if token_key is not None else None
         row["edit_token_hash"] = author_tokens.token_hash(token) if token is not None else None
         comment_rows.append(row)
         decision_rows.append(model_decision(row, pending.relevance))
@@ -415,8 +425,9 @@ async def _store_replies(
                     "article_id": pending.article_id,
                     "request_hash": pending.fingerprint,
                     "comment_id": row["id"],
-                    # Without the edit token: it is stored hashed only, so a replay answers without it.
-                    "response": msgspec.to_builtins(created_view(row)),
+                    # Without the edit token (the reply keeps only its hash); a replay derives it again
+                    # (author_tokens), so it answers exactly as this answer does.
+                    "response": msgspec.to_builtins(msgspec.structs.replace(created, edit_token=None)),
                     "created_at": pending.received_at,
                 }
             )

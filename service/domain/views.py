@@ -22,9 +22,9 @@ class CreatedComment(msgspec.Struct):
     body: str
     status: str
     created_at: datetime
-    # The author's secret for editing and deleting this reply (docs/api.md, "Editing and deleting"), given in this
-    # answer only, and until when it works. None when editing is off, and in an Idempotency-Key replay: only its
-    # hash is stored.
+    # The author's secret for editing and deleting this reply (docs/api.md, "Editing and deleting"), and until when
+    # it works; an Idempotency-Key replay gives the same (derived again: only its hash is stored). None when editing
+    # is off.
     edit_token: str | None = None
     editable_until: datetime | None = None
 

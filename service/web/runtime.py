@@ -111,6 +111,7 @@ async def started(
     try:
         await rules.current(db)  # loaded before the first reply, not by it
         await subscriptions.current(db)
+        await db.run_write(runtime.replies.edit_key.get)
     except (SQLAlchemyError, OSError):
         rules.forget()  # the database is down at start-up (readiness says so): the first reply loads them
         subscriptions.forget()

@@ -69,12 +69,16 @@ def test_the_submit_answer_carries_a_token_stored_only_as_its_hash(client: TestC
     (row,) = _stored(settings, comments, comments.c.id == uuid.UUID(created["id"]))
     assert row.edit_token_hash == hashlib.sha256(token.encode()).hexdigest()
     assert token not in repr(tuple(row))
-    # A replay of the same Idempotency-Key answers without it: the plain token is stored nowhere.
+    # A replay of the same Idempotency-Key gives the first answer, token included (derived again from the reply's
+    # id), and the token works; the plain token is stored nowhere, not even in the remembered answer.
     keyed = client.post(URL, json=reply(ENGLISH_POLITE[1]), headers={"Idempotency-Key": "k-1"}).json()
     again = client.post(URL, json=reply(ENGLISH_POLITE[1]), headers={"Idempotency-Key": "k-1"}).json()
-    assert keyed["edit_token"] and again["id"] == keyed["id"] and again["edit_token"] is None
+    assert keyed["edit_token"] and again == keyed
     (answer,) = _stored(settings, idempotency_keys, idempotency_keys.c.key == "k-1")
     assert keyed["edit_token"] not in repr(answer.response)
+    (keyed_row,) = _stored(settings, comments, comments.c.id == uuid.UUID(keyed["id"]))
+    assert keyed["edit_token"] not in repr(tuple(keyed_row))
+    assert _edit(client, keyed, ENGLISH_POLITE[2], token=again["edit_token"]).status_code == 200
     # Readers never see it.
     assert "edit_token" not in client.get(f"{URL}/{created['id']}").text
 
