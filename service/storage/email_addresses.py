@@ -54,6 +54,20 @@ async def suppress(conn: AsyncConnection, *, address_id: int | None = None, addr
     return changed.rowcount == 1
 
 
+async def suppress_address(conn: AsyncConnection, address: str, *, reason: str, now: datetime) -> None:
+    """Send this address nothing more, known or not: one that never asked for mail gets a suppressed row (dated as
+    if it had asked now, the column being required), so it is not sent a confirmation if it asks later."""
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    row = {"address": address, "confirm_requested_at": now, "created_at": now, "suppressed_at": now,
+           "suppressed_reason": reason}  # fmt: skip
+    statement = insert(email_addresses).values(row)
+    await conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=["address"], set_={"suppressed_at": now, "suppressed_reason": reason}
+        )
+    )
+
+
 async def sent_to(conn: AsyncConnection, recipient: str, *, since: datetime) -> int:
     query = select(func.count()).where(outbox.c.recipient == recipient, outbox.c.sent_at >= since)
     return int((await conn.execute(query)).scalar_one())

@@ -21,6 +21,7 @@ from classifier import Scorer
 from service.settings import Settings
 from service.storage.database import opened
 from service.storage.tables import email_addresses, outbox
+from tests.commands import run_cli
 from tests.conftest import _loaded, build_app, run
 from tests.mailbox import Mailbox, smtp_server, text_of
 from tests.replies import POLITE, reply
@@ -267,3 +268,32 @@ def test_erasing_an_author_forgets_their_opt_in_and_their_mails(
             return mails, (await conn.execute(select(email_addresses))).all()
 
     assert run(left()) == ([], [])
+
+
+def test_addresses_suppressed_from_the_command_line_get_nothing_more(
+    settings: Settings, mailbox: Mailbox, default_model: Scorer
+) -> None:
+    """`replyguard email suppress` (complaints from a mail provider's feedback loop, by default): an address that
+    never asked for mail gets no confirmation later, a confirmed one no more reply notices; no address is echoed."""
+    configured = mail_settings(settings, mailbox)
+    env = {"REPLYGUARD_DATABASE_URL": configured.database_url}
+    early = run_cli("email", "suppress", BO, env=env)
+    assert early.returncode == 0 and BO not in early.stdout + early.stderr
+    with serving(configured, default_model) as client:
+        posted = client.post(URL, json=reply(POLITE[0], email=ANA, notify=True)).json()
+        confirm(client, mailbox.wait_for(ANA, 1)[0])
+        later = run_cli("email", "suppress", "-", env=env, stdin=f"{ANA}\n")  # one address a line, from stdin
+        assert later.returncode == 0 and "1 address(es) suppressed (complained)" in later.stdout
+        client.post(URL, json=reply(POLITE[1], email=BO, notify=True))  # asks for mail: no confirmation now
+        client.post(URL, json=reply(POLITE[2], name="Cy", email=CY, parent_id=posted["id"]))  # answers Ana
+        wait_status(configured, "email.replies", "skipped")
+    assert outbox_statuses(configured, "email.replies") == [("skipped", "the address is suppressed (complained)")]
+    assert len(mailbox.to(ANA)) == 1 and mailbox.to(BO) == []
+
+    async def suppression() -> Any:
+        async with opened(configured) as db, db.read() as conn:
+            return (await conn.execute(select(email_addresses.c.address, email_addresses.c.suppressed_reason))).all()
+
+    assert sorted(run(suppression())) == [(ANA, "complained"), (BO, "complained")]
+    refused = run_cli("email", "suppress", "not-an-address", env=env)
+    assert refused.returncode == 2 and "number 1" in refused.stderr and "not-an-address" not in refused.stderr
