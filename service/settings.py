@@ -144,6 +144,10 @@ class Settings:
     # worker's write may take to show here (this worker's own writes show at once). See service/storage/reader_cache.py.
     read_cache_entries: int = 1024
     read_cache_seconds: float = 1.0
+    # How long what moderators read (who a token or console session belongs to, a queue page) is served again from
+    # memory before it is read anew: another worker's write (a decision, a revoked token) may take this long to show
+    # here, this worker's own writes show at once (0: read every time). See service/storage/recent_reads.py.
+    moderation_cache_seconds: float = 1.0
     # How long a moderator stays signed in to the console (/console) without signing in again.
     console_session_hours: float = 12.0
     # The key that signs the console's sign-in form tokens (at least 32 characters, the same on every replica).
@@ -254,6 +258,8 @@ class Settings:
                 raise SettingsError(f"{PREFIX}{name.upper()} must be at least 1")
         if self.read_cache_entries < 0 or not 0 <= self.read_cache_seconds <= 60:
             raise SettingsError("REPLYGUARD_READ_CACHE_ENTRIES must be 0 or more, REPLYGUARD_READ_CACHE_SECONDS 0-60")
+        if not 0 <= self.moderation_cache_seconds <= 10:
+            raise SettingsError("REPLYGUARD_MODERATION_CACHE_SECONDS must be 0-10")
         if not HONEYPOT_FIELD.fullmatch(self.honeypot_field):
             raise SettingsError("REPLYGUARD_HONEYPOT_FIELD must be 1-64 of A-Z a-z 0-9 _ -")
         if self.retrain_after_decisions < 1:

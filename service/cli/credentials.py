@@ -1,4 +1,5 @@
-"""`replyguard moderator add|revoke` and `replyguard apikey add|revoke`: a secret printed once, revoked at once."""
+"""`replyguard moderator add|revoke` and `replyguard apikey add|revoke`: a secret printed once, revoked at once (a
+moderator's token within REPLYGUARD_MODERATION_CACHE_SECONDS: service/web/moderator_reads.py)."""
 
 from __future__ import annotations
 
@@ -109,7 +110,7 @@ MODERATOR: Credential[Moderator] = Credential(
     ),
     revoke=revoke_moderator,
     missing="no active moderator named {name}",
-    revoked="revoked {name}: the token no longer works",
+    revoked="revoked {name}: servers refuse its token and sessions within REPLYGUARD_MODERATION_CACHE_SECONDS",
     roles=("moderator", "admin"),
 )
 

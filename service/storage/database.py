@@ -57,6 +57,9 @@ class Database:
     change_listeners: list[Callable[[set[str]], None]] = field(default_factory=list)
     # Called after each write transaction that wrote to the outbox (see note_outbox_written): the delivery worker.
     outbox_listeners: list[Callable[[], None]] = field(default_factory=list)
+    # Write transactions this process has ended (committed, failed or rolled back): what is kept of moderators'
+    # reads is good only while this has not moved (service/storage/recent_reads.py).
+    writes: int = 0
 
     @property
     def dialect(self) -> str:
@@ -119,6 +122,7 @@ class Database:
     def _announce(self, changed: set[str], *, outbox: bool = False) -> None:
         """Tell the listeners which articles a write transaction changed, and whether it wrote to the outbox. Told
         even when the COMMIT failed: its outcome is unknown, and forgetting costs one read (or one idle poll)."""
+        self.writes += 1
         if changed:
             for listener in self.change_listeners:
                 listener(changed)

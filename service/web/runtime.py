@@ -30,6 +30,7 @@ from service.scoring.state import ScoringState
 from service.settings import Settings
 from service.storage.database import Database, connect
 from service.storage.reader_cache import ReaderCache
+from service.web.moderator_reads import ModeratorReads
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +49,7 @@ class Runtime:
     relevance: Relevance
     rules: RuleBook
     subscriptions: Subscriptions
+    moderator_reads: ModeratorReads
 
 
 def submit_options(settings: Settings) -> SubmitOptions:
@@ -107,6 +109,7 @@ async def started(
         relevance=await Relevance.start(settings.relevance),
         rules=rules,
         subscriptions=subscriptions,
+        moderator_reads=ModeratorReads.of(db, freshness_seconds=settings.moderation_cache_seconds),
     )
     try:
         await rules.current(db)  # loaded before the first reply, not by it

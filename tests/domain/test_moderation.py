@@ -150,3 +150,20 @@ def test_author_history_counts_across_articles(client: TestClient[Any], moderato
     held = client.post(ARTICLE, json=reply(POLITE[4], email="regular@example.org")).json()
     detail = client.get(f"/api/v1/moderation/comments/{held['id']}", headers=moderator_headers).json()
     assert detail["author_history"]["published"] == 2
+
+
+def test_the_kept_queue_page_never_hides_this_workers_writes(
+    client: TestClient[Any], moderator_headers: dict[str, str], admin_headers: dict[str, str]
+) -> None:
+    """Queue pages and tokens are kept for a moment (service/web/moderator_reads.py); a reply held, a decision or a
+    role check in this worker show on the very next request, and the role is checked on a kept token too."""
+    first = _held(client)
+    assert [item["id"] for item in client.get(QUEUE, headers=moderator_headers).json()["items"]] == [first]
+    second = _held(client)
+    assert [item["id"] for item in client.get(QUEUE, headers=moderator_headers).json()["items"]] == [first, second]
+    assert _decide(client, first, moderator_headers, action="approve").status_code == 200
+    items = client.get(QUEUE, headers=moderator_headers).json()["items"]
+    assert [item["id"] for item in items] == [second]
+    assert items[0]["author_history"] == {"published": 1, "pending": 1, "rejected": 0}
+    assert client.get(QUEUE, headers={"Authorization": "Bearer rg_wrong"}).status_code == 401
+    assert client.get(QUEUE, headers=admin_headers).status_code == 200  # admins may do what moderators may

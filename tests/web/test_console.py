@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from typing import Any
 
 import httpx
@@ -145,8 +146,12 @@ def test_sign_out_and_revocation_end_the_session(
         async with opened(settings) as db, db.write() as conn:
             await revoke_moderator(conn, "carla")
 
-    asyncio.run(revoke())
-    assert client.get("/console", follow_redirects=False).status_code == 303
+    asyncio.run(revoke())  # from outside this app, as `replyguard moderator revoke` does
+    # Another process's write shows within REPLYGUARD_MODERATION_CACHE_SECONDS (1 s): the session kept that long.
+    deadline = time.monotonic() + settings.moderation_cache_seconds + 2
+    while client.get("/console", follow_redirects=False).status_code != 303:
+        assert time.monotonic() < deadline, "the revoked moderator's session still works"
+        time.sleep(0.1)
 
 
 def test_model_page_and_static_assets(client: TestClient[Any], moderator_token: str) -> None:

@@ -95,8 +95,11 @@ def _to(path: str, **query: str | None) -> Redirect:
 
 
 async def _session(request: Request[Any, Any, Any], db: Database) -> ConsoleSession | None:
+    """The session behind the request's cookie; one found moments ago is not looked up again (signing out, a
+    revocation in this worker and any other write here end that at once: service/web/moderator_reads.py)."""
     cookie = read_cookie(request, SESSION_COOKIE)
-    return await db.run_read(lambda conn: find_session(conn, cookie))
+    runtime: Runtime = request.app.state.runtime
+    return await runtime.moderator_reads.session(cookie, lambda: db.run_read(lambda conn: find_session(conn, cookie)))
 
 
 async def _sign_in_page(
@@ -206,18 +209,26 @@ async def queue_page(
         check_article_id(article)
     # A code as detection gives them (ISO 639-1); anything else filters nothing, like an empty field.
     spoken = language if language is not None and re.fullmatch("[a-z]{2}", language) else None
-    if order == "riskiest":
-        items, next_offset = await moderation.riskiest_first(
-            db, status=status, article_id=article, offset=offset, limit=PAGE_SIZE, language=spoken
-        )
-        next_cursor = None
-    else:
-        order, next_offset = "oldest", None
-        page = await moderation.queue(
-            db, status=status, article_id=article, cursor=cursor or None, limit=PAGE_SIZE, language=spoken
-        )
-        items, next_cursor = page.items, page.next_cursor
-    counts = await moderation.folder_counts(db, article_id=article, language=spoken)
+    order = order if order == "riskiest" else "oldest"
+
+    async def folder() -> tuple[list[QueueItem], str | None, int | None, dict[str, str]]:
+        if order == "riskiest":
+            items, next_offset = await moderation.riskiest_first(
+                db, status=status, article_id=article, offset=offset, limit=PAGE_SIZE, language=spoken
+            )
+            next_cursor = None
+        else:
+            page = await moderation.queue(
+                db, status=status, article_id=article, cursor=cursor or None, limit=PAGE_SIZE, language=spoken
+            )
+            items, next_cursor, next_offset = page.items, page.next_cursor, None
+        counts = await moderation.folder_counts(db, article_id=article, language=spoken)
+        return items, next_cursor, next_offset, counts
+
+    # What the folder holds is the same for every moderator: kept for a moment (service/web/moderator_reads.py).
+    runtime: Runtime = request.app.state.runtime
+    key = (status, article, cursor or None, order, offset if order == "riskiest" else 0, spoken)
+    items, next_cursor, next_offset, counts = await runtime.moderator_reads.console_queues.read(key, folder)
     context = {
         "session": session,
         "status": status,

@@ -1,7 +1,9 @@
 """Console sign-in sessions: a random id in an HttpOnly cookie, stored as its SHA-256 with a per-session CSRF token.
 
 Stored in the database, not in a process, so every worker and replica knows every session, and revoking a moderator
-(or their token expiring) ends their sessions at once: a session is only as good as the moderator row behind it.
+(or their token expiring) ends their sessions: a session is only as good as the moderator row behind it. A server
+keeps a session it found for REPLYGUARD_MODERATION_CACHE_SECONDS (service/web/moderator_reads.py), so a revocation
+from another process takes that long (1 s) to reach it; signing out, and any write in the same worker, at once.
 """
 
 from __future__ import annotations

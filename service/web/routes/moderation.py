@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar, cast
 
-from litestar import Request, get, post
+import msgspec
+from litestar import MediaType, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import PathParameter, QueryParameter
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from service.domain import moderation
 from service.domain.auth import Moderator, authenticate
@@ -27,10 +29,16 @@ Status = Literal["pending", "published", "rejected"]
 LANGUAGE_PATTERN = "^[a-z]{2}$"  # what classifier/language.py answers: ISO 639-1 codes
 
 
-async def current_moderator(request: Request[Any, Any, Any], db: NamedDependency[Database]) -> Moderator:
-    """Provided to every moderation route: 401 without a valid token; 429 once an address has failed too often."""
+async def current_moderator(request: Request[Any, Any, Any], runtime: NamedDependency[Runtime]) -> Moderator:
+    """Provided to every moderation route: 401 without a valid token; 429 once an address has failed too often.
+    A token found valid moments ago is not looked up again (service/web/moderator_reads.py)."""
     header = request.headers.get("authorization")
-    return await _counting_failures(request, db.run_read(lambda conn: authenticate(conn, header)))
+    db = runtime.db
+
+    def look_up() -> Awaitable[Moderator]:
+        return _counting_failures(request, db.run_read(lambda conn: authenticate(conn, header)))
+
+    return await runtime.moderator_reads.moderator(header, look_up)
 
 
 async def _counting_failures(request: Request[Any, Any, Any], work: Awaitable[T]) -> T:
@@ -86,7 +94,7 @@ def parse_decision(payload: dict[str, Any]) -> moderation.Decision:
 @get("/api/v1/moderation/queue", summary="The review queue, oldest first")
 async def review_queue(
     request: Request[Any, Any, Any],
-    db: NamedDependency[Database],
+    runtime: NamedDependency[Runtime],
     status: Annotated[Status, QueryParameter()] = "pending",
     article_id: Annotated[str | None, QueryParameter(max_length=128)] = None,
     limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
@@ -97,22 +105,48 @@ async def review_queue(
             pattern=LANGUAGE_PATTERN, description="Only replies detected in this language (ISO 639-1, such as de)"
         ),
     ] = None,
-) -> QueuePage:
+) -> Response[QueuePage]:
     if article_id is not None:
         check_article_id(article_id)
-    # The token is checked in the queue's own read (moderation.Authorize says why), not by the `moderator`
-    # dependency the other routes use; the answers are the same (401, 403, 429 after repeated failures).
+    reads = runtime.moderator_reads
     header = request.headers.get("authorization")
+    key = (status, article_id, limit, cursor, language)
+    moderator = reads.known_moderator(header)
+    if moderator is not None:
+        moderator.require("moderator")
+        body = reads.queue_pages.get(key)
+        if body is not None:
+            return _json(body)
+    # The token is checked in the queue's own read (moderation.Authorize says why) unless it was found valid
+    # moments ago; the answers are those of the `moderator` dependency (401, 403, 429 after repeated failures).
+    found: list[Moderator] = []
+
+    async def authorize(conn: AsyncConnection) -> Moderator:
+        found.append(await authenticate(conn, header))
+        return found[0]
+
+    stamp = reads.queue_pages.stamp()
     page = moderation.queue(
-        db,
+        runtime.db,
         status=status,
         article_id=article_id,
         cursor=cursor,
         limit=limit,
         language=language,
-        authorize=lambda conn: authenticate(conn, header),
+        authorize=authorize if moderator is None else None,
     )
-    return await _counting_failures(request, page)
+    try:
+        body = msgspec.json.encode(await _counting_failures(request, page))
+    finally:
+        if found:  # kept on the event loop, not in the database thread the read ran in
+            reads.remember_moderator(header, found[0], stamp)
+    reads.queue_pages.keep(key, body, stamp)
+    return _json(body)
+
+
+def _json(body: bytes) -> Response[QueuePage]:
+    # Sent as the bytes encoded once; the route's annotation is what the schema documents.
+    return cast("Response[QueuePage]", Response(body, media_type=MediaType.JSON))
 
 
 @get("/api/v1/moderation/comments/{comment_id:uuid}", summary="One comment with its full decision history")
