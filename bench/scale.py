@@ -8,8 +8,9 @@ indexes and foreign keys rebuilt after the load, all in one transaction): 1,000 
 10% of the comments, 60% top-level / 30% replies / 10% replies to replies, ~85% published / 10% pending / 5%
 rejected, authors from a skewed pool of N/25 addresses (a few prolific ones), articles.published_count/revision
 consistent with the rows; then VACUUM ANALYZE. One real replyguard server process (`replyguard serve`) per database,
-with the reader cache off (REPLYGUARD_READ_CACHE_ENTRIES=0, where the setting exists) so the database path is what is
-measured. Per endpoint: sequential httpx timings on one keep-alive connection (latency without queueing), then wrk
+with the reader cache off (REPLYGUARD_READ_CACHE_ENTRIES=0) and moderators' reads not kept
+(REPLYGUARD_MODERATION_CACHE_SECONDS=0), where the settings exist, so the database path is what is measured. Per
+endpoint: sequential httpx timings on one keep-alive connection (latency without queueing), then wrk
 (throughput, p50/p99 under load, the best of --rounds). The sizes are measured in turn within each round, so other
 load on a shared machine falls on all of them alike rather than on whichever size ran during it. At the largest N,
 the statements the service sends for each endpoint are captured and run under EXPLAIN (ANALYZE, BUFFERS).
@@ -365,9 +366,12 @@ def server_env(url: str, model_dir: Path) -> dict[str, str]:
         # One client address sends everything; otherwise the shipped defaults (access log on, INFO logs).
         REPLYGUARD_RATE_LIMIT_ENABLED="false",
     )
-    # Settings refuse unknown REPLYGUARD_* names, so the cache switch is only passed to a service that has one.
-    if "read_cache_entries" in {f.name for f in fields(Settings)}:
+    # Settings refuse unknown REPLYGUARD_* names, so the cache switches are only passed to a service that has them.
+    known = {f.name for f in fields(Settings)}
+    if "read_cache_entries" in known:
         env["REPLYGUARD_READ_CACHE_ENTRIES"] = "0"
+    if "moderation_cache_seconds" in known:  # moderators' tokens, sessions and queue pages read every time
+        env["REPLYGUARD_MODERATION_CACHE_SECONDS"] = "0"
     return env
 
 
@@ -631,6 +635,8 @@ def report(results: dict[str, Any]) -> str:
     runs = results["runs"]
     names = list(runs[0]["endpoints"])
     cache = "off" if results["read_cache_disabled"] else "absent (this service has none)"
+    if results.get("moderation_cache_disabled"):
+        cache += ", moderators' reads not kept"
     out.append(
         f"\n### PostgreSQL, {results['cpus']} CPUs shared by wrk, server and database; reader cache {cache}\n\n"
         f"wrk: {results['connections']} connections, {results['seconds']} s, best of {results['rounds']} rounds; "
@@ -723,6 +729,7 @@ def main() -> int:
                 "sequential_requests": SEQUENTIAL_REQUESTS,
                 "distinct_requests": {name: len(paths) for name, paths in targets[-1].paths.items()},
                 "read_cache_disabled": "REPLYGUARD_READ_CACHE_ENTRIES" in targets[0].env,
+                "moderation_cache_disabled": "REPLYGUARD_MODERATION_CACHE_SECONDS" in targets[0].env,
                 "postgres": asyncio.run(server_facts(base)),
                 "cpus": os.cpu_count(),
             }

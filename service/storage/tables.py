@@ -164,17 +164,36 @@ Index(
     sqlite_where=text("parent_id IS NOT NULL"),
     postgresql_where=text("parent_id IS NOT NULL"),
 )
-Index("ix_comments_queue", comments.c.status, comments.c.created_at, comments.c.id)
+# The queue's folders, oldest first: all of them, of one article, in one language (?language=de). Only replies their
+# authors did not delete, which is what every queue read asks for: folder counts are then index-only (migration 0017).
+_live = "deleted_at IS NULL"
+Index(
+    "ix_comments_queue",
+    comments.c.status,
+    comments.c.created_at,
+    comments.c.id,
+    sqlite_where=text(_live),
+    postgresql_where=text(_live),
+)
 Index(
     "ix_comments_article_queue",
     comments.c.article_id,
     comments.c.status,
     comments.c.created_at,
     comments.c.id,
+    sqlite_where=text(_live),
+    postgresql_where=text(_live),
+)
+Index(
+    "ix_comments_language_queue",
+    comments.c.language,
+    comments.c.status,
+    comments.c.created_at,
+    comments.c.id,
+    sqlite_where=text(_live),
+    postgresql_where=text(_live),
 )
 Index("ix_comments_author_history", comments.c.email, comments.c.status)
-# The queue filtered by language (?language=de), oldest first like the queue.
-Index("ix_comments_language_queue", comments.c.language, comments.c.status, comments.c.created_at, comments.c.id)
 # The duplicate check of every submit: the same body's copies of the last hour, whoever sent them.
 Index("ix_comments_body_recent", comments.c.body_hash, comments.c.created_at)
 

@@ -253,13 +253,17 @@ def test_a_queue_page_with_author_history_costs_the_same_for_5_or_50_items(
         measured[label] = len(statements)
         return body
 
+    # The token is looked up once, then kept for a moment (service/web/moderator_reads.py): every page after the
+    # first reads the same statements, and the first reads one more.
+    queue("first request", 4, limit=4)
     queue("5 items", 5, limit=5)
     page = queue("50 items", 50, limit=50)
     queue("50 items, cursor page", 50, limit=50, cursor=page["next_cursor"])
     queue("50 items of one article", 50, limit=50, article_id=BIG)
 
-    assert set(measured.values()) == {measured["5 items"]}, measured
-    assert measured["5 items"] <= BUDGET["queue"], measured
+    first = measured.pop("first request")
+    assert set(measured.values()) == {measured["5 items"]} and first == measured["5 items"] + 1, measured
+    assert first <= BUDGET["queue"], measured
 
 
 def test_submit_costs_the_same_on_a_small_or_a_busy_article(counted: Counted, seeded: Seeded) -> None:
