@@ -10,7 +10,7 @@ import queue
 import re
 import sys
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TextIO
 from urllib.parse import unquote
 
 # Deliberately broad: a false positive costs a redacted word, a false negative leaks a private address.
@@ -109,19 +109,62 @@ class _Enqueue(logging.handlers.QueueHandler):
         return record
 
 
-_listener: logging.handlers.QueueListener | None = None
+class _BatchWriter(logging.handlers.QueueListener):
+    """The listener thread: waits for a record, then formats it and every other record queued by then (JSON,
+    redaction) and writes them to the stream in one write and one flush. Under load many lines wait by the time the
+    thread runs; one write for them all saves a system call and a flush per line. Nothing waits on purpose: a line
+    is written as soon as the thread gets to it, so a killed process loses no more lines than before."""
+
+    def __init__(self, records: queue.SimpleQueue[logging.LogRecord], stream: TextIO) -> None:
+        super().__init__(records)
+        self.records = records
+        self.stream = stream
+        self.formatter = JsonFormatter()
+
+    def _monitor(self) -> None:
+        records = self.records
+        done = False
+        while not done:
+            batch: list[logging.LogRecord | None] = [records.get()]
+            while True:
+                try:
+                    batch.append(records.get_nowait())
+                except queue.Empty:
+                    break
+            done = any(record is None for record in batch)
+            self._write([record for record in batch if record is not None])
+
+    def _write(self, batch: list[logging.LogRecord]) -> None:
+        lines = []
+        for record in batch:
+            try:
+                lines.append(self.formatter.format(record) + "\n")
+            except Exception:  # one bad record must not stop the others: reported as logging reports it
+                _report.handleError(record)
+        if lines:
+            try:
+                self.stream.write("".join(lines))
+                self.stream.flush()
+            except (OSError, ValueError):  # stderr closed or gone: nothing else to tell it to
+                pass
+
+
+_report = logging.Handler()  # what reports a record that could not be formatted (logging.raiseExceptions)
+_listener: _BatchWriter | None = None
 _records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
 
 
 def background_handler() -> logging.Handler:
-    """The handler every logger writes through: it only enqueues the record; one listener thread per process formats
-    it (JSON, redaction) and writes it to stderr, so neither costs the event loop a request's time. The listener
-    drains what is queued when the process exits normally (atexit)."""
-    global _listener  # one listener per process, however often logging is configured
+    """The handler every logger writes through: it only enqueues the record; one writer thread per process formats
+    the records (JSON, redaction) and writes them to stderr in batches, so neither costs the event loop a request's
+    time. The writer drains what is queued when the process exits normally (atexit)."""
+    global _listener  # one writer per process, however often logging is configured
+    # What the JSON lines never show is not gathered for every record either (the logging HOWTO's "Optimization"):
+    # the caller's file and line (a walk up the stack), thread and process names. ~1.6 of ~4.4 us a record.
+    logging._srcfile = None
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     if _listener is None:
-        writer = logging.StreamHandler(sys.stderr)
-        writer.setFormatter(JsonFormatter())
-        _listener = logging.handlers.QueueListener(_records, writer)
+        _listener = _BatchWriter(_records, sys.stderr)
         _listener.start()
         atexit.register(_listener.stop)
     return _Enqueue(_records)

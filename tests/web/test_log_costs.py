@@ -3,6 +3,7 @@ server's lines are formatted and written off the event loop, in order, redacted.
 
 from __future__ import annotations
 
+import io
 import logging
 import threading
 import time
@@ -40,16 +41,15 @@ def test_an_ordinary_access_line_takes_the_shortcut() -> None:
 def test_the_servers_log_lines_are_written_by_a_listener_thread_in_order_and_redacted() -> None:
     written: list[tuple[str, str]] = []
 
-    class Collect(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            written.append((threading.current_thread().name, self.format(record)))
+    class Collect(io.StringIO):
+        def write(self, text: str) -> int:
+            written.extend((threading.current_thread().name, line) for line in text.splitlines())
+            return len(text)
 
     handler = background_handler()
     listener = logs._listener
     assert listener is not None
-    collect = Collect()
-    collect.setFormatter(logs.JsonFormatter())
-    listener.handlers = (*listener.handlers, collect)
+    stream, listener.stream = listener.stream, Collect()
     logger = logging.getLogger("replyguard.test.background")
     logger.addHandler(handler)
     logger.propagate = False
@@ -60,7 +60,7 @@ def test_the_servers_log_lines_are_written_by_a_listener_thread_in_order_and_red
         while len(written) < 3 and time.monotonic() < deadline:
             time.sleep(0.01)
     finally:
-        listener.handlers = tuple(h for h in listener.handlers if h is not collect)
+        listener.stream = stream
         logger.removeHandler(handler)
     threads = {name for name, _ in written}
     assert len(written) == 3 and len(threads) == 1 and threading.current_thread().name not in threads
