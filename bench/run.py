@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,7 @@ from service.storage import migrations  # noqa: E402
 from service.storage.database import Database, opened  # noqa: E402
 from service.storage.site_rules import record_change  # noqa: E402
 from service.storage.tables import articles, author_sanctions, comments, rule_entries  # noqa: E402
+from service.web.console.sessions import open_session  # noqa: E402
 
 SERVER_FLAGS = ["--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning"]
 THREAD = "thread-10k"  # the article whose list page is read: 10,000 published replies, a quarter of them nested
@@ -103,8 +105,16 @@ async def register_newest_model(db: Database, settings: Settings) -> None:
         await ensure_model(db, settings)
 
 
-async def prepare(settings: Settings, replies: int, pending: int) -> tuple[str, list[str]]:
-    """Migrate, register a model, seed the 10k thread and the submit article; return a moderator token and parents."""
+@dataclass(frozen=True)
+class Prepared:
+    token: str  # a moderator's bearer token (the queue API)
+    session: str  # the same moderator's console session (the console's queue page, a cookie)
+    parents: list[str]  # top-level replies of the submit article, for the nested submissions
+
+
+async def prepare(settings: Settings, replies: int, pending: int) -> Prepared:
+    """Migrate, register a model, seed the 10k thread and the submit article; a moderator with a token and a console
+    session."""
     async with opened(settings) as db:
         await register_newest_model(db, settings)
         now = datetime.now(UTC)
@@ -120,8 +130,9 @@ async def prepare(settings: Settings, replies: int, pending: int) -> tuple[str, 
                     await conn.execute(comments.insert(), rows[start : start + 2000])
                 if article_id == SUBMIT_ARTICLE:
                     parents = [str(row["id"]) for row in rows if row["parent_id"] is None]
-            _, token = await create_moderator(conn, "bench", role="moderator")
-        return token, parents
+            moderator, token = await create_moderator(conn, "bench", role="moderator")
+            session, _ = await open_session(conn, moderator, lifetime=timedelta(hours=2))
+        return Prepared(token=token, session=session, parents=parents)
 
 
 def start(command: list[str], env: dict[str, str], port: int, ready_path: str) -> subprocess.Popen[bytes]:
@@ -266,22 +277,23 @@ async def load_rules(settings: Settings, n: int) -> None:
         await record_change(conn, moderator_id=None, subject="setting", target="bench", old=None, new={}, now=now)
 
 
-def measure_ours(
-    env: dict[str, str], load: dict[str, Any], token: str, parents: list[str], *, rules: int = 0
-) -> dict[str, Any]:
+def measure_ours(env: dict[str, str], load: dict[str, Any], prepared: Prepared, *, rules: int = 0) -> dict[str, Any]:
     results: dict[str, Any] = {}
     port = free_port()
     ours = start([sys.executable, "-m", "service.cli", "serve", "--port", str(port)], env, port, "/ready")
     api = f"http://127.0.0.1:{port}/api/v1"
     submit_url = f"{api}/articles/{SUBMIT_ARTICLE}/comments"
     list_url = f"{api}/articles/{THREAD}/comments?limit=20"
-    submit_env = {"PARENT_IDS": ",".join(parents)}
+    submit_env = {"PARENT_IDS": ",".join(prepared.parents)}
+    queue_url, console_url = f"{api}/moderation/queue?limit=20", f"http://127.0.0.1:{port}/console"
+    as_moderator = (f"Authorization: Bearer {prepared.token}",)
+    signed_in = (f"Cookie: rg_console={prepared.session}",)
     try:
         results["submit"] = wrk(submit_url, script="submit.lua", pid=ours.pid, env=submit_env, **load)
         results["list_page"] = wrk(list_url, pid=ours.pid, **load)
         results["count"] = wrk(f"{api}/articles/{THREAD}/comments/count", pid=ours.pid, **load)
-        results["queue"] = wrk(f"{api}/moderation/queue?limit=20", pid=ours.pid,
-                               headers=(f"Authorization: Bearer {token}",), **load)  # fmt: skip
+        results["queue"] = wrk(queue_url, pid=ours.pid, headers=as_moderator, **load)
+        results["console"] = wrk(console_url, pid=ours.pid, headers=signed_in, **load)
         seconds = load["seconds"]
         results["submit_at_half"] = paced(submit_url, results["submit"]["requests_per_s"], pid=ours.pid,
                                           script="submit.lua", env=submit_env, seconds=seconds)  # fmt: skip
@@ -295,13 +307,18 @@ def measure_ours(
             results["submit_with_rules"] = wrk(submit_url, script="submit.lua", pid=ours.pid, env=submit_env, **load)
     finally:
         stop(ours)
-    # The database path without the reader cache: what a page costs when it is not in memory.
+    # The database path without the reader cache and with moderators' reads not kept: what a page costs when it is
+    # not in memory (a thread just changed, a reply just held or decided).
     port = free_port()
-    uncached = start([sys.executable, "-m", "service.cli", "serve", "--port", str(port)],
-                     {**env, "REPLYGUARD_READ_CACHE_ENTRIES": "0"}, port, "/ready")  # fmt: skip
+    uncached_env = {**env, "REPLYGUARD_READ_CACHE_ENTRIES": "0", "REPLYGUARD_MODERATION_CACHE_SECONDS": "0"}
+    uncached = start([sys.executable, "-m", "service.cli", "serve", "--port", str(port)], uncached_env, port, "/ready")
     try:
         url = f"http://127.0.0.1:{port}/api/v1/articles/{THREAD}/comments?limit=20"
         results["list_page_uncached"] = wrk(url, pid=uncached.pid, **load)
+        results["queue_uncached"] = wrk(f"http://127.0.0.1:{port}/api/v1/moderation/queue?limit=20",
+                                        pid=uncached.pid, headers=as_moderator, **load)  # fmt: skip
+        results["console_uncached"] = wrk(f"http://127.0.0.1:{port}/console", pid=uncached.pid,
+                                          headers=signed_in, **load)  # fmt: skip
     finally:
         stop(uncached)
     return results
@@ -320,6 +337,9 @@ ROWS = (  # name, label, bare baseline, Isso counterpart
     ("list_page_uncached", "GET list page, reader cache off", "bare_get", "get_thread"),
     ("count", "GET count", "bare_get", None),
     ("queue", "GET moderation queue", "bare_get", None),
+    ("queue_uncached", "GET moderation queue, not kept", "bare_get", None),
+    ("console", "GET console queue page", "bare_get", None),
+    ("console_uncached", "GET console queue page, not kept", "bare_get", None),
     ("submit_with_rules", "POST submit, site rules loaded (--rules)", "bare_post", "post"),
 )
 
@@ -331,7 +351,7 @@ def table(results: dict[str, Any]) -> str:
         "|---|---|---|---|---|---|---|---|",
     ]
     for name, label, bare_name, isso_name in ROWS:
-        if name not in results:  # submit_with_rules: only with --rules
+        if name not in results:  # submit_with_rules: only with --rules; the rest: older result files
             continue
         row = results[name]
         rate = row["requests_per_s"]
@@ -428,14 +448,14 @@ def main() -> int:
     env = server_env(workdir, args.model_dir)
     settings = Settings.from_env(env)
     migrations.upgrade(settings.database_url)
-    token, parents = asyncio.run(prepare(settings, args.replies, pending=2_000))
+    prepared = asyncio.run(prepare(settings, args.replies, pending=2_000))
     results: dict[str, Any] = {"when": datetime.now(UTC).isoformat(), "seconds": args.seconds,
                                "connections": args.connections, "replies_in_thread": args.replies,
                                "cpus": os.cpu_count()}  # fmt: skip
     load = {"seconds": args.seconds, "connections": args.connections, "warm_up": WARM_UP_SECONDS}
     try:
         results.update(measure_bare(env, load))
-        results.update(measure_ours(env, load, token, parents, rules=args.rules))
+        results.update(measure_ours(env, load, prepared, rules=args.rules))
         if not args.no_isso:
             from bench.isso_peer import measure_isso
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from service.domain.auth import Moderator
 from service.storage.database import Database
-from service.storage.recent_reads import ReadStamp, RecentReads
+from service.storage.recent_reads import RecentReads
 from service.web.console.sessions import ConsoleSession
 
 
@@ -27,6 +27,8 @@ class ModeratorReads:
     queue_pages: RecentReads[bytes]
     # The console's queue page before it is rendered: (items, next cursor or offset, folder counts).
     console_queues: RecentReads[tuple[Any, ...]]
+    # The console's queue page rendered, per session (it carries the session's CSRF token) and folder.
+    console_pages: RecentReads[str]
 
     @classmethod
     def of(cls, db: Database, *, freshness_seconds: float) -> ModeratorReads:
@@ -38,16 +40,8 @@ class ModeratorReads:
             sessions=RecentReads(writes, freshness_seconds=freshness_seconds, max_entries=1024),
             queue_pages=RecentReads(writes, freshness_seconds=freshness_seconds, max_entries=256),
             console_queues=RecentReads(writes, freshness_seconds=freshness_seconds, max_entries=256),
+            console_pages=RecentReads(writes, freshness_seconds=freshness_seconds, max_entries=256),
         )
-
-    def known_moderator(self, credential: str | None) -> Moderator | None:
-        """The moderator this credential (an Authorization header, a console session id) was found valid for
-        moments ago; None when it must be checked."""
-        return self.moderators.get(_digest(credential))
-
-    def remember_moderator(self, credential: str | None, moderator: Moderator, stamp: ReadStamp) -> None:
-        """Called on the event loop (the kept values are not shared with the database threads)."""
-        self.moderators.keep(_digest(credential), moderator, stamp)
 
     async def moderator(self, credential: str | None, look_up: Callable[[], Awaitable[Moderator]]) -> Moderator:
         """The credential's moderator: kept, or `look_up()` (whose 401 propagates, and nothing is kept)."""
@@ -57,15 +51,21 @@ class ModeratorReads:
         self, cookie: str | None, look_up: Callable[[], Awaitable[ConsoleSession | None]]
     ) -> ConsoleSession | None:
         """The console session behind a cookie: kept, or `look_up()`; no session (None) is never kept."""
-        key = _digest(cookie)
-        known = self.sessions.get(key)
-        if known is not None:
-            return known
-        stamp = self.sessions.stamp()
-        found = await look_up()
-        if found is not None:
-            self.sessions.keep(key, found, stamp)
-        return found
+
+        async def found() -> ConsoleSession:
+            session = await look_up()
+            if session is None:
+                raise _NoSession
+            return session
+
+        try:
+            return await self.sessions.read(_digest(cookie), found)
+        except _NoSession:
+            return None
+
+
+class _NoSession(Exception):
+    """No live session behind the cookie: nothing to keep."""
 
 
 def _digest(credential: str | None) -> bytes:

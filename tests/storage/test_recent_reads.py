@@ -86,3 +86,27 @@ def test_bounded_oldest_out() -> None:
     for key in ("a", "b", "c"):
         reads.keep(key, key.upper(), stamp)
     assert [reads.get(key) for key in ("a", "b", "c")] == [None, "B", "C"]
+
+
+def test_requests_that_miss_together_share_one_load_unless_a_write_came_between() -> None:
+    process, calls = Process(), list[str]()
+    reads = process.reads()
+    release = asyncio.Event()
+
+    async def slow() -> str:
+        calls.append("load")
+        await release.wait()
+        return f"page after {process.writes} writes"
+
+    async def scenario() -> list[str]:
+        together = [asyncio.ensure_future(reads.read("queue", slow)) for _ in range(5)]
+        await asyncio.sleep(0)
+        process.writes += 1  # a decision in this worker while the first load is in flight
+        after_write = asyncio.ensure_future(reads.read("queue", slow))
+        await asyncio.sleep(0)
+        release.set()
+        return list(await asyncio.gather(*together, after_write))
+
+    answers = asyncio.run(scenario())
+    assert calls == ["load", "load"]  # five requests, one load; the one after the write, its own
+    assert answers[-1] == "page after 1 writes" and reads.get("queue") == "page after 1 writes"

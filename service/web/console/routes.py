@@ -17,7 +17,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from jinja2 import Environment
-from litestar import Request, get, post
+from litestar import MediaType, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import PathParameter, QueryParameter
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -72,12 +72,15 @@ NoticeCount = Annotated[int, QueryParameter(ge=0, le=100_000)]
 NoticeSignature = Annotated[str | None, QueryParameter(max_length=64)]
 
 
+CONSOLE_HEADERS = {"Content-Security-Policy": CONSOLE_CSP, "Cache-Control": "no-store"}
+
+
 def _page(name: str, context: dict[str, Any], status_code: int = 200, *, cookies: list[Any] | None = None) -> Template:
     return Template(
         template_name=f"console/{name}.html",
         context=context,
         status_code=status_code,
-        headers={"Content-Security-Policy": CONSOLE_CSP, "Cache-Control": "no-store"},
+        headers=CONSOLE_HEADERS,
         cookies=cookies or [],
     )
 
@@ -198,7 +201,7 @@ async def queue_page(
     done: NoticeCount = 0,
     left: NoticeCount = 0,
     sig: NoticeSignature = None,
-) -> Template | Redirect:
+) -> Template | Redirect | Response[str]:
     session = await _session(request, db)
     if session is None:
         return _to("/console/sign-in")
@@ -226,28 +229,39 @@ async def queue_page(
         return items, next_cursor, next_offset, counts
 
     # What the folder holds is the same for every moderator: kept for a moment (service/web/moderator_reads.py).
-    runtime: Runtime = request.app.state.runtime
+    reads = request.app.state.runtime.moderator_reads
     key = (status, article, cursor or None, order, offset if order == "riskiest" else 0, spoken)
-    items, next_cursor, next_offset, counts = await runtime.moderator_reads.console_queues.read(key, folder)
-    context = {
-        "session": session,
-        "status": status,
-        "article_id": article or "",
-        "language": spoken or "",
-        "languages": SERVICE_LANGUAGES,
-        # The filters every folder and page link keeps (urlencoded; the template escapes the ampersands).
-        "filters": urlencode({key: value for key, value in (("article_id", article), ("language", spoken)) if value}),
-        "items": [
-            CARDS.render(_jinja(request), item, _card, order=order, csrf_token=session.csrf_token) for item in items
-        ],
-        "next_cursor": next_cursor,
-        "next_offset": next_offset,
-        "order": order,
-        "counts": counts,
-        "statuses": STATUSES,
-        "notice": banner,
-    }
-    return _page("queue", context)
+
+    async def context() -> dict[str, Any]:
+        items, next_cursor, next_offset, counts = await reads.console_queues.read(key, folder)
+        return {
+            "session": session,
+            "status": status,
+            "article_id": article or "",
+            "language": spoken or "",
+            "languages": SERVICE_LANGUAGES,
+            # The filters every folder and page link keeps (urlencoded; the template escapes the ampersands).
+            "filters": urlencode({k: v for k, v in (("article_id", article), ("language", spoken)) if v}),
+            "items": [
+                CARDS.render(_jinja(request), item, _card, order=order, csrf_token=session.csrf_token) for item in items
+            ],
+            "next_cursor": next_cursor,
+            "next_offset": next_offset,
+            "order": order,
+            "counts": counts,
+            "statuses": STATUSES,
+            "notice": banner,
+        }
+
+    if banner is not None:  # a one-off page: the notice of this session's own redirect
+        return _page("queue", await context())
+
+    async def rendered() -> str:
+        return _jinja(request).get_template("console/queue.html").render(await context())
+
+    # The whole page, kept per session (it carries the session's CSRF token) with the same freshness as the folder.
+    html = await reads.console_pages.read((session, key), rendered)
+    return Response(html, media_type=MediaType.HTML, headers=CONSOLE_HEADERS)
 
 
 async def _banner(db: Database, session: ConsoleSession, notice: Notice, sig: str | None) -> str | None:

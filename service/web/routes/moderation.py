@@ -10,7 +10,6 @@ import msgspec
 from litestar import MediaType, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import PathParameter, QueryParameter
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from service.domain import moderation
 from service.domain.auth import Moderator, authenticate
@@ -108,40 +107,29 @@ async def review_queue(
 ) -> Response[QueuePage]:
     if article_id is not None:
         check_article_id(article_id)
-    reads = runtime.moderator_reads
+    reads, db = runtime.moderator_reads, runtime.db
     header = request.headers.get("authorization")
-    key = (status, article_id, limit, cursor, language)
-    moderator = reads.known_moderator(header)
-    if moderator is not None:
-        moderator.require("moderator")
-        body = reads.queue_pages.get(key)
-        if body is not None:
-            return _json(body)
-    # The token is checked in the queue's own read (moderation.Authorize says why) unless it was found valid
-    # moments ago; the answers are those of the `moderator` dependency (401, 403, 429 after repeated failures).
-    found: list[Moderator] = []
 
-    async def authorize(conn: AsyncConnection) -> Moderator:
-        found.append(await authenticate(conn, header))
-        return found[0]
+    def read_page(authorize: moderation.Authorize | None = None) -> Awaitable[QueuePage]:
+        return moderation.queue(
+            db, status=status, article_id=article_id, cursor=cursor, limit=limit, language=language, authorize=authorize
+        )
 
-    stamp = reads.queue_pages.stamp()
-    page = moderation.queue(
-        runtime.db,
-        status=status,
-        article_id=article_id,
-        cursor=cursor,
-        limit=limit,
-        language=language,
-        authorize=authorize if moderator is None else None,
+    if not reads.queue_pages.enabled:
+        # Nothing is kept (REPLYGUARD_MODERATION_CACHE_SECONDS=0): the token is checked in the queue's own read
+        # (moderation.Authorize says why); the answers are the `moderator` dependency's (401, 403, 429).
+        page = await _counting_failures(request, read_page(lambda conn: authenticate(conn, header)))
+        return _json(msgspec.json.encode(page))
+    # Kept for a moment, each looked up by one request for all that ask at once (RecentReads.read).
+    moderator = await reads.moderator(
+        header, lambda: _counting_failures(request, db.run_read(lambda conn: authenticate(conn, header)))
     )
-    try:
-        body = msgspec.json.encode(await _counting_failures(request, page))
-    finally:
-        if found:  # kept on the event loop, not in the database thread the read ran in
-            reads.remember_moderator(header, found[0], stamp)
-    reads.queue_pages.keep(key, body, stamp)
-    return _json(body)
+    moderator.require("moderator")
+
+    async def encoded_page() -> bytes:
+        return msgspec.json.encode(await read_page())
+
+    return _json(await reads.queue_pages.read((status, article_id, limit, cursor, language), encoded_page))
 
 
 def _json(body: bytes) -> Response[QueuePage]:
