@@ -167,32 +167,12 @@ Index(
 # The queue's folders, oldest first: all of them, of one article, in one language (?language=de). Only replies their
 # authors did not delete, which is what every queue read asks for: folder counts are then index-only (migration 0017).
 _live = "deleted_at IS NULL"
-Index(
-    "ix_comments_queue",
-    comments.c.status,
-    comments.c.created_at,
-    comments.c.id,
-    sqlite_where=text(_live),
-    postgresql_where=text(_live),
-)
-Index(
-    "ix_comments_article_queue",
-    comments.c.article_id,
-    comments.c.status,
-    comments.c.created_at,
-    comments.c.id,
-    sqlite_where=text(_live),
-    postgresql_where=text(_live),
-)
-Index(
-    "ix_comments_language_queue",
-    comments.c.language,
-    comments.c.status,
-    comments.c.created_at,
-    comments.c.id,
-    sqlite_where=text(_live),
-    postgresql_where=text(_live),
-)
+for _name, _columns in (
+    ("ix_comments_queue", (comments.c.status, comments.c.created_at, comments.c.id)),
+    ("ix_comments_article_queue", (comments.c.article_id, comments.c.status, comments.c.created_at, comments.c.id)),
+    ("ix_comments_language_queue", (comments.c.language, comments.c.status, comments.c.created_at, comments.c.id)),
+):
+    Index(_name, *_columns, sqlite_where=text(_live), postgresql_where=text(_live))
 Index("ix_comments_author_history", comments.c.email, comments.c.status)
 # The duplicate check of every submit: the same body's copies of the last hour, whoever sent them.
 Index("ix_comments_body_recent", comments.c.body_hash, comments.c.created_at)
