@@ -121,10 +121,7 @@ async def review_queue(
         page = await _counting_failures(request, read_page(lambda conn: authenticate(conn, header)))
         return _json(msgspec.json.encode(page))
     # Kept for a moment, each looked up by one request for all that ask at once (RecentReads.read).
-    moderator = await reads.moderator(
-        header, lambda: _counting_failures(request, db.run_read(lambda conn: authenticate(conn, header)))
-    )
-    moderator.require("moderator")
+    (await current_moderator(request, runtime)).require("moderator")
 
     async def encoded_page() -> bytes:
         return msgspec.json.encode(await read_page())
