@@ -1,6 +1,6 @@
 """The `replyguard` command: serve, migrate, train, evaluate, score, model bootstrap/list/promote/rollback, worker,
-moderator and apikey add/revoke, article import, privacy, purge, outbox status/replay,
-email suppress."""
+moderator and apikey add/revoke, article import, import and export (WordPress, Disqus, Isso, Remark42), privacy,
+purge, outbox status/replay, email suppress."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import sys
 
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-from service.cli import article_import, email, model, model_registry, outbox, retention, server
+from service.cli import article_import, email, migration, model, model_registry, outbox, retention, server
 from service.cli.credentials import API_KEY, MODERATOR
 from service.settings import Settings, SettingsError
 from service.web.logs import log_config
@@ -28,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     MODERATOR.add_commands(commands)
     API_KEY.add_commands(commands)
     article_import.add_commands(commands)
+    migration.add_commands(commands)
     retention.add_commands(commands)
     outbox.add_commands(commands)
     email.add_commands(commands)

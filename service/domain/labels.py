@@ -10,6 +10,7 @@ from classifier import LabelledRow
 from classifier.site import with_recency_weights
 from service.storage import comments as comment_store
 from service.storage import feedback as feedback_store
+from service.storage import imported as imported_store
 
 # What a decision teaches each head; None leaves that head untaught. "off_topic" and "other" say nothing certain
 # about spam or abuse, so they teach neither.
@@ -25,8 +26,9 @@ READER_REPORT = "reader_report"
 
 
 async def moderator_labels(conn: AsyncConnection, *, limit: int = MAX_LABELS) -> list[LabelledRow]:
-    """One row per comment a person decided, labelled by that person's latest decision, newest first."""
-    return with_recency_weights([row for row, _ in await dated_moderator_labels(conn, limit=limit)])
+    """One row per comment a person decided, labelled by that person's latest decision, then the imported history
+    given as labels, newest first."""
+    return with_recency_weights([row for row, _ in await site_labels(conn, limit=limit)])
 
 
 async def dated_moderator_labels(
@@ -57,6 +59,41 @@ async def dated_moderator_labels(
         )
         rows.append((row, record.created_at))
     return rows
+
+
+# A site's moderated history brought in with `replyguard import --as-labels`: its own standard from day one. Marked as
+# imported (the source); training treats it as the site's, like moderators' decisions.
+IMPORTED_SOURCE = "imported"
+
+
+async def dated_imported_labels(
+    conn: AsyncConnection, *, limit: int = MAX_LABELS
+) -> list[tuple[LabelledRow, datetime]]:
+    """Imported replies given as labels, labelled by the status they came with (published: neither spam nor abuse;
+    rejected as spam: spam; deleted, blocked or pending: nothing), newest first, with when they were written."""
+    rows: list[tuple[LabelledRow, datetime]] = []
+    for record in await imported_store.imported_labels(conn, limit=limit):
+        spam, abuse = LABELS.get((record.to_status, record.reason), (None, None))
+        if spam is None and abuse is None:
+            continue
+        row = LabelledRow(
+            text=record.body,
+            name=record.name,
+            website=record.website,
+            spam=spam,
+            abuse=abuse,
+            source=IMPORTED_SOURCE,
+            group=f"article-{record.article_id}",
+        )
+        rows.append((row, record.created_at))
+    return rows
+
+
+async def site_labels(conn: AsyncConnection, *, limit: int = MAX_LABELS) -> list[tuple[LabelledRow, datetime]]:
+    """Moderators' decisions and imported history together, newest first: what the site itself has said."""
+    dated = await dated_moderator_labels(conn, limit=limit) + await dated_imported_labels(conn, limit=limit)
+    dated.sort(key=lambda pair: pair[1], reverse=True)
+    return dated[:limit]
 
 
 async def feedback_labels_rows(conn: AsyncConnection, *, limit: int = MAX_LABELS) -> list[LabelledRow]:

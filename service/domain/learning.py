@@ -22,7 +22,7 @@ from typing import Any, Final
 
 from classifier.site import with_recency_weights
 from classifier.site_compare import hold_out_newest
-from service.domain.labels import dated_moderator_labels, feedback_labels_rows
+from service.domain.labels import feedback_labels_rows, site_labels
 from service.domain.training_process import TrainingJob, run_training
 from service.scoring.registry import register_model
 from service.settings import Settings
@@ -103,7 +103,7 @@ async def learn(db: Database, settings: Settings) -> dict[str, Any]:
     promoted or rolled back meanwhile has the last word). Returns what happened, for the log and the CLI."""
     seen_at = datetime.now(UTC)
     async with db.read() as conn:
-        dated = await dated_moderator_labels(conn)
+        dated = await site_labels(conn)
         reported = await feedback_labels_rows(conn)
         champion = await model_versions.active_model(conn)
     # Only decisions made after the champion's training can judge it fairly.

@@ -84,6 +84,14 @@ def _is_invisible(char: str) -> bool:
     return unicodedata.category(char) == "Cf" or ord(char) in _INVISIBLE_MARKS
 
 
+def without_controls(text: str, *, body: bool) -> str:
+    """`text` less what a name (body=False) or a body (body=True) may not hold: what an import keeps of a source's
+    text, where refusing the whole reply would lose it."""
+    if body:
+        return _BODY_CONTROL.sub("", text)
+    return _INVISIBLE.sub("", _CONTROL.sub(" ", text))
+
+
 def name_problem(name: str) -> str | None:
     """Why a trimmed name (a reply's author, a moderator, an API key) cannot be shown as it is; None if it can."""
     if not name:

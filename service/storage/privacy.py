@@ -18,6 +18,7 @@ from service.storage.tables import (
     decisions,
     email_addresses,
     idempotency_keys,
+    imported_items,
     outbox,
     privacy_events,
     reports,
@@ -114,6 +115,10 @@ async def delete_comments(conn: AsyncConnection, comment_ids: Sequence[uuid.UUID
     await conn.execute(delete(comment_revisions).where(comment_revisions.c.comment_id.in_(comment_ids)))
     await conn.execute(delete(reports).where(reports.c.comment_id.in_(comment_ids)))
     await conn.execute(delete(decisions).where(decisions.c.comment_id.in_(comment_ids)))
+    # An imported reply's source id stays known with no reply, so re-importing the file does not bring it back.
+    await conn.execute(
+        update(imported_items).where(imported_items.c.comment_id.in_(comment_ids)).values(comment_id=None)
+    )
     await conn.execute(delete(comments).where(comments.c.id.in_(comment_ids)))
 
 

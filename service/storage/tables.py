@@ -174,18 +174,23 @@ for _name, _columns in (
 ):
     Index(_name, *_columns, sqlite_where=text(_live), postgresql_where=text(_live))
 Index("ix_comments_author_history", comments.c.email, comments.c.status)
+# One article's replies in time order, whatever their status: `replyguard export --article` and the WXR export, which
+# writes each article's replies inside it.
+Index("ix_comments_article_time", comments.c.article_id, comments.c.created_at, comments.c.id)
 # The duplicate check of every submit: the same body's copies of the last hour, whoever sent them.
 Index("ix_comments_body_recent", comments.c.body_hash, comments.c.created_at)
 
-# Who decides: the model, a person, or readers' reports (a reply reported as illegal content leaves the public view
-# until a moderator decides; service/domain/reports.py).
-DECISION_ACTORS = ("model", "moderator", "reports")
+# Who decides: the model, a person, readers' reports (a reply reported as illegal content leaves the public view
+# until a moderator decides; service/domain/reports.py), or the system a site came from, whose status an import kept
+# (service/domain/imports.py).
+DECISION_ACTORS = ("model", "moderator", "reports", "import")
 decisions = Table(
     "decisions",
     metadata,
     Column("id", Uuid(), primary_key=True),
     Column("comment_id", Uuid(), ForeignKey("comments.id"), nullable=False, index=True),
-    # "model" for automatic decisions, "moderator" for people (moderator_id says which), "reports" for readers' reports.
+    # "model" for automatic decisions, "moderator" for people (moderator_id says which), "reports" for readers' reports,
+    # "import" for the status a reply had in the system it was imported from.
     Column("actor", String(16), nullable=False),
     Column("moderator_id", Integer(), ForeignKey("moderators.id"), nullable=True),
     Column("from_status", String(16), nullable=True),
@@ -562,3 +567,21 @@ reports = Table(
 # The reported folder: open reports grouped by reply; and the labels' look-up of a take-down's confirmed reason.
 Index("ix_reports_open", reports.c.resolution, reports.c.comment_id)
 Index("ix_reports_decision", reports.c.decision_id)
+
+# What `replyguard import` brought in, by its id in the source file: importing the same file again finds each item
+# here and changes nothing. `source` is the format, with the operator's --namespace when one site imports two files
+# whose ids overlap ("wordpress", "wordpress:archive"). No foreign key: an erased or purged reply keeps its line with
+# comment_id None, so a re-import does not bring it back. `as_label`: the import was told to teach the model with it.
+IMPORT_KINDS = ("article", "comment")
+imported_items = Table(
+    "imported_items",
+    metadata,
+    Column("source", String(64), primary_key=True),
+    Column("kind", String(8), primary_key=True),
+    Column("source_id", String(255), primary_key=True),
+    Column("article_id", String(128), nullable=True),
+    Column("comment_id", Uuid(), nullable=True, index=True),
+    Column("as_label", Boolean(), nullable=False, server_default=false()),
+    Column("imported_at", UTCDateTime(), nullable=False),
+    CheckConstraint(_in("kind", IMPORT_KINDS), name="kind"),
+)
