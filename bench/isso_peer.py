@@ -134,8 +134,9 @@ def _closed_port() -> socket.socket:
     return holder
 
 
-def write_config(workdir: Path, site: str) -> Path:
-    """Isso's config for the bench: everything that would throttle or hold back the load generator switched off."""
+def write_config(workdir: Path, site: str, *, moderation: bool = False) -> Path:
+    """Isso's config for the bench: everything that would throttle or hold back the load generator switched off.
+    With `moderation`, new comments wait in Isso's queue (mode 2), as on a site that moderates (the import tests)."""
     config = workdir / "isso.cfg"
     config.write_text(
         "[general]\n"
@@ -153,7 +154,7 @@ def write_config(workdir: Path, site: str) -> Path:
         "latest-enabled = false\n"
         "\n[admin]\nenabled = false\n"
         # Published at once (201, mode 1) like our accepted replies, rather than queued (202).
-        "\n[moderation]\nenabled = false\n"
+        f"\n[moderation]\nenabled = {'true' if moderation else 'false'}\n"
         # The guard allows 2 comments a minute per client address and 3 top-level ones per thread: the load
         # generator is one address.
         "\n[guard]\nenabled = false\n"
@@ -162,14 +163,16 @@ def write_config(workdir: Path, site: str) -> Path:
     return config
 
 
-def start_isso(workdir: Path, port: int, workers: int = 1, *, bin_dir: Path | None = None) -> subprocess.Popen[bytes]:
+def start_isso(
+    workdir: Path, port: int, workers: int = 1, *, bin_dir: Path | None = None, moderation: bool = False
+) -> subprocess.Popen[bytes]:
     """Start Isso under gunicorn (sync workers) on 127.0.0.1:`port`, db and log in `workdir`; return once it answers.
 
     Without `bin_dir` the pinned venv is made or checked first (ensure_isso_env).
     """
     bin_dir = bin_dir or ensure_isso_env(ROOT)
     refuser = _closed_port()
-    config = write_config(workdir, f"http://127.0.0.1:{refuser.getsockname()[1]}/")
+    config = write_config(workdir, f"http://127.0.0.1:{refuser.getsockname()[1]}/", moderation=moderation)
     # The venv's own interpreter and packages only: nothing of the project's environment leaks into the peer.
     env = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV"}}
     env["ISSO_SETTINGS"] = str(config)

@@ -80,12 +80,13 @@ def _comment(row: tuple[object, ...]) -> SourceComment:
     if not isinstance(created, int | float):
         raise MalformedSource(where, f"created {created!r} is not a Unix time")
     status, reason = MODES[mode]
+    deleted = mode == 4  # a placeholder: Isso dropped the name and text but left the address, which is not kept
     return SourceComment(
         source_id=str(comment_id),
         article_source_id=str(thread_id),
         parent_source_id=None if parent is None else str(parent),
         name=clean_name(author if isinstance(author, str) else None),
-        email=clean_email(email if isinstance(email, str) else None),
+        email=None if deleted else clean_email(email if isinstance(email, str) else None),
         website=clean_website(website if isinstance(website, str) else None),
         body=text_of_plain(text if isinstance(text, str) else ""),
         created_at=datetime.fromtimestamp(float(created), UTC),

@@ -248,11 +248,13 @@ _AUTHOR_HISTORY = (
 
 
 async def author_history(conn: AsyncConnection, emails: Sequence[str]) -> dict[str, dict[str, int]]:
-    """Per email, how many of its comments are in each status: one grouped query for a whole page."""
-    if not emails:
+    """Per email, how many of its comments are in each status: one grouped query for a whole page. The empty address
+    of imported replies that came without one is nobody's: it has no history."""
+    known = sorted({email for email in emails if email})
+    if not known:
         return {}
     history: dict[str, dict[str, int]] = {}
-    for email, status, count in (await conn.execute(_AUTHOR_HISTORY, {"emails": sorted(set(emails))})).all():
+    for email, status, count in (await conn.execute(_AUTHOR_HISTORY, {"emails": known})).all():
         history.setdefault(email, {})[status] = count
     return history
 
