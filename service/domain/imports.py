@@ -17,11 +17,13 @@ How it stays safe and small:
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import update
@@ -181,23 +183,39 @@ async def import_items(
 
 
 async def _one_pass(db: Database, items: Items, run: _Run, *, orphans_allowed: bool, progress: Progress | None) -> None:
+    """One pass over the file. On SQLite a batch is written in the writer thread while the next one is read: the
+    two overlap, and batches are still written one after another, in file order."""
     batch: list[SourceItem] = []
+    writing: asyncio.Future[None] | None = None
     read = 0
+
+    async def write(ready: list[SourceItem]) -> asyncio.Future[None]:
+        nonlocal writing
+        if writing is not None:
+            await writing
+        writing = asyncio.ensure_future(
+            db.run_write(partial(_write_batch, batch=ready, run=run, orphans=orphans_allowed))
+        )
+        await asyncio.sleep(0)  # let it start before this loop goes back to reading
+        return writing
+
     for item in items():
         read += 1
         batch.append(item)
         if len(batch) >= run.options.batch:
-            await db.run_write(lambda conn, batch=batch: _write_batch(conn, batch, run, orphans_allowed))  # type: ignore[misc]
+            await write(batch)
             batch = []
             if progress:
                 progress(run.report, read)
     if batch:
-        await db.run_write(lambda conn: _write_batch(conn, batch, run, orphans_allowed))
+        await write(batch)
+    if writing is not None:
+        await writing
     if progress:
         progress(run.report, read)
 
 
-async def _write_batch(conn: AsyncConnection, batch: list[SourceItem], run: _Run, orphans_allowed: bool) -> None:
+async def _write_batch(conn: AsyncConnection, *, batch: list[SourceItem], run: _Run, orphans: bool) -> None:
     now = datetime.now(UTC)
     source = run.options.source
     article_items = [item for item in batch if isinstance(item, SourceArticle)]
@@ -229,7 +247,7 @@ async def _write_batch(conn: AsyncConnection, batch: list[SourceItem], run: _Run
         found = _parent_place(comment, run)
         parent: ImportedPlace | None
         if found is _WAITING:
-            if not orphans_allowed:
+            if not orphans:
                 run.deferred += 1
                 continue
             parent = None
