@@ -90,9 +90,11 @@ _LINE_END_SPACES = re.compile(r"[ \t]+\n")
 
 
 def text_of_html(markup: str) -> str:
-    """The plain text of an HTML fragment (WordPress, Disqus and Remark42 bodies); entities decoded."""
-    if "<" not in markup and "&" not in markup:
-        return clean_body(markup)
+    """The plain text of an HTML fragment (WordPress, Disqus and Remark42 bodies), entities decoded. Text without tags
+    keeps its own line breaks and spaces (WordPress stores comments as text with line breaks); with tags, the layout
+    comes from them and the source's indentation goes."""
+    if "<" not in markup:
+        return clean_body(html.unescape(markup))
     parser = _TextOfHtml()
     parser.feed(markup)
     parser.close()

@@ -236,13 +236,13 @@ def comment(number: int, parent_number: int, row: Any, reason: str | None) -> st
     return (
         "\t\t<wp:comment>\n"
         f"\t\t\t<wp:comment_id>{number}</wp:comment_id>\n"
-        f"\t\t\t<wp:comment_author>{cdata(row.name)}</wp:comment_author>\n"
+        f"\t\t\t<wp:comment_author>{cdata(escape(row.name))}</wp:comment_author>\n"
         f"\t\t\t<wp:comment_author_email>{cdata(row.email)}</wp:comment_author_email>\n"
         f"\t\t\t<wp:comment_author_url>{escape(row.website or '')}</wp:comment_author_url>\n"
         "\t\t\t<wp:comment_author_IP><![CDATA[]]></wp:comment_author_IP>\n"
         f"\t\t\t<wp:comment_date>{cdata(date)}</wp:comment_date>\n"
         f"\t\t\t<wp:comment_date_gmt>{cdata(date)}</wp:comment_date_gmt>\n"
-        f"\t\t\t<wp:comment_content>{cdata(_xml_text(row.body))}</wp:comment_content>\n"
+        f"\t\t\t<wp:comment_content>{cdata(xml_text(row.body))}</wp:comment_content>\n"
         f"\t\t\t<wp:comment_approved>{cdata(approved)}</wp:comment_approved>\n"
         "\t\t\t<wp:comment_type><![CDATA[comment]]></wp:comment_type>\n"
         f"\t\t\t<wp:comment_parent>{parent_number}</wp:comment_parent>\n"
@@ -255,7 +255,7 @@ def _wp_date(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _xml_text(text: str) -> str:
+def xml_text(text: str) -> str:
     """A reply's plain text as WordPress comment content (which WordPress reads as HTML): markup characters escaped,
     so what readers saw is what WordPress shows."""
     return escape(text)
