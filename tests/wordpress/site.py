@@ -51,6 +51,7 @@ class Site:
     url: str
     docroot: Path
     folder: Path
+    admin_password: str
 
     def tool(self, command: str, payload: dict[str, Any] | None = None) -> Any:
         done = subprocess.run(
@@ -192,6 +193,8 @@ def _docroot(folder: Path, *, socket: Path, url: str) -> Path:
         f"define( 'WP_CONTENT_DIR', '{docroot / 'wp-content'}' );\n"
         # Cron runs only when the test calls wp-cron.php, never as a side effect of a page view.
         "define( 'DISABLE_WP_CRON', true );\ndefine( 'AUTOMATIC_UPDATER_DISABLED', true );\n"
+        # No calls out to the internet (update and PHP-version checks): the site and replyguard on 127.0.0.1 only.
+        "define( 'WP_HTTP_BLOCK_EXTERNAL', true );\n"
         "define( 'WP_DEBUG', true );\ndefine( 'WP_DEBUG_DISPLAY', false );\n"
         f"define( 'WP_DEBUG_LOG', '{folder / 'wordpress-debug.log'}' );\n"
         f"{keys}$table_prefix = 'wp_';\n"
@@ -215,8 +218,8 @@ def wordpress(folder: Path, *, port: int, settings: dict[str, Any]) -> Iterator[
     with ExitStack() as stack:
         socket = stack.enter_context(mariadb())
         docroot = _docroot(folder, socket=socket, url=url)
-        site = Site(url=url, docroot=docroot, folder=folder)
-        installed = site.tool("install", settings)
+        site = Site(url=url, docroot=docroot, folder=folder, admin_password=secrets.token_urlsafe(16))
+        installed = site.tool("install", {"admin_password": site.admin_password, "settings": settings})
         assert installed["activated"], installed
         log = folder / "php-server.log"
         with log.open("ab") as sink:

@@ -12,6 +12,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -186,6 +187,71 @@ def test_replyguard_decides_each_reader_comment_and_a_moderators_approval_comes_
     assert decided.status_code == 200, decided.text
     wait_until(lambda: site.comment(BORDERLINE)["approved"] == "1", "the approval reaches WordPress", site)
     assert site.comment(BORDERLINE)["meta"]["replyguard_status"] == "published"
+
+
+def signed_in(site: Site) -> httpx.Client:
+    """An administrator's browser session: WordPress's login form, its test cookie included."""
+    client = httpx.Client(base_url=site.url, timeout=30, cookies={"wordpress_test_cookie": "WP Cookie check"})
+    login = client.post(
+        "/wp-login.php",
+        data={"log": "admin", "pwd": site.admin_password, "wp-submit": "Log In", "testcookie": "1"},
+    )
+    assert login.status_code == 302, login.text[:500]
+    return client
+
+
+def hidden_field(page: str, name: str) -> str:
+    found = re.search(rf'name="{re.escape(name)}" value="([^"]*)"', page)
+    assert found is not None, f"no {name} on the page"
+    return found[1]
+
+
+def test_an_administrator_saves_settings_and_tests_the_connection(stack: Stack, replyguard: str) -> None:
+    site = stack.site
+    before = site.tool("settings")
+    key, secret = before["api_key"], before["webhook_secret"]
+    browser = signed_in(site)
+    try:
+        page = browser.get("/wp-admin/options-general.php?page=replyguard").text
+        code = re.search(r"<code>([^<]*rest_route[^<]*)</code>", page)
+        assert code is not None, page[page.find('<div class="wrap">') :][:3000]
+        assert code[1] == f"{site.url}/index.php?rest_route=/replyguard/v1/webhook"  # the URL to give replyguard
+        assert key not in page and secret not in page  # secrets are never printed back
+        assert page.count("(saved)") == 2
+        # Saving with the secret fields empty keeps the saved key and secret.
+        saved = browser.post(
+            "/wp-admin/options.php",
+            data={
+                "option_page": "replyguard",
+                "action": "update",
+                "_wpnonce": hidden_field(page, "_wpnonce"),
+                "replyguard_settings[url]": replyguard,
+                "replyguard_settings[api_key]": "",
+                "replyguard_settings[webhook_secret]": "",
+                "replyguard_settings[timeout]": "7",
+                "replyguard_settings[article_prefix]": "wp-",
+            },
+            headers={"Referer": f"{site.url}/wp-admin/options-general.php?page=replyguard"},
+        )
+        assert saved.status_code == 302, saved.text[:500]
+        stored = site.tool("settings")
+        assert stored["timeout"] == 7 and stored["api_key"] == key and stored["webhook_secret"] == secret
+
+        page = browser.get("/wp-admin/options-general.php?page=replyguard").text
+        test_form = page[page.index('name="action" value="replyguard_test_connection"') :]
+        tested = browser.post(
+            "/wp-admin/admin-post.php",
+            data={"action": "replyguard_test_connection", "_wpnonce": hidden_field(test_form, "_wpnonce")},
+            headers={"Referer": f"{site.url}/wp-admin/options-general.php?page=replyguard"},
+        )
+        assert tested.status_code == 302
+        assert "Connected: replyguard accepts the API key." in browser.get(tested.headers["location"]).text
+        # Without the nonce the button does nothing.
+        assert (
+            browser.post("/wp-admin/admin-post.php", data={"action": "replyguard_test_connection"}).status_code == 403
+        )
+    finally:
+        browser.close()
 
 
 def _signed(secret: str, body: bytes, *, msg_id: str, timestamp: int) -> dict[str, str]:

@@ -1,9 +1,11 @@
 <?php
 /**
  * The test's hand inside the throwaway WordPress (php tool.php DOCROOT COMMAND [JSON]), printing JSON:
- *   install    WordPress installed, the plugin activated, the JSON settings saved;
+ *   install    WordPress installed (administrator `admin` with the JSON's admin_password), the plugin activated,
+ *              the JSON's settings saved;
  *   configure  the JSON merged into the plugin's settings;
  *   comments   every comment (any status) with the plugin's meta;
+ *   settings   the plugin's settings as stored;
  *   cron       when the re-check is scheduled (null: not scheduled).
  */
 
@@ -17,8 +19,8 @@ switch ( $command ) {
 	case 'install':
 		require_once ABSPATH . 'wp-admin/includes/upgrade.php';
 		require_once ABSPATH . 'wp-admin/includes/plugin.php';
-		$installed = wp_install( 'replyguard test site', 'admin', 'admin@example.org', true, '', wp_generate_password( 24 ) );
-		update_option( 'replyguard_settings', $input );
+		$installed = wp_install( 'replyguard test site', 'admin', 'admin@example.org', true, '', $input['admin_password'] );
+		update_option( 'replyguard_settings', $input['settings'] );
 		$activated = activate_plugin( 'replyguard/replyguard.php' );
 		echo wp_json_encode(
 			array(
@@ -45,6 +47,9 @@ switch ( $command ) {
 			);
 		}
 		echo wp_json_encode( $rows );
+		break;
+	case 'settings':
+		echo wp_json_encode( get_option( 'replyguard_settings' ) );
 		break;
 	case 'cron':
 		echo wp_json_encode( wp_next_scheduled( 'replyguard_recheck' ) ?: null );
