@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import json
 import re
+import socket
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -276,9 +277,29 @@ def test_the_webhook_route_refuses_a_call_not_signed_by_the_secret(stack: Stack,
         }
     ).encode()
     route = f"{site.url}/?rest_route=/replyguard/v1/webhook"
-    forged = _signed(
-        "whsec_" + base64.b64encode(b"not the secret").decode(), body, msg_id="m1", timestamp=int(time.time())
-    )
-    assert httpx.post(route, content=body, headers=forged, timeout=10).status_code == 401
-    assert httpx.post(route, content=body, headers={"Content-Type": "application/json"}, timeout=10).status_code == 401
+    now, secret = int(time.time()), site.tool("settings")["webhook_secret"]
+    forged = _signed("whsec_" + base64.b64encode(b"not the secret").decode(), body, msg_id="m1", timestamp=now)
+    stale = _signed(secret, body, msg_id="m2", timestamp=now - 600)  # rightly signed, ten minutes ago: a replay
+    for headers in (forged, stale, {"Content-Type": "application/json"}):
+        assert httpx.post(route, content=body, headers=headers, timeout=10).status_code == 401
     assert site.comment(SPAM[0])["approved"] == "spam"
+
+
+def test_a_comment_replyguard_is_too_slow_to_check_is_held_for_a_recheck(stack: Stack, replyguard: str) -> None:
+    """A listening socket that never answers: the plugin gives up after its time limit and holds the comment."""
+    site, text = stack.site, ENGLISH_POLITE[4]
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        site.tool("configure", {"url": f"http://127.0.0.1:{silent.getsockname()[1]}", "timeout": 1})
+        try:
+            started = time.monotonic()
+            post_comment(site, text)
+            assert time.monotonic() - started < 10
+        finally:
+            site.tool("configure", {"url": replyguard, "timeout": 5})
+    held = site.comment(text)
+    assert held["approved"] == "0"
+    assert held["meta"]["_replyguard_recheck"] == "1"
+    assert held["meta"]["_replyguard_error"].startswith("unreachable")
+    assert site.tool("cron") is not None
