@@ -4,7 +4,8 @@ UV_VERSION := 0.13.9
 UV := .tools/bin/uv
 BIN := .venv/bin
 
-.PHONY: install install-test run run-relevance test gates lint typecheck audit soak bench bench-integrations browser-deps
+.PHONY: install install-test run run-relevance test gates lint typecheck audit soak bench bench-integrations browser-deps \
+	wordpress-deps wordpress-zip
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -44,6 +45,15 @@ audit: install-test  ## pip-audit over uv.lock: fails on a known vulnerability
 browser-deps:  ## Debian's Chromium for the browser tests (Playwright drives it; no browser is ever downloaded)
 	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 
+# The WordPress plugin's end-to-end test (tests/wordpress) runs Debian's WordPress on PHP's web server and MariaDB.
+WORDPRESS_PACKAGES := wordpress php-cli php-mysql mariadb-server
+wordpress-deps:  ## Debian's WordPress, PHP and MariaDB for the plugin's end-to-end test (nothing is downloaded by the test)
+	@(command -v php && command -v mariadbd && test -d /usr/share/wordpress && php -m | grep -qx mysqli) >/dev/null \
+		|| (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(WORDPRESS_PACKAGES))
+
+wordpress-zip:  ## the installable WordPress plugin: build/wordpress/replyguard.zip (docs/wordpress.md)
+	$(PYTHON) deploy/wordpress/build_zip.py build/wordpress
+
 gates: lint typecheck audit
 
 # Two pytest-xdist workers, one per core; a test file stays on one worker, so a module's shared server starts once.
@@ -53,7 +63,7 @@ PYTEST_WORKERS ?= --numprocesses 2 --dist loadfile
 # The suite's default model trains (about 70 s on two cores alone) while the gates run (mypy and the audit beside it),
 # then pytest finds it in REPLYGUARD_TEST_MODEL_ROOT. A root set from outside (.ci/run's, shared by both database
 # runs) is kept; otherwise the model lives in a temporary folder for this run.
-test: install-test browser-deps  ## lint, type-check, audit the dependencies, then the whole test suite
+test: install-test browser-deps wordpress-deps  ## lint, type-check, audit the dependencies, then the whole test suite
 	@root=$${REPLYGUARD_TEST_MODEL_ROOT:-}; own=; \
 	if [ -z "$$root" ]; then root=$$(mktemp -d /tmp/replyguard-test-model.XXXXXX); own=$$root; fi; \
 	trap 'rm -rf "$$own" "$$root.log"' EXIT; \

@@ -103,6 +103,17 @@ IDEMPOTENCY_KEY = Parameter(
     schema=Schema(one_of=[Schema(type=_string), Schema(type=OpenAPIType.NULL)], max_length=IDEMPOTENCY_KEY_MAX),
 )
 
+# A site's own server submitting for its readers (the WordPress plugin): read by the submit route itself.
+SITE_API_KEY = Parameter(
+    name="Authorization",
+    param_in=ParamType.HEADER,
+    required=False,
+    description="Bearer rgk_... (an API key, `replyguard apikey add`): the site's own server submitting for a "
+    "reader. The answer's status is then the one stored: published, pending or rejected (without a key a rejection "
+    "reads pending). A rgk_ key that is not active is a 401; any other Authorization value is ignored.",
+    schema=Schema(type=_string),
+)
+
 
 @lru_cache(maxsize=8)
 def submit_operation(body_max_chars: int) -> type[Operation]:
@@ -115,7 +126,7 @@ def submit_operation(body_max_chars: int) -> type[Operation]:
     class SubmitOperation(Operation):
         def __post_init__(self) -> None:
             # The handler reads this header itself (service/web/payloads.header), so it is described here.
-            self.parameters = [*(self.parameters or []), IDEMPOTENCY_KEY]
+            self.parameters = [*(self.parameters or []), IDEMPOTENCY_KEY, SITE_API_KEY]
             self.request_body = RequestBody(
                 required=True,
                 content={

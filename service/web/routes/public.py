@@ -23,11 +23,12 @@ from service.domain.views import (
     public_view,
     shown_to_readers,
 )
-from service.errors import BadRequest, FieldError, NotFound
+from service.errors import BadRequest, FieldError, NotFound, Unauthorized
+from service.integrations.keys import KEY_PREFIX
 from service.rules.validation import check_article_id, validate_submission
 from service.settings import Settings
 from service.storage.comments import get_comment
-from service.web.callers import client_address
+from service.web.callers import active_api_key, client_address
 from service.web.conditional import not_modified
 from service.web.openapi import IDEMPOTENCY_KEY_MAX, submit_operation
 from service.web.payloads import header, read_payload
@@ -61,6 +62,28 @@ def _return_target(payload: dict[str, Any], request: Request[Any, Any, Any], set
     return None
 
 
+async def _is_site_caller(request: Request[Any, Any, Any], runtime: Runtime) -> bool:
+    """True for a server-to-server submit carrying an active API key (`Authorization: Bearer rgk_...`), as the
+    WordPress plugin sends (docs/wordpress.md). Any other Authorization (none, a moderator's token) is a reader's
+    submit as before; a `rgk_` key that is not active is a 401 (and a failed authentication), so a misconfigured
+    site learns of it instead of being answered as a reader."""
+    scheme, _, key = (header(request, b"authorization") or "").partition(" ")
+    key = key.strip()
+    if scheme.lower() != "bearer" or not key.startswith(KEY_PREFIX):
+        return False
+    if await active_api_key(request, runtime, key) is None:
+        raise Unauthorized("Missing, unknown, expired or revoked API key")
+    return True
+
+
+async def _with_stored_status(runtime: Runtime, created: CreatedComment) -> CreatedComment:
+    """The answer with the reply's status as stored now (`rejected` too): the site's own server may know what a
+    reader may not. A replayed answer gets the current status as well."""
+    async with runtime.db.read() as conn:
+        row = await get_comment(conn, created.id)
+    return created if row is None else msgspec.structs.replace(created, status=row.status)
+
+
 # Its OpenAPI operation (submit_operation) states the service's own body limit, so routes() sets it per service.
 @post(
     "/api/v1/articles/{article_id:str}/comments",
@@ -84,6 +107,7 @@ async def submit(
     settings, limiter = runtime.settings, runtime.limiter
     address = client_address(request)
     await limiter.check_address(address)
+    site_caller = await _is_site_caller(request, runtime)
     payload, from_form = await read_payload(request, allow_form=True)
     new = validate_submission(
         payload, body_max_chars=settings.body_max_chars, check_deliverability=settings.email_check_deliverability
@@ -101,6 +125,8 @@ async def submit(
         relevance=runtime.relevance,
     )
     created = submitted.comment
+    if site_caller:
+        created = await _with_stored_status(runtime, created)
     location = f"/api/v1/articles/{article_id}/comments/{created.id}"
     target = _return_target(payload, request, settings) if from_form else None
     if target is not None:
