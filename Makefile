@@ -4,7 +4,8 @@ UV_VERSION := 0.13.9
 UV := .tools/bin/uv
 BIN := .venv/bin
 
-.PHONY: install install-test run run-relevance test gates lint typecheck audit soak bench bench-integrations browser-deps \
+.PHONY: install install-test run run-relevance test gates lint typecheck audit soak bench bench-integrations bench-import \
+	browser-deps \
 	wordpress-deps wordpress-zip
 
 $(UV):
@@ -84,3 +85,6 @@ bench: install  ## HTTP benchmark (ours vs bare Litestar vs Isso) and the Postgr
 bench-integrations: install  ## p50/p99 of Perspective analyze, Akismet comment-check, Coral's phase at 50 req/s; rewrites its block of docs/integrations.md
 	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
 	$(BIN)/python bench/integrations_latency.py
+
+bench-import: install  ## `replyguard import wordpress` of generated exports of 10,000 and 1,000,000 comments: speed, peak memory (docs/migration.md)
+	$(BIN)/python bench/import_scale.py --comments 10000 1000000
