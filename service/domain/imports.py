@@ -77,7 +77,7 @@ class ImportReport:
         if self.without_email:
             lines.append(f"{self.without_email:,} replies have no valid email address (stored without one)")
         for kind, count in sorted(self.skipped.items()):
-            lines.append(f"skipped {count:,} {kind} entries: not readers' replies")
+            lines.append(f"skipped {count:,}: {kind}")
         if self.moved_to_top_level:
             lines.append(
                 f"{self.moved_to_top_level:,} replies whose parent is not in the file (or was skipped or erased) "

@@ -118,19 +118,21 @@ class _AfterLeadingSpace:
     def __init__(self, stream: IO[bytes]) -> None:
         self._stream = stream
         self._head: bytes | None = None
+        self.skipped_lines = 0  # what the parser's line numbers must be shifted by, to name the file's own lines
 
     def read(self, size: int = -1) -> bytes:
         if self._head is None:
             head = self._stream.read(4096).removeprefix(b"\xef\xbb\xbf")
             self._head = head.lstrip()
+            self.skipped_lines = head[: len(head) - len(self._head)].count(b"\n")
         if self._head:
             head, self._head = self._head, b""
             return head
         return self._stream.read(size)
 
 
-def after_leading_space(stream: IO[bytes]) -> IO[bytes]:
-    return _AfterLeadingSpace(stream)  # type: ignore[return-value]
+def after_leading_space(stream: IO[bytes]) -> _AfterLeadingSpace:
+    return _AfterLeadingSpace(stream)
 
 
 def utc(moment: datetime) -> datetime:

@@ -6,9 +6,11 @@ UTC, `<isDeleted>`, `<isSpam>`, `<author>` with `<name>` and `<email>`, `<thread
 reply). Elements are in the `http://disqus.com` namespace, the ids in `http://disqus.com/disqus-internals`.
 `<ipAddress>` is never read.
 
-Statuses: a post marked spam is rejected (spam), a deleted one rejected (deleted), a post with `<isApproved>false`
-(exports of sites with premoderation) pending, the rest published. A thread's article id is its identifier when that
-is a valid article id (what the Disqus embed was told: `this.page.identifier`), else made from its link's path.
+Statuses: a post marked spam is rejected (spam), a deleted one, or one on a deleted thread, rejected (deleted), a post
+with `<isApproved>false` (exports of sites with premoderation) pending, the rest published. A thread's article id is
+its identifier when that is a valid article id (what the Disqus embed was told: `this.page.identifier`), else made
+from its link's path. A post whose thread is not in the file, and a thread with neither link nor identifier, are
+skipped (no page shows them).
 """
 
 from __future__ import annotations
@@ -17,13 +19,14 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import IO
 from xml.etree.ElementTree import Element, ParseError
+from xml.parsers.expat import ErrorString
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
 from service.formats import article_ids
 from service.formats.cleaning import after_leading_space, clean_email, clean_name, text_of_html, utc
-from service.formats.records import MalformedSource, SourceArticle, SourceComment, SourceItem
+from service.formats.records import MalformedSource, SourceArticle, SourceComment, SourceItem, SourceSkipped
 
 NS = "{http://disqus.com}"
 DSQ_ID = "{http://disqus.com/disqus-internals}id"
@@ -32,8 +35,12 @@ DSQ_ID = "{http://disqus.com/disqus-internals}id"
 def read(stream: IO[bytes]) -> Iterator[SourceItem]:
     threads = posts = 0
     depth = 0
+    # Disqus writes every <thread> before the <post>s: what is known of threads is one small entry per page.
+    known_threads: set[str] = set()
+    deleted_threads: set[str] = set()
+    source = after_leading_space(stream)
     try:
-        for event, element in iterparse(after_leading_space(stream), events=("start", "end")):
+        for event, element in iterparse(source, events=("start", "end")):
             # Only the root's children are threads and posts: a post's own <thread dsq:id/> is a reference.
             if event == "start":
                 depth += 1
@@ -44,14 +51,22 @@ def read(stream: IO[bytes]) -> Iterator[SourceItem]:
             tag = element.tag.removeprefix(NS)
             if tag == "thread":
                 threads += 1
-                yield _thread(element, threads)
+                thread = _thread(element, threads)
+                if isinstance(thread, SourceArticle):
+                    known_threads.add(thread.source_id)
+                    if _flag(element, "isDeleted"):
+                        deleted_threads.add(thread.source_id)
+                yield thread
             elif tag == "post":
                 posts += 1
-                yield _post(element, posts)
+                yield _post(element, posts, known_threads, deleted_threads)
             element.clear()
     except ParseError as exc:
         line, column = exc.position
-        raise MalformedSource(f"line {line}, column {column}", f"not well-formed XML ({exc.msg})") from exc
+        line += source.skipped_lines
+        raise MalformedSource(
+            f"line {line}, column {column}", f"not well-formed XML ({ErrorString(exc.code)})"
+        ) from exc
     except DefusedXmlException as exc:  # entities and external references: how XML bombs and file reads are made
         raise MalformedSource("the document", f"refused: {exc}") from exc
 
@@ -79,11 +94,13 @@ def _time(element: Element, where: str) -> datetime:
         raise MalformedSource(where, f"<createdAt> {value!r} is not an ISO 8601 time") from exc
 
 
-def _thread(element: Element, number: int) -> SourceArticle:
+def _thread(element: Element, number: int) -> SourceArticle | SourceSkipped:
     dsq_id = element.get(DSQ_ID)
     if not dsq_id:
         raise MalformedSource(f"thread {number}", "has no dsq:id")
     link = _text(element, "link")
+    if not link and not _text(element, "id"):
+        return SourceSkipped("thread with neither a link nor an identifier (no page shows it)")
     return SourceArticle(
         source_id=dsq_id,
         article_id=article_ids.from_identifier(_text(element, "id"), link or dsq_id),
@@ -93,7 +110,9 @@ def _thread(element: Element, number: int) -> SourceArticle:
     )
 
 
-def _post(element: Element, number: int) -> SourceComment:
+def _post(
+    element: Element, number: int, known_threads: set[str], deleted_threads: set[str]
+) -> SourceComment | SourceSkipped:
     # Some exports name a post by its <id> alone.
     dsq_id = element.get(DSQ_ID) or _text(element, "id")
     where = f"post {number}" + (f" (dsq:id {dsq_id})" if dsq_id else "")
@@ -103,11 +122,13 @@ def _post(element: Element, number: int) -> SourceComment:
     thread_id = None if thread is None else thread.get(DSQ_ID)
     if not thread_id:
         raise MalformedSource(where, "names no <thread dsq:id>")
+    if thread_id not in known_threads:
+        return SourceSkipped("post whose thread is not in the file (no page shows it)")
     parent = _child(element, "parent")
     author = _child(element, "author")
     if _flag(element, "isSpam"):
         status, reason = "rejected", "spam"
-    elif _flag(element, "isDeleted"):
+    elif _flag(element, "isDeleted") or thread_id in deleted_threads:  # a deleted page takes its posts with it
         status, reason = "rejected", "deleted"
     elif (_text(element, "isApproved") or "true").lower() == "false":
         status, reason = "pending", None

@@ -19,7 +19,9 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import IO, Any
+from urllib.parse import parse_qs, urlsplit
 from xml.etree.ElementTree import Element, ParseError
+from xml.parsers.expat import ErrorString
 from xml.sax.saxutils import escape
 
 from defusedxml import DefusedXmlException
@@ -79,6 +81,11 @@ def _plain(element: Element, name: str) -> str | None:
     return None
 
 
+def _id_in_link(link: str | None) -> str:
+    found = parse_qs(urlsplit((link or "").strip()).query).get("p", [""])[0]
+    return found if found.isdigit() else ""
+
+
 def _time(value: str | None, fallback: str | None, where: str) -> datetime:
     for candidate in (value, fallback):
         if candidate and candidate.strip() and candidate.strip() != _NO_DATE:
@@ -96,7 +103,8 @@ def read(stream: IO[bytes], *, article_prefix: str = DEFAULT_ARTICLE_PREFIX) -> 
     items = 0
     ours = False  # a file replyguard wrote names each article by its id in wp:post_name
     try:
-        for _event, element in iterparse(after_leading_space(stream), events=("end",)):
+        source = after_leading_space(stream)
+        for _event, element in iterparse(source, events=("end",)):
             if element.tag == "generator":
                 ours = (element.text or "").strip() == GENERATOR
             if element.tag != "item":
@@ -106,7 +114,10 @@ def read(stream: IO[bytes], *, article_prefix: str = DEFAULT_ARTICLE_PREFIX) -> 
             element.clear()  # the item is read: keep memory flat
     except ParseError as exc:
         line, column = exc.position
-        raise MalformedSource(f"line {line}, column {column}", f"not well-formed XML ({exc.msg})") from exc
+        line += source.skipped_lines
+        raise MalformedSource(
+            f"line {line}, column {column}", f"not well-formed XML ({ErrorString(exc.code)})"
+        ) from exc
     except DefusedXmlException as exc:  # entities and external references: how XML bombs and file reads are made
         raise MalformedSource("the document", f"refused: {exc}") from exc
 
@@ -115,7 +126,10 @@ def _item(item: Element, number: int, prefix: str, *, ours: bool) -> Iterator[So
     comments = [child for child in item if _local(child.tag) == ("wp", "comment")]
     if not comments and (_wp(item, "post_type") or "").strip() not in ARTICLE_TYPES:
         return  # attachments, menu items, templates...: no one replies to them
-    post_id = (_wp(item, "post_id") or "").strip()
+    # Every WordPress export has wp:post_id; trimmed files may carry the id only in a ?p=N link or guid.
+    post_id = (
+        (_wp(item, "post_id") or "").strip() or _id_in_link(_plain(item, "link")) or _id_in_link(_plain(item, "guid"))
+    )
     where = f"item {number} (<wp:post_id>{post_id}</wp:post_id>)"
     if not post_id:
         raise MalformedSource(f"item {number}", "has no <wp:post_id>")
@@ -143,7 +157,7 @@ def _comment(comment: Element, post_id: str, where: str) -> SourceComment | Sour
         raise MalformedSource(here, "has no <wp:comment_id>")
     kind = (fields.get("comment_type") or "").strip() or "comment"
     if kind not in IMPORTED_TYPES:
-        return SourceSkipped(kind)
+        return SourceSkipped(f"{kind} (not a reader's reply)")
     # A status a plugin invented waits for a person rather than being published or lost.
     status, reason = STATUSES.get((fields.get("comment_approved") or "").strip(), ("pending", None))
     parent = (fields.get("comment_parent") or "0").strip()

@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from service.formats import article_ids, remark42, wxr
+from service.formats import article_ids, disqus, remark42, wxr
 from service.formats.cleaning import clean_body, clean_name, text_of_html
-from service.formats.records import MalformedSource, SourceArticle, SourceComment
+from service.formats.records import MalformedSource, SourceArticle, SourceComment, SourceSkipped
 from service.rules.validation import ARTICLE_ID
 
 
@@ -137,3 +137,50 @@ def test_wxr_written_by_the_export_reads_back_the_same_text(body: str, name: str
         name,
         row.created_at,
     )
+
+
+DISQUS = """
+<?xml version="1.0" encoding="utf-8"?>
+<disqus xmlns="http://disqus.com" xmlns:dsq="http://disqus.com/disqus-internals">
+  <thread dsq:id="1"><id>live</id><link>https://blog.example/live/</link><title>Live</title></thread>
+  <thread dsq:id="2"><id>gone</id><link>https://blog.example/gone/</link><isDeleted>true</isDeleted></thread>
+  <thread dsq:id="3"><id/></thread>
+  <post dsq:id="10"><message>kept</message><createdAt>2021-01-01T00:00:00</createdAt><thread dsq:id="1"/></post>
+  <post dsq:id="11"><message>on a deleted page</message><createdAt>2021-01-01T00:00:00Z</createdAt>
+    <thread dsq:id="2"/></post>
+  <post dsq:id="12"><message>nowhere</message><createdAt>2021-01-01T00:00:00Z</createdAt><thread dsq:id="99"/></post>
+</disqus>
+"""
+
+
+def test_disqus_deleted_pages_take_their_posts_and_pageless_ones_are_skipped() -> None:
+    items = list(disqus.read(io.BytesIO(DISQUS.encode())))
+    comments = {item.body: (item.status, item.reason) for item in items if isinstance(item, SourceComment)}
+    assert comments == {"kept": ("published", None), "on a deleted page": ("rejected", "deleted")}
+    skipped = sorted(item.kind for item in items if isinstance(item, SourceSkipped))
+    assert [kind.split(" ")[0] for kind in skipped] == ["post", "thread"]
+    (first, *_) = [item for item in items if isinstance(item, SourceComment)]
+    assert first.created_at == datetime(2021, 1, 1, tzinfo=UTC)  # no zone written: UTC
+
+
+def test_a_parse_error_names_the_files_own_line_after_leading_blank_lines() -> None:
+    broken = "\n\n" + DISQUS.replace('<post dsq:id="12">', "<post dsq:id=12>")
+    line = 2 + DISQUS.splitlines().index(next(x for x in DISQUS.splitlines() if 'dsq:id="12"' in x)) + 1
+    with pytest.raises(MalformedSource) as caught:
+        list(disqus.read(io.BytesIO(broken.encode())))
+    assert (
+        caught.value.where.startswith(f"line {line},") and "not well-formed XML (not well-formed" in caught.value.reason
+    )
+
+
+def test_a_wxr_item_without_post_id_is_named_by_its_link() -> None:
+    document = (
+        '<rss xmlns:wp="http://wordpress.org/export/1.0/"><channel><item><title>T</title>'
+        "<link>http://example.tld/?p=4</link><wp:comment><wp:comment_id>1</wp:comment_id>"
+        "<wp:comment_date_gmt>2014-04-29 15:21:57</wp:comment_date_gmt><wp:comment_content>x</wp:comment_content>"
+        "<wp:comment_approved>1</wp:comment_approved><wp:comment_parent>0</wp:comment_parent></wp:comment>"
+        "</item></channel></rss>"
+    )
+    article, comment = list(wxr.read(io.BytesIO(document.encode())))
+    assert isinstance(article, SourceArticle) and article.article_id == "wp-4"
+    assert isinstance(comment, SourceComment) and comment.article_source_id == "4"

@@ -187,7 +187,7 @@ def test_wordpress_articles_titles_urls_closed_posts_and_skipped_pingbacks(
 ) -> None:
     result = importing(settings, "wordpress", str(FILES / "wordpress.xml"))
     assert result.returncode == 0, result.stderr
-    assert "skipped 1 pingback entries: not readers' replies" in result.stdout
+    assert "skipped 1: pingback (not a reader's reply)" in result.stdout
     assert "1 replies whose parent is not in the file (or was skipped or erased)" in result.stdout
     post = client.get("/api/v1/articles/wp-7", headers=admin_headers).json()
     assert (post["title"], post["url"], post["status"]) == (
