@@ -220,7 +220,8 @@ def item_open(post_number: int, article: Any, site_url: str) -> str:
     link = article.url or f"{site_url.rstrip('/')}/?p={post_number}"
     return (
         "\t<item>\n"
-        f"\t\t<title>{escape(article.title or article.id)}</title>\n"
+        # CDATA, not entities: the importer's fallback (regex) parser does not decode entities outside CDATA.
+        f"\t\t<title>{cdata(article.title or article.id)}</title>\n"
         f"\t\t<link>{escape(link)}</link>\n"
         f'\t\t<guid isPermaLink="false">{escape(link)}</guid>\n'
         "\t\t<description></description>\n"
@@ -252,7 +253,7 @@ def comment(number: int, parent_number: int, row: Any, reason: str | None) -> st
         f"\t\t\t<wp:comment_id>{number}</wp:comment_id>\n"
         f"\t\t\t<wp:comment_author>{cdata(escape(row.name))}</wp:comment_author>\n"
         f"\t\t\t<wp:comment_author_email>{cdata(row.email)}</wp:comment_author_email>\n"
-        f"\t\t\t<wp:comment_author_url>{escape(row.website or '')}</wp:comment_author_url>\n"
+        f"\t\t\t<wp:comment_author_url>{cdata(row.website)}</wp:comment_author_url>\n"
         "\t\t\t<wp:comment_author_IP><![CDATA[]]></wp:comment_author_IP>\n"
         f"\t\t\t<wp:comment_date>{cdata(date)}</wp:comment_date>\n"
         f"\t\t\t<wp:comment_date_gmt>{cdata(date)}</wp:comment_date_gmt>\n"
