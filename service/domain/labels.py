@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -45,20 +46,26 @@ async def dated_moderator_labels(
         if reason == READER_REPORT:
             # A take-down on readers' reports teaches what the moderator confirmed of them, and only that.
             reason = record.confirmed_reason
-        spam, abuse = LABELS.get((record.to_status, reason), (None, None))
-        if spam is None and abuse is None:
-            continue
-        row = LabelledRow(
-            text=record.body,
-            name=record.name,
-            website=record.website,
-            spam=spam,
-            abuse=abuse,
-            source="moderators",
-            group=f"article-{record.article_id}",
-        )
-        rows.append((row, record.created_at))
+        row = _labelled(record, reason, source="moderators")
+        if row is not None:
+            rows.append((row, record.created_at))
     return rows
+
+
+def _labelled(record: Any, reason: str | None, *, source: str) -> LabelledRow | None:
+    """The training row a decided reply makes (what its decision teaches: LABELS), or None when it teaches nothing."""
+    spam, abuse = LABELS.get((record.to_status, reason), (None, None))
+    if spam is None and abuse is None:
+        return None
+    return LabelledRow(
+        text=record.body,
+        name=record.name,
+        website=record.website,
+        spam=spam,
+        abuse=abuse,
+        source=source,
+        group=f"article-{record.article_id}",
+    )
 
 
 # A site's moderated history brought in with `replyguard import --as-labels`: its own standard from day one. Marked as
@@ -73,19 +80,9 @@ async def dated_imported_labels(
     rejected as spam: spam; deleted, blocked or pending: nothing), newest first, with when they were written."""
     rows: list[tuple[LabelledRow, datetime]] = []
     for record in await imported_store.imported_labels(conn, limit=limit):
-        spam, abuse = LABELS.get((record.to_status, record.reason), (None, None))
-        if spam is None and abuse is None:
-            continue
-        row = LabelledRow(
-            text=record.body,
-            name=record.name,
-            website=record.website,
-            spam=spam,
-            abuse=abuse,
-            source=IMPORTED_SOURCE,
-            group=f"article-{record.article_id}",
-        )
-        rows.append((row, record.created_at))
+        row = _labelled(record, record.reason, source=IMPORTED_SOURCE)
+        if row is not None:
+            rows.append((row, record.created_at))
     return rows
 
 

@@ -10,7 +10,6 @@ import re
 import unicodedata
 from datetime import UTC, datetime
 from html.parser import HTMLParser
-from typing import IO
 
 from service.rules.validation import NAME_MAX, WEBSITE_MAX, is_http_url, normalised_email, without_controls
 
@@ -109,30 +108,6 @@ def text_of_plain(markup: str) -> str:
 
 def unescape(value: str | None) -> str | None:
     return None if value is None else html.unescape(value)
-
-
-class _AfterLeadingSpace:
-    """A byte stream without the blank lines (and byte order mark) some writers put before `<?xml`, which XML parsers
-    refuse (Remark42's WordPress fixtures start with a newline)."""
-
-    def __init__(self, stream: IO[bytes]) -> None:
-        self._stream = stream
-        self._head: bytes | None = None
-        self.skipped_lines = 0  # what the parser's line numbers must be shifted by, to name the file's own lines
-
-    def read(self, size: int = -1) -> bytes:
-        if self._head is None:
-            head = self._stream.read(4096).removeprefix(b"\xef\xbb\xbf")
-            self._head = head.lstrip()
-            self.skipped_lines = head[: len(head) - len(self._head)].count(b"\n")
-        if self._head:
-            head, self._head = self._head, b""
-            return head
-        return self._stream.read(size)
-
-
-def after_leading_space(stream: IO[bytes]) -> _AfterLeadingSpace:
-    return _AfterLeadingSpace(stream)
 
 
 def utc(moment: datetime) -> datetime:

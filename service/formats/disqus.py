@@ -18,14 +18,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 from typing import IO
-from xml.etree.ElementTree import Element, ParseError
-from xml.parsers.expat import ErrorString
+from xml.etree.ElementTree import Element
 
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import iterparse
-
-from service.formats import article_ids
-from service.formats.cleaning import after_leading_space, clean_email, clean_name, text_of_html, utc
+from service.formats import article_ids, xml_stream
+from service.formats.cleaning import clean_email, clean_name, text_of_html, utc
 from service.formats.records import MalformedSource, SourceArticle, SourceComment, SourceItem, SourceSkipped
 
 NS = "{http://disqus.com}"
@@ -38,37 +34,27 @@ def read(stream: IO[bytes]) -> Iterator[SourceItem]:
     # Disqus writes every <thread> before the <post>s: what is known of threads is one small entry per page.
     known_threads: set[str] = set()
     deleted_threads: set[str] = set()
-    source = after_leading_space(stream)
-    try:
-        for event, element in iterparse(source, events=("start", "end")):
-            # Only the root's children are threads and posts: a post's own <thread dsq:id/> is a reference.
-            if event == "start":
-                depth += 1
-                continue
-            depth -= 1
-            if depth != 1:
-                continue
-            tag = element.tag.removeprefix(NS)
-            if tag == "thread":
-                threads += 1
-                thread = _thread(element, threads)
-                if isinstance(thread, SourceArticle):
-                    known_threads.add(thread.source_id)
-                    if _flag(element, "isDeleted"):
-                        deleted_threads.add(thread.source_id)
-                yield thread
-            elif tag == "post":
-                posts += 1
-                yield _post(element, posts, known_threads, deleted_threads)
-            element.clear()
-    except ParseError as exc:
-        line, column = exc.position
-        line += source.skipped_lines
-        raise MalformedSource(
-            f"line {line}, column {column}", f"not well-formed XML ({ErrorString(exc.code)})"
-        ) from exc
-    except DefusedXmlException as exc:  # entities and external references: how XML bombs and file reads are made
-        raise MalformedSource("the document", f"refused: {exc}") from exc
+    for event, element in xml_stream.elements(stream, events=("start", "end")):
+        # Only the root's children are threads and posts: a post's own <thread dsq:id/> is a reference.
+        if event == "start":
+            depth += 1
+            continue
+        depth -= 1
+        if depth != 1:
+            continue
+        tag = element.tag.removeprefix(NS)
+        if tag == "thread":
+            threads += 1
+            thread = _thread(element, threads)
+            if isinstance(thread, SourceArticle):
+                known_threads.add(thread.source_id)
+                if _flag(element, "isDeleted"):
+                    deleted_threads.add(thread.source_id)
+            yield thread
+        elif tag == "post":
+            posts += 1
+            yield _post(element, posts, known_threads, deleted_threads)
+        element.clear()
 
 
 def _child(element: Element, name: str) -> Element | None:

@@ -20,15 +20,11 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import IO, Any
 from urllib.parse import parse_qs, urlsplit
-from xml.etree.ElementTree import Element, ParseError
-from xml.parsers.expat import ErrorString
+from xml.etree.ElementTree import Element
 from xml.sax.saxutils import escape
 
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import iterparse
-
-from service.formats import article_ids
-from service.formats.cleaning import after_leading_space, clean_email, clean_name, clean_website, text_of_html
+from service.formats import article_ids, xml_stream
+from service.formats.cleaning import clean_email, clean_name, clean_website, text_of_html
 from service.formats.records import MalformedSource, SourceArticle, SourceComment, SourceItem, SourceSkipped
 
 WP_NAMESPACE_PREFIX = "{http://wordpress.org/export/"
@@ -102,24 +98,14 @@ def read(stream: IO[bytes], *, article_prefix: str = DEFAULT_ARTICLE_PREFIX) -> 
     """The posts that have comments, and their comments, in file order; MalformedSource names the item and line."""
     items = 0
     ours = False  # a file replyguard wrote names each article by its id in wp:post_name
-    try:
-        source = after_leading_space(stream)
-        for _event, element in iterparse(source, events=("end",)):
-            if element.tag == "generator":
-                ours = (element.text or "").strip() == GENERATOR
-            if element.tag != "item":
-                continue
-            items += 1
-            yield from _item(element, items, article_prefix, ours=ours)
-            element.clear()  # the item is read: keep memory flat
-    except ParseError as exc:
-        line, column = exc.position
-        line += source.skipped_lines
-        raise MalformedSource(
-            f"line {line}, column {column}", f"not well-formed XML ({ErrorString(exc.code)})"
-        ) from exc
-    except DefusedXmlException as exc:  # entities and external references: how XML bombs and file reads are made
-        raise MalformedSource("the document", f"refused: {exc}") from exc
+    for _event, element in xml_stream.elements(stream):
+        if element.tag == "generator":
+            ours = (element.text or "").strip() == GENERATOR
+        if element.tag != "item":
+            continue
+        items += 1
+        yield from _item(element, items, article_prefix, ours=ours)
+        element.clear()  # the item is read: keep memory flat
 
 
 def _item(item: Element, number: int, prefix: str, *, ours: bool) -> Iterator[SourceItem]:
