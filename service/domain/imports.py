@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -59,6 +60,7 @@ class ImportReport:
     new_comments: int = 0
     known_comments: int = 0
     statuses: Counter[str] = field(default_factory=Counter)  # of the file's replies: "published", "rejected: spam"...
+    linked: int = 0  # already in replyguard (sent by its WordPress plugin): linked, not copied
     without_email: int = 0
     moved_to_top_level: int = 0
     skipped: Counter[str] = field(default_factory=Counter)  # not replies: pingbacks, trackbacks...
@@ -72,6 +74,11 @@ class ImportReport:
             f"{self.comments:,} replies in the file: {verb} {self.new_comments:,}, "
             f"{self.known_comments:,} already imported",
         ]
+        if self.linked:
+            lines.append(
+                f"{self.linked:,} of them are already in replyguard (sent by its WordPress plugin): "
+                f"{'would be ' if dry_run else ''}linked, not copied"
+            )
         for status, count in sorted(self.statuses.items()):
             lines.append(f"  {status}: {count:,}")
         if self.without_email:
@@ -105,16 +112,19 @@ async def survey(db: Database, items: Items, options: ImportOptions, progress: P
     nothing; raises MalformedSource (from the format's reader) for a file that cannot be read."""
     report = ImportReport()
     articles_seen: list[str] = []
-    comments_seen: list[str] = []
+    comments_seen: list[SourceComment] = []
 
     async def count_known() -> None:
         async with db.read() as conn:
             report.known_articles += len(
                 await imported_store.known_source_ids(conn, options.source, "article", articles_seen)
             )
-            report.known_comments += len(
-                await imported_store.known_source_ids(conn, options.source, "comment", comments_seen)
+            known = await imported_store.known_source_ids(
+                conn, options.source, "comment", [c.source_id for c in comments_seen]
             )
+            report.known_comments += len(known)
+            fresh = [c for c in comments_seen if c.source_id not in known]
+            report.linked += len(await imported_store.existing_places(conn, _replyguard_ids(fresh)))
         articles_seen.clear()
         comments_seen.clear()
 
@@ -126,7 +136,7 @@ async def survey(db: Database, items: Items, options: ImportOptions, progress: P
             articles_seen.append(item.source_id)
         else:
             report.comments += 1
-            comments_seen.append(item.source_id)
+            comments_seen.append(item)
             report.statuses[status_label(item)] += 1
             report.without_email += item.email is None
         if len(articles_seen) + len(comments_seen) >= options.batch:
@@ -135,8 +145,22 @@ async def survey(db: Database, items: Items, options: ImportOptions, progress: P
                 progress(report, report.articles + report.comments)
     await count_known()
     report.new_articles = report.articles - report.known_articles
-    report.new_comments = report.comments - report.known_comments
+    report.new_comments = report.comments - report.known_comments - report.linked
     return report
+
+
+def _replyguard_id(comment: SourceComment) -> uuid.UUID | None:
+    """The reply's id in replyguard, if the source gave a well-formed one (anything else: imported like any other)."""
+    if not comment.replyguard_id:
+        return None
+    try:
+        return uuid.UUID(comment.replyguard_id)
+    except ValueError:
+        return None
+
+
+def _replyguard_ids(comments: Iterable[SourceComment]) -> set[uuid.UUID]:
+    return {found for found in map(_replyguard_id, comments) if found is not None}
 
 
 @dataclass(slots=True)
@@ -170,7 +194,7 @@ async def import_items(
     """Write what `survey` found (call it first: it is what checks the file). Passes over the file until every reply
     is written, in its thread or, when its parent never comes, at the top level."""
     run = _Run(options, report)
-    report.new_articles = report.new_comments = 0
+    report.new_articles = report.new_comments = report.linked = 0
     orphans_allowed = False
     while True:
         report.passes += 1
@@ -235,6 +259,7 @@ async def _write_batch(conn: AsyncConnection, *, batch: list[SourceItem], run: _
     }
     for source_id, place in (await imported_store.imported_places(conn, source, wanted_parents)).items():
         run.keep_place(source_id, place)
+    todo = await _link_existing(conn, todo, run, now)
 
     comment_rows: list[dict[str, Any]] = []
     decision_rows: list[dict[str, Any]] = []
@@ -286,6 +311,37 @@ async def _write_batch(conn: AsyncConnection, *, batch: list[SourceItem], run: _
         await article_store.change_published(conn, article_id, delta=count, now=now)
     run.report.new_comments += len(comment_rows)
     run.written_this_pass += len(comment_rows)
+
+
+async def _link_existing(
+    conn: AsyncConnection, todo: list[SourceComment], run: _Run, now: datetime
+) -> list[SourceComment]:
+    """Replies already in replyguard (the plugin sent them before the export was made) are remembered under their
+    source id, so their replies attach to them and a re-import skips them; they are not copied. The rest is returned."""
+    existing = await imported_store.existing_places(conn, _replyguard_ids(todo))
+    if not existing:
+        return todo
+    rest, rows = [], []
+    for comment in todo:
+        place = existing.get(_replyguard_id(comment))  # type: ignore[arg-type]
+        if place is None:
+            rest.append(comment)
+            continue
+        run.keep_place(comment.source_id, place)
+        rows.append(
+            {
+                "source": run.options.source,
+                "kind": "comment",
+                "source_id": comment.source_id,
+                "article_id": place.article_id,
+                "comment_id": place.comment_id,
+                "as_label": False,  # a person or the model decided it here: its decisions teach already
+                "imported_at": now,
+            }
+        )
+    await imported_store.insert_items(conn, rows)
+    run.report.linked += len(rows)
+    return rest
 
 
 _WAITING = object()  # the parent is in the file but not written yet

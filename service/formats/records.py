@@ -44,6 +44,9 @@ class SourceComment:
     created_at: datetime
     status: str  # one of IMPORT_STATUSES
     reason: str | None = None  # for "rejected": one of REJECTION_REASONS
+    # The reply's id in replyguard when the source knows it: a WordPress comment the replyguard plugin sent keeps it
+    # in its meta (replyguard_id). Such a reply is already here: the import links it instead of copying it.
+    replyguard_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

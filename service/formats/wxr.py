@@ -44,6 +44,8 @@ IMPORTED_TYPES = frozenset({"", "comment", "review"})
 ARTICLE_TYPES = frozenset({"post", "page"})  # registered as articles even without comments
 _NO_DATE = "0000-00-00 00:00:00"
 GENERATOR = "replyguard"
+# Where the replyguard plugin for WordPress keeps a comment's id in replyguard (deploy/wordpress, META_ID).
+PLUGIN_ID_KEY = "replyguard_id"
 
 
 @lru_cache(maxsize=1024)
@@ -159,7 +161,18 @@ def _comment(comment: Element, post_id: str, where: str) -> SourceComment | Sour
         created_at=_time(fields.get("comment_date_gmt"), fields.get("comment_date"), here),
         status=status,
         reason=reason,
+        replyguard_id=_meta(comment, PLUGIN_ID_KEY),
     )
+
+
+def _meta(comment: Element, key: str) -> str | None:
+    """The value of the comment's <wp:commentmeta> named `key`, if any."""
+    for child in comment:
+        if _local(child.tag) == ("wp", "commentmeta"):
+            meta = _wp_fields(child)
+            if (meta.get("meta_key") or "").strip() == key:
+                return (meta.get("meta_value") or "").strip() or None
+    return None
 
 
 # Writing -------------------------------------------------------------------------------------------------------------

@@ -79,6 +79,20 @@ async def imported_places(conn: AsyncConnection, source: str, source_ids: Collec
     return places
 
 
+async def existing_places(conn: AsyncConnection, comment_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, ImportedPlace]:
+    """Where the replies of these ids sit, for those that exist (replies a site's plugin already sent)."""
+    if not comment_ids:
+        return {}
+    query = select(
+        comments.c.id, comments.c.article_id, comments.c.root_id, comments.c.depth, comments.c.hidden_ancestors,
+        comments.c.status,
+    ).where(comments.c.id.in_(comment_ids))  # fmt: skip
+    return {
+        row.id: ImportedPlace(row.id, row.article_id, row.root_id, row.depth, row.hidden_ancestors, row.status)
+        for row in (await conn.execute(query)).all()
+    }
+
+
 async def insert_items(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
     if rows:
         await conn.execute(imported_items.insert(), list(rows))

@@ -301,3 +301,42 @@ def test_a_reply_whose_parent_comes_later_in_the_file_is_written_in_its_thread(s
     by_name = {row.name: row for row in _all_comments(settings)}
     dee, eve = by_name["Dee «quoted»"], by_name["Eve"]
     assert dee.parent_id == eve.id and dee.root_id == by_name["Mia"].id
+
+
+def test_a_comment_the_plugin_already_sent_is_linked_not_copied(
+    settings: Settings, client: TestClient[Any], tmp_path: Path
+) -> None:
+    """A site runs the WordPress plugin, then imports its older history: the export also holds the comments the
+    plugin sent, each with its replyguard id in its meta. They are linked (their replies attach to them), not copied."""
+    sent = client.post(
+        "/api/v1/articles/wp-7/comments",
+        json={"name": "Mia", "email": "mia@mail.example", "body": "Great! Sent through the plugin."},
+    )
+    assert sent.status_code == 201
+    meta = (
+        "<wp:commentmeta><wp:meta_key><![CDATA[replyguard_id]]></wp:meta_key>"
+        f"<wp:meta_value><![CDATA[{sent.json()['id']}]]></wp:meta_value></wp:commentmeta>"
+    )
+    export = tmp_path / "with-plugin.xml"
+    export.write_text(
+        (FILES / "wordpress.xml")
+        .read_text()
+        .replace(
+            "<wp:comment_parent>0</wp:comment_parent><wp:comment_user_id>0</wp:comment_user_id></wp:comment>",
+            "<wp:comment_parent>0</wp:comment_parent>" + meta + "</wp:comment>",
+            1,
+        )
+    )
+    dry = importing(settings, "wordpress", str(export), "--dry-run")
+    assert "7 replies in the file: would import 6, 0 already imported" in dry.stdout
+    assert "1 of them are already in replyguard (sent by its WordPress plugin): would be linked" in dry.stdout
+
+    result = importing(settings, "wordpress", str(export))
+    assert result.returncode == 0, result.stderr
+    assert "1 of them are already in replyguard (sent by its WordPress plugin): linked, not copied" in result.stdout
+    stored = {row.name: row for row in _all_comments(settings)}
+    assert len(_all_comments(settings)) == 7 and stored["Mia"].body == "Great! Sent through the plugin."
+    assert stored["Bo"].parent_id == stored["Mia"].id
+
+    again = importing(settings, "wordpress", str(export))
+    assert "imported 0, 7 already imported" in again.stdout and len(_all_comments(settings)) == 7
