@@ -223,18 +223,22 @@ async def _one_pass(db: Database, items: Items, run: _Run, *, orphans_allowed: b
         await asyncio.sleep(0)  # let it start before this loop goes back to reading
         return writing
 
-    for item in items():
-        read += 1
-        batch.append(item)
-        if len(batch) >= run.options.batch:
+    try:
+        for item in items():
+            read += 1
+            batch.append(item)
+            if len(batch) >= run.options.batch:
+                await write(batch)
+                batch = []
+                if progress:
+                    progress(run.report, read)
+        if batch:
             await write(batch)
-            batch = []
-            if progress:
-                progress(run.report, read)
-    if batch:
-        await write(batch)
-    if writing is not None:
-        await writing
+    finally:
+        # A batch being written is finished (or its error raised) before anything else: a file that changed since
+        # it was checked stops the import between two committed batches, never inside one.
+        if writing is not None:
+            await writing
     if progress:
         progress(run.report, read)
 

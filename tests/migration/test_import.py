@@ -8,6 +8,8 @@ import asyncio
 import gzip
 import sqlite3
 import subprocess
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +17,8 @@ import pytest
 from litestar.testing import TestClient
 from sqlalchemy import select
 
-from service.domain import labels
+from service.domain import imports, labels
+from service.formats.records import MalformedSource, SourceArticle, SourceComment, SourceItem
 from service.settings import Settings
 from service.storage import privacy as privacy_store
 from service.storage.database import opened
@@ -340,3 +343,38 @@ def test_a_comment_the_plugin_already_sent_is_linked_not_copied(
 
     again = importing(settings, "wordpress", str(export))
     assert "imported 0, 7 already imported" in again.stdout and len(_all_comments(settings)) == 7
+
+
+def test_a_file_that_changes_after_its_check_stops_between_two_committed_batches(settings: Settings) -> None:
+    """The check reads the file whole, but the import reads it again: if it went bad meanwhile, the import stops
+    after the batches already committed (a re-run finishes it once the file is right), never inside one."""
+    good: list[SourceItem] = [
+        SourceArticle(source_id="1", article_id="changing"),
+        *(
+            SourceComment(
+                source_id=str(n), article_source_id="1", parent_source_id=None, name="Ana", email=None, website=None,
+                body=f"Reply {n}", created_at=datetime(2021, 1, 1, tzinfo=UTC), status="published",
+            )
+            for n in range(1, 6)
+        ),
+    ]  # fmt: skip
+    reads = 0
+
+    def items() -> Iterator[SourceItem]:
+        nonlocal reads
+        reads += 1
+        for index, item in enumerate(good):
+            if reads > 1 and index == 4:
+                raise MalformedSource("line 5", "changed since it was checked")
+            yield item
+
+    options = imports.ImportOptions(source="test", batch=2)
+
+    async def run() -> None:
+        async with opened(settings) as db:
+            report = await imports.survey(db, items, options)
+            with pytest.raises(MalformedSource):
+                await imports.import_items(db, items, options, report)
+
+    asyncio.run(run())
+    assert [row.body for row in _all_comments(settings)] == ["Reply 1", "Reply 2", "Reply 3"]
