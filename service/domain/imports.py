@@ -213,7 +213,7 @@ async def _one_pass(db: Database, items: Items, run: _Run, *, orphans_allowed: b
     writing: asyncio.Future[None] | None = None
     read = 0
 
-    async def write(ready: list[SourceItem]) -> asyncio.Future[None]:
+    async def write(ready: list[SourceItem]) -> None:
         nonlocal writing
         if writing is not None:
             await writing
@@ -221,7 +221,6 @@ async def _one_pass(db: Database, items: Items, run: _Run, *, orphans_allowed: b
             db.run_write(partial(_write_batch, batch=ready, run=run, orphans=orphans_allowed))
         )
         await asyncio.sleep(0)  # let it start before this loop goes back to reading
-        return writing
 
     try:
         for item in items():
