@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from service.formats import jsonl, wxr
+from service.storage import comments as comment_store
 from service.storage import exports as export_store
 from service.storage.database import Database
 
@@ -38,8 +39,7 @@ async def export_jsonl(db: Database, *, article_id: str | None = None) -> AsyncI
                 "created_at": article.created_at.isoformat(),
             }
         )
-    pages = _article_comments(db, article_id) if article_id else _all_comments(db)
-    async for rows, decisions in pages:
+    async for rows, decisions in _comment_pages(db, article_id):
         for row in rows:
             yield jsonl.comment_line(_comment_record(row, decisions.get(row.id, [])))
 
@@ -52,7 +52,7 @@ async def export_wxr(db: Database, *, site_url: str, article_id: str | None = No
         post_number += 1
         yield wxr.item_open(post_number, article, site_url).encode()
         numbers: dict[uuid.UUID, int] = {}  # this article's replies: WordPress numbers comments, parents by number
-        async for rows, decisions in _article_comments(db, article.id):
+        async for rows, decisions in _comment_pages(db, article.id):
             for row in rows:
                 if row.deleted_at is not None:
                     continue
@@ -82,31 +82,22 @@ async def _articles(db: Database, only: str | None) -> AsyncIterator[Any]:
         raise UnknownArticle(only)
 
 
-async def _all_comments(db: Database) -> AsyncIterator[tuple[list[Any], dict[uuid.UUID, list[Any]]]]:
-    after: uuid.UUID | None = None
-    while True:
-        async with db.read() as conn:
-            rows = list(await export_store.comments_after(conn, after, limit=PAGE))
-            decisions = await export_store.decisions_of(conn, [row.id for row in rows])
-        yield rows, decisions
-        if len(rows) < PAGE:
-            return
-        after = rows[-1].id
-
-
-async def _article_comments(
+async def _comment_pages(
     db: Database, article_id: str | None
 ) -> AsyncIterator[tuple[list[Any], dict[uuid.UUID, list[Any]]]]:
-    assert article_id is not None
-    after: tuple[datetime, uuid.UUID] | None = None
+    """Replies a page at a time with their decisions: every reply by id, or one article's oldest first."""
+    after: Any = None
     while True:
         async with db.read() as conn:
-            rows = list(await export_store.article_comments_after(conn, article_id, after, limit=PAGE))
+            if article_id is None:
+                rows = list(await export_store.comments_after(conn, after, limit=PAGE))
+            else:
+                rows = list(await comment_store.article_comments_after(conn, article_id, after, limit=PAGE))
             decisions = await export_store.decisions_of(conn, [row.id for row in rows])
         yield rows, decisions
         if len(rows) < PAGE:
             return
-        after = (rows[-1].created_at, rows[-1].id)
+        after = rows[-1].id if article_id is None else (rows[-1].created_at, rows[-1].id)
 
 
 def _comment_record(row: Any, decisions: list[Any]) -> dict[str, Any]:

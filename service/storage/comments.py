@@ -114,6 +114,16 @@ async def published_top_level(
     return (await conn.execute(query)).all()
 
 
+async def article_comments_after(
+    conn: AsyncConnection, article_id: str, cursor: Cursor | None, *, limit: int
+) -> Sequence[Row[Any]]:
+    """One article's replies of every status, oldest first, after `cursor` (the export; ix_comments_article_time)."""
+    query = select(comments).where(comments.c.article_id == article_id)
+    if (after := _after(cursor, newest_first=False)) is not None:
+        query = query.where(after)
+    return (await conn.execute(_ordered(query, newest_first=False).limit(limit))).all()
+
+
 async def published_replies(conn: AsyncConnection, root_ids: Sequence[uuid.UUID]) -> Sequence[Row[Any]]:
     """Every reply readers see below the given top-level comments, oldest first, in one query."""
     if not root_ids:

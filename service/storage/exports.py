@@ -6,10 +6,9 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from service.storage.tables import articles, comments, decisions, moderators
@@ -32,22 +31,6 @@ async def comments_after(conn: AsyncConnection, after: uuid.UUID | None, *, limi
     query = select(comments).order_by(comments.c.id).limit(limit)
     if after is not None:
         query = query.where(comments.c.id > after)
-    return (await conn.execute(query)).all()
-
-
-async def article_comments_after(
-    conn: AsyncConnection, article_id: str, after: tuple[datetime, uuid.UUID] | None, *, limit: int
-) -> Sequence[Any]:
-    """One article's replies oldest first (ix_comments_article_time)."""
-    query = (
-        select(comments)
-        .where(comments.c.article_id == article_id)
-        .order_by(comments.c.created_at, comments.c.id)
-        .limit(limit)
-    )
-    if after is not None:
-        at, last = after
-        query = query.where(or_(comments.c.created_at > at, and_(comments.c.created_at == at, comments.c.id > last)))
     return (await conn.execute(query)).all()
 
 
