@@ -27,19 +27,18 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from classifier.language import detect_language
 from service.formats import article_ids
 from service.formats.records import SourceArticle, SourceComment, SourceItem, SourceSkipped
 from service.ids import new_id
+from service.rules.validation import ARTICLE_TITLE_MAX
 from service.storage import articles as article_store
 from service.storage import comments as comment_store
 from service.storage import imported as imported_store
 from service.storage.database import Database
 from service.storage.imported import ImportedPlace
-from service.storage.tables import articles
 
 BATCH = 2_000  # items per write transaction: a few tens of milliseconds, so submissions are not held up for long
 PLACES_KEPT = 50_000  # where recent replies sit, kept for their replies (bounded: LRU)
@@ -289,15 +288,9 @@ async def _write_batch(conn: AsyncConnection, *, batch: list[SourceItem], run: _
         comment_rows.append(row)
         decision_rows.append(_decision_row(row, comment))
         item_rows.append(
-            {
-                "source": source,
-                "kind": "comment",
-                "source_id": comment.source_id,
-                "article_id": article_id,
-                "comment_id": row["id"],
-                "as_label": run.options.as_labels,
-                "imported_at": now,
-            }
+            _item_row(
+                source, "comment", comment.source_id, article_id, row["id"], as_label=run.options.as_labels, now=now
+            )
         )
         run.keep_place(
             comment.source_id,
@@ -331,20 +324,38 @@ async def _link_existing(
             rest.append(comment)
             continue
         run.keep_place(comment.source_id, place)
+        # Not a label: a person or the model decided it here, and those decisions teach already.
         rows.append(
-            {
-                "source": run.options.source,
-                "kind": "comment",
-                "source_id": comment.source_id,
-                "article_id": place.article_id,
-                "comment_id": place.comment_id,
-                "as_label": False,  # a person or the model decided it here: its decisions teach already
-                "imported_at": now,
-            }
-        )
+            _item_row(
+                run.options.source, "comment", comment.source_id, place.article_id, place.comment_id,
+                as_label=False, now=now,
+            )
+        )  # fmt: skip
     await imported_store.insert_items(conn, rows)
     run.report.linked += len(rows)
     return rest
+
+
+def _item_row(
+    source: str,
+    kind: str,
+    source_id: str,
+    article_id: str | None,
+    comment_id: uuid.UUID | None,
+    *,
+    as_label: bool,
+    now: datetime,
+) -> dict[str, Any]:
+    """A line of imported_items: what `source_id` became here."""
+    return {
+        "source": source,
+        "kind": kind,
+        "source_id": source_id,
+        "article_id": article_id,
+        "comment_id": comment_id,
+        "as_label": as_label,
+        "imported_at": now,
+    }
 
 
 _WAITING = object()  # the parent is in the file but not written yet
@@ -377,7 +388,7 @@ async def _write_articles(conn: AsyncConnection, items: list[SourceArticle], run
         # The operator brings these in: they describe the article unless an operator already did.
         if existing.metadata_source != "operator":
             if article.title and not existing.title:
-                fields["title"] = article.title[:300]
+                fields["title"] = article.title[:ARTICLE_TITLE_MAX]
             if article.url and not existing.url:
                 fields["url"] = article.url
             if fields:
@@ -385,20 +396,8 @@ async def _write_articles(conn: AsyncConnection, items: list[SourceArticle], run
         if article.closed and existing.status == "open":
             fields["status"] = "closed"
         if fields:
-            await conn.execute(
-                update(articles).where(articles.c.id == article.article_id).values(updated_at=now, **fields)
-            )
-        rows.append(
-            {
-                "source": source,
-                "kind": "article",
-                "source_id": article.source_id,
-                "article_id": article.article_id,
-                "comment_id": None,
-                "as_label": False,
-                "imported_at": now,
-            }
-        )
+            await article_store.upsert_article(conn, article.article_id, now=now, **fields)
+        rows.append(_item_row(source, "article", article.source_id, article.article_id, None, as_label=False, now=now))
         known[article.source_id] = article.article_id
         run.keep_article(article.source_id, article.article_id)
         run.report.new_articles += 1
