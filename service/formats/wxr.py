@@ -68,10 +68,6 @@ def _wp_fields(element: Element) -> dict[str, str | None]:
     return fields
 
 
-def _wp(element: Element, name: str) -> str | None:
-    return _wp_fields(element).get(name)
-
-
 def _plain(element: Element, name: str) -> str | None:
     for child in element:
         if child.tag == name:
@@ -112,16 +108,17 @@ def read(stream: IO[bytes], *, article_prefix: str = DEFAULT_ARTICLE_PREFIX) -> 
 
 def _item(item: Element, number: int, prefix: str, *, ours: bool) -> Iterator[SourceItem]:
     comments = [child for child in item if _local(child.tag) == ("wp", "comment")]
-    if not comments and (_wp(item, "post_type") or "").strip() not in ARTICLE_TYPES:
+    fields = _wp_fields(item)
+    if not comments and (fields.get("post_type") or "").strip() not in ARTICLE_TYPES:
         return  # attachments, menu items, templates...: no one replies to them
     # Every WordPress export has wp:post_id; trimmed files may carry the id only in a ?p=N link or guid.
     post_id = (
-        (_wp(item, "post_id") or "").strip() or _id_in_link(_plain(item, "link")) or _id_in_link(_plain(item, "guid"))
+        (fields.get("post_id") or "").strip() or _id_in_link(_plain(item, "link")) or _id_in_link(_plain(item, "guid"))
     )
     where = f"item {number} (<wp:post_id>{post_id}</wp:post_id>)"
     if not post_id:
         raise MalformedSource(f"item {number}", "has no <wp:post_id>")
-    slug = (_wp(item, "post_name") or "").strip()
+    slug = (fields.get("post_name") or "").strip()
     named = slug if ours and article_ids.is_article_id(slug) else f"{prefix}{post_id}"
     article_id = article_ids.from_identifier(named, _plain(item, "link"))
     link = (_plain(item, "link") or "").strip() or None
@@ -131,7 +128,7 @@ def _item(item: Element, number: int, prefix: str, *, ours: bool) -> Iterator[So
         article_id=article_id,
         title=title,
         url=link if link and link.startswith(("http://", "https://")) else None,
-        closed=(_wp(item, "comment_status") or "").strip() == "closed",
+        closed=(fields.get("comment_status") or "").strip() == "closed",
     )
     for comment in comments:
         yield _comment(comment, post_id, where)
