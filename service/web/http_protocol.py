@@ -16,6 +16,8 @@ from typing import Any, ClassVar
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from service.web.logs import access_logger
+
 # Raw responses (the application never sees these requests) carry the same safety headers as the app's.
 _HEADERS = (
     b"content-type: text/plain; charset=utf-8\r\n"
@@ -39,6 +41,8 @@ class GuardedHttpProtocol(HttpToolsProtocol):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Each request's cycle is handed this logger: lines the writer thread writes anyway skip the logger tree.
+        self.access_logger = access_logger(self.access_logger)  # type: ignore[assignment]  # uvicorn only calls .info
         self._read_timer: asyncio.TimerHandle | None = None
         # Bytes of the current request's head received so far; None while its body is read (or no request is open).
         self._head_bytes: int | None = 0

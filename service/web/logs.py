@@ -9,6 +9,7 @@ import logging.handlers
 import queue
 import re
 import sys
+import time
 from datetime import UTC, datetime
 from typing import Any, TextIO
 from urllib.parse import unquote
@@ -95,10 +96,76 @@ class JsonFormatter(logging.Formatter):
                 entry[key] = redact(value) if isinstance(value, str) else value
         if record.exc_info:
             entry["exception"] = redact(self.formatException(record.exc_info))
-        # Decoded before the JSON is written (a decoded %0A or %22 is escaped like any text); the whole line is
-        # looked at once more for what non-text extra fields may hold.
-        line = json.dumps(entry, default=str, ensure_ascii=False)
-        return _hidden(line) if _maybe_hidden(line) else line
+        return _json_line(entry)
+
+
+def _json_line(entry: dict[str, Any]) -> str:
+    # Decoded before the JSON is written (a decoded %0A or %22 is escaped like any text); the whole line is looked at
+    # once more for what non-text extra fields may hold.
+    line = json.dumps(entry, default=str, ensure_ascii=False)
+    return _hidden(line) if _maybe_hidden(line) else line
+
+
+ACCESS_LOGGER = "uvicorn.access"
+
+
+class AccessLine:
+    """One request's access-log line as the event loop hands it to the writer thread: uvicorn's format and arguments
+    and the time. It becomes the same JSON line a LogRecord of the "uvicorn.access" logger would (format_access)."""
+
+    __slots__ = ("args", "created", "message")
+
+    def __init__(self, message: str, args: tuple[object, ...]) -> None:
+        self.created = time.time()
+        self.message, self.args = message, args
+
+
+def _as_record(line: AccessLine) -> logging.LogRecord:
+    return logging.makeLogRecord({"name": ACCESS_LOGGER, "msg": line.message, "args": line.args})
+
+
+def format_access(line: AccessLine) -> str:
+    entry = {
+        "time": datetime.fromtimestamp(line.created, UTC).isoformat(),
+        "level": "INFO",
+        "logger": ACCESS_LOGGER,
+        "message": redact(line.message % line.args),
+    }
+    return _json_line(entry)
+
+
+class LeanAccessLogger:
+    """What uvicorn's protocol calls `access_logger.info(...)` on for every request, when the server's lines go
+    through the writer thread: the call enqueues an AccessLine instead of building a LogRecord and passing it through
+    the logger tree (issue 19: a tenth of a cached list page's CPU on the event loop). The level is checked as the
+    logger would (REPLYGUARD_LOG_LEVEL=WARNING writes no access lines)."""
+
+    __slots__ = ("_logger",)
+
+    def __init__(self, logger: logging.Logger) -> None:
+        self._logger = logger
+
+    def info(self, message: str, *args: object) -> None:
+        if self._logger.isEnabledFor(logging.INFO):
+            _records.put(AccessLine(message, args))
+
+
+def access_logger(logger: logging.Logger) -> logging.Logger | LeanAccessLogger:
+    """The lean stand-in for uvicorn's access logger when its records would reach only the writer thread (the
+    server's logging, log_config(background=True)); otherwise the logger itself (a test process keeps its own)."""
+    root = logging.getLogger()
+    reaches_writer_only = (
+        logger.name == ACCESS_LOGGER
+        and not logger.handlers
+        and not logger.filters
+        and logger.propagate
+        and _listener is not None
+        and len(root.handlers) == 1
+        and isinstance(root.handlers[0], _Enqueue)
+        and not root.handlers[0].filters
+        and not root.filters
+    )
+    return LeanAccessLogger(logger) if reaches_writer_only else logger
 
 
 class _Enqueue(logging.handlers.QueueHandler):
@@ -115,7 +182,7 @@ class _BatchWriter(logging.handlers.QueueListener):
     thread runs; one write for them all saves a system call and a flush per line. Nothing waits on purpose: a line
     is written as soon as the thread gets to it, so a killed process loses no more lines than before."""
 
-    def __init__(self, records: queue.SimpleQueue[logging.LogRecord], stream: TextIO) -> None:
+    def __init__(self, records: queue.SimpleQueue[logging.LogRecord | AccessLine], stream: TextIO) -> None:
         super().__init__(records)
         self.records = records
         self.stream = stream
@@ -125,7 +192,7 @@ class _BatchWriter(logging.handlers.QueueListener):
         records = self.records
         done = False
         while not done:
-            batch: list[logging.LogRecord | None] = [records.get()]
+            batch: list[logging.LogRecord | AccessLine | None] = [records.get()]
             while True:
                 try:
                     batch.append(records.get_nowait())
@@ -134,13 +201,16 @@ class _BatchWriter(logging.handlers.QueueListener):
             done = any(record is None for record in batch)
             self._write([record for record in batch if record is not None])
 
-    def _write(self, batch: list[logging.LogRecord]) -> None:
+    def _write(self, batch: list[logging.LogRecord | AccessLine]) -> None:
         lines = []
         for record in batch:
             try:
-                lines.append(self.formatter.format(record) + "\n")
+                if isinstance(record, AccessLine):
+                    lines.append(format_access(record) + "\n")
+                else:
+                    lines.append(self.formatter.format(record) + "\n")
             except Exception:  # one bad record must not stop the others: reported as logging reports it
-                _report.handleError(record)
+                _report.handleError(record if isinstance(record, logging.LogRecord) else _as_record(record))
         if lines:
             try:
                 self.stream.write("".join(lines))
@@ -151,7 +221,7 @@ class _BatchWriter(logging.handlers.QueueListener):
 
 _report = logging.Handler()  # what reports a record that could not be formatted (logging.raiseExceptions)
 _listener: _BatchWriter | None = None
-_records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
+_records: queue.SimpleQueue[logging.LogRecord | AccessLine] = queue.SimpleQueue()
 
 
 def background_handler() -> logging.Handler:

@@ -4,6 +4,7 @@ server's lines are formatted and written off the event loop, in order, redacted.
 from __future__ import annotations
 
 import io
+import json
 import logging
 import threading
 import time
@@ -66,3 +67,73 @@ def test_the_servers_log_lines_are_written_by_a_listener_thread_in_order_and_red
     assert len(written) == 3 and len(threads) == 1 and threading.current_thread().name not in threads
     assert [f"line {n} for [email]" in line for n, (_, line) in enumerate(written)] == [True, True, True]
     assert all("ana@example.org" not in line for _, line in written)
+
+
+ACCESS_FORMAT = '%s - "%s %s HTTP/%s" %d'  # what uvicorn's protocols pass to access_logger.info
+ACCESS_ARGS = ("127.0.0.1:5555", "GET", "/api/v1/articles/a/comments?email=ana%40example.org", "1.1", 200)
+
+
+def test_an_access_line_is_the_json_line_its_log_record_would_be() -> None:
+    line = logs.AccessLine(ACCESS_FORMAT, ACCESS_ARGS)
+    record = logging.makeLogRecord(
+        {"name": "uvicorn.access", "levelno": logging.INFO, "levelname": "INFO", "msg": ACCESS_FORMAT,
+         "args": ACCESS_ARGS, "created": line.created}
+    )  # fmt: skip
+    lean, full = json.loads(logs.format_access(line)), json.loads(logs.JsonFormatter().format(record))
+    assert lean == full
+    assert "ana" not in lean["message"] and "[email]" in lean["message"]
+
+
+class _Collect(io.StringIO):
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[str] = []
+
+    def write(self, text: str) -> int:
+        self.lines.extend(text.splitlines())
+        return len(text)
+
+
+def _written(stream: _Collect, count: int) -> list[str]:
+    deadline = time.monotonic() + 5
+    while len(stream.lines) < count and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return stream.lines
+
+
+def test_uvicorn_gets_the_lean_access_logger_only_where_its_lines_reach_the_writer_thread_alone() -> None:
+    access = logging.getLogger("uvicorn.access")
+    root = logging.getLogger()
+    kept = (root.handlers[:], root.level, access.handlers[:], access.propagate, access.level)
+    writer = background_handler()
+    listener = logs._listener
+    assert listener is not None
+    stream, listener.stream = listener.stream, _Collect()
+    collected = listener.stream
+    try:
+        # As the test process has it (pytest's handlers on the root): uvicorn keeps its logger.
+        assert logs.access_logger(access) is access
+        # As `replyguard serve` configures it: the lean one, which writes the same redacted line.
+        root.handlers, access.handlers, access.propagate = [writer], [], True
+        root.setLevel(logging.INFO)
+        access.setLevel(logging.NOTSET)
+        lean = logs.access_logger(access)
+        assert isinstance(lean, logs.LeanAccessLogger)
+        lean.info(ACCESS_FORMAT, *ACCESS_ARGS)
+        [line] = _written(collected, 1)
+        entry = json.loads(line)
+        assert entry["logger"] == "uvicorn.access" and entry["level"] == "INFO"
+        assert entry["message"] == '127.0.0.1:5555 - "GET [email] HTTP/1.1" 200'  # the address-bearing path hidden
+        # REPLYGUARD_LOG_LEVEL=WARNING: no access lines, as with the logger itself.
+        root.setLevel(logging.WARNING)
+        lean.info(ACCESS_FORMAT, *ACCESS_ARGS)
+        access.warning("a warning still goes through")
+        assert len(_written(collected, 2)) == 2 and "a warning still" in collected.lines[1]
+        # Anything else that would see the records (a handler of its own, a filter): uvicorn keeps its logger.
+        access.addHandler(logging.NullHandler())
+        assert logs.access_logger(access) is access
+    finally:
+        listener.stream = stream
+        root.handlers, root.level = kept[0], kept[1]
+        access.handlers, access.propagate = kept[2], kept[3]
+        access.setLevel(kept[4])
