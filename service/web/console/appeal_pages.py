@@ -18,6 +18,7 @@ from service.storage.database import Database
 from service.web.console.notices import Notice
 from service.web.console.notices import banner as notice_banner
 from service.web.console.routes import _page, _session, _state_change, _to
+from service.web.runtime import runtime_of
 
 NOTE_MAX = 1000
 
@@ -56,7 +57,7 @@ async def decide(
     if action not in ("reverse", "uphold"):
         return _page("refused", {"message": "action must be reverse or uphold"}, 422)
     note = str(form.get("note") or "").strip()[:NOTE_MAX] or None
-    mail = request.app.state.runtime.replies.options.mail
+    mail = runtime_of(request).replies.options.mail
     try:
         await appeals.decide_appeal(db, appeal_id, reverse=action == "reverse", note=note,
                                     moderator=session.moderator, mail=mail)  # fmt: skip

@@ -20,6 +20,7 @@ from service.web.console.notices import Notice
 from service.web.console.notices import banner as notice_banner
 from service.web.console.routes import _page, _session, _state_change, _to
 from service.web.routes.reports import report_policy
+from service.web.runtime import runtime_of
 
 NOTICES = {"keep": "reports_kept", "take_down": "reports_taken_down", "dismiss": "reports_dismissed"}
 
@@ -55,7 +56,7 @@ async def decide(
         action, confirm, note = reports.check_decision(
             form.get("action"), form.get("confirm") or None, str(form.get("note") or "").strip() or None
         )
-        mail = request.app.state.runtime.replies.options.mail
+        mail = runtime_of(request).replies.options.mail
         await reports.decide_reports(db, comment_id, action=action, confirm=confirm, note=note,
                                      moderator=session.moderator, mail=mail)  # fmt: skip
     except InvalidInput as exc:

@@ -56,7 +56,7 @@ from service.web.console.sign_in import (
 )
 from service.web.payloads import read_form
 from service.web.routes.moderation import parse_decision
-from service.web.runtime import Runtime
+from service.web.runtime import runtime_of
 
 CONSOLE_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; "
@@ -101,7 +101,7 @@ async def _session(request: Request[Any, Any, Any], db: Database) -> ConsoleSess
     """The session behind the request's cookie; one found moments ago is not looked up again (signing out, a
     revocation in this worker and any other write here end that at once: service/web/moderator_reads.py)."""
     cookie = read_cookie(request, SESSION_COOKIE)
-    runtime: Runtime = request.app.state.runtime
+    runtime = runtime_of(request)
     return await runtime.moderator_reads.session(cookie, lambda: db.run_read(lambda conn: find_session(conn, cookie)))
 
 
@@ -138,7 +138,7 @@ async def sign_in(
     try:
         moderator = await db.run_read(lambda conn: moderator_for_token(conn, token))
     except Unauthorized:
-        runtime: Runtime = request.app.state.runtime
+        runtime = runtime_of(request)
         await count_failed_authentication(request, runtime)  # 429 for a guesser, as on the API
         return await _sign_in_page(request, db, "That token is not valid.", 401)
     lifetime = timedelta(hours=settings.console_session_hours)
@@ -229,7 +229,7 @@ async def queue_page(
         return items, next_cursor, next_offset, counts
 
     # What the folder holds is the same for every moderator: kept for a moment (service/web/moderator_reads.py).
-    reads = request.app.state.runtime.moderator_reads
+    reads = runtime_of(request).moderator_reads
     key = (status, article, cursor or None, order, offset if order == "riskiest" else 0, spoken)
 
     async def context() -> dict[str, Any]:
@@ -336,7 +336,7 @@ async def decide(
     try:
         decision = parse_decision(payload)
         detail = await moderation.decide_comment(
-            db, comment_id, decision, moderator=session.moderator, mail=request.app.state.runtime.replies.options.mail
+            db, comment_id, decision, moderator=session.moderator, mail=runtime_of(request).replies.options.mail
         )
     except Conflict as exc:
         return _page("refused", {"message": f"Another moderator got there first: {exc.detail}.",
@@ -376,7 +376,7 @@ async def bulk(request: Request[Any, Any, Any], db: NamedDependency[Database]) -
                 comment_id,
                 decision,
                 moderator=session.moderator,
-                mail=request.app.state.runtime.replies.options.mail,
+                mail=runtime_of(request).replies.options.mail,
             )
             done += 1
         except (Conflict, NotFound):
@@ -393,7 +393,7 @@ async def undo(request: Request[Any, Any, Any], db: NamedDependency[Database]) -
     session = checked[0]
     try:
         undone = await moderation.undo_last(
-            db, moderator=session.moderator, mail=request.app.state.runtime.replies.options.mail
+            db, moderator=session.moderator, mail=runtime_of(request).replies.options.mail
         )
     except Conflict as exc:
         return _page("refused", {"message": f"Cannot undo: {exc.detail} (someone decided it since)."}, 409)

@@ -21,7 +21,7 @@ from service.storage.tables import STATUSES
 from service.web.callers import count_failed_authentication
 from service.web.openapi import DecisionOperation
 from service.web.payloads import read_payload
-from service.web.runtime import Runtime
+from service.web.runtime import Runtime, runtime_of
 
 T = TypeVar("T")
 Status = Literal["pending", "published", "rejected"]
@@ -46,7 +46,7 @@ async def _counting_failures(request: Request[Any, Any, Any], work: Awaitable[T]
     try:
         return await work
     except Unauthorized:
-        runtime: Runtime = request.app.state.runtime
+        runtime = runtime_of(request)
         await count_failed_authentication(request, runtime)
         raise
 
@@ -159,7 +159,7 @@ async def decide(
     moderator.require("moderator")
     payload, _ = await read_payload(request, allow_form=False)
     decision = parse_decision(payload)
-    mail = request.app.state.runtime.replies.options.mail  # set when email is configured
+    mail = runtime_of(request).replies.options.mail  # set when email is configured
     return await moderation.decide_comment(db, comment_id, decision, moderator=moderator, mail=mail)
 
 

@@ -21,7 +21,7 @@ from service.web.callers import client_address
 from service.web.openapi import ReportDecisionOperation, ReportOperation
 from service.web.payloads import read_payload
 from service.web.routes.public import ArticleId
-from service.web.runtime import Runtime
+from service.web.runtime import Runtime, runtime_of
 
 
 def report_policy(settings: Settings) -> reports.ReportPolicy:
@@ -85,7 +85,7 @@ async def decide_reports(
     moderator.require("moderator")
     payload, _ = await read_payload(request, allow_form=False)
     action, confirm, note = reports.check_decision(payload.get("action"), payload.get("confirm"), payload.get("note"))
-    mail = request.app.state.runtime.replies.options.mail  # set when email is configured
+    mail = runtime_of(request).replies.options.mail  # set when email is configured
     return await reports.decide_reports(db, comment_id, action=action, confirm=confirm, note=note,
                                         moderator=moderator, mail=mail)  # fmt: skip
 
