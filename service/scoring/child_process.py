@@ -4,20 +4,30 @@ Under load the submit path was CPU-bound in one process; scoring was about a thi
 (docs/performance.md). The child loads the same model folder with the same skops trusted-type check and runs the
 same Scorer.score_many, so the answers are those of scoring in-process. The parent sends a batch at a time: the
 submissions queued while the previous batch was scored.
+
+The two talk over a socket pair that the event loop reads and writes itself (loop.sock_sendall, sock_recv_into).
+A ProcessPoolExecutor did this before, through a feeder thread and a manager thread in the server process: at half
+the submit maximum a batch's round trip took ~4.1 ms for ~1.8 ms of scoring, the rest waiting for those threads to
+get the GIL (docs/performance.md). What crosses is pickled: both ends are this code, and no one else holds the
+socket (models from disk are a different matter: skops, classifier/persistence.py).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 import multiprocessing
 import multiprocessing.connection
 import os
+import pickle
+import signal
+import socket
+import struct
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -56,9 +66,46 @@ def _score(
     return scores, [signature(body) for body in bodies], [detect_language(body) for body in bodies]
 
 
+# A message either way: its length (8 bytes, big-endian), then the pickle. To the child (function, arguments); back
+# (True, what it returned) or (False, what it raised).
+_LENGTH = struct.Struct(">Q")
+# How long stop() waits for the batch in hand before it ends the child outright.
+STOP_SECONDS = 30.0
+
+
+def _serve(connection: socket.socket) -> None:
+    """The child's whole life: answer each request in turn until the parent closes its end or is gone."""
+    _exit_with_parent()
+    # Ctrl-C in a terminal reaches the whole process group: the server decides when this process ends (stop()).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    incoming = connection.makefile("rb")
+    while True:
+        header = incoming.read(_LENGTH.size)
+        if len(header) < _LENGTH.size:
+            return  # the parent closed its end (stop) or ended
+        request = incoming.read(_LENGTH.unpack(header)[0])
+        function, args = pickle.loads(request)  # noqa: S301 (from the parent, over a socket no one else holds)
+        try:
+            answer = _message((True, function(*args)))
+        except Exception as exc:
+            answer = _message((False, exc))
+        try:
+            connection.sendall(answer)
+        except OSError:
+            return  # the parent is gone, or gave up on this child
+
+
+def _message(value: tuple[bool, Any]) -> bytes:
+    try:
+        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception as exc:  # an exception that does not pickle still reaches the parent, as text
+        data = pickle.dumps((False, RuntimeError(f"{type(value[1]).__name__}: {value[1]} ({exc})")))
+    return _LENGTH.pack(len(data)) + data
+
+
 def _exit_with_parent() -> None:
-    """In the child, first thing: end when the server process ends, however it ended. A server killed outright skips
-    the app's shutdown, and the child would otherwise wait for work forever (it holds its queue's pipe open)."""
+    """In the child, first thing: end when the server process ends, however it ended, even while a batch is scored.
+    (Between batches the socket's end of file does it too.)"""
     parent = multiprocessing.parent_process()
     if parent is not None:
         threading.Thread(target=_exit_when_ready, args=(parent.sentinel,), daemon=True).start()
@@ -74,16 +121,27 @@ class ScoringProcessDied(RuntimeError):
 
 
 class ScoringProcess:
-    """One child process that scores batches; started and stopped with the app (service/web/runtime.py)."""
+    """One child process that scores batches; started and stopped with the app (service/web/runtime.py).
+
+    One request is in flight at a time (the batcher sends the next batch when the last one is back); a caller that
+    is cancelled does not cut an exchange in half, which would leave the next caller reading the wrong answer.
+    """
 
     def __init__(self) -> None:
-        self._pool: ProcessPoolExecutor | None = None
+        self._child: BaseProcess | None = None
+        self._socket: socket.socket | None = None
+        self._turn = asyncio.Lock()
 
     def start(self) -> None:
         # spawn, not fork: the parent has threads (database, executor) that a forked child would inherit mid-state.
-        self._pool = ProcessPoolExecutor(
-            max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_exit_with_parent
+        ours, theirs = socket.socketpair()
+        child = multiprocessing.get_context("spawn").Process(
+            target=_serve, args=(theirs,), name="replyguard-scoring", daemon=True
         )
+        child.start()
+        theirs.close()  # the child has its own copy: our end sees end-of-file once the child is gone
+        ours.setblocking(False)
+        self._child, self._socket = child, ours
 
     async def load(self, model_dir: Path) -> int:
         """Load the model in the child before traffic needs it; returns the child's process id."""
@@ -101,20 +159,69 @@ class ScoringProcess:
         return await self._run(_score, model_dir, list(submissions), thresholds)
 
     async def _run(self, function: Callable[..., T], *args: Any) -> T:
-        pool = self._pool
-        if pool is None:
+        connection = self._socket
+        if connection is None:
             raise ScoringProcessDied("the scoring process is not running")
+        request = _request(function, args)
         try:
-            return await asyncio.get_running_loop().run_in_executor(pool, function, *args)
-        except BrokenProcessPool as exc:
-            if self._pool is pool:  # the first to see it starts the next child
+            succeeded, value = await asyncio.shield(self._exchange(connection, request))
+        except (OSError, EOFError) as exc:  # end of file, a reset or broken pipe: the child is gone
+            if self._socket is connection:  # the first to see it starts the next child
                 log.error("the scoring process died; starting another")
-                pool.shutdown(wait=False, cancel_futures=True)
+                self._discard()
                 self.start()
             raise ScoringProcessDied("the scoring process died while scoring") from exc
+        if not succeeded:
+            raise value
+        return value  # type: ignore[no-any-return]
+
+    async def _exchange(self, connection: socket.socket, request: bytes) -> tuple[bool, Any]:
+        async with self._turn:
+            loop = asyncio.get_running_loop()
+            await loop.sock_sendall(connection, request)
+            header = await _receive(loop, connection, _LENGTH.size)
+            data = await _receive(loop, connection, _LENGTH.unpack(header)[0])
+            answer: tuple[bool, Any] = pickle.loads(data)  # noqa: S301 (from our own child, as above)
+            return answer
+
+    def _discard(self) -> None:
+        child, connection = self._child, self._socket
+        self._child = self._socket = None
+        if connection is not None:
+            connection.close()
+        if child is not None:
+            child.kill()  # it may only have broken its end; a dead one is just reaped
+            child.join()
 
     def stop(self) -> None:
-        """Wait for the batch in hand, then end the child (at shutdown, after the replies are drained)."""
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+        """Let the child finish the batch in hand, then end it (at shutdown, after the replies are drained)."""
+        child, connection = self._child, self._socket
+        self._child = self._socket = None
+        if connection is not None:
+            with contextlib.suppress(OSError):  # already broken: the child is gone or going
+                connection.shutdown(socket.SHUT_WR)  # the child reads end of file after its current batch
+        if child is not None:
+            child.join(STOP_SECONDS)
+            if child.is_alive():
+                child.kill()
+                child.join()
+        if connection is not None:
+            connection.close()
+
+
+def _request(function: Callable[..., Any], args: tuple[Any, ...]) -> bytes:
+    data = pickle.dumps((function, args), protocol=pickle.HIGHEST_PROTOCOL)
+    return _LENGTH.pack(len(data)) + data
+
+
+async def _receive(loop: asyncio.AbstractEventLoop, connection: socket.socket, size: int) -> bytes:
+    """Exactly `size` bytes from the socket; EOFError when the child's end closed first."""
+    buffer = bytearray(size)
+    view = memoryview(buffer)
+    got = 0
+    while got < size:
+        n = await loop.sock_recv_into(connection, view[got:])
+        if n == 0:
+            raise EOFError("the scoring process closed its end")
+        got += n
+    return bytes(buffer)
