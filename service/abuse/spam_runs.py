@@ -91,7 +91,8 @@ class SpamRunDetector:
         try:
             keys = [f"replyguard:run:{window}:{key}" for key in bands]
             member = hashlib.blake2b(sender.casefold().encode(), digest_size=8).hexdigest()  # no address is stored
-            seen = await self.counter.distinct_many(keys, member, self.window_seconds)  # keys name their window
+            # The keys name their window; only whether `threshold` was reached matters, so the sets stop there.
+            seen = await self.counter.distinct_many(keys, member, self.window_seconds, at_most=self.threshold)
         except (RedisError, OSError):
             # Fail open, like the rate limits: a counter outage must not hold every reply.
             log.warning("spam-run counter unavailable; reply not checked for a run", exc_info=True)

@@ -82,3 +82,14 @@ def test_the_in_process_store_keeps_at_most_max_keys_dropping_the_oldest() -> No
     # The newest key kept its count; the oldest was dropped and starts again.
     assert asyncio.run(flood()) == [2, 1]
     assert len(counter._counts) <= 100 and len(counter._sets) <= 100
+
+
+def test_the_in_process_sets_stop_growing_at_the_size_the_caller_asks_about() -> None:
+    counter = MemoryCounter()
+
+    async def new_senders() -> list[int]:
+        return [(await counter.distinct_many(["run"], f"sender-{n}", 60, at_most=3))[0] for n in range(1_000)]
+
+    sizes = asyncio.run(new_senders())
+    assert sizes[:4] == [1, 2, 3, 3] and set(sizes[3:]) == {3}
+    assert len(counter._sets["run"][0]) == 3  # a flood of senders costs three entries, not a thousand
