@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, func, or_, select, update
+from sqlalchemy import Row, bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -33,18 +33,17 @@ async def ensure_articles(
 
     With `lock`, their rows stay locked until the transaction ends (see lock_article_of).
     """
-    wanted = set(article_ids)
-    query = _locked(select(articles).where(articles.c.id.in_(wanted)).order_by(articles.c.id), lock)
-    found = {row.id: row for row in (await conn.execute(query)).all()}
-    missing = wanted - found.keys()
+    wanted = sorted(set(article_ids))
+    query = _BY_IDS_LOCKED if lock else _BY_IDS
+    found = {row.id: row for row in (await conn.execute(query, {"ids": wanted})).all()}
+    missing = [id_ for id_ in wanted if id_ not in found]
     if missing:
         dialect = conn.dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        values = [{"id": id_, "status": "open", "created_at": now, "updated_at": now} for id_ in sorted(missing)]
+        values = [{"id": id_, "status": "open", "created_at": now, "updated_at": now} for id_ in missing]
         # DO NOTHING: a racing first reply (another worker) may have created it since the SELECT.
         await conn.execute(insert(articles).on_conflict_do_nothing(index_elements=["id"]), values)
-        created = _locked(select(articles).where(articles.c.id.in_(missing)).order_by(articles.c.id), lock)
-        found.update({row.id: row for row in (await conn.execute(created)).all()})
+        found.update({row.id: row for row in (await conn.execute(query, {"ids": missing})).all()})
     return found
 
 
@@ -52,6 +51,12 @@ def _locked(query: Any, lock: bool) -> Any:
     # FOR NO KEY UPDATE on PostgreSQL (in id order, so two writers never lock a pair of articles in opposite orders);
     # SQLite has a single writer and ignores it. NO KEY: inserts elsewhere that only reference the row still pass.
     return query.with_for_update(key_share=True) if lock else query
+
+
+# Built once, with the ids as an expanding parameter: every batch of replies reads its articles, and building the
+# statement and its cache key each time cost ~30 us of the writer's time (docs/performance.md).
+_BY_IDS = select(articles).where(articles.c.id.in_(bindparam("ids", expanding=True))).order_by(articles.c.id)
+_BY_IDS_LOCKED = _locked(_BY_IDS, True)
 
 
 async def lock_articles(conn: AsyncConnection, article_ids: Iterable[str]) -> None:

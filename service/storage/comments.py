@@ -57,10 +57,15 @@ async def get_comment(conn: AsyncConnection, comment_id: uuid.UUID, *, lock: boo
 
 
 async def get_comments(conn: AsyncConnection, comment_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Row[Any]]:
-    wanted = set(comment_ids)
+    wanted = list(set(comment_ids))
     if not wanted:
         return {}
-    return {row.id: row for row in (await conn.execute(select(comments).where(comments.c.id.in_(wanted)))).all()}
+    return {row.id: row for row in (await conn.execute(_BY_IDS, {"ids": wanted})).all()}
+
+
+# Built once (expanding parameters): each batch of replies runs these, and building a statement and its cache key
+# cost ~30 us of the writer's time each (docs/performance.md).
+_BY_IDS = select(comments).where(comments.c.id.in_(bindparam("ids", expanding=True)))
 
 
 async def insert_comments(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
@@ -296,17 +301,22 @@ async def recent_bodies(
     """Which of these body keys were sent since `since`, and on which articles, as (article_id, key) pairs: one
     query on the body index. Whoever sent them: the answer must not depend on who the sender claims to be.
     `excluding`: a reply being edited is no copy of itself."""
-    wanted = set(keys)
+    wanted = list(set(keys))
     if not wanted:
         return set()
-    query = (
-        select(comments.c.article_id, comments.c.body_hash)
-        .where(comments.c.body_hash.in_(wanted), comments.c.created_at >= since)
-        .distinct()
+    query = _RECENT_BODIES if excluding is None else _RECENT_BODIES.where(comments.c.id != excluding)
+    rows = (await conn.execute(query, {"keys": wanted, "since": since})).all()
+    return {(row.article_id, row.body_hash) for row in rows}
+
+
+_RECENT_BODIES = (
+    select(comments.c.article_id, comments.c.body_hash)
+    .where(
+        comments.c.body_hash.in_(bindparam("keys", expanding=True)),
+        comments.c.created_at >= bindparam("since", type_=comments.c.created_at.type),
     )
-    if excluding is not None:
-        query = query.where(comments.c.id != excluding)
-    return {(row.article_id, row.body_hash) for row in (await conn.execute(query)).all()}
+    .distinct()
+)
 
 
 async def pending_backlog(conn: AsyncConnection) -> tuple[int, datetime | None]:
