@@ -1,7 +1,9 @@
 """Concurrent submissions scored together: in this process, or in the scoring child while the loop serves HTTP.
 
-One pass over a batch costs far less per reply than one pass per reply. With a child process, a lone submission on an
-idle service is still scored here, which is quicker than a round trip.
+One pass over a batch costs far less per reply than one pass per reply. With a child process every batch goes there,
+a lone submission too: scored here it was quicker on an idle service (~0.6 ms), but under load the lone ones that
+arrive while the child is idle put a whole scoring on the event loop's GIL, and the submit p99 at half the maximum
+was ~1 ms worse (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ class Batcher:
         batch, self._waiting = self._waiting, []
         scorer = self._model.scorer
         local = self._child.process is None or scorer is None or scorer.source is None or self._model.thresholds is None
-        if local or len(batch) == 1:
+        if local:
             _settle(batch, self.score_now([item for item, _ in batch]))
             return
         assert scorer is not None  # not `local`
