@@ -86,21 +86,25 @@ def _serve(connection: socket.socket) -> None:
         request = incoming.read(_LENGTH.unpack(header)[0])
         function, args = pickle.loads(request)  # noqa: S301 (from the parent, over a socket no one else holds)
         try:
-            answer = _message((True, function(*args)))
+            answer = _answer((True, function(*args)))
         except Exception as exc:
-            answer = _message((False, exc))
+            answer = _answer((False, exc))
         try:
             connection.sendall(answer)
         except OSError:
             return  # the parent is gone, or gave up on this child
 
 
-def _message(value: tuple[bool, Any]) -> bytes:
-    try:
-        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-    except Exception as exc:  # an exception that does not pickle still reaches the parent, as text
-        data = pickle.dumps((False, RuntimeError(f"{type(value[1]).__name__}: {value[1]} ({exc})")))
+def _framed(value: object) -> bytes:
+    data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
     return _LENGTH.pack(len(data)) + data
+
+
+def _answer(value: tuple[bool, Any]) -> bytes:
+    try:
+        return _framed(value)
+    except Exception as exc:  # an exception that does not pickle still reaches the parent, as text
+        return _framed((False, RuntimeError(f"{type(value[1]).__name__}: {value[1]} ({exc})")))
 
 
 def _exit_with_parent() -> None:
@@ -162,7 +166,7 @@ class ScoringProcess:
         connection = self._socket
         if connection is None:
             raise ScoringProcessDied("the scoring process is not running")
-        request = _request(function, args)
+        request = _framed((function, args))
         try:
             succeeded, value = await asyncio.shield(self._exchange(connection, request))
         except (OSError, EOFError) as exc:  # end of file, a reset or broken pipe: the child is gone
@@ -207,11 +211,6 @@ class ScoringProcess:
                 child.join()
         if connection is not None:
             connection.close()
-
-
-def _request(function: Callable[..., Any], args: tuple[Any, ...]) -> bytes:
-    data = pickle.dumps((function, args), protocol=pickle.HIGHEST_PROTOCOL)
-    return _LENGTH.pack(len(data)) + data
 
 
 async def _receive(loop: asyncio.AbstractEventLoop, connection: socket.socket, size: int) -> bytes:
