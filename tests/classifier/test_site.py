@@ -129,3 +129,19 @@ def test_a_correction_that_cannot_beat_the_general_model_out_of_fold_is_not_appl
     probe = [LabelledRow(text) for text in (ATTACK.format("danish"), ORDINARY.format("danish"), "you idiot", "thanks")]
     before, after = score_rows(pipelines, probe)["abuse"], score_rows(adapted, probe)["abuse"]
     assert np.array_equal(np.argsort(before), np.argsort(after)) and not np.allclose(before, after)
+
+
+def test_decisions_that_rank_against_the_general_model_never_turn_it_around() -> None:
+    seed = read_seed()
+    pipelines = fit_heads(seed)
+    # Moderators who approve the seed's insults and reject its polite replies: a correction could learn that, but
+    # only by giving the general model a negative weight, and a recalibration only by a slope of the wrong sign.
+    # Either would publish the worst replies first; the head keeps the general model as it was instead.
+    abusive = [LabelledRow(row.text, abuse=0, source="moderators") for row in seed if row.abuse == 1]
+    polite = [LabelledRow(row.text, abuse=1, source="moderators") for row in seed if row.abuse == 0]
+    learned = adapt_heads(pipelines, with_recency_weights(abusive[:40] + polite[:80]))
+    report = learned.report["abuse"]
+    assert report["adapted"] is False and report["recalibrated_only"] is True
+    assert "rank against the general model" in report["why"]
+    probe = [LabelledRow(text) for text in (ATTACK.format("danish"), ORDINARY.format("danish"), "you idiot", "thanks")]
+    assert np.allclose(score_rows(learned.pipelines, probe)["abuse"], score_rows(pipelines, probe)["abuse"])
