@@ -67,6 +67,8 @@ class SiteFit:
     # True when the correction did not beat the general model out of fold: the head keeps the general ranking, only
     # recalibrated on the site's decisions (so a kind of reply the site rejects can still reach its hold threshold).
     keeps_general: bool = False
+    # True when the decisions rank against the general model too: then even its calibration stays (nothing changed).
+    keeps_general_calibration: bool = False
 
 
 def site_weights(rows: Sequence[LabelledRow]) -> NDArray[np.float64]:
@@ -183,7 +185,8 @@ def _keeping_general(
     general calibration stays: the site's moderators never make the model trust its own ranking backwards.
     """
     site_a, site_b = _platt(general, labels, weights)
-    if site_a >= 0:
+    ranks_against = site_a >= 0
+    if ranks_against:
         general_calibrator = calibrated.calibrated_classifiers_[0].calibrators[0]
         site_a, site_b = float(general_calibrator.a_), float(general_calibrator.b_)
         why += "; the decisions rank against the general model, so its calibration stays too"
@@ -195,6 +198,7 @@ def _keeping_general(
         report=report | {"why": why},
         out_of_fold=_calibrated(general, site_a, site_b),
         keeps_general=True,
+        keeps_general_calibration=ranks_against,
     )
 
 

@@ -144,7 +144,8 @@ def adapt_heads(
     """Each fitted head corrected by the site's own decisions (classifier/site.py), and what each correction learned.
 
     A head whose decisions are too few of either class keeps the general pipeline; one whose correction does not
-    beat the general model out of fold keeps its ranking, recalibrated on the decisions (`recalibrated_only`).
+    beat the general model out of fold keeps its ranking, recalibrated on the decisions (`recalibrated_only`), or
+    with its own calibration as well when the decisions rank against it (`general_unchanged`).
     """
     adapted = dict(pipelines)
     report: dict[str, Any] = {}
@@ -163,7 +164,11 @@ def adapt_heads(
     for (head, picked), fitted in zip(fitting, Parallel(n_jobs=_training_jobs(len(texts)))(work), strict=True):
         if fitted is not None:
             adapted[head] = adapted_pipeline(pipelines[head], fitted)
-            report[head] = {"adapted": not fitted.keeps_general, "recalibrated_only": fitted.keeps_general}
+            report[head] = {
+                "adapted": not fitted.keeps_general,
+                "recalibrated_only": fitted.keeps_general and not fitted.keeps_general_calibration,
+                "general_unchanged": fitted.keeps_general_calibration,
+            }
             report[head] |= fitted.report
             out_of_fold[head] = dict(zip(picked, fitted.out_of_fold.tolist(), strict=True))
     return SiteLearning(adapted, report, out_of_fold)
@@ -189,7 +194,12 @@ def learn_site(
         head
         for head in heads
         if head not in pipelines
-        or (report[head]["decisions"] and not report[head]["adapted"] and not report[head].get("recalibrated_only"))
+        or (
+            report[head]["decisions"]
+            and not report[head]["adapted"]
+            and not report[head].get("recalibrated_only")
+            and not report[head].get("general_unchanged")
+        )
     ]
     if mixed:
         learned.pipelines.update(fit_heads(fallback_rows, heads=mixed))

@@ -120,6 +120,7 @@ def test_a_correction_that_cannot_beat_the_general_model_out_of_fold_is_not_appl
     learned = adapt_heads(pipelines, decided)
     adapted, report = learned.pipelines, learned.report
     assert report["abuse"]["adapted"] is False and report["abuse"]["recalibrated_only"] is True
+    assert report["abuse"]["general_unchanged"] is False
     # The general model never learned the decisions: its recalibrated scores of them are their out-of-fold scores.
     picked = sorted(learned.out_of_fold["abuse"])
     assert picked == list(range(len(decided)))
@@ -141,7 +142,7 @@ def test_decisions_that_rank_against_the_general_model_never_turn_it_around() ->
     polite = [LabelledRow(row.text, abuse=1, source="moderators") for row in seed if row.abuse == 0]
     learned = adapt_heads(pipelines, with_recency_weights(abusive[:40] + polite[:80]))
     report = learned.report["abuse"]
-    assert report["adapted"] is False and report["recalibrated_only"] is True
-    assert "rank against the general model" in report["why"]
+    assert report["adapted"] is False and report["recalibrated_only"] is False
+    assert report["general_unchanged"] is True and "rank against the general model" in report["why"]
     probe = [LabelledRow(text) for text in (ATTACK.format("danish"), ORDINARY.format("danish"), "you idiot", "thanks")]
     assert np.allclose(score_rows(learned.pipelines, probe)["abuse"], score_rows(pipelines, probe)["abuse"])
