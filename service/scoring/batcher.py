@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from classifier import Scorer, Submission
+from classifier import Scorer, Submission, Thresholds
 from service.rules.policy import needs_explaining
 from service.scoring.child_process import ScoringProcessDied
 from service.scoring.health import Health
@@ -29,13 +29,12 @@ Waiting = list[tuple[Submission, "asyncio.Future[Scored]"]]
 class Batcher:
     """Scores with the active model, counting its failures; batches go to the supervised child when there is one."""
 
-    __slots__ = ("_child", "_health", "_in_child", "_model", "_tasks", "_waiting")
+    __slots__ = ("_child", "_health", "_in_child", "_model", "_waiting")
 
     def __init__(self, model: ActiveModel, health: Health, child: ChildSupervisor) -> None:
         self._model, self._health, self._child = model, health, child
         self._waiting: Waiting = []
         self._in_child = False  # a batch is being scored in the child
-        self._tasks: set[asyncio.Task[None]] = set()
 
     async def score(self, submission: Submission) -> Scored:
         """Score a submission together with those of the other requests waiting for scores: the ones that get here
@@ -54,28 +53,42 @@ class Batcher:
         if local:
             _settle(batch, self.score_now([item for item, _ in batch]))
             return
-        assert scorer is not None  # not `local`
+        assert scorer is not None and scorer.source is not None  # not `local`
+        thresholds = self._model.thresholds_of(scorer)  # they fit: checked above
         self._in_child = True
-        self._keep(self._score_in_child(scorer, batch))
 
-    async def _score_in_child(self, scorer: Scorer, batch: Waiting) -> None:
-        assert scorer.source is not None
-        thresholds = self._model.thresholds_of(scorer)  # they fit: _score_waiting checked
+        def answered(succeeded: bool, value: Any) -> None:
+            # Called from the step that read the answer (or at once, when no child runs): nothing may escape, or
+            # the batch's requests would wait forever.
+            try:
+                self._scored_in_child(batch, scorer, thresholds, succeeded, value)
+            except Exception:
+                log.exception(
+                    "the scoring process's answer could not be used; %d replies wait for a person", len(batch)
+                )
+                _settle(batch, unscored([item for item, _ in batch], thresholds))
+            finally:
+                self._in_child = False
+                if self._waiting:  # what came while the child scored goes now, as one batch
+                    self._score_waiting()
+
         try:
-            scores, signatures, languages = await self._child.score(
-                scorer.source, [item for item, _ in batch], thresholds
-            )
+            self._child.score_soon(scorer.source, [item for item, _ in batch], thresholds, answered)
+        except Exception as exc:  # the batch could not be sent (say, it did not pickle): score it here
+            answered(False, exc)
+
+    def _scored_in_child(
+        self, batch: Waiting, scorer: Scorer, thresholds: Thresholds, succeeded: bool, value: Any
+    ) -> None:
+        if succeeded:
+            scores, signatures, languages = value
             _settle(batch, from_child(scores, signatures, languages, thresholds, scorer=scorer))
-        except ScoringProcessDied:
+        elif isinstance(value, ScoringProcessDied):
             log.error("scoring process died; %d replies will wait for a person", len(batch))
             _settle(batch, unscored([item for item, _ in batch], thresholds))
-        except Exception:
+        else:
             # What scoring raised in the child: score here instead, which isolates the reply that fails.
             _settle(batch, self.score_now([item for item, _ in batch]))
-        finally:
-            self._in_child = False
-            if self._waiting:
-                asyncio.get_running_loop().call_soon(self._score_waiting)
 
     def score_now(self, submissions: Sequence[Submission]) -> list[Scored]:
         """Score on the calling thread; a reply whose scoring raised gets None (logged without the text).
@@ -99,11 +112,6 @@ class Batcher:
             return unscored(submissions[:1], thresholds)
         self._health.scored()
         return with_signatures(scores, submissions, thresholds, scorer=scorer)
-
-    def _keep(self, work: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.get_running_loop().create_task(work)
-        self._tasks.add(task)  # the loop keeps only weak references to tasks
-        task.add_done_callback(self._tasks.discard)
 
 
 def _settle(batch: Waiting, results: Sequence[Scored]) -> None:

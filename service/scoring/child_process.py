@@ -5,7 +5,7 @@ Under load the submit path was CPU-bound in one process; scoring was about a thi
 same Scorer.score_many, so the answers are those of scoring in-process. The parent sends a batch at a time: the
 submissions queued while the previous batch was scored.
 
-The two talk over a socket pair that the event loop reads and writes itself (loop.sock_sendall, sock_recv_into).
+The two talk over a socket pair that the event loop reads and writes itself (a reader callback, no task).
 A ProcessPoolExecutor did this before, through a feeder thread and a manager thread in the server process: at half
 the submit maximum a batch's round trip took ~4.1 ms for ~1.8 ms of scoring, the rest waiting for those threads to
 get the GIL (docs/performance.md). What crosses is pickled: both ends are this code, and no one else holds the
@@ -26,6 +26,7 @@ import signal
 import socket
 import struct
 import threading
+from collections import deque
 from collections.abc import Callable, Sequence
 from multiprocessing.process import BaseProcess
 from pathlib import Path
@@ -124,17 +125,28 @@ class ScoringProcessDied(RuntimeError):
     """The child process ended while scoring a batch (killed, out of memory); a new one is started."""
 
 
+# What a request's sender is told: (True, what the child returned), (False, what it raised), or (False,
+# ScoringProcessDied) when the child ended before answering.
+OnAnswer = Callable[[bool, Any], None]
+
+
 class ScoringProcess:
     """One child process that scores batches; started and stopped with the app (service/web/runtime.py).
 
-    One request is in flight at a time (the batcher sends the next batch when the last one is back); a caller that
-    is cancelled does not cut an exchange in half, which would leave the next caller reading the wrong answer.
+    Requests are written at once from the caller's step of the event loop, and the answers are read by a reader
+    callback that hands each to its sender in that same step, in the order sent (the child answers in turn). Under
+    load each turn of the loop a batch waits for costs as much as the other requests' work in that turn: a send
+    task, a receive task and their wake-ups cost several turns a batch. A caller that is cancelled cannot cut an
+    exchange in half, since no caller reads the socket.
     """
 
     def __init__(self) -> None:
         self._child: BaseProcess | None = None
         self._socket: socket.socket | None = None
-        self._turn = asyncio.Lock()
+        self._waiting: deque[OnAnswer] = deque()  # senders of the requests not answered yet, oldest first
+        self._inbox = bytearray()  # answer bytes read and not yet handed out
+        self._outbox = bytearray()  # request bytes the socket did not take yet
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     def start(self) -> None:
         # spawn, not fork: the parent has threads (database, executor) that a forked child would inherit mid-state.
@@ -151,47 +163,115 @@ class ScoringProcess:
         """Load the model in the child before traffic needs it; returns the child's process id."""
         return await self._run(_load, model_dir)
 
-    async def score(
-        self, model_dir: Path, submissions: Sequence[Submission], thresholds: Thresholds
-    ) -> tuple[list[Scores], list[list[str] | None], list[str | None]]:
-        """The scores of the model in `model_dir` with terms for those that reach a hold threshold, each text's
-        spam-run signature (service/abuse/spam_runs.py) and its language (classifier/language.py).
+    def score_soon(
+        self, model_dir: Path, submissions: Sequence[Submission], thresholds: Thresholds, on_answer: OnAnswer
+    ) -> None:
+        """Score a batch with the model in `model_dir`: the scores with terms for those that reach a hold threshold,
+        each text's spam-run signature (service/abuse/spam_runs.py) and its language (classifier/language.py).
 
-        Raises ScoringProcessDied when the child died on the batch (it is replaced for the next one), or what
-        scoring raised in the child.
+        The batch is sent now, and `on_answer` gets the answer as soon as it is read (in the reader callback, so it
+        must not raise): what scoring raised in the child, or ScoringProcessDied when the child died on the batch
+        (the next one is started). Raises ScoringProcessDied when no child is running.
         """
-        return await self._run(_score, model_dir, list(submissions), thresholds)
+        self.send(on_answer, _score, model_dir, list(submissions), thresholds)
 
     async def _run(self, function: Callable[..., T], *args: Any) -> T:
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+
+        def settle(succeeded: bool, value: Any) -> None:
+            if future.done():  # the caller was cancelled meanwhile
+                return
+            if succeeded:
+                future.set_result(value)
+            else:
+                future.set_exception(value)
+
+        self.send(settle, function, *args)
+        return await future
+
+    def send(self, on_answer: OnAnswer, function: Callable[..., Any], *args: Any) -> None:
+        """Write one request now (what the socket does not take is written when it can); its answer goes to
+        `on_answer`. Raises ScoringProcessDied when no child is running."""
         connection = self._socket
         if connection is None:
             raise ScoringProcessDied("the scoring process is not running")
-        request = _framed((function, args))
-        try:
-            succeeded, value = await asyncio.shield(self._exchange(connection, request))
-        except (OSError, EOFError) as exc:  # end of file, a reset or broken pipe: the child is gone
-            if self._socket is connection:  # the first to see it starts the next child
-                log.error("the scoring process died; starting another")
-                self._discard()
-                self.start()
-            raise ScoringProcessDied("the scoring process died while scoring") from exc
-        if not succeeded:
-            raise value
-        return value  # type: ignore[no-any-return]
+        request = _framed((function, args))  # first: a request that does not pickle is never half sent
+        loop = self._loop = asyncio.get_running_loop()
+        self._waiting.append(on_answer)
+        if len(self._waiting) == 1:
+            loop.add_reader(connection.fileno(), self._read)
+        if not self._outbox:
+            try:
+                request = request[connection.send(request) :]
+            except BlockingIOError:
+                pass
+            except OSError as exc:  # a reset or broken pipe: the child is gone
+                self._died(exc)
+                return
+            if request:
+                loop.add_writer(connection.fileno(), self._write_more)
+        self._outbox += request
 
-    async def _exchange(self, connection: socket.socket, request: bytes) -> tuple[bool, Any]:
-        async with self._turn:
-            loop = asyncio.get_running_loop()
-            await loop.sock_sendall(connection, request)
-            header = await _receive(loop, connection, _LENGTH.size)
-            data = await _receive(loop, connection, _LENGTH.unpack(header)[0])
-            answer: tuple[bool, Any] = pickle.loads(data)  # noqa: S301 (from our own child, as above)
-            return answer
+    def _write_more(self) -> None:
+        connection, loop = self._socket, self._loop
+        if connection is None or loop is None:
+            return
+        try:
+            del self._outbox[: connection.send(self._outbox)]
+        except BlockingIOError:
+            return
+        except OSError as exc:
+            self._died(exc)
+            return
+        if not self._outbox:
+            loop.remove_writer(connection.fileno())
+
+    def _read(self) -> None:
+        connection, loop = self._socket, self._loop
+        if connection is None or loop is None:
+            return
+        try:
+            chunk = connection.recv(1 << 20)
+        except BlockingIOError:
+            return
+        except OSError as exc:
+            self._died(exc)
+            return
+        if not chunk:
+            self._died(EOFError("the scoring process closed its end"))
+            return
+        self._inbox += chunk
+        while len(self._inbox) >= _LENGTH.size:
+            end = _LENGTH.size + _LENGTH.unpack_from(self._inbox)[0]
+            if len(self._inbox) < end:
+                break
+            succeeded, value = pickle.loads(self._inbox[_LENGTH.size : end])  # noqa: S301 (from our own child)
+            del self._inbox[:end]
+            self._waiting.popleft()(succeeded, value)
+        if not self._waiting and self._socket is connection:
+            loop.remove_reader(connection.fileno())
+
+    def _died(self, exc: BaseException) -> None:
+        """The child is gone (killed, out of memory): every request in flight is answered so, and the next child
+        starts for the next batch."""
+        waiting, self._waiting = self._waiting, deque()
+        log.error("the scoring process died; starting another")
+        self._discard()
+        self.start()
+        died = ScoringProcessDied("the scoring process died while scoring")
+        died.__cause__ = exc
+        for on_answer in waiting:
+            on_answer(False, died)
 
     def _discard(self) -> None:
-        child, connection = self._child, self._socket
+        child, connection, loop = self._child, self._socket, self._loop
         self._child = self._socket = None
+        self._inbox.clear()
+        self._outbox.clear()
         if connection is not None:
+            if loop is not None and not loop.is_closed():
+                loop.remove_reader(connection.fileno())
+                loop.remove_writer(connection.fileno())
             connection.close()
         if child is not None:
             child.kill()  # it may only have broken its end; a dead one is just reaped
@@ -211,16 +291,3 @@ class ScoringProcess:
                 child.join()
         if connection is not None:
             connection.close()
-
-
-async def _receive(loop: asyncio.AbstractEventLoop, connection: socket.socket, size: int) -> bytes:
-    """Exactly `size` bytes from the socket; EOFError when the child's end closed first."""
-    buffer = bytearray(size)
-    view = memoryview(buffer)
-    got = 0
-    while got < size:
-        n = await loop.sock_recv_into(connection, view[got:])
-        if n == 0:
-            raise EOFError("the scoring process closed its end")
-        got += n
-    return bytes(buffer)

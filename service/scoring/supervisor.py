@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from classifier import Scores, Submission, Thresholds
+from classifier import Submission, Thresholds
 from service.scoring.child_process import ScoringProcess, ScoringProcessDied
 
 log = logging.getLogger(__name__)
@@ -39,20 +39,30 @@ class ChildSupervisor:
             log.exception("the scoring process cannot load the model")
             self.problem = f"the scoring process cannot load the model: {type(exc).__name__}"
 
-    async def score(
-        self, model_dir: Path, submissions: Sequence[Submission], thresholds: Thresholds
-    ) -> tuple[list[Scores], list[list[str] | None], list[str | None]]:
-        """The child's scores, signatures and languages (ScoringProcess.score). A child that died on the batch raises
-        ScoringProcessDied, and the new one loads the model in the background."""
+    def score_soon(
+        self,
+        model_dir: Path,
+        submissions: Sequence[Submission],
+        thresholds: Thresholds,
+        on_answer: Callable[[bool, Any], None],
+    ) -> None:
+        """The child's scores, signatures and languages (ScoringProcess.score_soon), handed to `on_answer` from the
+        step that reads them. A child that died on the batch answers ScoringProcessDied, and the new one loads the
+        model in the background (/ready says why until it has)."""
         assert self.process is not None
+
+        def answered(succeeded: bool, value: Any) -> None:
+            if isinstance(value, ScoringProcessDied):
+                self.problem = str(value)
+                self._keep(self.load(model_dir))  # ready again once the new child has the model
+            elif succeeded:
+                self.problem = None
+            on_answer(succeeded, value)
+
         try:
-            answer = await self.process.score(model_dir, submissions, thresholds)
+            self.process.score_soon(model_dir, submissions, thresholds, answered)
         except ScoringProcessDied as exc:
-            self.problem = str(exc)
-            self._keep(self.load(model_dir))  # ready again once the new child has the model
-            raise
-        self.problem = None
-        return answer
+            answered(False, exc)
 
     def _keep(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.get_running_loop().create_task(work)

@@ -66,6 +66,39 @@ def test_a_batch_scored_in_the_child_equals_scoring_in_process(scorer: Scorer) -
     assert any(scored.scores and scored.scores.contributions for scored in in_child)
 
 
+def test_requests_sent_before_any_answer_are_answered_in_order_to_their_senders(scorer: Scorer) -> None:
+    # Batches larger than the socket's buffers (written and read in pieces), sent back to back before the child has
+    # answered the first, and a sender that gave up: each answer reaches the sender it belongs to.
+    large = [replace(submission, body=submission.body + " " + "words " * 400) for submission in SUBMISSIONS * 60]
+    small = SUBMISSIONS[:2]
+    assert scorer.source is not None and scorer.card.thresholds is not None
+    model, thresholds = scorer.source, scorer.card.thresholds
+
+    async def scenario() -> list[Any]:
+        process = ScoringProcess()
+        process.start()
+        try:
+            answers: list[Any] = []
+            pid = await process.load(model)
+            gave_up = asyncio.ensure_future(process.load(model))
+            await asyncio.sleep(0)  # its request is written: the answer comes back to no one
+            gave_up.cancel()
+            for batch in (large, small, large):
+                process.score_soon(model, batch, thresholds, lambda ok, value: answers.append((ok, value)))
+            answers.append(await process.load(model) == pid)
+            return answers
+        finally:
+            await asyncio.to_thread(process.stop)
+
+    answers = asyncio.run(scenario())
+    assert answers[-1] is True and len(answers) == 4
+    for (succeeded, (scores, signatures, languages)), batch in zip(answers[:3], (large, small, large), strict=True):
+        assert succeeded and len(scores) == len(signatures) == len(languages) == len(batch)
+        assert [s.abuse_score for s in scores] == pytest.approx(
+            [s.abuse_score for s in scorer.score_many(batch)], abs=1e-9
+        )
+
+
 def test_a_dead_child_leaves_its_batch_pending_and_not_ready_until_a_new_child_loaded_the_model(
     scorer: Scorer,
 ) -> None:
