@@ -2,8 +2,8 @@
 
 Under load the submit path was CPU-bound in one process; scoring was about a third of the time holding the GIL
 (docs/performance.md). The child loads the same model folder with the same skops trusted-type check and runs the
-same Scorer.score_many, so the answers are those of scoring in-process. The parent sends a batch at a time: the
-submissions queued while the previous batch was scored.
+same Scorer.score_many, so the answers are those of scoring in-process. The parent sends batches of submissions
+(service/scoring/batcher.py), several in flight at once when a burst comes; the child answers them in turn.
 
 The two talk over a socket pair that the event loop reads and writes itself (a reader callback, no task).
 A ProcessPoolExecutor did this before, through a feeder thread and a manager thread in the server process: at half
