@@ -70,6 +70,9 @@ def _score(
 # A message either way: its length (8 bytes, big-endian), then the pickle. To the child (function, arguments); back
 # (True, what it returned) or (False, what it raised).
 _LENGTH = struct.Struct(">Q")
+# The most the parent reads at once: recv allocates this much before it shrinks to what came, and an answer for a
+# batch is a few kilobytes (a larger one is read in several pieces).
+_READ_SIZE = 1 << 16
 # How long stop() waits for the batch in hand before it ends the child outright.
 STOP_SECONDS = 30.0
 
@@ -231,7 +234,7 @@ class ScoringProcess:
         if connection is None or loop is None:
             return
         try:
-            chunk = connection.recv(1 << 20)
+            chunk = connection.recv(_READ_SIZE)
         except BlockingIOError:
             return
         except OSError as exc:
