@@ -62,7 +62,12 @@ def test_the_card_says_what_each_head_learned_from_the_site(site_model_dir: Path
     # The seed already ranks these attacks above the ordinary replies: what the site changes is where they sit
     # against its thresholds, so the abuse head is either corrected or at least recalibrated on the decisions.
     assert site["abuse"]["adapted"] or site["abuse"]["recalibrated_only"]
-    assert {"general_roc_auc", "adapted_roc_auc_out_of_fold", "strength"} <= set(site["abuse"])
+    assert {"general_roc_auc", "adapted_roc_auc_out_of_fold", "procedure_roc_auc_out_of_fold", "strength"} <= set(
+        site["abuse"]
+    )
+    # A correction is applied only when the whole procedure, strength choice included, beat the general model.
+    beat = site["abuse"]["procedure_roc_auc_out_of_fold"] >= site["abuse"]["general_roc_auc"] + MIN_GAIN
+    assert beat or not site["abuse"]["adapted"]
     # The spam head saw only ordinary replies from this site (one class): it learned them among the corpora.
     assert site["spam"] == site["spam"] | {"adapted": False, "mixed_into_corpora": True}
 
@@ -125,7 +130,8 @@ def test_a_correction_that_cannot_beat_the_general_model_out_of_fold_is_not_appl
     picked = sorted(learned.out_of_fold["abuse"])
     assert picked == list(range(len(decided)))
     assert np.allclose([learned.out_of_fold["abuse"][i] for i in picked], score_rows(adapted, decided)["abuse"])
-    assert report["abuse"]["general_roc_auc"] > report["abuse"]["adapted_roc_auc_out_of_fold"] - MIN_GAIN
+    # Judged on the whole procedure out of fold (the strength picked inside each fold), as below 3,000 decisions.
+    assert report["abuse"]["general_roc_auc"] > report["abuse"]["procedure_roc_auc_out_of_fold"] - MIN_GAIN
     # The general ranking, recalibrated: same order of any replies, other probabilities.
     probe = [LabelledRow(text) for text in (ATTACK.format("danish"), ORDINARY.format("danish"), "you idiot", "thanks")]
     before, after = score_rows(pipelines, probe)["abuse"], score_rows(adapted, probe)["abuse"]
