@@ -131,21 +131,28 @@ def _nested_out_of_fold(
     decisions."""
     logits = np.empty(len(labels), dtype=np.float64)
     for train, test in folds:
-        inner_labels = labels[train]
-        smaller = min(int(inner_labels.sum()), len(train) - int(inner_labels.sum()))
-        inner = StratifiedKFold(n_splits=min(INNER_FOLDS, smaller), shuffle=True, random_state=RANDOM_STATE)
-        inner_folds = list(inner.split(np.zeros(len(train)), inner_labels))
-        inner_aucs = [
-            roc_auc_score(inner_labels, _out_of_fold(features[train], general[train], inner_labels, weights[train],
-                                                     strength, inner_folds))
-            for strength in STRENGTHS
-        ]  # fmt: skip
-        strength = STRENGTHS[int(np.argmax(inner_aucs))]
-        correction, general_weight, intercept = _correction(
-            features[train], general[train], inner_labels, weights[train], strength
-        )
+        inside = features[train], general[train], labels[train], weights[train]
+        best, _, _ = _pick_strength(*inside, _stratified_folds(labels[train], INNER_FOLDS))
+        correction, general_weight, intercept = _correction(*inside, STRENGTHS[best])
         logits[test] = features[test] @ correction + general_weight * general[test] + intercept
     return logits
+
+
+def _stratified_folds(labels: NDArray[np.int64], wanted: int) -> list[tuple[NDArray[np.int64], NDArray[np.int64]]]:
+    """`wanted` stratified folds, fewer when the smaller class has fewer rows than that (each fold needs one)."""
+    smaller = min(int(labels.sum()), len(labels) - int(labels.sum()))
+    splitter = StratifiedKFold(n_splits=min(wanted, smaller), shuffle=True, random_state=RANDOM_STATE)
+    return list(splitter.split(np.zeros(len(labels)), labels))
+
+
+def _pick_strength(
+    features: sp.csr_matrix, general: NDArray[np.float64], labels: NDArray[np.int64], weights: NDArray[np.float64],
+    folds: list[tuple[NDArray[np.int64], NDArray[np.int64]]],
+) -> tuple[int, list[NDArray[np.float64]], list[float]]:  # fmt: skip
+    """(index of the best of STRENGTHS, each strength's out-of-fold logits, their ROC AUCs) on these folds."""
+    tried = [_out_of_fold(features, general, labels, weights, strength, folds) for strength in STRENGTHS]
+    aucs = [float(roc_auc_score(labels, logits)) for logits in tried]
+    return int(np.argmax(aucs)), tried, aucs
 
 
 def _platt(logits: NDArray[np.float64], labels: NDArray[np.int64], weights: NDArray[np.float64]) -> tuple[float, float]:
@@ -170,12 +177,8 @@ def fit_site_head(
     features = sp.csr_matrix(tfidf.transform(hashed))
     general = np.asarray(general_regression.decision_function(features), dtype=np.float64)
     weights = site_weights(rows)
-    folds_wanted = FEWER_FOLDS if len(labels) >= FEWER_FOLDS_FROM else MAX_FOLDS
-    splitter = StratifiedKFold(n_splits=min(folds_wanted, smaller), shuffle=True, random_state=RANDOM_STATE)
-    folds = [(train, test) for train, test in splitter.split(np.zeros(len(labels)), labels)]
-    tried = [_out_of_fold(features, general, labels, weights, strength, folds) for strength in STRENGTHS]
-    aucs = [float(roc_auc_score(labels, logits)) for logits in tried]
-    best = int(np.argmax(aucs))
+    folds = _stratified_folds(labels, FEWER_FOLDS if len(labels) >= FEWER_FOLDS_FROM else MAX_FOLDS)
+    best, tried, aucs = _pick_strength(features, general, labels, weights, folds)
     general_auc = float(roc_auc_score(labels, general))
     report = {
         "decisions": len(labels),
