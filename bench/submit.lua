@@ -1,7 +1,7 @@
 -- wrk script: POST a realistic mix of submissions as JSON: ordinary replies in several languages, replies to a
 -- published comment (1 in 5, parents from PARENT_IDS), links, spam and abuse; each body made unique by a counter.
 -- With PACE_DELAY_MS set, each connection waits that long between requests (a closed loop with a pause); with RATE
--- set, one shared schedule sends RATE requests a second whatever the answers take (as bench/fixed_rate.lua does).
+-- set, one shared schedule sends RATE requests a second whatever the answers take (bench/schedule.lua).
 local bodies = {
   "Thanks for this clear explanation of the budget vote, I had not realised the committee met twice.",
   "I disagree with the author on rent control, but the numbers in the third paragraph are worth thinking about.",
@@ -39,27 +39,7 @@ request = function()
 end
 local rate = tonumber(os.getenv("RATE") or "")
 if rate then
-  local ffi = require("ffi")
-  ffi.cdef[[
-  typedef struct { long tv_sec; long tv_nsec; } rg_timespec;
-  int clock_gettime(int clk_id, rg_timespec *tp);
-  ]]
-  local now_ts = ffi.new("rg_timespec")
-  local function now_ms()
-    ffi.C.clock_gettime(1, now_ts) -- CLOCK_MONOTONIC
-    return tonumber(now_ts.tv_sec) * 1000 + tonumber(now_ts.tv_nsec) / 1e6
-  end
-  local interval = 1000 / rate
-  local next_slot = nil
-  -- One wrk thread, so one Lua state: the slots are handed out RATE apart across all connections. A slot already
-  -- past (every connection was busy) is sent at once, not made up for with a burst.
-  delay = function()
-    local now = now_ms()
-    if next_slot == nil then next_slot = now end
-    next_slot = next_slot + interval
-    if next_slot < now then next_slot = now end
-    return math.floor(next_slot - now + 0.5)
-  end
+  delay = dofile(debug.getinfo(1, "S").source:match("^@(.*/)") .. "schedule.lua")(rate)
 elseif pace then
   delay = function() return pace end
 end
