@@ -6,12 +6,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
 from classifier import LabelledRow, Scorer, Submission, compare_models, load_scorer, train_model
 from classifier.artifact import read_card
 from classifier.corpora import read_seed
 from classifier.lean import LinearHead
-from classifier.site import MIN_GAIN, MIN_ROWS_PER_CLASS, with_recency_weights
+from classifier.site import MIN_GAIN, MIN_ROWS_PER_CLASS, STRENGTHS, _correction, with_recency_weights
 from classifier.train import adapt_heads, fit_heads, score_rows
 
 # A site whose readers argue about chess openings, where sending someone "back to the kids table" as a "patzer" is a
@@ -94,6 +95,25 @@ def test_too_few_decisions_of_a_class_leave_the_head_as_it_was() -> None:
     assert adapted["abuse"] is pipelines["abuse"]
     probe = [LabelledRow(ATTACK.format("ruy lopez"))]
     assert np.array_equal(score_rows(adapted, probe)["abuse"], score_rows(pipelines, probe)["abuse"])
+
+
+def test_the_general_model_s_pull_fades_as_decisions_accumulate_whatever_the_strength() -> None:
+    # Decisions whose labels follow the general logit (a site that agrees with it) and no words to correct: the fitted
+    # weight of the general logit is held back on a few decisions and nearly the unpenalised one on many, at every
+    # strength of the correction. A weight left free would be the same on 24 decisions as on 2,400.
+    generator = np.random.default_rng(7)
+    general = generator.normal(0.0, 2.0, 24)
+    labels = (generator.random(24) < 1.0 / (1.0 + np.exp(-general))).astype(np.int64)
+    no_words = sp.csr_matrix((24, 8), dtype=np.float64)
+
+    def weight(copies: int, strength: float) -> float:
+        rows = np.tile(np.arange(24), copies)
+        return _correction(no_words[rows], general[rows], labels[rows], np.ones(len(rows)), strength)[1]
+
+    for strength in (STRENGTHS[0], STRENGTHS[-1]):
+        few, many = weight(1, strength), weight(100, strength)
+        assert 0 < few < 0.9 * many
+    assert weight(100, STRENGTHS[0]) == pytest.approx(weight(100, STRENGTHS[-1]), rel=0.1)
 
 
 def test_recency_weights_run_from_one_for_the_newest_to_a_half_for_the_oldest() -> None:
