@@ -56,7 +56,7 @@ NESTED_BELOW: Final = 3_000
 INNER_FOLDS: Final = 3
 # The penalty on the general logit's weight, in units of one decision's loss: 0.5 * GENERAL_PENALTY * weight**2,
 # the same at every strength of the correction (its column is scaled by sqrt(strength / GENERAL_PENALTY)). With
-# the weight free (the first design) the fit leaned on the general model, weights of 2-3 on SMS with the correction
+# the weight free (the first design) the fit leaned on the general model, weights of 1.9-2.4 on SMS with the correction
 # kept small, and stayed 0.008 ROC AUC below a site-only model at 300 decisions; penalised like this the decisions'
 # own words carry more, and less the more decisions there are (docs/model.md, "Learning each site's standard").
 GENERAL_PENALTY: Final = 1.0
