@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from scipy.special import expit
 
 from classifier import LabelledRow, Scorer, Submission, compare_models, load_scorer, train_model
 from classifier.artifact import read_card
@@ -99,11 +100,11 @@ def test_too_few_decisions_of_a_class_leave_the_head_as_it_was() -> None:
 
 def test_the_general_model_s_pull_fades_as_decisions_accumulate_whatever_the_strength() -> None:
     # Decisions whose labels follow the general logit (a site that agrees with it) and no words to correct: the fitted
-    # weight of the general logit is held back on a few decisions and nearly the unpenalised one on many, at every
-    # strength of the correction. A weight left free would be the same on 24 decisions as on 2,400.
+    # weight of the general logit is held back on a few decisions and much less on many, and on many it is the same
+    # at every strength of the correction. A weight left free would be the same on 24 decisions as on 2,400.
     generator = np.random.default_rng(7)
     general = generator.normal(0.0, 2.0, 24)
-    labels = (generator.random(24) < 1.0 / (1.0 + np.exp(-general))).astype(np.int64)
+    labels = (generator.random(24) < expit(general)).astype(np.int64)
     no_words = sp.csr_matrix((24, 8), dtype=np.float64)
 
     def weight(copies: int, strength: float) -> float:
