@@ -40,6 +40,32 @@ def expected_calibration_error(labels: NDArray[np.int64], scores: NDArray[np.flo
     return round(error, 4)
 
 
+def _placements(labels: NDArray[np.int64], scores: NDArray[np.float64]) -> tuple[NDArray[np.float64], ...]:
+    """DeLong's structural components: for each positive, the share of negatives it outranks (ties count half), and
+    for each negative, the share of positives that outrank it. Their means are the ROC AUC."""
+    positives, negatives = scores[labels == 1], scores[labels == 0]
+    # In the rows' own order (the caller pairs the rows of two scores), searched among the other class sorted.
+    sorted_positives, sorted_negatives = np.sort(positives), np.sort(negatives)
+    above = np.searchsorted(sorted_negatives, positives, "left") + np.searchsorted(sorted_negatives, positives, "right")
+    below = np.searchsorted(sorted_positives, negatives, "left") + np.searchsorted(sorted_positives, negatives, "right")
+    return above / (2 * len(negatives)), 1.0 - below / (2 * len(positives))
+
+
+def roc_auc_difference_error(
+    labels: NDArray[np.int64], first: NDArray[np.float64], second: NDArray[np.float64]
+) -> float:
+    """The standard error of ROC AUC(first) - ROC AUC(second), both scores of the same rows (DeLong, DeLong and
+    Clarke-Pearson 1988): the pairing keeps what the two rankings share out of the error. Needs two rows of each
+    class."""
+    # Differenced row by row, the placements keep the correlation of the two rankings: the variance of the
+    # differences is the variance of the AUC difference (DeLong's covariance matrix, first minus second).
+    first_positive, first_negative = _placements(labels, first)
+    second_positive, second_negative = _placements(labels, second)
+    on_positives, on_negatives = first_positive - second_positive, first_negative - second_negative
+    variance = np.var(on_positives, ddof=1) / len(on_positives) + np.var(on_negatives, ddof=1) / len(on_negatives)
+    return float(np.sqrt(variance))
+
+
 def head_metrics(
     labels: NDArray[np.int64], scores: NDArray[np.float64], *, hold: float, reject: float
 ) -> dict[str, Any]:

@@ -13,7 +13,14 @@ from classifier import LabelledRow, Scorer, Submission, compare_models, load_sco
 from classifier.artifact import read_card
 from classifier.corpora import read_seed
 from classifier.lean import LinearHead
-from classifier.site import MIN_GAIN, MIN_ROWS_PER_CLASS, STRENGTHS, _correction, with_recency_weights
+from classifier.site import (
+    GAIN_STANDARD_ERRORS,
+    MIN_GAIN,
+    MIN_ROWS_PER_CLASS,
+    STRENGTHS,
+    _correction,
+    with_recency_weights,
+)
 from classifier.train import adapt_heads, fit_heads, score_rows
 
 # A site whose readers argue about chess openings, where sending someone "back to the kids table" as a "patzer" is a
@@ -64,12 +71,20 @@ def test_the_card_says_what_each_head_learned_from_the_site(site_model_dir: Path
     # The seed already ranks these attacks above the ordinary replies: what the site changes is where they sit
     # against its thresholds, so the abuse head is either corrected or at least recalibrated on the decisions.
     assert site["abuse"]["adapted"] or site["abuse"]["recalibrated_only"]
-    assert {"general_roc_auc", "adapted_roc_auc_out_of_fold", "procedure_roc_auc_out_of_fold", "strength"} <= set(
-        site["abuse"]
-    )
-    # A correction is applied only when the whole procedure, strength choice included, beat the general model.
-    beat = site["abuse"]["procedure_roc_auc_out_of_fold"] >= site["abuse"]["general_roc_auc"] + MIN_GAIN
-    assert beat or not site["abuse"]["adapted"]
+    abuse = site["abuse"]
+    assert {
+        "general_roc_auc",
+        "adapted_roc_auc_out_of_fold",
+        "procedure_roc_auc_out_of_fold",
+        "strength",
+        "blend",
+        "blended_roc_auc_out_of_fold",
+        "gain_standard_error",
+    } <= set(abuse)
+    # A correction is applied only when the whole procedure, strength choice included and blended with the general
+    # model, beat the general model clearly: by MIN_GAIN and by GAIN_STANDARD_ERRORS standard errors of the gain.
+    margin = max(MIN_GAIN, GAIN_STANDARD_ERRORS * abuse["gain_standard_error"])
+    assert abuse["blended_roc_auc_out_of_fold"] >= abuse["general_roc_auc"] + margin or not abuse["adapted"]
     # The spam head saw only ordinary replies from this site (one class): it learned them among the corpora.
     assert site["spam"] == site["spam"] | {"adapted": False, "mixed_into_corpora": True}
 
