@@ -8,9 +8,9 @@ follow them, so the site's moderators outvote the corpora. The regularisation st
 on the decisions themselves, and so is how far the corrected logit replaces the general one (a blend of the two); a
 correction whose gain out of fold is not clear of its own standard error is not applied.
 
-The result is again one linear model over the same tf-idf features (coefficients a * w_general + correction), so
-the adapted pipeline has exactly the general pipeline's shape: scoring costs the same, the lean scorer and the
-per-term explanations work unchanged, and the model file holds the same trusted types.
+The result is again one linear model over the same tf-idf features (coefficients b * (a * w_general + correction)
++ (1 - b) * w_general), so the adapted pipeline has exactly the general pipeline's shape: scoring costs the same, the
+lean scorer and the per-term explanations work unchanged, and the model file holds the same trusted types.
 """
 
 from __future__ import annotations
