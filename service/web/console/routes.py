@@ -54,6 +54,7 @@ from service.web.console.sign_in import (
     new_sign_in_token,
     read_cookie,
 )
+from service.web.encoded_response import EncodedResponse
 from service.web.payloads import read_form
 from service.web.routes.moderation import parse_decision
 from service.web.runtime import runtime_of
@@ -261,7 +262,7 @@ async def queue_page(
 
     # The whole page, kept per session (it carries the session's CSRF token) with the same freshness as the folder.
     html = await reads.console_pages.read((session, key), rendered)
-    return Response(html, media_type=MediaType.HTML, headers=CONSOLE_HEADERS)
+    return EncodedResponse(html, media_type=MediaType.HTML, headers=CONSOLE_HEADERS)
 
 
 async def _banner(db: Database, session: ConsoleSession, notice: Notice, sig: str | None) -> str | None:

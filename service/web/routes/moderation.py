@@ -19,6 +19,7 @@ from service.rules.validation import check_article_id
 from service.storage.database import Database
 from service.storage.tables import STATUSES
 from service.web.callers import count_failed_authentication
+from service.web.encoded_response import EncodedResponse
 from service.web.openapi import DecisionOperation
 from service.web.payloads import read_payload
 from service.web.runtime import Runtime, runtime_of
@@ -131,7 +132,7 @@ async def review_queue(
 
 def _json(body: bytes) -> Response[QueuePage]:
     # Sent as the bytes encoded once; the route's annotation is what the schema documents.
-    return cast("Response[QueuePage]", Response(body, media_type=MediaType.JSON))
+    return cast("Response[QueuePage]", EncodedResponse(body, media_type=MediaType.JSON))
 
 
 @get("/api/v1/moderation/comments/{comment_id:uuid}", summary="One comment with its full decision history")
