@@ -8,6 +8,7 @@ import json
 import logging
 import threading
 import time
+from datetime import UTC, datetime
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -137,3 +138,23 @@ def test_uvicorn_gets_the_lean_access_logger_only_where_its_lines_reach_the_writ
         root.handlers, root.level = kept[0], kept[1]
         access.handlers, access.propagate = kept[2], kept[3]
         access.setLevel(kept[4])
+
+
+@given(st.floats(min_value=0, max_value=4e9, allow_nan=False))
+def test_a_lines_time_is_the_stamp_datetime_would_write(created: float) -> None:
+    stamp = logs.iso_time(created)
+    assert datetime.fromisoformat(stamp) == datetime.fromtimestamp(created, UTC)
+    assert len(stamp) == len("2026-12-06T22:00:00.000000+00:00")  # always with microseconds, one width
+
+
+def test_odd_fields_still_make_a_json_line() -> None:
+    # A tuple key (written as its str()), a lone surrogate from a surrogateescape'd byte (msgspec refuses it: the line
+    # goes json's way), an object with nothing but a str().
+    class Opaque:
+        def __str__(self) -> str:
+            return "opaque ana@example.org"
+
+    for extra in ({("a", 1): "tuple key"}, {"odd": "bad byte \udcff"}, {"thing": Opaque()}):
+        line = logs._json_line({"message": "m", **extra})  # type: ignore[dict-item]
+        assert json.loads(line)["message"] == "m"
+        assert "ana@example.org" not in line
