@@ -264,7 +264,7 @@ def _serve_env(base: dict[str, str], **extra: str) -> dict[str, str]:
 
 class Baseline:
     """The bare app, kept running beside ours: each of our unpaced endpoints is read right after a run of its bare
-    counterpart (`paired`), so a ratio compares two runs a few seconds apart. This machine's speed drifts by tens of
+    counterpart (`paired`), so a ratio compares two runs seconds apart. This machine's speed drifts by tens of
     percent within minutes (another tenant's load), and one bare run at the start made the ratios of later endpoints
     follow that drift: the list page read 44.6-56.7% of bare in runs of the same code."""
 
@@ -294,13 +294,14 @@ class Baseline:
         return result
 
     def summary(self) -> dict[str, Any]:
-        """Each bare row as its median run by rate, with how many runs there were."""
+        """Each bare row as its middle run by rate (the lower of the two middle ones for an even count), with how
+        many runs there were and the rate of each."""
         rows: dict[str, Any] = {}
         for name, runs in self.runs.items():
             if runs:
                 ranked = sorted(runs, key=lambda run: run["requests_per_s"])
-                spread = [ranked[0]["requests_per_s"], ranked[-1]["requests_per_s"]]
-                rows[name] = {**ranked[len(ranked) // 2], "runs": len(runs), "requests_per_s_range": spread}
+                rates = [run["requests_per_s"] for run in runs]
+                rows[name] = {**ranked[(len(ranked) - 1) // 2], "runs": len(runs), "rates_per_run": rates}
         return rows
 
 
@@ -430,9 +431,9 @@ def table(results: dict[str, Any]) -> str:
                      f"{row['errors']} | {row['cpu_ms_per_request']} |")  # fmt: skip
     for name, label in (("bare_post", "bare Litestar POST"), ("bare_get", "bare Litestar GET")):
         row = results[name]
-        if "runs" in row:  # one run beside each of ours: the median, and the spread of the runs
-            low, high = row["requests_per_s_range"]
-            label += f" (median of {row['runs']} runs, {low:,.0f}-{high:,.0f} req/s)"
+        if "runs" in row:  # one run beside each of ours: the middle one, and the spread of the runs
+            rates = row["rates_per_run"]
+            label += f" (middle of {row['runs']} runs, {min(rates):,.0f}-{max(rates):,.0f} req/s)"
         lines.append(f"| {label} | {row['requests_per_s']:,.0f} | 100% | - | {row['p50_ms']:.1f} | "
                      f"{row['p99_ms']:.1f} | {row['errors']} | {row['cpu_ms_per_request']} |")  # fmt: skip
     for name, label in (("post", "Isso POST /new"), ("get_thread", "Isso GET thread (limit 20)")):
