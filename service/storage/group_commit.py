@@ -91,8 +91,20 @@ class GroupCommit(Generic[Item, Result]):
             for _, future in batch:
                 _settle(future, exc)
             raise
+        if not isinstance(outcomes, list) or len(outcomes) != len(batch):
+            # A runner that answered the wrong number of items is a bug; its callers still get an answer rather
+            # than wait forever (and whatever was committed stays committed: nothing is retried).
+            log.error("a batch of %d was answered with %r outcomes", len(batch), _count(outcomes))
+            failure = RuntimeError("the reply could not be stored")
+            for _, future in batch:
+                _settle(future, failure)
+            return
         for (_, future), outcome in zip(batch, outcomes, strict=True):
             _settle(future, outcome)
+
+
+def _count(outcomes: object) -> int | str:
+    return len(outcomes) if isinstance(outcomes, list) else type(outcomes).__name__
 
 
 def _settle(future: asyncio.Future[Result], outcome: Result | BaseException) -> None:

@@ -160,3 +160,22 @@ async def _open_gate(gate: asyncio.Event, items: Sequence[int]) -> list[int | Ex
 async def _after(gate: asyncio.Event, run: Callable[[int], Awaitable[int]], item: int) -> int:
     await gate.wait()
     return await run(item)
+
+
+@pytest.mark.parametrize("answer", [[], [1], None], ids=["none", "too few", "not a list"])
+def test_a_batch_answered_with_the_wrong_number_of_outcomes_still_answers_every_caller(answer: object) -> None:
+    # A runner bug must surface as an error for each caller, not as requests that wait forever.
+    async def run_batch(items: Sequence[int]) -> list[int | Exception]:
+        await asyncio.sleep(0)
+        return answer if len(items) > 1 else list(items)  # type: ignore[return-value]
+
+    async def scenario() -> list[int | BaseException]:
+        group: GroupCommit[int, int] = GroupCommit(run_batch)
+        first = asyncio.ensure_future(group.run(0))
+        await asyncio.sleep(0)  # the first batch is running; the next two queue behind it as one batch
+        rest = asyncio.gather(*(group.run(n) for n in (1, 2)), return_exceptions=True)
+        return [await first, *await asyncio.wait_for(rest, timeout=5)]
+
+    outcomes = asyncio.run(scenario())
+    assert outcomes[0] == 0
+    assert all(isinstance(outcome, RuntimeError) for outcome in outcomes[1:])
