@@ -35,6 +35,11 @@ def _default_data_dir() -> Path | None:
     return candidate if candidate.is_dir() else None
 
 
+# How long a scoring child may leave waiting requests without any answer before it counts as stuck (the default of
+# REPLYGUARD_SCORING_TIMEOUT_SECONDS, and of a ScoringProcess made without settings).
+SCORING_TIMEOUT_SECONDS = 30.0
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Everything an operator can set. Each field is REPLYGUARD_<FIELD NAME IN CAPITALS>."""
@@ -156,6 +161,10 @@ class Settings:
     # Score batches of concurrent submissions in a child process per worker (service/scoring/child_process.py), so
     # scoring runs beside the event loop on another core; false scores everything on the event loop.
     scoring_process: bool = True
+    # A scoring child that answers nothing for this long while batches wait is stuck (a loop, a pathological input):
+    # it is replaced as if it had died, and its batches wait for a person. Normal batches take milliseconds; the
+    # first request also waits for the child's start-up (a few seconds on a busy machine).
+    scoring_timeout_seconds: float = SCORING_TIMEOUT_SECONDS
     # Coral's external moderation phase (POST /coral/external-moderation): the phase's signing secrets as Coral's admin
     # shows them, comma-separated (two while a rotated secret is still active). Unset, the endpoint answers 404.
     coral_signing_secrets: tuple[str, ...] = ()
@@ -217,6 +226,8 @@ class Settings:
             raise SettingsError("REPLYGUARD_BODY_MAX_CHARS must be between 1 and 100000")
         if self.request_max_bytes < 1024:
             raise SettingsError("REPLYGUARD_REQUEST_MAX_BYTES must be at least 1024")
+        if not 0 < self.scoring_timeout_seconds <= 3600:
+            raise SettingsError("REPLYGUARD_SCORING_TIMEOUT_SECONDS must be above 0 and at most 3600")
         if not 0 < self.request_read_timeout_seconds <= 600:
             raise SettingsError("REPLYGUARD_REQUEST_READ_TIMEOUT_SECONDS must be above 0 and at most 600")
         if self.max_header_bytes < 1024:

@@ -57,6 +57,7 @@ def test_every_kind_of_value_is_parsed() -> None:
         ("REPLYGUARD_HONEYPOT_FIELD", 'x" onfocus="alert(1)'),  # goes into the embed's script and the demo page
         ("REPLYGUARD_DEMO_PAGES", "perhaps"),
         ("REPLYGUARD_SQLITE_READ_THREADS", "0"),
+        ("REPLYGUARD_SCORING_TIMEOUT_SECONDS", "0"),
     ],
 )
 def test_bad_values_are_refused_naming_the_variable(name: str, value: str) -> None:

@@ -36,6 +36,7 @@ from classifier import Scorer, Scores, Submission, Thresholds, load_scorer
 from classifier.language import detect_language, load_detector
 from service.abuse.spam_runs import signature
 from service.rules.policy import needs_explaining
+from service.settings import SCORING_TIMEOUT_SECONDS
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -125,7 +126,8 @@ def _exit_when_ready(sentinel: int) -> None:
 
 
 class ScoringProcessDied(RuntimeError):
-    """The child process ended while scoring a batch (killed, out of memory); a new one is started."""
+    """The child process ended while scoring a batch (killed, out of memory) or stopped answering (stuck); a new one
+    is started."""
 
 
 # What a request's sender is told: (True, what the child returned), (False, what it raised), or (False,
@@ -143,13 +145,18 @@ class ScoringProcess:
     exchange in half, since no caller reads the socket.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, answer_timeout: float = SCORING_TIMEOUT_SECONDS) -> None:
+        # A child that answers nothing for this long while requests wait is stuck (a loop, a pathological input) and
+        # is replaced as if it had died: without this, every later submission would queue behind it forever.
+        self.answer_timeout = answer_timeout
         self._child: BaseProcess | None = None
         self._socket: socket.socket | None = None
         self._waiting: deque[OnAnswer] = deque()  # senders of the requests not answered yet, oldest first
         self._inbox = bytearray()  # answer bytes read and not yet handed out
         self._outbox = bytearray()  # request bytes the socket did not take yet
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._silent_since = 0.0  # loop time of the last answer, or of the first request sent while none waited
+        self._watchdog: asyncio.TimerHandle | None = None
 
     def start(self) -> None:
         # spawn, not fork: the parent has threads (database, executor) that a forked child would inherit mid-state.
@@ -203,6 +210,10 @@ class ScoringProcess:
         self._waiting.append(on_answer)
         if len(self._waiting) == 1:
             loop.add_reader(connection.fileno(), self._read)
+            self._silent_since = loop.time()
+            if self._watchdog is not None:
+                self._watchdog.cancel()
+            self._watchdog = loop.call_later(self.answer_timeout, self._check_answering)
         if not self._outbox:
             try:
                 request = request[connection.send(request) :]
@@ -250,13 +261,32 @@ class ScoringProcess:
                 break
             succeeded, value = pickle.loads(self._inbox[_LENGTH.size : end])  # noqa: S301 (from our own child)
             del self._inbox[:end]
+            self._silent_since = loop.time()
             self._waiting.popleft()(succeeded, value)
         if not self._waiting and self._socket is connection:
             loop.remove_reader(connection.fileno())
 
+    def _check_answering(self) -> None:
+        """Replace the child when requests have waited `answer_timeout` without any answer; otherwise look again when
+        that could next be true. (Runs on the loop; nothing to do once every request is answered.)"""
+        self._watchdog = None
+        loop = self._loop
+        if not self._waiting or loop is None or self._socket is None:
+            return
+        silent = loop.time() - self._silent_since
+        if silent < self.answer_timeout:
+            self._watchdog = loop.call_later(self.answer_timeout - silent, self._check_answering)
+            return
+        log.error(
+            "the scoring process answered nothing for %.0f s with %d requests waiting; replacing it",
+            silent,
+            len(self._waiting),
+        )
+        self._died(TimeoutError(f"no answer from the scoring process for {silent:.0f} s"))
+
     def _died(self, exc: BaseException) -> None:
-        """The child is gone (killed, out of memory): every request in flight is answered so, and the next child
-        starts for the next batch."""
+        """The child is gone (killed, out of memory) or stuck: every request in flight is answered so, and the next
+        child starts for the next batch."""
         waiting, self._waiting = self._waiting, deque()
         log.error("the scoring process died; starting another")
         self._discard()
@@ -269,6 +299,9 @@ class ScoringProcess:
     def _discard(self) -> None:
         child, connection, loop = self._child, self._socket, self._loop
         self._child = self._socket = None
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            self._watchdog = None
         self._inbox.clear()
         self._outbox.clear()
         if connection is not None:

@@ -130,7 +130,7 @@ async def started(
         subscriptions.forget()
     # Built once before traffic (and before gc.freeze): every reply's language is detected on the submit path.
     await asyncio.to_thread(load_detector)
-    process = ScoringProcess() if settings.scoring_process else None
+    process = ScoringProcess(answer_timeout=settings.scoring_timeout_seconds) if settings.scoring_process else None
     if process is not None:
         await runtime.scoring.start_process(process)
     # Everything built so far (libraries, the model) lives as long as the app: out of the collector's sight, a

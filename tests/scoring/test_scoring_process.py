@@ -21,7 +21,7 @@ from litestar.testing import TestClient
 from classifier import Scorer, load_scorer
 from service.app import create_app
 from service.rules.policy import Overrides
-from service.scoring.child_process import ScoringProcess
+from service.scoring.child_process import ScoringProcess, ScoringProcessDied
 from service.scoring.scored import Scored
 from service.scoring.state import ScoringState
 from service.settings import Settings
@@ -154,7 +154,7 @@ def test_what_crosses_to_the_child_and_back_pickles_to_equal_values(scorer: Scor
 PARENT = """
 import asyncio, os, signal, sys
 from pathlib import Path
-from service.scoring.child_process import ScoringProcess
+from service.scoring.child_process import ScoringProcess, ScoringProcessDied
 
 async def main() -> None:
     process = ScoringProcess()
@@ -176,3 +176,61 @@ def test_a_server_killed_outright_takes_its_scoring_process_with_it(model_dir: P
     while _alive(child) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not _alive(child)
+
+
+def test_a_child_that_stops_answering_is_replaced_and_what_waited_is_answered(scorer: Scorer) -> None:
+    # A stuck child (a loop, a pathological input) would otherwise hold every later submission forever.
+    assert scorer.source is not None
+    model = scorer.source
+
+    async def scenario() -> dict[str, Any]:
+        process = ScoringProcess()  # the default timeout while the child starts and loads the model
+        process.start()
+        try:
+            first_pid = await process.load(model)
+            process.answer_timeout = 1.0
+            answers: list[tuple[bool, Any]] = []
+            started = time.monotonic()
+            process.send(lambda ok, value: answers.append((ok, value)), time.sleep, 120)  # never answers in time
+            process.send(lambda ok, value: answers.append((ok, value)), time.sleep, 0)  # queued behind it
+            while len(answers) < 2 and time.monotonic() - started < 30:  # noqa: ASYNC110 (waits for the watchdog)
+                await asyncio.sleep(0.05)
+            waited = time.monotonic() - started
+            process.answer_timeout = 60.0  # the new child starts and loads the model
+            second_pid = await process.load(model)
+            return {"answers": answers, "waited": waited, "first": first_pid, "second": second_pid}
+        finally:
+            await asyncio.to_thread(process.stop)
+
+    seen = asyncio.run(scenario())
+    assert [ok for ok, _ in seen["answers"]] == [False, False]
+    assert all(isinstance(value, ScoringProcessDied) for _, value in seen["answers"])
+    assert 1.0 <= seen["waited"] < 10
+    assert seen["second"] != seen["first"] and not _alive(seen["first"])
+
+
+def test_a_slow_child_that_keeps_answering_is_not_replaced(scorer: Scorer) -> None:
+    # The timeout counts from the last answer: a queue of batches each under it, together well over it, is fine.
+    assert scorer.source is not None
+    model = scorer.source
+
+    async def scenario() -> tuple[list[tuple[bool, Any]], int, int]:
+        process = ScoringProcess()
+        process.start()
+        try:
+            first_pid = await process.load(model)
+            process.answer_timeout = 1.0
+            answers: list[tuple[bool, Any]] = []
+            for _ in range(4):
+                process.send(lambda ok, value: answers.append((ok, value)), time.sleep, 0.5)
+            deadline = time.monotonic() + 30
+            while len(answers) < 4 and time.monotonic() < deadline:  # noqa: ASYNC110 (waits for the answers)
+                await asyncio.sleep(0.05)
+            process.answer_timeout = 60.0
+            return answers, first_pid, await process.load(model)
+        finally:
+            await asyncio.to_thread(process.stop)
+
+    answers, first_pid, second_pid = asyncio.run(scenario())
+    assert answers == [(True, None)] * 4
+    assert second_pid == first_pid
