@@ -94,8 +94,8 @@ class GroupCommit(Generic[Item, Result]):
         if not isinstance(outcomes, list) or len(outcomes) != len(batch):
             # A runner that answered the wrong number of items is a bug; its callers still get an answer rather
             # than wait forever (and whatever was committed stays committed: nothing is retried).
-            log.error("a batch of %d was answered with %r outcomes", len(batch), _count(outcomes))
-            failure = RuntimeError("the reply could not be stored")
+            log.error("a batch of %d was answered with %s outcomes", len(batch), _count(outcomes))
+            failure = RuntimeError("the batch's answers were lost")
             for _, future in batch:
                 _settle(future, failure)
             return
