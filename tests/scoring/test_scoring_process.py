@@ -154,7 +154,7 @@ def test_what_crosses_to_the_child_and_back_pickles_to_equal_values(scorer: Scor
 PARENT = """
 import asyncio, os, signal, sys
 from pathlib import Path
-from service.scoring.child_process import ScoringProcess, ScoringProcessDied
+from service.scoring.child_process import ScoringProcess
 
 async def main() -> None:
     process = ScoringProcess()
