@@ -32,6 +32,9 @@ class Receiver:
     secret: str | None = None
     status: int = 200  # the answer to every call
     delay_seconds: float = 0.0
+    # When given, every call is recorded as it arrives and answered only once this is set: a test can hold a
+    # sender's round in flight for as long as it needs (to kill the sender mid-round, say).
+    answer_when: threading.Event | None = None
     calls: list[Call] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)  # why calls whose signature failed were refused
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -56,13 +59,22 @@ class Receiver:
 
 
 @contextmanager
-def receiving(secret: str | None = None, *, status: int = 200, delay_seconds: float = 0.0) -> Iterator[Receiver]:
+def receiving(
+    secret: str | None = None,
+    *,
+    status: int = 200,
+    delay_seconds: float = 0.0,
+    answer_when: threading.Event | None = None,
+) -> Iterator[Receiver]:
     """A receiver listening on 127.0.0.1 (a free port) until the block ends."""
-    receiver = Receiver(url="", secret=secret, status=status, delay_seconds=delay_seconds)
+    receiver = Receiver(url="", secret=secret, status=status, delay_seconds=delay_seconds, answer_when=answer_when)
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            length = int(self.headers.get("Content-Length", "0"))
+            body = self.rfile.read(length)
+            if len(body) < length:  # the sender died mid-request: nothing arrived, as for any receiver
+                return
             headers = {name.lower(): value for name, value in self.headers.items()}
             if receiver.delay_seconds:
                 time.sleep(receiver.delay_seconds)
@@ -80,8 +92,13 @@ def receiving(secret: str | None = None, *, status: int = 200, delay_seconds: fl
                 receiver.calls.append(
                     Call(headers.get("webhook-id", ""), payload.get("type", ""), payload, headers, body)
                 )
-            self.send_response(receiver.status)
-            self.end_headers()
+            if receiver.answer_when is not None:
+                receiver.answer_when.wait(timeout=120)
+            try:
+                self.send_response(receiver.status)
+                self.end_headers()
+            except (BrokenPipeError, ConnectionResetError):  # the sender was killed while its call was held
+                pass
 
         def log_message(self, format: str, *args: Any) -> None:  # the test's output stays quiet
             pass

@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections import Counter
@@ -242,13 +243,19 @@ def _wait_all_sent(settings: Settings, receiver: Receiver, ids: list[str], log: 
 def test_a_worker_killed_mid_delivery_loses_nothing(settings: Settings, tmp_path: Path) -> None:
     secret = new_secret()
     log = tmp_path / "workers.log"
-    with receiving(secret, delay_seconds=0.05) as receiver:  # slow enough that the kill lands mid-round
+    # The receiver answers nothing until the worker is dead, so the kill certainly lands while a round is in flight:
+    # its messages are claimed and some have arrived, and the worker never learns that they did.
+    answer = threading.Event()
+    with receiving(secret, answer_when=answer) as receiver:
         endpoint = add_endpoint(settings, receiver.url, secret)
         ids = write_messages(settings, endpoint, 150)
         with workers(settings, 1, log) as (first,):
-            receiver.wait_for(20, timeout=60)
-            os.kill(first.pid, signal.SIGKILL)
-            first.wait(timeout=10)
+            try:
+                receiver.wait_for(1, timeout=60)
+                os.kill(first.pid, signal.SIGKILL)
+                first.wait(timeout=10)
+            finally:
+                answer.set()
         arrived_before = len(receiver.ids())
         assert arrived_before < len(ids), "the worker finished before it was killed: nothing was tested"
         claimed = [row for row in outbox_rows(settings) if row.claimed_by is not None]
