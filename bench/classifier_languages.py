@@ -32,7 +32,7 @@ from classifier import corpora
 from classifier.dataset import load_evaluation_sets, load_training_rows, split_held_out
 from classifier.pipeline import build_head_pipeline
 from classifier.rows import LabelledRow, dedupe
-from classifier.train import row_weights
+from classifier.weights import row_weights
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data"
 MULTILINGUAL = {"germeval", "russian-news", "mlma-fr", "mlma-ar", "mlma-en"}
@@ -84,7 +84,7 @@ def per_language(train: list[LabelledRow], held_out: list[LabelledRow], hashed_t
             tfidf = build_head_pipeline().named_steps["tfidf"]
             x_train = tfidf.fit_transform(hashed_train[picked])
             x_test = tfidf.transform(hashed_held[test])
-            weights = row_weights([train[i] for i in picked])
+            weights = row_weights([train[i] for i in picked], "abuse")
             for strength in STRENGTHS:
                 model = LogisticRegression(C=strength, class_weight="balanced", max_iter=2000, solver="liblinear")
                 model.fit(x_train, [train[i].abuse for i in picked], sample_weight=weights)
@@ -115,7 +115,7 @@ def main(names: list[str]) -> None:
         pipeline = build_head_pipeline()
         tfidf, classifier = pipeline.named_steps["tfidf"], pipeline.named_steps["classifier"]
         labels = np.array([train[i].abuse for i in picked])
-        weights = row_weights([train[i] for i in picked]) * np.array(
+        weights = row_weights([train[i] for i in picked], "abuse") * np.array(
             [MIX_WEIGHTS.get(name, 1.0) if train[i].source in MULTILINGUAL else 1.0 for i in picked]
         )
         classifier.fit(tfidf.fit_transform(hashed_train[picked]), labels, sample_weight=weights)

@@ -38,7 +38,8 @@ from classifier.crossdomain import build_folds
 from classifier.dataset import load_evaluation_sets, load_training_rows, split_held_out, split_validation
 from classifier.pipeline import CHAR_FEATURES, RANDOM_STATE, TOKEN_PATTERN, WORD_FEATURES, build_head_pipeline
 from classifier.rows import LabelledRow
-from classifier.train import SEED_WEIGHT, choose_thresholds, fit_heads
+from classifier.train import choose_thresholds, fit_heads
+from classifier.weights import SEED_WEIGHT
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data"
 SPAM_DOMAINS = ("youtube-eminem", "youtube-katyperry", "youtube-lmfao", "youtube-psy", "youtube-shakira", "sms", "seed")

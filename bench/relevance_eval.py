@@ -44,8 +44,8 @@ from classifier.dataset import load_training_rows
 from classifier.pipeline import RECIPE, build_features, build_head_pipeline
 from classifier.relevance import MODEL_SHA256, Embedder, link_leaves_site, load_embedder
 from classifier.rows import LabelledRow
-from classifier.train import row_weights
 from classifier.videos import VIDEO_TITLES
+from classifier.weights import row_weights
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA_DIR = ROOT.parent / "shared" / "data"
@@ -100,7 +100,7 @@ def out_of_group_logits(rows: list[LabelledRow], groups: list[str], cache: Path)
             return {group: stored[f"arr_{index}"] for index, group in enumerate(groups)}
     started = time.perf_counter()
     hashed = sp.csr_matrix(build_features().fit_transform([row.model_text() for row in rows]))
-    weights = row_weights(rows)
+    weights = {head: row_weights(rows, head) for head in ("spam", "abuse")}
     recipe = build_head_pipeline()
     tfidf, regression = recipe.named_steps["tfidf"], recipe.named_steps["classifier"].estimator
     row_groups = np.array([row.group for row in rows])
@@ -111,7 +111,9 @@ def out_of_group_logits(rows: list[LabelledRow], groups: list[str], cache: Path)
         train = (labels >= 0) & (row_groups != group)
         test = row_groups == group
         fitted = clone(tfidf).fit(hashed[train])
-        model = clone(regression).fit(fitted.transform(hashed[train]), labels[train], sample_weight=weights[train])
+        model = clone(regression).fit(
+            fitted.transform(hashed[train]), labels[train], sample_weight=weights[head][train]
+        )
         print(f"  refit without {group[:40]} ({time.perf_counter() - started:.0f} s)", file=sys.stderr, flush=True)
         return np.asarray(model.decision_function(fitted.transform(hashed[test])), dtype=np.float64)
 

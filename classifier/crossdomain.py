@@ -23,7 +23,7 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 
 from classifier.pipeline import HEADS, build_features, build_head_pipeline
 from classifier.rows import LabelledRow
-from classifier.train import row_weights
+from classifier.weights import row_weights
 
 # A fold needs this many rows of each class to give a ROC AUC worth printing.
 MIN_PER_CLASS: Final = 10
@@ -101,7 +101,7 @@ def cross_domain(
     texts = [row.model_text() for row in rows]
     raw = [row.text for row in rows]
     hashed = sp.csr_matrix(build_features().fit_transform(texts))
-    weights = row_weights(rows)
+    weights = {head: row_weights(rows, head) for head in HEADS}
     recipe = build_head_pipeline()
     tfidf, regression = recipe.named_steps["tfidf"], recipe.named_steps["classifier"].estimator
     folds = build_folds(rows)
@@ -110,7 +110,9 @@ def cross_domain(
     def run(fold: Fold) -> tuple[Fold, NDArray[np.float64], NDArray[np.float64]]:
         labels = np.array([rows[i].label(fold.head) for i in np.flatnonzero(fold.train)], dtype=np.int64)
         fitted = clone(tfidf).fit(hashed[fold.train])
-        model = clone(regression).fit(fitted.transform(hashed[fold.train]), labels, sample_weight=weights[fold.train])
+        model = clone(regression).fit(
+            fitted.transform(hashed[fold.train]), labels, sample_weight=weights[fold.head][fold.train]
+        )
         ours = model.decision_function(fitted.transform(hashed[fold.test]))
         theirs = ours
         if baseline:

@@ -28,6 +28,7 @@ from classifier.errors import ModelLoadError
 from classifier.pipeline import RECIPE
 from classifier.rows import LabelledRow
 from classifier.thresholds import Thresholds
+from classifier.weights import weights_fingerprint
 
 # A dot folder under the models root: a model scan (folders holding card.json) never takes it for a model.
 CACHE_FOLDER = ".general-heads"
@@ -47,7 +48,7 @@ def in_fitting_order(rows: Sequence[LabelledRow]) -> list[LabelledRow]:
 
 def rows_key(rows: Sequence[LabelledRow], heads: Sequence[str]) -> str:
     """What the general fit depends on, as a hex digest; rows in the order they are fitted."""
-    digest = hashlib.sha256(f"{RECIPE}\0{sklearn.__version__}\0{','.join(heads)}".encode())
+    digest = hashlib.sha256(f"{RECIPE}\0{sklearn.__version__}\0{','.join(heads)}\0{weights_fingerprint()}".encode())
     for row in rows:
         digest.update(b"\1" + _row_bytes(row))
     return digest.hexdigest()

@@ -35,7 +35,8 @@ from classifier.rows import LabelledRow
 from classifier.site import with_recency_weights
 from classifier.site_thresholds import decision_rates, place_site_thresholds
 from classifier.thresholds import GOOD_REJECTED_MAX, Thresholds, quantile_threshold
-from classifier.train import EXTRA_SOURCE, EXTRA_WEIGHT, fit_heads, learn_site, row_weights, weighted_extra_rows
+from classifier.train import EXTRA_SOURCE, EXTRA_WEIGHT, fit_heads, learn_site, weighted_extra_rows
+from classifier.weights import row_weights
 
 DECISIONS: Final = (0, 100, 300, 1_000, 3_000)
 DRAWS: Final = 3
@@ -138,7 +139,7 @@ def _recipe_logits(
     tfidf, regression = clone(recipe.named_steps["tfidf"]), clone(recipe.named_steps["classifier"].estimator)
     labelled = [row for row in train if row.label(head) is not None]
     matrix = tfidf.fit_transform(hashed.of(labelled))
-    regression.fit(matrix, [row.label(head) for row in labelled], sample_weight=row_weights(labelled))
+    regression.fit(matrix, [row.label(head) for row in labelled], sample_weight=row_weights(labelled, head))
     return np.asarray(regression.decision_function(tfidf.transform(hashed.of(test))), dtype=np.float64)
 
 

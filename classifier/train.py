@@ -47,18 +47,9 @@ from classifier.thresholds import (
     choose_target_thresholds,
     has_enough_rows,
 )
+from classifier.weights import row_weights
 
 MIN_ROWS_PER_CLASS = 5
-# The seed is the only hand-labelled, news-reply-shaped data; without extra weight the off-domain corpora
-# (where nearly every link is spam) teach the model to reject ordinary replies that cite a source.
-SEED_WEIGHT = 5.0
-# YouTube is the only corpus of comment-section spam with its own ham beside it, but its ~1,400 training rows
-# sit among ~17,000 Jigsaw and Fox News rows taken as not spam, so the spam head learned "not Wikipedia prose"
-# more than "spam among comments". Five times the weight gains 0.009-0.014 ROC AUC on every video left out
-# (bench/classifier_spam_mix.py) and holds no more Jigsaw talk comments; dropping Jigsaw and Fox instead gains
-# more on YouTube but holds 4% of Jigsaw and 2% of SFU comments.
-YOUTUBE_WEIGHT = 5.0
-SOURCE_WEIGHTS = {"seed": SEED_WEIGHT, "youtube": YOUTUBE_WEIGHT}
 # Moderators' decisions are replies from the very site the model serves: worth as much as the seed, by default.
 EXTRA_WEIGHT = 5.0
 EXTRA_SOURCE = "moderators"
@@ -69,11 +60,6 @@ PARALLEL_TRAINING_ROWS = 5_000
 def _labels(rows: list[LabelledRow], head: str) -> tuple[list[int], np.ndarray]:
     picked = [i for i, row in enumerate(rows) if row.label(head) is not None]
     return picked, np.array([rows[i].label(head) for i in picked], dtype=np.int64)
-
-
-def row_weights(rows: list[LabelledRow]) -> np.ndarray:
-    """Each row's training weight: its own weight, times its source's SOURCE_WEIGHTS entry (1 if none)."""
-    return np.array([row.weight * SOURCE_WEIGHTS.get(row.source, 1.0) for row in rows])
 
 
 def fit_heads(rows: list[LabelledRow], heads: Sequence[str] = HEADS) -> dict[str, Pipeline]:
@@ -94,7 +80,7 @@ def fit_heads(rows: list[LabelledRow], heads: Sequence[str] = HEADS) -> dict[str
         if not _enough_of_each_class(labels):
             raise TrainingDataError(f"the {head} head needs at least {MIN_ROWS_PER_CLASS} rows of each class")
         pipeline.named_steps["features"].fit(texts[:1])
-        weights = row_weights([rows[i] for i in picked])
+        weights = row_weights([rows[i] for i in picked], head)
         work.append(delayed(_fit_head_steps)(pipeline, hashed[picked], labels, weights))
     for head, (tfidf, classifier) in zip(heads, Parallel(n_jobs=jobs)(work), strict=True):
         pipelines[head].steps[1:] = [("tfidf", tfidf), ("classifier", classifier)]

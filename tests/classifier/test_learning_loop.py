@@ -12,7 +12,8 @@ from classifier import LabelledRow, Scorer, Submission, compare_models, load_sco
 from classifier.artifact import read_card, write_card
 from classifier.corpora import read_seed
 from classifier.dataset import HELD_OUT_BUCKETS, split_bucket
-from classifier.train import SEED_WEIGHT, row_weights, weighted_extra_rows
+from classifier.train import weighted_extra_rows
+from classifier.weights import SEED_WEIGHT, row_weights
 
 PHRASE = "visit the quorbly tea outlet for discount quorbly blends"
 

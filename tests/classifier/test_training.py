@@ -11,9 +11,11 @@ import pytest
 from classifier import TrainingDataError, evaluate_model, load_scorer, train_model, write_report
 from classifier.corpora import read_seed
 from classifier.dataset import split_held_out
-from classifier.pipeline import build_head_pipeline
+from classifier.general_cache import rows_key
+from classifier.pipeline import HEADS, build_head_pipeline
 from classifier.rows import LabelledRow
-from classifier.train import SEED_WEIGHT, YOUTUBE_WEIGHT, fit_heads, row_weights
+from classifier.train import fit_heads
+from classifier.weights import HEAD_SOURCE_WEIGHTS, SEED_WEIGHT, YOUTUBE_WEIGHT, row_weights
 from tests.classifier.fake_corpora import write_fake_corpora
 
 
@@ -51,6 +53,25 @@ def test_seed_and_youtube_rows_train_with_their_source_weight_times_their_own() 
         LabelledRow("a seed reply", spam=0, abuse=0, source="seed", weight=2.0),
     ]
     assert row_weights(rows).tolist() == [YOUTUBE_WEIGHT, 1.0, 2.0 * SEED_WEIGHT]
+    assert row_weights(rows, "spam").tolist() == [YOUTUBE_WEIGHT, 1.0, 2.0 * SEED_WEIGHT]
+
+
+def test_the_abuse_head_trusts_jigsaw_more_and_civil_comments_less_than_other_corpora() -> None:
+    rows = [
+        LabelledRow("a talk page comment", spam=0, abuse=0, source="jigsaw"),
+        LabelledRow("a flagged news post", abuse=0, source="civil-comments", weight=2.0),
+        LabelledRow("a tweet", abuse=1, source="davidson"),
+        LabelledRow("a seed reply", spam=0, abuse=0, source="seed"),
+    ]
+    assert row_weights(rows, "abuse").tolist() == [2.0, 1.0, 1.0, SEED_WEIGHT]
+    assert row_weights(rows, "spam").tolist() == [1.0, 2.0, 1.0, SEED_WEIGHT]
+
+
+def test_the_general_fit_is_keyed_by_the_source_weights(monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = [LabelledRow("a talk page comment", spam=0, abuse=0, source="jigsaw")]
+    before = rows_key(rows, HEADS)
+    monkeypatch.setitem(HEAD_SOURCE_WEIGHTS, "abuse", {"jigsaw": 3.0})
+    assert rows_key(rows, HEADS) != before  # a cached fit under the old weights is not reused
 
 
 def test_a_head_with_a_single_class_is_refused() -> None:
