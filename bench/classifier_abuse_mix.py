@@ -23,7 +23,7 @@ from sklearn.utils.parallel import Parallel, delayed
 
 from classifier.dataset import load_evaluation_sets, load_training_rows, split_held_out
 from classifier.pipeline import build_head_pipeline
-from classifier.weights import HEAD_SOURCE_WEIGHTS, SOURCE_WEIGHTS
+from classifier.weights import HEAD_SOURCE_WEIGHTS, row_weights
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data"
 CONFIGS: dict[str, dict[str, float]] = {
@@ -63,7 +63,7 @@ def main(names: list[str]) -> None:
     hashed_eval = {name: features.transform([row.model_text() for row in sets]) for name, sets in evaluation.items()}
     labels = np.array([row.abuse for row in everything])
     sources = np.array([row.source for row in everything])
-    own = np.array([row.weight * SOURCE_WEIGHTS.get(row.source, 1.0) for row in everything])
+    own = row_weights(everything)  # the weights every head shares; each configuration is the abuse head's own
     trained = np.arange(len(everything)) < len(train)
 
     def fit(config: str, left_out: str | None) -> tuple[str, dict[str, Any]]:
