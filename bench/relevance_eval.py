@@ -41,7 +41,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.metrics.pairwise import cosine_similarity
 
 from classifier.dataset import load_training_rows
-from classifier.pipeline import RECIPE, build_features, build_head_pipeline
+from classifier.pipeline import HEADS, RECIPE, build_features, build_head_pipeline
 from classifier.relevance import MODEL_SHA256, Embedder, link_leaves_site, load_embedder
 from classifier.rows import LabelledRow
 from classifier.videos import VIDEO_TITLES
@@ -100,7 +100,7 @@ def out_of_group_logits(rows: list[LabelledRow], groups: list[str], cache: Path)
             return {group: stored[f"arr_{index}"] for index, group in enumerate(groups)}
     started = time.perf_counter()
     hashed = sp.csr_matrix(build_features().fit_transform([row.model_text() for row in rows]))
-    weights = {head: row_weights(rows, head) for head in ("spam", "abuse")}
+    weights = {head: row_weights(rows, head) for head in HEADS}
     recipe = build_head_pipeline()
     tfidf, regression = recipe.named_steps["tfidf"], recipe.named_steps["classifier"].estimator
     row_groups = np.array([row.group for row in rows])
