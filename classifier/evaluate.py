@@ -15,9 +15,10 @@ from classifier import article_eval
 from classifier.crossdomain import build_baseline, cross_domain
 from classifier.dataset import load_evaluation_sets, load_training_rows, split_held_out, split_validation
 from classifier.errors import ModelLoadError, RelevanceUnavailable
+from classifier.language_metrics import judged_rows, row_languages
 from classifier.learning_curve import learning_curves
 from classifier.metrics import curves, head_metrics
-from classifier.operating import expected_rates, realistic
+from classifier.operating import decided_by_the_model, expected_rates
 from classifier.pipeline import HEADS
 from classifier.progress import Progress, to_stderr
 from classifier.relevance import load_embedder
@@ -93,8 +94,14 @@ def evaluate_model(
     rows, fingerprints = load_training_rows(present)
     train, held_out = split_held_out(rows)
     validation, test = split_validation(held_out)
-    # Thresholds and rates on the rows that stand for a site's replies (operating.SELECTED_SAMPLES), as training does.
-    validation = [row for row, kept in zip(validation, realistic(validation), strict=True) if kept]
+    # Thresholds and rates on the rows whose fate the thresholds decide, as training places and measures them: rows
+    # that stand for a site's replies (operating.SELECTED_SAMPLES), in a language the model covers.
+    languages = scorer.card.metrics.get("languages", {})
+
+    def decided(part: list[LabelledRow]) -> NDArray[np.bool_]:
+        return decided_by_the_model(part, judged_rows(languages, row_languages(part)))
+
+    validation = [row for row, kept in zip(validation, decided(validation), strict=True) if kept]
     say(f"evaluate: {len(train)} training, {len(validation)} validation, {len(test)} test rows; fitting the baseline")
     baseline = _Baseline(train)
     model_thresholds = scorer.card.thresholds
@@ -132,7 +139,7 @@ def evaluate_model(
         report["curves"][head] = {kind: curves(labels, scores[kind][head][mask]) for kind in ("ours", "baseline")}
     strict = scorer.card.policy_thresholds("error-targets")
     baseline_strict, _ = choose_thresholds(validation, baseline.score_rows(validation), policy="error-targets")
-    mix = realistic(test)
+    mix = decided(test)
     mix_rows = [row for row, kept in zip(test, mix, strict=True) if kept]
     mixed = {kind: {head: values[mix] for head, values in by_head.items()} for kind, by_head in scores.items()}
     report["operating_point"] = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Final
 
 import numpy as np
@@ -23,6 +24,16 @@ SELECTED_SAMPLES: Final = frozenset({"civil-comments"})
 def realistic(rows: list[LabelledRow]) -> NDArray[np.bool_]:
     """Which rows may stand for a site's replies when thresholds are placed and rates estimated."""
     return np.array([row.source not in SELECTED_SAMPLES for row in rows], dtype=bool)
+
+
+def decided_by_the_model(rows: list[LabelledRow], judged: Sequence[bool] | None) -> NDArray[np.bool_]:
+    """The realistic rows whose fate the thresholds decide: `judged` (aligned with rows, None for all) is False
+    for a reply in a language the model does not cover, which the service holds whatever it scores, so it neither
+    places thresholds nor counts in the rates they imply (language_metrics.judged_rows)."""
+    kept = realistic(rows)
+    if judged is not None:
+        kept &= np.asarray(judged, dtype=bool)
+    return kept
 
 
 def reply_kind(row: LabelledRow) -> str | None:

@@ -28,7 +28,7 @@ from classifier.errors import RelevanceUnavailable, TrainingDataError
 from classifier.general_cache import general_heads, in_fitting_order
 from classifier.language_metrics import judged_rows, language_metrics, row_languages
 from classifier.metrics import curves, head_metrics
-from classifier.operating import expected_rates, realistic, reply_kind
+from classifier.operating import decided_by_the_model, expected_rates, reply_kind
 from classifier.pipeline import HEADS, RECIPE, build_head_pipeline
 from classifier.progress import Progress, stopwatch
 from classifier.relevance import load_embedder
@@ -253,8 +253,7 @@ def assess_heads(
     left_out = set() if judged is None else {id(row) for row, kept in zip(rows, judged, strict=True) if not kept}
 
     def placing(part: list[LabelledRow]) -> np.ndarray:
-        kept: np.ndarray = realistic(part) & np.array([id(row) not in left_out for row in part], dtype=bool)
-        return kept
+        return decided_by_the_model(part, [id(row) not in left_out for row in part])
 
     validation, test = split_validation(rows)
     validation = [row for row, kept in zip(validation, placing(validation), strict=True) if kept]

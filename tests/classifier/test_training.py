@@ -123,3 +123,20 @@ def test_write_report_saves_json_plots_and_a_page_that_shows_them(seed_model_dir
             png = tmp_path / "report" / f"{head}_{kind}.png"
             assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
             assert png.name in page
+
+
+def test_evaluation_measures_the_operating_point_on_the_rows_training_did(tmp_path: Path) -> None:
+    # Flagged Civil Comments posts and replies in a language the model does not cover (German, Russian, Arabic and
+    # French rows a fake corpus is far too small to cover) neither place thresholds nor count in the rates, in
+    # training and in evaluation alike: the report's rates for the shipped model are the card's.
+    data_dir = write_fake_corpora(tmp_path / "data", per_class=400)
+    model_dir = train_model(output_root=tmp_path / "models", data_dir=data_dir)
+    card = load_scorer(model_dir).card
+    assert card.metrics["operating_point"]["measured_on"] == "test"
+    assert not all(entry["covered"] for entry in card.metrics["languages"].values())
+    report = evaluate_model(model_dir, data_dir=data_dir, progress=None, refits=False)
+    for policy, kind in (("review-budget", "ours"), ("error-targets", "ours, error-targets")):
+        expected, measured = card.metrics["operating_points"][policy], report["operating_point"][kind]
+        assert measured["by_kind"] == expected["by_kind"]
+        for rate in ("review_rate", "bad_published", "good_rejected"):
+            assert measured[rate] == expected[rate]
