@@ -1,4 +1,4 @@
-"""alt-profanity-check beside replyguard's abuse head on Fox News, SFU and ETHOS (ROC AUC).
+"""alt-profanity-check beside replyguard's abuse head on Fox News, SFU, ETHOS and the Globe and Mail (ROC AUC).
 
 alt-profanity-check unpickles its model when imported, so it must never be installed in the service's
 environment. Run this script with its own throwaway venv, which needs nothing of replyguard's:
@@ -9,8 +9,9 @@ environment. Run this script with its own throwaway venv, which needs nothing of
 
 The second argument is the report.json written by `replyguard evaluate --report DIR` (optional): our figures
 are read from it, so this script never imports the classifier package. Ours on Fox News is the model refit
-without any Fox News row (leave-one-domain-out) and with Fox threads held out (grouped folds); SFU and ETHOS
-are evaluation-only sets, never trained on. alt-profanity-check scores every row of each set.
+without any Fox News row (leave-one-domain-out) and with Fox threads held out (grouped folds); SFU, ETHOS and the
+Globe and Mail comments (unhealthy-conversations) are evaluation-only sets, never trained on. alt-profanity-check
+scores every row of each set.
 """
 
 from __future__ import annotations
@@ -41,10 +42,36 @@ def ethos(data: Path) -> tuple[list[str], list[int]]:
     return [r["comment"] for r in rows], [int(float(r["isHate"]) >= 0.5) for r in rows]
 
 
+def civil_comments(data: Path) -> tuple[list[str], list[int]]:
+    """Civil Comments posts, toxic when at most half of a post's raters ticked `not toxic` (as classifier.corpora)."""
+    folder = data / "civil-comments-toxic-spans"
+    raters: dict[str, list[bool]] = {}
+    with (folder / "annotations.csv").open(newline="") as handle:
+        for record in csv.DictReader(handle):
+            raters.setdefault(record["comment_id"], []).append(record["not toxic"] == "True")
+    with (folder / "comments.csv").open(newline="") as handle:
+        posts = [
+            (r["comment_text"], raters[r["comment_id"]]) for r in csv.DictReader(handle) if r["comment_id"] in raters
+        ]
+    return [text for text, _ in posts], [int(sum(votes) * 2 <= len(votes)) for _, votes in posts]
+
+
+def unhealthy_conversations(data: Path) -> tuple[list[str], list[int]]:
+    """Globe and Mail comments, abuse-like when hostile or antagonising (as classifier.corpora reads them)."""
+    rows: list[dict[str, str]] = []
+    for part in ("val.csv", "test.csv"):
+        with (data / "unhealthy-conversations" / part).open(newline="") as handle:
+            rows.extend(csv.DictReader(handle))
+    return [r["comment"] for r in rows], [int(r["hostile"] == "1" or r["antagonize"] == "1") for r in rows]
+
+
 def ours(report: dict[str, Any], name: str) -> str:
     """Our ROC AUC on the same set, from report.json, with what it measures."""
     if not report:
         return "-"
+    if name == "civil-comments":
+        left_out = report.get("cross_domain", {}).get("ours", {}).get("abuse", {}).get(name, {})
+        return f"{left_out.get('roc_auc', '-')} (no Civil Comments post in training)"
     if name == "fox-news":
         cross = report.get("cross_domain", {}).get("ours", {}).get("abuse", {})
         lodo, threads = cross.get("fox-news", {}), cross.get("fox-threads", {})
@@ -62,14 +89,16 @@ def main() -> None:
     report = json.loads(Path(sys.argv[2]).read_text()) if len(sys.argv) > 2 else {}
     sets = {
         "fox-news": fox_news(data),
+        "civil-comments": civil_comments(data),
         "sfu-mild-or-worse": sfu(data, min_level=2),
         "sfu-toxic": sfu(data, min_level=3),
         "ethos": ethos(data),
+        "unhealthy-conversations": unhealthy_conversations(data),
     }
-    print(f"{'set':<20} {'rows':>6} {'toxic':>6} {'alt-profanity-check':>20}  replyguard")
+    print(f"{'set':<24} {'rows':>6} {'toxic':>6} {'alt-profanity-check':>20}  replyguard")
     for name, (texts, labels) in sets.items():
         auc = roc_auc_score(labels, predict_prob(texts))
-        print(f"{name:<20} {len(texts):>6} {sum(labels):>6} {auc:>20.4f}  {ours(report, name)}")
+        print(f"{name:<24} {len(texts):>6} {sum(labels):>6} {auc:>20.4f}  {ours(report, name)}")
 
 
 if __name__ == "__main__":
