@@ -1,4 +1,4 @@
-"""alt-profanity-check beside replyguard's abuse head on Fox News, SFU, ETHOS and the Globe and Mail (ROC AUC).
+"""alt-profanity-check beside replyguard's abuse head on news-comment and hate-speech sets (ROC AUC).
 
 alt-profanity-check unpickles its model when imported, so it must never be installed in the service's
 environment. Run this script with its own throwaway venv, which needs nothing of replyguard's:
@@ -9,9 +9,9 @@ environment. Run this script with its own throwaway venv, which needs nothing of
 
 The second argument is the report.json written by `replyguard evaluate --report DIR` (optional): our figures
 are read from it, so this script never imports the classifier package. Ours on Fox News is the model refit
-without any Fox News row (leave-one-domain-out) and with Fox threads held out (grouped folds); SFU, ETHOS and the
-Globe and Mail comments (unhealthy-conversations) are evaluation-only sets, never trained on. alt-profanity-check
-scores every row of each set.
+without any Fox News row (leave-one-domain-out) and with Fox threads held out (grouped folds), on Civil Comments the
+model refit without its posts; SFU, ETHOS and the Globe and Mail comments (unhealthy-conversations) are
+evaluation-only sets, never trained on. alt-profanity-check scores every row of each set.
 """
 
 from __future__ import annotations
