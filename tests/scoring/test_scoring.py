@@ -10,7 +10,8 @@ import pytest
 
 from classifier import Scorer, Submission, load_scorer
 from service.abuse.spam_runs import signature
-from service.rules.policy import Overrides, effective_thresholds
+from service.rules.policy import Overrides, decision_thresholds, effective_thresholds
+from service.scoring.model import ActiveModel
 from service.scoring.scored import Scored
 from service.scoring.state import ScoringState
 from tests.classifier.examples import ABUSE, POLITE, SPAM
@@ -79,3 +80,20 @@ def test_batches_carry_each_text_s_spam_run_signature(scorer: Scorer) -> None:
     scored = score_together(ScoringState(scorer=scorer, overrides=Overrides()), texts)
     assert [item.run_signature for item in scored] == [signature(text.body) for text in texts]
     assert scored[0].run_signature == scored[2].run_signature and scored[0].run_signature != scored[1].run_signature
+
+
+def test_the_thresholds_follow_the_scorer_and_the_overrides_they_were_worked_out_for(
+    scorer: Scorer, seed_scorer: Scorer
+) -> None:
+    model = ActiveModel(scorer, Overrides())
+    first = model.thresholds
+    assert first == decision_thresholds(scorer.card, Overrides())
+    assert model.thresholds is first  # remembered: every batch asks
+    model.use(seed_scorer)  # a promotion: the new card's thresholds, not the old ones
+    assert model.thresholds == decision_thresholds(seed_scorer.card, Overrides())
+    model.overrides = Overrides(spam_hold=0.1)  # new settings are never answered from before
+    assert model.thresholds == decision_thresholds(seed_scorer.card, Overrides(spam_hold=0.1))
+    model.overrides = Overrides(spam_hold=0.99, spam_reject=0.5)  # a hold above the reject does not fit any card
+    assert model.thresholds is None and model.problem is not None
+    with pytest.raises(ValueError, match="spam thresholds"):  # asked again, it is checked again, not remembered
+        model.thresholds_of(seed_scorer)
