@@ -88,12 +88,17 @@ def test_the_thresholds_follow_the_scorer_and_the_overrides_they_were_worked_out
     model = ActiveModel(scorer, Overrides())
     first = model.thresholds
     assert first == decision_thresholds(scorer.card, Overrides())
-    assert model.thresholds is first  # remembered: every batch asks
+    again = model.thresholds
+    assert again is first  # remembered: every batch asks
     model.use(seed_scorer)  # a promotion: the new card's thresholds, not the old ones
-    assert model.thresholds == decision_thresholds(seed_scorer.card, Overrides())
+    promoted = model.thresholds
+    assert promoted == decision_thresholds(seed_scorer.card, Overrides())
     model.overrides = Overrides(spam_hold=0.1)  # new settings are never answered from before
-    assert model.thresholds == decision_thresholds(seed_scorer.card, Overrides(spam_hold=0.1))
+    overridden = model.thresholds
+    assert overridden == decision_thresholds(seed_scorer.card, Overrides(spam_hold=0.1))
     model.overrides = Overrides(spam_hold=0.99, spam_reject=0.5)  # a hold above the reject does not fit any card
-    assert model.thresholds is None and model.problem is not None
+    misfit = model.thresholds
+    assert misfit is None
+    assert model.problem is not None
     with pytest.raises(ValueError, match="spam thresholds"):  # asked again, it is checked again, not remembered
         model.thresholds_of(seed_scorer)
