@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.special import logit
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
@@ -75,11 +76,6 @@ def standardised(values: NDArray[np.float64]) -> NDArray[np.float64]:
     return np.asarray((values - values.mean()) / max(float(values.std()), 1e-12), dtype=np.float64)
 
 
-def logit(probabilities: NDArray[np.float64]) -> NDArray[np.float64]:
-    clipped = np.clip(probabilities, 1e-9, 1 - 1e-9)
-    return np.asarray(np.log(clipped / (1 - clipped)), dtype=np.float64)
-
-
 def cell(value: float | None) -> str:
     return "-" if value is None else f"{value:.4f}"
 
@@ -113,7 +109,9 @@ def main(argv: list[str]) -> int:
         if scorer is not None:
             if evaluation_only:
                 scored = scorer.score_many([Submission(body=text) for text in set_texts], explain=False)
-                ours = logit(np.array([scores.abuse_score for scores in scored], dtype=np.float64))
+                # Clipped: a score of exactly 0 or 1 would give an infinite logit and spoil the standardising.
+                probabilities = np.clip([scores.abuse_score for scores in scored], 1e-9, 1 - 1e-9)
+                ours = np.asarray(logit(probabilities), dtype=np.float64)
                 blend = 0.5 * standardised(ours) + 0.5 * standardised(embedded)
                 row += [cell(roc_auc_score(set_labels, ours)), cell(roc_auc_score(set_labels, blend))]
             else:
