@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -13,6 +14,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
 from classifier.hashing import HashedTexts
+
+# Calibrated scores are clipped this far from 0 and 1 before their logit is taken back.
+_EPSILON = 1e-12
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,3 +70,16 @@ class LinearHead:
         """Calibrated probability of the positive class, per row, from pushes()."""
         logits = np.bincount(hashed.rows, weights=pushes, minlength=hashed.size) + self.intercept
         return np.asarray(expit(-(self.calibration_a * logits + self.calibration_b)), dtype=np.float64)
+
+    def raw_logit(self, score: float) -> float:
+        """The raw logit w.x + b behind a calibrated score p = expit(-(a * logit + b)): calibrated()'s inverse.
+
+        Second opinions (relevance, the abuse opinion) shift this logit and calibrate it again, so the card's
+        thresholds keep the meaning they were tuned for.
+        """
+        p = min(max(score, _EPSILON), 1.0 - _EPSILON)
+        return (-math.log(p / (1.0 - p)) - self.calibration_b) / self.calibration_a
+
+    def calibrated(self, logit: float) -> float:
+        """The calibrated score of a raw logit."""
+        return float(expit(-(self.calibration_a * logit + self.calibration_b)))

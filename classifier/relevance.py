@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 import numpy as np
 from numpy.typing import NDArray
 
+from classifier.card import ModelCard
 from classifier.errors import RelevanceUnavailable
 from classifier.features import find_links
 
@@ -28,6 +29,7 @@ __all__ = [
     "DIMENSION",
     "Embedder",
     "RelevanceUnavailable",
+    "embedding_section",
     "link_leaves_site",
     "load_embedder",
     "model_files",
@@ -47,6 +49,18 @@ CONTEXT_CACHE_SIZE: Final = 4096
 INSTALL_HINT: Final = "install the relevance extra: uv sync --extra relevance (or pip install 'replyguard[relevance]')"
 
 Vectors = NDArray[np.float32]
+
+
+def embedding_section(card: ModelCard, key: str, *, what: str, available_by_default: bool) -> dict[str, Any] | str:
+    """The card's metrics[key], fitted with this embedding model, or why there is none usable (a sentence for /ready
+    and the logs). Cards older than the `available` flag say `available_by_default`."""
+    section = card.metrics.get(key)
+    if not isinstance(section, dict) or not section.get("available", available_by_default):
+        why = section.get("why") if isinstance(section, dict) else None
+        return f"model {card.version} has no {what}" + (f" ({why})" if why else "")
+    if section.get("embedding_sha256") != MODEL_SHA256:
+        return f"model {card.version} fitted its {what} with another embedding model"
+    return section
 
 
 def model_files() -> tuple[Path, Path]:

@@ -15,7 +15,6 @@ abuse (docs/model.md, issue 8). Similarities to the excerpt and the parent reply
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Final
@@ -23,15 +22,13 @@ from urllib.parse import urlsplit
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import expit
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import Pipeline
 
 from classifier.card import ModelCard
-from classifier.errors import ModelLoadError, RelevanceUnavailable
-from classifier.lean import LinearHead
-from classifier.relevance import MODEL_SHA256, Embedder, link_leaves_site
+from classifier.errors import RelevanceUnavailable
+from classifier.relevance import MODEL_SHA256, Embedder, embedding_section, link_leaves_site
 from classifier.rows import LabelledRow
 from classifier.scorer import Scorer, Scores
 from classifier.thresholds import Thresholds
@@ -74,10 +71,6 @@ def in_uncertain_bands(spam: NDArray[np.float64], thresholds: Thresholds) -> NDA
     return np.asarray((spam >= UNCERTAIN_FLOOR) & (spam < thresholds.spam_reject), dtype=np.bool_)
 
 
-# Calibrated scores are clipped this far from 0 and 1 before their logit is taken back.
-_EPSILON: Final = 1e-12
-
-
 @dataclass(frozen=True, slots=True)
 class RelevanceParameters:
     """The fitted numbers from the card: coefficients per FEATURES and the on-topic similarity reference."""
@@ -100,12 +93,9 @@ class RelevanceParameters:
 
 def relevance_parameters(card: ModelCard) -> RelevanceParameters | str:
     """The card's relevance parameters, or why it has none usable (a sentence for /ready and the logs)."""
-    section = card.metrics.get("relevance")
-    if not isinstance(section, dict) or not section.get("available", True):
-        why = section.get("why") if isinstance(section, dict) else None
-        return f"model {card.version} has no relevance parameters" + (f" ({why})" if why else "")
-    if section.get("embedding_sha256") != MODEL_SHA256:
-        return f"model {card.version} fitted relevance with another embedding model"
+    section = embedding_section(card, "relevance", what="relevance parameters", available_by_default=True)
+    if isinstance(section, str):
+        return section
     try:
         coefficients = section["coefficients"]
         return RelevanceParameters(
@@ -222,11 +212,7 @@ class RelevanceScorer:
         self.version = scorer.version
         self.embedder = embedder
         self.parameters = parameters
-        try:
-            head = LinearHead.from_pipeline(scorer.pipelines["spam"])
-        except (KeyError, ValueError) as exc:
-            raise ModelLoadError(f"model {scorer.version} has no spam head of the recipe: {exc}") from exc
-        self._calibration = (head.calibration_a, head.calibration_b)
+        self._head = scorer.linear_head("spam")
 
     def score(
         self, body: str, trained_spam_score: float, article: Article, *, parent_body: str = ""
@@ -255,12 +241,9 @@ class RelevanceScorer:
         return replace(scores, spam_score=result.spam_score), result
 
     def spam_logit(self, spam_score: float) -> float:
-        """The spam head's raw logit w.x + b, recovered from its calibrated score p = expit(-(a * logit + b))."""
-        a, b = self._calibration
-        p = min(max(spam_score, _EPSILON), 1.0 - _EPSILON)
-        return (-math.log(p / (1.0 - p)) - b) / a
+        """The spam head's raw logit w.x + b, recovered from its calibrated score."""
+        return self._head.raw_logit(spam_score)
 
     def calibrated(self, logit: float) -> float:
         """The card's calibration of a raw spam logit: the inverse of spam_logit."""
-        a, b = self._calibration
-        return float(expit(-(a * logit + b)))
+        return self._head.calibrated(logit)

@@ -75,6 +75,14 @@ class Scorer:
         except (AttributeError, KeyError, TypeError, ValueError) as exc:
             raise ModelLoadError(f"model {card.version} is not the expected recipe: {exc}") from exc
 
+    def linear_head(self, head: str) -> LinearHead:
+        """One head's fitted numbers (the second opinions shift its raw logit and calibrate it again);
+        ModelLoadError if the model has no such head of the recipe."""
+        try:
+            return LinearHead.from_pipeline(self.pipelines[head])
+        except (KeyError, ValueError) as exc:
+            raise ModelLoadError(f"model {self.version} has no {head} head of the recipe: {exc}") from exc
+
     def score(self, submission: Submission, *, explain: bool = True) -> Scores:
         """Score one submission on the lean path; equal to pipeline.predict_proba to within 1e-9.
 

@@ -21,9 +21,11 @@ import skops
 from sklearn.pipeline import Pipeline
 from sklearn.utils.parallel import Parallel, delayed
 
+from classifier.abuse_opinion import fit_opinion
 from classifier.artifact import write_card, write_models
 from classifier.card import ModelCard, version_for
 from classifier.dataset import load_training_rows, split_held_out, split_validation
+from classifier.embedding_cache import CachedEmbedder
 from classifier.errors import RelevanceUnavailable, TrainingDataError
 from classifier.general_cache import general_heads, in_fitting_order
 from classifier.language_metrics import judged_rows, language_metrics, row_languages
@@ -366,6 +368,28 @@ def relevance_metrics(spam: Pipeline, held_out: list[LabelledRow]) -> dict[str, 
         return {"available": False, "why": str(exc)}
 
 
+def opinion_metrics(
+    abuse: Pipeline | None,
+    train_rows: list[LabelledRow],
+    held_out_rows: list[LabelledRow],
+    held_out_languages: list[str | None],
+    models_root: Path,
+) -> dict[str, Any]:
+    """The card's abuse_opinion section: the fitted opinion and stack (abuse_opinion.py), or why this model has none.
+
+    Like relevance, optional: without the extra (or without Jigsaw rows) the card says why and the service scores
+    without the opinion. Vectors of corpus texts are cached under models_root, so a retraining embeds only new texts.
+    """
+    if abuse is None:
+        return {"available": False, "why": "no abuse head"}
+    try:
+        embedder = CachedEmbedder(load_embedder(threads=0), models_root)
+        section = fit_opinion(abuse, train_rows, held_out_rows, held_out_languages, embedder)
+    except RelevanceUnavailable as exc:
+        return {"available": False, "why": str(exc)}
+    return section | {"texts_embedded": embedder.embedded}
+
+
 def weighted_extra_rows(extra_rows: Sequence[LabelledRow], *, extra_weight: float) -> list[LabelledRow]:
     """The extra rows as training sees them: weight multiplied by extra_weight, source "moderators" if unnamed."""
     return [
@@ -440,6 +464,10 @@ def train_model(
     thresholds = use_site_thresholds(learned, [*site_rows, *site_held_out], thresholds, metrics)
     say("fitting article relevance (when the relevance extra is installed)")
     metrics["relevance"] = relevance_metrics(pipelines["spam"], held_out_rows)
+    say("fitting the abuse head's second opinion (when the relevance extra is installed; new texts are embedded)")
+    metrics["abuse_opinion"] = opinion_metrics(
+        pipelines.get("abuse"), train_rows, held_out_rows, held_out_languages, output_root
+    )
 
     models_root = output_root
     models_root.mkdir(parents=True, exist_ok=True)

@@ -1,5 +1,5 @@
 """`replyguard score`: JSON lines in, scores out, with the service's relevance adjustment when the line names its
-article and relevance is available."""
+article and relevance is available, and the abuse head's second opinion where the service would ask it."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from typing import Any, TextIO
 
 from classifier import ModelLoadError, Scorer, Scores, Submission, Thresholds
+from classifier.abuse_opinion import OpinionScorer, OpinionScores, asks_opinion, opinion_parameters
+from classifier.language import detect_language
 from classifier.relevance import RelevanceUnavailable, load_embedder
 from classifier.relevance_shift import (
     Article,
@@ -24,17 +26,24 @@ from service.settings import Settings
 
 @dataclass(frozen=True, slots=True)
 class Cascade:
-    """The service's relevance cascade for one model: its relevance scorer and the thresholds the service decides
-    with (the card's set for REPLYGUARD_THRESHOLD_POLICY, then the REPLYGUARD_*_THRESHOLD overrides)."""
+    """The service's cascades for one model: its relevance scorer and abuse opinion (either may be None), and the
+    thresholds the service decides with (the card's set for REPLYGUARD_THRESHOLD_POLICY, then the
+    REPLYGUARD_*_THRESHOLD overrides)."""
 
-    relevance: RelevanceScorer
+    relevance: RelevanceScorer | None
     thresholds: Thresholds
+    opinion: OpinionScorer | None = None
 
     def adjust(self, scores: Scores, item: dict[str, Any]) -> tuple[Scores, RelevanceScores | None]:
         """The line's scores adjusted as the service adjusts a reply (same band, same pass), when the line names its
         article's title; otherwise the scores as they are and None."""
         title = item.get("article_title")
-        if not isinstance(title, str) or not title.strip() or not in_uncertain_band(scores.spam_score, self.thresholds):
+        if (
+            self.relevance is None
+            or not isinstance(title, str)
+            or not title.strip()
+            or not in_uncertain_band(scores.spam_score, self.thresholds)
+        ):
             return scores, None
         parent = item.get("parent_body")
         url, excerpt = item.get("article_url"), item.get("article_excerpt")
@@ -45,15 +54,24 @@ class Cascade:
             scores, item["body"], article, parent_body=parent if isinstance(parent, str) else ""
         )
 
+    def second_opinion(self, scores: Scores, body: str) -> tuple[Scores, OpinionScores | None]:
+        """The abuse score adjusted as the service adjusts it (English or unknown language, in the band)."""
+        if self.opinion is None or not asks_opinion(scores.abuse_score, self.thresholds, detect_language(body)):
+            return scores, None
+        return self.opinion.adjust(scores, body, self.thresholds)
+
 
 def relevance_for(scorer: Scorer, settings: Settings) -> Cascade | None:
-    """The model's relevance cascade when the setting, the extra, the card and the threshold settings allow it; why
-    not goes to stderr."""
+    """The model's cascades (relevance, the abuse opinion) when the setting, the extra, the card and the threshold
+    settings allow them; why not goes to stderr."""
     if settings.relevance == "off":
         return None
-    parameters = relevance_parameters(scorer.card)
+    parameters, opinion = relevance_parameters(scorer.card), opinion_parameters(scorer.card)
     if isinstance(parameters, str):
         print(f"replyguard: scoring without relevance: {parameters}", file=sys.stderr)
+    if isinstance(opinion, str):
+        print(f"replyguard: scoring without the abuse opinion: {opinion}", file=sys.stderr)
+    if isinstance(parameters, str) and isinstance(opinion, str):
         return None
     try:
         # As the service: overrides that do not fit the card decide nothing automatically, relevance included.
@@ -62,7 +80,12 @@ def relevance_for(scorer: Scorer, settings: Settings) -> Cascade | None:
         print(f"replyguard: scoring without relevance: threshold settings do not fit the model: {exc}", file=sys.stderr)
         return None
     try:
-        return Cascade(RelevanceScorer(scorer, load_embedder(), parameters), thresholds)
+        embedder = load_embedder()
+        return Cascade(
+            relevance=None if isinstance(parameters, str) else RelevanceScorer(scorer, embedder, parameters),
+            thresholds=thresholds,
+            opinion=None if isinstance(opinion, str) else OpinionScorer(scorer, embedder, opinion),
+        )
     except (RelevanceUnavailable, ModelLoadError) as exc:
         print(f"replyguard: scoring without relevance: {exc}", file=sys.stderr)
         return None
@@ -72,7 +95,9 @@ def score_lines(scorer: Any, source: TextIO, sink: TextIO, *, relevance: Cascade
     """Score JSON lines from `source` into `sink`, in order; a bad line gets an `error` line, not a crash.
 
     With `relevance`, a line carrying `article_title` (and optionally `article_excerpt`, `article_url`,
-    `parent_body`) gets the service's relevance-adjusted spam score, with the figures under `relevance`.
+    `parent_body`) gets the service's relevance-adjusted spam score, with the figures under `relevance`; and a line
+    the service would ask the abuse opinion about gets the adjusted abuse score, with the figures under
+    `abuse_opinion`.
     """
     failures = 0
     for number, line in enumerate(source, start=1):
@@ -92,9 +117,10 @@ def score_lines(scorer: Any, source: TextIO, sink: TextIO, *, relevance: Cascade
                     has_parent=bool(item.get("parent_body")),
                 )
             )
-            adjusted = None
+            adjusted, seconded = None, None
             if relevance is not None:
                 scores, adjusted = relevance.adjust(scores, item)
+                scores, seconded = relevance.second_opinion(scores, item["body"])
             out: dict[str, Any] = {
                 "spam_score": scores.spam_score,
                 "abuse_score": scores.abuse_score,
@@ -102,6 +128,8 @@ def score_lines(scorer: Any, source: TextIO, sink: TextIO, *, relevance: Cascade
             }
             if adjusted is not None:
                 out["relevance"] = adjusted.figures()
+            if seconded is not None:
+                out["abuse_opinion"] = seconded.figures()
         except (ValueError, TypeError) as exc:
             failures += 1
             out = {"error": f"line {number}: {exc}"}

@@ -178,7 +178,7 @@ async def _store_edit(
         await article_store.change_published(conn, row.article_id, delta=0, now=now)  # new text: cached pages go
     updated = {**row._mapping, **changed}
     decision = {
-        **model_decision({**updated, "created_at": now}, pending.relevance),
+        **model_decision({**updated, "created_at": now}, pending.relevance, pending.opinion),
         "from_status": row.status,
         "note": EDITED_NOTE,
     }

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from classifier import Scores, Submission, Thresholds
+from classifier.abuse_opinion import OpinionScores
 from classifier.relevance_shift import RelevanceScores
 from service.abuse.spam_runs import SpamRunDetector
 from service.domain import author_tokens, emails, events, trust
@@ -90,6 +91,7 @@ class PendingReply:
     # Long enough (the spam-run rule's 8 words) that a copy on another article is a paste, not a stock phrase.
     distinctive: bool = False
     relevance: RelevanceScores | None = None  # when relevance adjusted the spam score in `scores`
+    opinion: OpinionScores | None = None  # when the second opinion adjusted the abuse score in `scores`
     site: RuleHits = NO_HITS  # what the site's lists and sanctions said (service/rules/site_rules.py)
     mode: str = "model"  # the article's premoderation mode when the reply arrived
     language: str | None = None  # classifier/language.py; None when too short to tell
@@ -245,7 +247,7 @@ async def assess_reply(
         has_parent=new.parent_id is not None,
     )
     scored = await scoring.score(submission)
-    scores, relevance_scores = scored.scores, None
+    scores, relevance_scores, opinion = scored.scores, None, None
     if relevance is not None and relevance.enabled:  # off: the hot path is unchanged, not even a database read
         adjusted = await relevance.adjust(
             writer.db, scoring.scorer, scored.scores, scored.thresholds,
@@ -253,6 +255,11 @@ async def assess_reply(
         )  # fmt: skip
         if adjusted is not None:
             scores, relevance_scores = adjusted
+        seconded = await relevance.second_opinion(
+            scoring.scorer, scores, scored.thresholds, body=new.body, language=scored.language
+        )
+        if seconded is not None:
+            scores, opinion = seconded
     # Counted after the replay check (a retry of one submission is not a run), from the signature scoring made. The
     # sender is the client address with the email, never the email alone: a prober sending a near-copy of someone's
     # reply under their address would otherwise not add a sender, and get `published` where any other address gets
@@ -273,6 +280,7 @@ async def assess_reply(
         spam_run=spam_run,
         distinctive=scored.run_signature is not None,
         relevance=relevance_scores,
+        opinion=opinion,
         # Evaluated here, outside the write transaction: phrase matching holds no lock.
         site=rules.evaluate(
             body=new.body, email=new.email, website=new.website, own_hosts=writer.options.own_hosts, now=now
@@ -404,7 +412,7 @@ async def _store_replies(
         token = author_tokens.token_for(token_key, row["id"]) if token_key is not None else None
         row["edit_token_hash"] = author_tokens.token_hash(token) if token is not None else None
         comment_rows.append(row)
-        decision_rows.append(model_decision(row, pending.relevance))
+        decision_rows.append(model_decision(row, pending.relevance, pending.opinion))
         messages += events.reply_events(pending.listeners, row, decision_rows[-1], created=True, now=received)
         mailing.append((pending, row, decision_rows[-1]))
         if verdict.status == "published":
@@ -549,10 +557,30 @@ def _relevance_record(relevance: RelevanceScores) -> dict[str, Any]:
     }  # fmt: skip (keys in the order records had)
 
 
-def model_decision(row: dict[str, Any], relevance: RelevanceScores | None = None) -> dict[str, Any]:
+def _opinion_record(opinion: OpinionScores) -> dict[str, Any]:
+    """What the second opinion did to the abuse score, kept with the decision."""
+    figures = opinion.figures()
+    return {
+        "code": "abuse_opinion",
+        "message": f"the abuse head's second opinion moved the abuse score {opinion.trained_abuse_score:.3f} -> "
+        f"{opinion.abuse_score:.3f}",
+        "head": "abuse",
+        "weight": figures["shift"],
+        **figures,
+    }
+
+
+def model_decision(
+    row: dict[str, Any], relevance: RelevanceScores | None = None, opinion: OpinionScores | None = None
+) -> dict[str, Any]:
     """The automatic decision that put a new reply in its first status, with the scores behind it (and, when
-    relevance adjusted the spam score, the score before and the figures that moved it)."""
-    reasons = row["reasons"] if relevance is None else [*row["reasons"], _relevance_record(relevance)]
+    relevance adjusted the spam score or the second opinion the abuse score, the score before and the figures that
+    moved it)."""
+    reasons = list(row["reasons"])
+    if relevance is not None:
+        reasons.append(_relevance_record(relevance))
+    if opinion is not None:
+        reasons.append(_opinion_record(opinion))
     return {
         "id": new_id(),
         "comment_id": row["id"],

@@ -1,8 +1,9 @@
-"""Article relevance in the service: the embedder loaded once, the cascade that decides which replies need it, and
-the article contexts it reads. The numbers themselves live in classifier/relevance_shift.py.
+"""Article relevance and the abuse head's second opinion in the service: the embedder loaded once, the cascades that
+decide which replies need them, and the article contexts relevance reads. The numbers themselves live in
+classifier/relevance_shift.py and classifier/abuse_opinion.py.
 
-Relevance is optional: without the extra, with REPLYGUARD_RELEVANCE=off, or with a model whose card has no relevance
-parameters, replies are scored by the model alone, and `status` says why for /ready.
+Both are optional: without the extra, with REPLYGUARD_RELEVANCE=off, or with a model whose card has no parameters
+for them, replies are scored by the model alone, and `status` / `opinion_status` say why for /ready.
 """
 
 from __future__ import annotations
@@ -11,11 +12,13 @@ import asyncio
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
-from typing import Final
+from typing import Final, TypeVar
 
-from classifier import Scorer, Scores, Thresholds
+from classifier import ModelCard, Scorer, Scores, Thresholds
+from classifier.abuse_opinion import OpinionScorer, OpinionScores, asks_opinion, opinion_parameters
 from classifier.errors import ModelLoadError, RelevanceUnavailable
 from classifier.relevance import Embedder, load_embedder
 from classifier.relevance_shift import (
@@ -31,12 +34,20 @@ from service.storage.database import Database
 
 log = logging.getLogger(__name__)
 
+Parameters = TypeVar("Parameters")  # what a card holds for a second opinion (relevance's shift, the abuse opinion)
+Built = TypeVar("Built")  # the scorer built from it with the embedder
+
 # The cascade's lower bound lives with the model (classifier.relevance_shift.UNCERTAIN_FLOOR): `replyguard evaluate`
 # measures what it costs and changes.
 # How long an article's title, excerpt and URL are reused in this process without reading them again. A PUT in this
 # process forgets them at once; an import or another replica's PUT shows within this time.
 ARTICLE_SECONDS: Final = 60.0
 ARTICLE_ENTRIES: Final = 4096
+# The abuse opinion asks most English replies (docs/model.md: 70-90% of news replies) at 5-15 ms each on one thread,
+# about 100-200 a second: beyond that a queue would grow without bound and every reply would wait on it. With this
+# many opinions already waiting, a reply is scored by the model alone (counted, and logged at most once a minute).
+MAX_WAITING_OPINIONS: Final = 8
+BUSY_LOG_SECONDS: Final = 60.0
 
 
 class Relevance:
@@ -49,6 +60,10 @@ class Relevance:
         self.embedder = embedder
         self.problem = problem
         self._scorers: dict[str, RelevanceScorer | str] = {}
+        self._opinions: dict[str, OpinionScorer | str] = {}
+        self._waiting_opinions = 0
+        self.opinions_skipped_busy = 0  # replies scored without the opinion because too many were waiting
+        self._busy_logged_at = -BUSY_LOG_SECONDS
         self._articles: dict[str, tuple[float, Article | None]] = {}
         # One thread: embedding runs beside the event loop, never on it, and never two at once on the service's cores.
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="relevance")
@@ -72,21 +87,74 @@ class Relevance:
 
     def scorer_for(self, scorer: Scorer | None) -> RelevanceScorer | str:
         """The relevance scorer for this model, or why there is none (worked out once per model version)."""
+        return self._per_model(self._scorers, scorer, relevance_parameters, RelevanceScorer)
+
+    def opinion_for(self, scorer: Scorer | None) -> OpinionScorer | str:
+        """The abuse opinion for this model, or why there is none (worked out once per model version)."""
+        return self._per_model(self._opinions, scorer, opinion_parameters, OpinionScorer)
+
+    def _per_model(
+        self,
+        known: dict[str, Built | str],
+        scorer: Scorer | None,
+        parameters_of: Callable[[ModelCard], Parameters | str],
+        build: Callable[[Scorer, Embedder, Parameters], Built],
+    ) -> Built | str:
         if self.embedder is None:
             return self.problem or "off"
         if scorer is None:
             return "no model is loaded"
-        known = self._scorers.get(scorer.version)
-        if known is None:
-            parameters = relevance_parameters(scorer.card)
+        found = known.get(scorer.version)
+        if found is None:
+            parameters = parameters_of(scorer.card)
             try:
-                known = (
-                    parameters if isinstance(parameters, str) else RelevanceScorer(scorer, self.embedder, parameters)
-                )
+                found = parameters if isinstance(parameters, str) else build(scorer, self.embedder, parameters)
             except ModelLoadError as exc:
-                known = str(exc)
-            self._scorers = {scorer.version: known}  # models are promoted, not mixed: keep the current one only
-        return known
+                found = str(exc)
+            # Models are promoted, not mixed: keep the current one only.
+            known.clear()
+            known[scorer.version] = found
+        return found
+
+    def opinion_status(self, scorer: Scorer | None) -> str:
+        """ "on", or "off: <why>" for /ready's details."""
+        found = self.opinion_for(scorer)
+        return "on" if isinstance(found, OpinionScorer) else f"off: {found}"
+
+    async def second_opinion(
+        self, scorer: Scorer | None, scores: Scores | None, thresholds: Thresholds | None, *, body: str,
+        language: str | None,
+    ) -> tuple[Scores, OpinionScores] | None:  # fmt: skip
+        """The scores with the abuse score adjusted by the second opinion, and the figures behind it; None when it
+        was not asked: off, no scores, a reply the cascade leaves alone (another language, outside the band)."""
+        if scores is None or thresholds is None or not asks_opinion(scores.abuse_score, thresholds, language):
+            return None
+        opinion = self.opinion_for(scorer)
+        if isinstance(opinion, str) or opinion.version != scores.model_version:
+            return None
+        if self._waiting_opinions >= MAX_WAITING_OPINIONS:
+            self._skip_busy()
+            return None
+        loop = asyncio.get_running_loop()
+        self._waiting_opinions += 1
+        try:
+            return await loop.run_in_executor(self._executor, partial(opinion.adjust, scores, body, thresholds))
+        except Exception:
+            log.exception("the abuse opinion failed; the reply keeps the model's score")
+            return None
+        finally:
+            self._waiting_opinions -= 1
+
+    def _skip_busy(self) -> None:
+        self.opinions_skipped_busy += 1
+        now = time.monotonic()
+        if now - self._busy_logged_at >= BUSY_LOG_SECONDS:
+            self._busy_logged_at = now
+            log.warning(
+                "the abuse opinion is busy (%d waiting): replies are scored by the model alone; %d so far",
+                MAX_WAITING_OPINIONS,
+                self.opinions_skipped_busy,
+            )
 
     def status(self, scorer: Scorer | None) -> str:
         """ "on", or "off: <why>" for /ready's details."""

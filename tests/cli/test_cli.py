@@ -15,7 +15,7 @@ from litestar.testing import TestClient
 from tests.classifier.test_relevance import needs_extra
 from tests.commands import run_cli, run_installed_cli
 from tests.replies import ABUSIVE, POLITE, SPAM
-from tests.scoring.test_relevance import PROMOTION, REGISTERED
+from tests.scoring.test_relevance import PROMOTION, REGISTERED, RUDE, RUDE_GERMAN
 
 
 def test_score_writes_one_line_per_input_in_order(model_dir: Path, tmp_path: Path) -> None:
@@ -31,8 +31,9 @@ def test_score_writes_one_line_per_input_in_order(model_dir: Path, tmp_path: Pat
     assert done.returncode == 0, done.stderr
     out = [json.loads(line) for line in done.stdout.splitlines()]
     assert len(out) == 3
-    # A line naming its article's title may also carry what relevance did to its spam score.
-    assert all(set(o) - {"relevance"} == {"spam_score", "abuse_score", "model_version"} for o in out)
+    # A line naming its article's title may also carry what relevance did to its spam score, and an English line what
+    # the abuse head's second opinion did to its abuse score (with the relevance extra).
+    assert all(set(o) - {"relevance", "abuse_opinion"} == {"spam_score", "abuse_score", "model_version"} for o in out)
     assert out[0]["spam_score"] < out[1]["spam_score"]
     assert out[0]["abuse_score"] < out[2]["abuse_score"]
     assert "ana@example.org" not in done.stderr
@@ -168,3 +169,21 @@ def test_score_asks_relevance_only_inside_the_effective_thresholds_as_the_servic
     out = [json.loads(line) for line in done.stdout.splitlines()]
     assert "relevance" not in out[1]
     assert out[1]["spam_score"] == trained
+
+
+@needs_extra
+def test_score_asks_the_abuse_opinion_about_an_uncertain_english_line_as_the_service_does(
+    model_dir: Path, tmp_path: Path
+) -> None:
+    lines = [{"body": RUDE}, {"body": RUDE_GERMAN}]
+    stdin = "\n".join(json.dumps(line) for line in lines) + "\n"
+    env = {"REPLYGUARD_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/cli.db"}
+    done = run_cli("score", "--model-dir", str(model_dir), env=env, stdin=stdin)
+    assert done.returncode == 0, done.stderr
+    english, german = (json.loads(line) for line in done.stdout.splitlines())
+    off = run_cli("score", "--model-dir", str(model_dir), env={**env, "REPLYGUARD_RELEVANCE": "off"}, stdin=stdin)
+    alone = [json.loads(line) for line in off.stdout.splitlines()]
+    # The figures as the service's decision record keeps them (classifier.abuse_opinion.OpinionScores.figures).
+    assert english["abuse_opinion"]["trained_abuse_score"] == round(alone[0]["abuse_score"], 4)
+    assert english["abuse_score"] != alone[0]["abuse_score"]
+    assert "abuse_opinion" not in german and german["abuse_score"] == alone[1]["abuse_score"]

@@ -4,21 +4,25 @@ moved up; /ready says whether relevance is on."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from litestar.testing import TestClient
 
-from classifier import Scorer, Submission, load_scorer
-from classifier.relevance import RelevanceUnavailable
+from classifier import Scorer, Scores, Submission, Thresholds, load_scorer
+from classifier.abuse_opinion import ABUSE_FLOOR, opinion_parameters
+from classifier.relevance import MODEL_SHA256, Embedder, RelevanceUnavailable
 from classifier.relevance_shift import UNCERTAIN_FLOOR, relevance_parameters
 from service.scoring import relevance as relevance_module
-from service.scoring.relevance import Relevance
+from service.scoring.relevance import MAX_WAITING_OPINIONS, Relevance
 from service.settings import Settings
-from tests.classifier.test_relevance import EXTRA_INSTALLED, fake_embedder, needs_extra
+from tests.classifier.test_relevance import EXTRA_INSTALLED, FakeSession, FakeTokenizer, fake_embedder, needs_extra
 from tests.conftest import build_app
 from tests.replies import reply
 
@@ -157,10 +161,87 @@ def test_without_the_extra_the_service_scores_without_relevance_and_says_why(
     assert response.json()["relevance"] == ("off: the relevance extra is not installed (onnxruntime is not installed)")
 
 
-def test_a_model_without_relevance_parameters_turns_relevance_off(model_dir: Path) -> None:
+def test_a_model_without_their_parameters_turns_relevance_and_the_opinion_off(model_dir: Path) -> None:
     scorer = load_scorer(model_dir)
     bare = Scorer(scorer.pipelines, dataclasses.replace(scorer.card, metrics={}), source=None)
     state = Relevance(embedder=fake_embedder()[0])
     assert state.status(bare) == f"off: model {bare.version} has no relevance parameters"
-    assert state.status(None) == "off: no model is loaded"
+    assert state.opinion_status(bare) == f"off: model {bare.version} has no abuse opinion"
+    assert state.status(None) == state.opinion_status(None) == "off: no model is loaded"
+    assert Relevance(embedder=None, problem="setting off").opinion_status(scorer) == "off: setting off"
     state.close()
+
+
+# Written for these tests: a rude English reply the fast model is unsure about, and the same in German.
+RUDE = "Honestly you are a clueless fool and everyone here can see it."
+RUDE_GERMAN = "Ehrlich gesagt bist du ein ahnungsloser Dummkopf, und jeder hier sieht das."
+
+
+@needs_extra
+def test_the_abuse_opinion_moves_an_uncertain_english_reply_and_the_decision_keeps_the_figures(
+    client: TestClient[Any], client_without_relevance: TestClient[Any], admin_headers: dict[str, str]
+) -> None:
+    scoring = client.app.state.scoring
+    assert not isinstance(opinion_parameters(load_scorer(scoring.scorer.source).card), str)
+    without = _submit(client_without_relevance, admin_headers, RUDE, article=None)
+    assert ABUSE_FLOOR <= without["abuse_score"] < scoring.thresholds.abuse_reject  # in the band the cascade asks
+    seconded = _submit(client, admin_headers, RUDE, article=None, email=OTHER_EMAIL)
+    assert seconded["abuse_score"] != without["abuse_score"]
+    assert seconded["spam_score"] == without["spam_score"]  # the opinion reads abuse only
+    record = next(r for r in seconded["decisions"][0]["reasons"] if r["code"] == "abuse_opinion")
+    assert f"{without['abuse_score']:.3f} -> {seconded['abuse_score']:.3f}" in record["message"]
+    assert record["head"] == "abuse" and isinstance(record["weight"], float)  # the shift, in raw-logit units
+    assert "abuse_opinion" not in [r["code"] for r in without["decisions"][0]["reasons"]]
+
+
+@needs_extra
+def test_a_reply_in_another_language_is_not_asked_for_an_opinion(
+    client: TestClient[Any], client_without_relevance: TestClient[Any], admin_headers: dict[str, str]
+) -> None:
+    without = _submit(client_without_relevance, admin_headers, RUDE_GERMAN, article=None)
+    seconded = _submit(client, admin_headers, RUDE_GERMAN, article=None, email=OTHER_EMAIL)
+    assert seconded["language"] == "de"
+    assert seconded["abuse_score"] == without["abuse_score"]
+    assert "abuse_opinion" not in [r["code"] for r in seconded["decisions"][0]["reasons"]]
+
+
+@needs_extra
+def test_ready_says_whether_the_abuse_opinion_is_on(
+    client: TestClient[Any], client_without_relevance: TestClient[Any]
+) -> None:
+    assert client.get("/ready").json()["abuse_opinion"] == "on"
+    assert client_without_relevance.get("/ready").json()["abuse_opinion"] == (
+        "off: setting off (REPLYGUARD_RELEVANCE=off)"
+    )
+
+
+class SlowSession(FakeSession):
+    """The seam model, taking 50 ms a run: long enough for replies to queue behind it."""
+
+    def run(self, outputs: None, feeds: dict[str, np.ndarray]) -> list[np.ndarray]:
+        time.sleep(0.05)
+        return super().run(outputs, feeds)
+
+
+def test_when_too_many_opinions_wait_a_reply_is_scored_by_the_model_alone(model_dir: Path) -> None:
+    scorer = load_scorer(model_dir)
+    section = {
+        "available": True, "weights": [0.01] * 384, "intercept": 0.0, "embedding_sha256": MODEL_SHA256,
+        "stack": {"abuse_logit": 1.0, "opinion_logit": 0.5, "opinion_reference": 0.0},
+    }  # fmt: skip
+    fitted = Scorer(scorer.pipelines, dataclasses.replace(scorer.card, metrics={"abuse_opinion": section}))
+    state = Relevance(embedder=Embedder(SlowSession(), FakeTokenizer()))
+    thresholds = Thresholds(spam_hold=0.5, spam_reject=0.9, abuse_hold=0.3, abuse_reject=0.8)
+    scores = Scores(spam_score=0.1, abuse_score=0.5, contributions=(), model_version=fitted.version)
+
+    async def burst() -> list[object]:
+        asks = [
+            state.second_opinion(fitted, scores, thresholds, body=f"reply number {n}", language="en")
+            for n in range(MAX_WAITING_OPINIONS + 4)
+        ]
+        return await asyncio.gather(*asks)
+
+    answers = asyncio.run(burst())
+    state.close()
+    assert sum(answer is not None for answer in answers) == MAX_WAITING_OPINIONS
+    assert answers[-1] is None and state.opinions_skipped_busy == 4

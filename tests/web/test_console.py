@@ -165,6 +165,7 @@ def test_model_page_and_static_assets(client: TestClient[Any], moderator_token: 
     assert page.text.count("<polyline") == 6 and 'aria-label="spam: ROC"' in page.text
     # What the card says of article relevance: its fitted numbers, or why it has none.
     assert "Article relevance: fitted on " in page.text or "Article relevance: none in this model" in page.text
+    assert "Abuse second opinion: fitted on " in page.text or "Abuse second opinion: none in this model" in page.text
     script = client.get("/console/static/console.js")
     assert script.status_code == 200 and "javascript" in script.headers["content-type"]
     assert client.get("/console/static/console.css").headers["content-type"].startswith("text/css")

@@ -27,6 +27,8 @@ class Readiness(msgspec.Struct):
     scoring_failures: int  # replies the model failed to score since start-up (they wait for a person)
     # "on", or "off: <why>": relevance is optional, so the service is ready either way (service/scoring/relevance.py).
     relevance: str
+    # "on", or "off: <why>": the abuse head's second opinion, optional in the same way (classifier/abuse_opinion.py).
+    abuse_opinion: str
 
 
 @get("/health", summary="The process is alive", cache=False)
@@ -59,6 +61,7 @@ async def ready(
         model_loaded=scoring.scorer is not None,
         scoring_failures=scoring.failures,
         relevance=relevance.status(scoring.scorer),
+        abuse_opinion=relevance.opinion_status(scoring.scorer),
     )
     return Response(body, status_code=200 if is_ready else 503)
 

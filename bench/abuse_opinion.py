@@ -1,0 +1,150 @@
+"""What the abuse head's second opinion (classifier/abuse_opinion.py) does, as the service applies it, on rows neither
+it nor the model trained on (ROC AUC, and the default policy's abuse outcomes).
+
+    .venv/bin/python bench/abuse_opinion.py ../shared/data models/<version> [--out bench/results/abuse_opinion.json]
+
+The model must have been trained with the relevance extra installed (its card's `abuse_opinion` section available).
+Sets: the evaluation-only news sets (SFU, the Globe and Mail, ETHOS: never trained on) and the test bucket of the
+held-out rows by corpus (the stack was fitted on the validation bucket). Per set:
+  - ours: the model's abuse score alone; opinion: the embedding model's logit alone;
+  - stacked: every row shifted (what the stack would do if it were asked about every reply);
+  - cascade: only the rows the service asks (detected English or too short to tell, abuse score from ABUSE_FLOOR up
+    to the reject threshold), capped below the reject threshold, as submitted replies are scored (and the same at
+    higher floors);
+  - asked: the share of rows the cascade embeds; then, at the card's thresholds, the share of abusive rows published
+    and of all rows held or rejected by the abuse head, without and with the cascade.
+Vectors are cached beside the models (classifier/embedding_cache.py): the first run embeds the Globe and Mail's
+~8,800 comments (~2 minutes on 2 cores), later runs take seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from sklearn.metrics import roc_auc_score
+
+from classifier import Submission, load_scorer
+from classifier.abuse_opinion import ABUSE_FLOOR, LANGUAGES, below_reject, opinion_parameters
+from classifier.dataset import HELD_OUT_BUCKETS, load_evaluation_sets, load_training_rows, split_bucket, split_held_out
+from classifier.embedding_cache import CachedEmbedder
+from classifier.language import detect_language
+from classifier.lean import LinearHead
+from classifier.relevance import load_embedder
+from classifier.rows import LabelledRow
+
+EVALUATION_ONLY = ("sfu-mild-or-worse", "sfu-toxic", "unhealthy-conversations", "ethos")
+# Floors measured beside the shipped one: what a higher floor saves in embeddings and costs in ranking.
+OTHER_FLOORS = (0.1, 0.2)
+TEST_SOURCES = ("civil-comments", "fox-news", "jigsaw", "davidson", "germeval", "russian-news", "mlma-fr", "mlma-ar")
+
+
+def _auc(labels: NDArray[np.int64], scores: NDArray[np.float64]) -> float | None:
+    return round(float(roc_auc_score(labels, scores)), 4) if 0 < labels.sum() < len(labels) else None
+
+
+def measure(rows: list[LabelledRow], scorer: Any, embedder: CachedEmbedder) -> dict[str, Any]:
+    """The figures of one set (see the module's docstring)."""
+    parameters = opinion_parameters(scorer.card)
+    if isinstance(parameters, str):
+        raise SystemExit(parameters)
+    head = LinearHead.from_pipeline(scorer.pipelines["abuse"])
+    thresholds = scorer.thresholds
+    labelled = [row for row in rows if row.abuse is not None]
+    labels = np.array([row.abuse for row in labelled], dtype=np.int64)
+    texts = [row.text for row in labelled]
+    trained = np.array([s.abuse_score for s in scorer.score_many([Submission(body=t) for t in texts], explain=False)])
+    logits = np.array([head.raw_logit(float(score)) for score in trained])
+    languages = [detect_language(text) for text in texts]
+    opinions = parameters.opinions(embedder.embed(texts))
+    shifted = logits + parameters.shifts(opinions)
+    english = np.array([language is None or language in LANGUAGES for language in languages])
+
+    # The service's cap (abuse_opinion.below_reject), in raw-logit units: the opinion never rejects by itself.
+    cap = head.raw_logit(below_reject(1.0, thresholds))
+
+    def cascade_at(floor: float) -> tuple[NDArray[np.bool_], NDArray[np.float64]]:
+        asked = english & (trained >= floor) & (trained < thresholds.abuse_reject)
+        return asked, np.where(asked, np.minimum(shifted, cap), logits)
+
+    def outcomes(scores: NDArray[np.float64]) -> dict[str, float]:
+        abusive = labels == 1
+        return {
+            "abusive_published": round(float((scores[abusive] < thresholds.abuse_hold).mean()), 4)
+            if abusive.any()
+            else 0.0,
+            "held_or_rejected": round(float((scores >= thresholds.abuse_hold).mean()), 4),
+            "clean_rejected": round(float((scores[~abusive] >= thresholds.abuse_reject).mean()), 4)
+            if (~abusive).any()
+            else 0.0,
+        }
+
+    floors = {}
+    for floor in sorted({ABUSE_FLOOR, *OTHER_FLOORS}):
+        asked, cascade_logits = cascade_at(floor)
+        cascade = np.array([head.calibrated(float(logit)) for logit in cascade_logits])
+        floors[str(floor)] = {
+            "asked": round(float(asked.mean()), 4),
+            "roc_auc": _auc(labels, cascade_logits),
+            **outcomes(cascade),
+        }
+    return {
+        "rows": len(labelled),
+        "abusive": int(labels.sum()),
+        "roc_auc": {"ours": _auc(labels, logits), "opinion": _auc(labels, opinions), "stacked": _auc(labels, shifted)},
+        "without": outcomes(trained),
+        "cascade_by_floor": floors,
+    }
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("data_dir", type=Path)
+    parser.add_argument("model", type=Path)
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args(argv)
+    scorer = load_scorer(args.model)
+    embedder = CachedEmbedder(load_embedder(threads=0), args.model.parent)
+    sets: dict[str, list[LabelledRow]] = {
+        name: rows for name, rows in load_evaluation_sets(args.data_dir).items() if name in EVALUATION_ONLY
+    }
+    _, held_out = split_held_out(load_training_rows(args.data_dir)[0])
+    test = [row for row in held_out if split_bucket(row) != HELD_OUT_BUCKETS[0]]
+    for source in TEST_SOURCES:
+        sets[f"test: {source}"] = [row for row in test if row.source == source]
+    thresholds = {"abuse_hold": scorer.thresholds.abuse_hold, "abuse_reject": scorer.thresholds.abuse_reject}
+    results: dict[str, Any] = {"model": scorer.version, "thresholds": thresholds | {"floor": ABUSE_FLOOR}, "sets": {}}
+    print("| set | rows | ours | opinion | stacked | **cascade** | asked | abusive published (without → with) |"
+          " held or rejected | clean rejected | cascade at higher floors (ROC AUC, asked) |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for name, rows in sets.items():
+        figures = measure(rows, scorer, embedder)
+        results["sets"][name] = figures
+        auc, without = figures["roc_auc"], figures["without"]
+        shipped = figures["cascade_by_floor"][str(ABUSE_FLOOR)]
+        higher = "; ".join(
+            f"{floor}: {cascade['roc_auc']}, {cascade['asked']:.0%}"
+            for floor, cascade in figures["cascade_by_floor"].items()
+            if floor != str(ABUSE_FLOOR)
+        )
+        print(
+            f"| {name} | {figures['rows']:,} | {auc['ours']} | {auc['opinion']} | {auc['stacked']} | "
+            f"**{shipped['roc_auc']}** | {shipped['asked']:.1%} | {without['abusive_published']:.3f} → "
+            f"{shipped['abusive_published']:.3f} | {without['held_or_rejected']:.3f} → "
+            f"{shipped['held_or_rejected']:.3f} | {without['clean_rejected']:.4f} → "
+            f"{shipped['clean_rejected']:.4f} | {higher} |",
+            flush=True,
+        )
+    print(f"({embedder.embedded} texts embedded, the rest from the cache)", file=sys.stderr)
+    if args.out is not None:
+        args.out.write_text(json.dumps(results, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
