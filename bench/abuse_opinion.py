@@ -12,7 +12,10 @@ held-out rows by corpus (the stack was fitted on the validation bucket). Per set
     to the reject threshold), capped below the reject threshold, as submitted replies are scored (and the same at
     higher floors);
   - asked: the share of rows the cascade embeds; then, at the card's thresholds, the share of abusive rows published
-    and of all rows held or rejected by the abuse head, without and with the cascade.
+    and of all rows held or rejected by the abuse head, without and with the cascade;
+  - a second table: the set as one site's stream of replies, judged against the card's reference and against the
+    site's own (classifier.abuse_opinion.SiteReference, fed as the service feeds it), on the second half: ROC AUC /
+    abusive published / held or rejected.
 Vectors are cached beside the models (classifier/embedding_cache.py): the first run embeds the Globe and Mail's
 ~8,800 comments (~2 minutes on 2 cores), later runs take seconds.
 """
@@ -29,8 +32,15 @@ import numpy as np
 from numpy.typing import NDArray
 from sklearn.metrics import roc_auc_score
 
-from classifier import Submission, load_scorer
-from classifier.abuse_opinion import ABUSE_FLOOR, LANGUAGES, below_reject, opinion_parameters
+from classifier import Submission, Thresholds, load_scorer
+from classifier.abuse_opinion import (
+    ABUSE_FLOOR,
+    LANGUAGES,
+    OpinionParameters,
+    SiteReference,
+    below_reject,
+    opinion_parameters,
+)
 from classifier.dataset import HELD_OUT_BUCKETS, load_evaluation_sets, load_training_rows, split_bucket, split_held_out
 from classifier.embedding_cache import CachedEmbedder
 from classifier.language import detect_language
@@ -41,6 +51,7 @@ from classifier.rows import LabelledRow
 EVALUATION_ONLY = ("sfu-mild-or-worse", "sfu-toxic", "unhealthy-conversations", "ethos")
 # Floors measured beside the shipped one: what a higher floor saves in embeddings and costs in ranking.
 OTHER_FLOORS = (0.1, 0.2)
+SHUFFLE_SEED = 0
 TEST_SOURCES = ("civil-comments", "fox-news", "jigsaw", "davidson", "germeval", "russian-news", "mlma-fr", "mlma-ar")
 
 
@@ -99,6 +110,55 @@ def measure(rows: list[LabelledRow], scorer: Any, embedder: CachedEmbedder) -> d
         "roc_auc": {"ours": _auc(labels, logits), "opinion": _auc(labels, opinions), "stacked": _auc(labels, shifted)},
         "without": outcomes(trained),
         "cascade_by_floor": floors,
+        "site_reference": site_centred(labels, trained, logits, opinions, english, parameters, head, thresholds),
+    }
+
+
+def site_centred(
+    labels: NDArray[np.int64],
+    trained: NDArray[np.float64],
+    logits: NDArray[np.float64],
+    opinions: NDArray[np.float64],
+    english: NDArray[np.bool_],
+    parameters: OpinionParameters,
+    head: LinearHead,
+    thresholds: Thresholds,
+) -> dict[str, Any]:
+    """The set as one site's stream of replies (a seeded shuffle), asked in order as the service asks them: each
+    reply judged against the card's reference and against the site's (SiteReference, fed as the service feeds it).
+    Measured on the second half, after the site's reference has settled; the model alone beside them."""
+    order = np.random.default_rng(SHUFFLE_SEED).permutation(len(labels))
+    site = SiteReference(parameters.opinion_reference)
+    cap = head.raw_logit(below_reject(1.0, thresholds))
+    by_card, by_site = logits[order].copy(), logits[order].copy()
+    for place, row in enumerate(order.tolist()):
+        score = float(trained[row])
+        if not (english[row] and ABUSE_FLOOR <= score < thresholds.abuse_reject):
+            continue
+        by_card[place] = min(logits[row] + parameters.shifts(opinions[row : row + 1])[0], cap)
+        by_site[place] = min(logits[row] + parameters.shifts(opinions[row : row + 1], site.value())[0], cap)
+        if score < thresholds.abuse_hold:
+            site.observe(float(opinions[row]))
+    second = slice(len(order) // 2, None)
+    ordered = labels[order][second]
+    abusive = ordered == 1
+
+    def figures(raw: NDArray[np.float64]) -> dict[str, float | None]:
+        scores = np.array([head.calibrated(float(logit)) for logit in raw[second]])
+        return {
+            "roc_auc": _auc(ordered, raw[second]),
+            "abusive_published": round(float((scores[abusive] < thresholds.abuse_hold).mean()), 4)
+            if abusive.any()
+            else None,
+            "held_or_rejected": round(float((scores >= thresholds.abuse_hold).mean()), 4),
+        }
+
+    return {
+        "rows": len(ordered),
+        "site_reference": round(site.value(), 4),
+        "model_alone": figures(logits[order]),
+        "card_reference": figures(by_card),
+        "site_reference_figures": figures(by_site),
     }
 
 
@@ -139,6 +199,21 @@ def main(argv: list[str]) -> int:
             f"{shipped['held_or_rejected']:.3f} | {without['clean_rejected']:.4f} → "
             f"{shipped['clean_rejected']:.4f} | {higher} |",
             flush=True,
+        )
+    print("\n| set as one site's replies (second half) | rows | site's reference (card's "
+          f"{scorer.card.metrics['abuse_opinion']['stack']['opinion_reference']}) | model alone | card's reference |"
+          " **site's reference** |")  # fmt: skip
+    print("|---|---|---|---|---|---|")
+    for name, figures in results["sets"].items():
+        centred = figures["site_reference"]
+
+        def cell(found: dict[str, Any]) -> str:
+            published = "-" if found["abusive_published"] is None else f"{found['abusive_published']:.3f}"
+            return f"{found['roc_auc']} / {published} / {found['held_or_rejected']:.3f}"
+
+        print(
+            f"| {name} | {centred['rows']:,} | {centred['site_reference']} | {cell(centred['model_alone'])} | "
+            f"{cell(centred['card_reference'])} | **{cell(centred['site_reference_figures'])}** |"
         )
     print(f"({embedder.embedded} texts embedded, the rest from the cache)", file=sys.stderr)
     if args.out is not None:

@@ -29,6 +29,7 @@ ones (docs/model.md).
 from __future__ import annotations
 
 import math
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Final
@@ -54,6 +55,7 @@ __all__ = [
     "OpinionParameters",
     "OpinionScorer",
     "OpinionScores",
+    "SiteReference",
     "asks_opinion",
     "below_reject",
     "fit_opinion",
@@ -75,6 +77,9 @@ LANGUAGES: Final = frozenset({"en"})
 # reject threshold it is rejected whatever the opinion says. `bench/abuse_opinion.py` measures what the floor misses.
 ABUSE_FLOOR: Final = 0.05
 SAMPLE_SEED: Final = 20261207
+# SiteReference: a site's own reference once this many of its ordinary replies were asked, over the last SITE_WINDOW.
+MIN_SITE_REPLIES: Final = 200
+SITE_WINDOW: Final = 2000
 
 
 def below_reject(score: float, thresholds: Thresholds) -> float:
@@ -102,9 +107,48 @@ class OpinionParameters:
         """The opinion's logit for each unit vector."""
         return np.asarray(vectors @ self.weights + self.intercept, dtype=np.float64)
 
-    def shifts(self, opinions: NDArray[np.float64]) -> NDArray[np.float64]:
-        """The push on the raw abuse logit: positive where the opinion finds a reply more abusive than typical."""
-        return np.asarray(self.opinion_logit * (opinions - self.opinion_reference) / self.abuse_logit, dtype=np.float64)
+    def shifts(self, opinions: NDArray[np.float64], reference: float | None = None) -> NDArray[np.float64]:
+        """The push on the raw abuse logit: positive where the opinion finds a reply more abusive than typical (the
+        card's reference, or a site's own: SiteReference)."""
+        typical = self.opinion_reference if reference is None else reference
+        return np.asarray(self.opinion_logit * (opinions - typical) / self.abuse_logit, dtype=np.float64)
+
+
+class SiteReference:
+    """What a typical reply of this site gets from the opinion: the median over its recent ordinary replies (asked,
+    and below the hold threshold on the model's own score), once there are MIN_SITE_REPLIES of them; until then the
+    card's reference, the corpora's typical clean reply.
+
+    Why: sites differ in what their ordinary replies read like to the embedding model (the median opinion of the
+    ordinary replies of SFU's articles is -3.3, the Globe and Mail's -2.8, the card's -3.3 from mostly Jigsaw rows;
+    docs/model.md), and against the corpora's reference a heated but ordinary site gets its replies pushed toward
+    review. Counting only replies the model itself would publish keeps a flood of abuse from moving the reference.
+    Not thread-safe: the service calls it from its one embedding thread.
+    """
+
+    def __init__(self, card_reference: float, *, window: int = SITE_WINDOW, minimum: int = MIN_SITE_REPLIES) -> None:
+        self.card_reference = card_reference
+        self.minimum = minimum
+        self._recent: deque[float] = deque(maxlen=window)
+        self._median: float | None = None
+
+    def value(self) -> float:
+        """The reference to judge the next reply by."""
+        if len(self._recent) < self.minimum:
+            return self.card_reference
+        if self._median is None:
+            self._median = float(np.median(np.fromiter(self._recent, dtype=np.float64)))
+        return self._median
+
+    def observe(self, opinion: float) -> None:
+        """One more ordinary reply's opinion."""
+        self._recent.append(opinion)
+        self._median = None
+
+    @property
+    def replies(self) -> int:
+        """How many ordinary replies the reference has seen (at most the window)."""
+        return len(self._recent)
 
 
 def opinion_parameters(card: ModelCard) -> OpinionParameters | str:
@@ -245,21 +289,29 @@ class OpinionScorer:
         self.parameters = parameters
         self._head = scorer.linear_head("abuse")
 
-    def score(self, body: str, trained_abuse_score: float, thresholds: Thresholds) -> OpinionScores:
-        """One reply's trained abuse score adjusted by the opinion, under the thresholds it is decided with."""
+    def score(
+        self, body: str, trained_abuse_score: float, thresholds: Thresholds, *, site: SiteReference | None = None
+    ) -> OpinionScores:
+        """One reply's trained abuse score adjusted by the opinion, under the thresholds it is decided with, against
+        the site's reference (which then counts the reply if the model alone would publish it) or the card's."""
         opinion = float(self.parameters.opinions(self.embedder.embed([body]))[0])
-        shift = float(self.parameters.shifts(np.array([opinion]))[0])
+        reference = self.parameters.opinion_reference if site is None else site.value()
+        shift = float(self.parameters.shifts(np.array([opinion]), reference)[0])
         adjusted = self._head.calibrated(self._head.raw_logit(trained_abuse_score) + shift)
+        if site is not None and trained_abuse_score < thresholds.abuse_hold:
+            site.observe(opinion)
         return OpinionScores(
             abuse_score=below_reject(adjusted, thresholds),
             trained_abuse_score=trained_abuse_score,
             shift=shift,
             opinion=opinion,
-            opinion_reference=self.parameters.opinion_reference,
+            opinion_reference=reference,
         )
 
-    def adjust(self, scores: Scores, body: str, thresholds: Thresholds) -> tuple[Scores, OpinionScores]:
+    def adjust(
+        self, scores: Scores, body: str, thresholds: Thresholds, *, site: SiteReference | None = None
+    ) -> tuple[Scores, OpinionScores]:
         """The scores with the abuse score adjusted, and the figures behind it. Callers ask only about replies
         asks_opinion() selects under the thresholds they decide with: this is the cascade's one pass."""
-        result = self.score(body, scores.abuse_score, thresholds)
+        result = self.score(body, scores.abuse_score, thresholds, site=site)
         return replace(scores, abuse_score=result.abuse_score), result

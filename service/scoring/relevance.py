@@ -18,7 +18,7 @@ from functools import partial
 from typing import Final, TypeVar
 
 from classifier import ModelCard, Scorer, Scores, Thresholds
-from classifier.abuse_opinion import OpinionScorer, OpinionScores, asks_opinion, opinion_parameters
+from classifier.abuse_opinion import OpinionScorer, OpinionScores, SiteReference, asks_opinion, opinion_parameters
 from classifier.errors import ModelLoadError, RelevanceUnavailable
 from classifier.relevance import Embedder, load_embedder
 from classifier.relevance_shift import (
@@ -61,6 +61,8 @@ class Relevance:
         self.problem = problem
         self._scorers: dict[str, RelevanceScorer | str] = {}
         self._opinions: dict[str, OpinionScorer | str] = {}
+        # This process's reading of the site's ordinary replies, per model version (a new opinion starts again).
+        self._site_references: dict[str, SiteReference] = {}
         self._waiting_opinions = 0
         self.opinions_skipped_busy = 0  # replies scored without the opinion because too many were waiting
         self._busy_logged_at = -BUSY_LOG_SECONDS
@@ -135,10 +137,16 @@ class Relevance:
         if self._waiting_opinions >= MAX_WAITING_OPINIONS:
             self._skip_busy()
             return None
+        site = self._site_references.get(opinion.version)
+        if site is None:
+            site = SiteReference(opinion.parameters.opinion_reference)
+            self._site_references = {opinion.version: site}
         loop = asyncio.get_running_loop()
         self._waiting_opinions += 1
         try:
-            return await loop.run_in_executor(self._executor, partial(opinion.adjust, scores, body, thresholds))
+            # The site's reference is read and fed on the embedding thread alone, in the order replies are asked.
+            work = partial(opinion.adjust, scores, body, thresholds, site=site)
+            return await loop.run_in_executor(self._executor, work)
         except Exception:
             log.exception("the abuse opinion failed; the reply keeps the model's score")
             return None

@@ -19,6 +19,7 @@ from classifier.abuse_opinion import (
     OpinionParameters,
     OpinionScorer,
     OpinionScores,
+    SiteReference,
     asks_opinion,
     below_reject,
     fit_opinion,
@@ -207,3 +208,29 @@ def test_with_the_real_embedding_model_an_unseen_insult_is_pushed_up_and_ranked_
     insult = opinion.score("Get lost, you brainless clown. Nobody wants you here.", 0.4, wide)
     remark = opinion.score("The new bus timetable starts next Monday, I believe.", 0.4, wide)
     assert insult.abuse_score > 0.4 and insult.abuse_score > remark.abuse_score
+
+
+def test_a_site_reference_is_the_cards_until_enough_ordinary_replies_then_their_recent_median() -> None:
+    site = SiteReference(-3.0, window=5, minimum=3)
+    site.observe(-1.0)
+    site.observe(-2.0)
+    assert site.value() == -3.0 and site.replies == 2
+    site.observe(0.0)
+    assert site.value() == -1.0
+    for opinion in (5.0, 6.0, 7.0):  # the window keeps the last 5: -2, 0, 5, 6, 7
+        site.observe(opinion)
+    assert site.value() == 5.0 and site.replies == 5
+
+
+def test_only_replies_the_model_alone_would_publish_teach_the_site_reference(seed_scorer: Scorer) -> None:
+    embedder, _ = fake_embedder()
+    body = "You are a pathetic idiot"
+    vector = embedder.embed([body])[0].astype(np.float64)
+    opinion = OpinionScorer(seed_scorer, embedder, dataclasses.replace(PARAMETERS, weights=vector))
+    site = SiteReference(PARAMETERS.opinion_reference, minimum=1)
+    held = opinion.score(body, THRESHOLDS.abuse_hold, THRESHOLDS, site=site)  # held by the model: not counted
+    assert site.replies == 0 and held.opinion_reference == PARAMETERS.opinion_reference
+    first = opinion.score(body, 0.1, THRESHOLDS, site=site)  # judged against the card's, then counted
+    assert first.opinion_reference == PARAMETERS.opinion_reference and site.replies == 1
+    second = opinion.score(body, 0.1, THRESHOLDS, site=site)  # against the site's typical reply: itself
+    assert second.opinion_reference == pytest.approx(first.opinion) and second.shift == pytest.approx(0.0, abs=1e-9)

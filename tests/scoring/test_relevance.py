@@ -16,7 +16,7 @@ import pytest
 from litestar.testing import TestClient
 
 from classifier import Scorer, Scores, Submission, Thresholds, load_scorer
-from classifier.abuse_opinion import ABUSE_FLOOR, opinion_parameters
+from classifier.abuse_opinion import ABUSE_FLOOR, MIN_SITE_REPLIES, OpinionScores, opinion_parameters
 from classifier.relevance import MODEL_SHA256, Embedder, RelevanceUnavailable
 from classifier.relevance_shift import UNCERTAIN_FLOOR, relevance_parameters
 from service.scoring import relevance as relevance_module
@@ -245,3 +245,29 @@ def test_when_too_many_opinions_wait_a_reply_is_scored_by_the_model_alone(model_
     state.close()
     assert sum(answer is not None for answer in answers) == MAX_WAITING_OPINIONS
     assert answers[-1] is None and state.opinions_skipped_busy == 4
+
+
+def test_the_service_judges_opinions_against_its_sites_ordinary_replies_once_it_has_enough(model_dir: Path) -> None:
+    scorer = load_scorer(model_dir)
+    section = {
+        "available": True, "weights": [0.01] * 384, "intercept": 0.0, "embedding_sha256": MODEL_SHA256,
+        "stack": {"abuse_logit": 1.0, "opinion_logit": 0.5, "opinion_reference": -9.0},
+    }  # fmt: skip
+    fitted = Scorer(scorer.pipelines, dataclasses.replace(scorer.card, metrics={"abuse_opinion": section}))
+    state = Relevance(embedder=fake_embedder()[0])
+    thresholds = Thresholds(spam_hold=0.5, spam_reject=0.9, abuse_hold=0.3, abuse_reject=0.8)
+    ordinary = Scores(spam_score=0.1, abuse_score=0.1, contributions=(), model_version=fitted.version)
+
+    async def ask(count: int) -> list[OpinionScores]:
+        answers = []
+        for n in range(count):  # one at a time, as a quiet site's replies come
+            answer = await state.second_opinion(fitted, ordinary, thresholds, body=f"reply {n}", language="en")
+            assert answer is not None
+            answers.append(answer[1])
+        return answers
+
+    answers = asyncio.run(ask(MIN_SITE_REPLIES + 1))
+    state.close()
+    assert {answer.opinion_reference for answer in answers[:MIN_SITE_REPLIES]} == {-9.0}  # the card's, until then
+    expected = float(np.median([answer.opinion for answer in answers[:MIN_SITE_REPLIES]]))
+    assert answers[-1].opinion_reference == pytest.approx(expected)
