@@ -518,12 +518,18 @@ def main() -> int:
     parser.add_argument("--model-dir", default=str(ROOT / "models"), help="where the default model is (or is trained)")
     parser.add_argument("--rules", type=int, default=0, metavar="N",
                         help="then measure submit again with N entries in each rules list and N bans")  # fmt: skip
+    parser.add_argument("--serve-env", action="append", default=[], metavar="KEY=VALUE",
+                        help="a setting of our server beside the shipped defaults (REPLYGUARD_RELEVANCE=auto after "
+                             "`make install-test`, with a model trained there: the extra's cost)")  # fmt: skip
     args = parser.parse_args()
+    settings_given = dict(item.split("=", 1) for item in args.serve_env if "=" in item)
+    if len(settings_given) != len(args.serve_env) or not all(key.startswith("REPLYGUARD_") for key in settings_given):
+        raise SystemExit("bench: --serve-env takes REPLYGUARD_NAME=VALUE")
     if shutil.which("wrk") is None:
         raise SystemExit("bench: wrk is missing (apt-get install wrk)")
 
     workdir = Path(tempfile.mkdtemp(prefix="replyguard-bench-"))
-    env = server_env(workdir, args.model_dir)
+    env = server_env(workdir, args.model_dir, **settings_given)
     settings = Settings.from_env(env)
     migrations.upgrade(settings.database_url)
     prepared = asyncio.run(prepare(settings, args.replies, pending=2_000))
