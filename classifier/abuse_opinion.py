@@ -294,7 +294,7 @@ class OpinionScorer:
     ) -> OpinionScores:
         """One reply's trained abuse score adjusted by the opinion, under the thresholds it is decided with, against
         the site's reference (which then counts the reply if the model alone would publish it) or the card's."""
-        opinion = float(self.parameters.opinions(self.embedder.embed([body]))[0])
+        opinion = float(self.parameters.opinions(self.embedder.reply_vector(body)[None, :])[0])
         reference = self.parameters.opinion_reference if site is None else site.value()
         shift = float(self.parameters.shifts(np.array([opinion]), reference)[0])
         adjusted = self._head.calibrated(self._head.raw_logit(trained_abuse_score) + shift)

@@ -46,6 +46,8 @@ DIMENSION: Final = 384
 MAX_TOKENS: Final = 256
 # Article titles and excerpts, parent replies: one entry per distinct text, about 1.6 kB each.
 CONTEXT_CACHE_SIZE: Final = 4096
+# The replies embedded last: relevance and the abuse opinion may both ask about one reply, a few milliseconds apart.
+REPLY_CACHE_SIZE: Final = 64
 INSTALL_HINT: Final = "install the relevance extra: uv sync --extra relevance (or pip install 'replyguard[relevance]')"
 
 Vectors = NDArray[np.float32]
@@ -80,8 +82,9 @@ def model_files() -> tuple[Path, Path]:
 class Embedder:
     """Mean-pooled, L2-normalised sentence vectors, and cosine similarities between texts.
 
-    Thread-safe: onnxruntime sessions and tokenizers' encode may be called concurrently, and the context cache is
-    an lru_cache. Context vectors (titles, excerpts, parents) are cached; reply vectors are not.
+    Thread-safe: onnxruntime sessions and tokenizers' encode may be called concurrently, and both caches are
+    lru_caches. Context vectors (titles, excerpts, parents) are cached; so are the last REPLY_CACHE_SIZE replies'
+    (reply_vector), which relevance and the abuse opinion both read.
     """
 
     def __init__(self, session: Any, tokenizer: Any) -> None:
@@ -89,6 +92,7 @@ class Embedder:
         self._tokenizer = tokenizer
         self._inputs = frozenset(item.name for item in session.get_inputs())
         self.context_vector = lru_cache(maxsize=CONTEXT_CACHE_SIZE)(self._read_only_vector)
+        self.reply_vector = lru_cache(maxsize=REPLY_CACHE_SIZE)(self._read_only_vector)
 
     def embed(self, texts: Sequence[str], *, batch_size: int = 32) -> Vectors:
         """One unit vector per text, shape (len(texts), DIMENSION); an empty text gets a vector too.
@@ -111,7 +115,7 @@ class Embedder:
 
         An empty context (no excerpt, no parent) gives 0.0: nothing to be relevant to.
         """
-        reply_vector = self._embed_batch([reply])[0]
+        reply_vector = self.reply_vector(reply)
         return [float(self.context_vector(context) @ reply_vector) if context.strip() else 0.0 for context in contexts]
 
     def _read_only_vector(self, text: str) -> Vectors:

@@ -182,6 +182,16 @@ def test_similarity_with_the_seam_model() -> None:
     assert embedder.similarity("red apple pie", "red apple tart") > embedder.similarity("red apple pie", "stock tips")
 
 
+def test_a_reply_relevance_and_the_abuse_opinion_both_read_is_embedded_once() -> None:
+    embedder, session = fake_embedder()
+    embedder.similarities("one reply", ["The title"])
+    runs = session.runs
+    vector = embedder.reply_vector("one reply")  # as the abuse opinion reads it
+    embedder.similarities("one reply", ["The title"])
+    assert session.runs == runs
+    assert np.abs(vector - embedder.embed(["one reply"])[0]).max() < 1e-6
+
+
 def test_context_vectors_are_computed_once() -> None:
     embedder, session = fake_embedder()
     embedder.similarities("first reply", ["The title", "The excerpt"])
