@@ -40,10 +40,13 @@ class CachedEmbedder:
         self.embedder = embedder
         self.path = None if models_root is None else models_root / CACHE_FOLDER / f"minilm-{MODEL_SHA256[:16]}.npz"
         self.embedded = 0  # texts embedded (not found in the cache) by this instance, for the progress lines
+        self._known: dict[str, Vectors] | None = None  # the file, read once per instance (a training asks twice)
 
     def embed(self, texts: Sequence[str]) -> Vectors:
         """One unit vector per text, as Embedder.embed, reading known texts from the cache and adding new ones."""
-        known = self._read()
+        if self._known is None:
+            self._known = self._read()
+        known = self._known
         keys = [text_key(text) for text in texts]
         missing = {key: text for key, text in zip(keys, texts, strict=True) if key not in known}
         if missing:
