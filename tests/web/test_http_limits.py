@@ -163,3 +163,38 @@ def test_ordinary_clients_are_served_while_slow_ones_hang(server: Server) -> Non
             assert _read_all(sock).startswith(b"HTTP/1.1 408 ")
             sock.close()
     assert _stored(server.settings, "slow-clients") == 1
+
+
+def _answers(raw: bytes, methods: list[str]) -> list[tuple[int, dict[str, str], bytes]]:
+    """Split what the server sent on one connection into (status, headers, body), one per request sent."""
+    answers = []
+    for method in methods:
+        head, _, raw = raw.partition(b"\r\n\r\n")
+        status_line, *header_lines = head.decode("latin-1").split("\r\n")
+        headers = {name.lower(): value for name, value in (line.split(": ", 1) for line in header_lines)}
+        length = 0 if method == "HEAD" else int(headers.get("content-length", "0"))
+        answers.append((int(status_line.split()[1]), headers, raw[:length]))
+        raw = raw[length:]
+    assert raw == b"", "nothing is left over after the last answer"
+    return answers
+
+
+def test_answers_without_a_body_and_pipelined_requests_come_whole_and_in_order(server: Server) -> None:
+    """The head of each answer waits to leave with its body: an answer with no body (HEAD, 304) must not keep it."""
+    list_path = "/api/v1/articles/pipelined/comments"
+    with httpx.Client(base_url=f"http://127.0.0.1:{server.port}", timeout=10) as client:
+        etag = client.get(list_path).headers["etag"]
+    requests = [
+        ("GET", "/health", ""),
+        ("HEAD", list_path, ""),  # no route takes HEAD: a 405 whose body uvicorn leaves out
+        ("GET", list_path, f"If-None-Match: {etag}\r\n"),
+        ("GET", list_path, "Connection: close\r\n"),
+    ]
+    with _connect(server.port) as sock:
+        sock.sendall(b"".join(f"{m} {p} HTTP/1.1\r\nHost: 127.0.0.1\r\n{h}\r\n".encode() for m, p, h in requests))
+        raw = _read_all(sock)
+    answers = _answers(raw, [method for method, _, _ in requests])
+    assert [status for status, _, _ in answers] == [200, 405, 304, 200]
+    assert json.loads(answers[0][2])["status"] == "ok"
+    assert answers[1][2] == b"" and answers[2][2] == b""
+    assert json.loads(answers[3][2])["total"] == 0
