@@ -7,13 +7,14 @@ a thousand), and bytes that are not UTF-8 (msgspec raises UnicodeDecodeError for
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 from urllib.parse import parse_qsl
 
 import msgspec
 from litestar import Request
-from litestar.exceptions import InternalServerException
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 
 from service.errors import BadRequest, RequestTimeout, UnsupportedMediaType
 
@@ -82,13 +83,31 @@ def decode_json(raw: bytes, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
 
 
 async def read_body(request: Request[Any, Any, Any]) -> bytes:
-    """The raw body bytes (RequestTimeout when the client stopped sending)."""
-    try:
-        return await request.body()
-    except InternalServerException as exc:
-        # Litestar reports a client that disconnected mid-body (or was cut off by the read timeout of
-        # service/web/http_protocol.py) as a server error; it is the client's, and nobody is left to answer.
-        raise RequestTimeout("The request body did not arrive") from exc
+    """The raw body bytes: 413 past the app's request_max_body_size, RequestTimeout when the client stopped sending.
+
+    Read from the ASGI messages here rather than by `request.body()`, which goes through an async generator and
+    builds the dict of every header for the content length: ~5% of the event loop's time on the submit path. The
+    same limit as Litestar's (on the bytes received, as Litestar counts them); routes read a body only here, once.
+    """
+    limit = request.route_handler.resolve_request_max_body_size() or math.inf
+    announced = header(request, b"content-length")
+    if announced is not None and announced.isdigit() and int(announced) > limit:
+        raise RequestEntityTooLarge  # refused before a byte of it is read
+    chunks: list[bytes] = []
+    received = 0
+    while True:
+        message = await request.receive()
+        if message["type"] != "http.request":
+            # A client that disconnected mid-body (or was cut off by the read timeout of
+            # service/web/http_protocol.py): it is the client's doing, and nobody is left to answer.
+            raise RequestTimeout("The request body did not arrive")
+        chunk = message.get("body", b"")
+        received += len(chunk)
+        if received > limit:
+            raise RequestEntityTooLarge
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def _form_pairs(raw: bytes) -> list[tuple[str, str]]:

@@ -198,3 +198,22 @@ def test_answers_without_a_body_and_pipelined_requests_come_whole_and_in_order(s
     assert json.loads(answers[0][2])["status"] == "ok"
     assert answers[1][2] == b"" and answers[2][2] == b""
     assert json.loads(answers[3][2])["total"] == 0
+
+
+def test_a_body_past_the_limit_is_413_announced_or_chunked(server: Server) -> None:
+    """Refused on the announced length before the body is read, and on the bytes received when none is announced."""
+    limit = server.settings.request_max_bytes
+    with _connect(server.port) as sock:
+        sock.sendall(_head(b"x" * (limit + 1), path="/api/v1/articles/too-large/comments"))  # the head alone
+        announced = sock.recv(65536)
+    chunk = json.dumps(reply("y" * 4000)).encode()
+    pieces = b"".join(b"%x\r\n%s\r\n" % (len(chunk), chunk) for _ in range(limit // len(chunk) + 1)) + b"0\r\n\r\n"
+    with _connect(server.port) as sock:
+        sock.sendall(
+            b"POST /api/v1/articles/too-large/comments HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Content-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n" + pieces
+        )
+        chunked = _read_all(sock)
+    for answer in (announced, chunked):
+        assert answer.startswith(b"HTTP/1.1 413 "), answer[:200]
+    assert _stored(server.settings, "too-large") == 0
