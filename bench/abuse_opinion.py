@@ -15,7 +15,10 @@ held-out rows by corpus (the stack was fitted on the validation bucket). Per set
     and of all rows held or rejected by the abuse head, without and with the cascade;
   - a second table: the set as one site's stream of replies, judged against the card's reference and against the
     site's own (classifier.abuse_opinion.SiteReference, fed as the service feeds it), on the second half: ROC AUC /
-    abusive published / held or rejected.
+    abusive published / held or rejected;
+  - a third table, for the sets whose rows name their article or post: the stack's weight refitted on a simulated
+    site's decisions (SITE_DECISIONS rows drawn by whole groups, SITE_DRAWS draws) against the card's, ROC AUC on the
+    set's other groups. Not what the service does yet: the measurement behind doing it (docs/model.md).
 Vectors are cached beside the models (classifier/embedding_cache.py): the first run embeds the Globe and Mail's
 ~8,800 comments (~2 minutes on 2 cores), later runs take seconds.
 """
@@ -30,6 +33,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
 from classifier import Submission, Thresholds, load_scorer
@@ -52,6 +56,11 @@ EVALUATION_ONLY = ("sfu-mild-or-worse", "sfu-toxic", "unhealthy-conversations", 
 # Floors measured beside the shipped one: what a higher floor saves in embeddings and costs in ranking.
 OTHER_FLOORS = (0.1, 0.2)
 SHUFFLE_SEED = 0
+# The stack refitted on a site's decisions: how many decisions (where the set has at least SITE_SHARE more rows than
+# that, the rest being the test), and how many draws of groups for each.
+SITE_DECISIONS = (300, 1000, 3000)
+SITE_SHARE = 0.6
+SITE_DRAWS = 5
 TEST_SOURCES = ("civil-comments", "fox-news", "jigsaw", "davidson", "germeval", "russian-news", "mlma-fr", "mlma-ar")
 
 
@@ -111,7 +120,85 @@ def measure(rows: list[LabelledRow], scorer: Any, embedder: CachedEmbedder) -> d
         "without": outcomes(trained),
         "cascade_by_floor": floors,
         "site_reference": site_centred(labels, trained, logits, opinions, english, parameters, head, thresholds),
+        "site_stack": site_stack(
+            labels,
+            np.array([row.group for row in labelled]),
+            trained,
+            logits,
+            opinions,
+            english,
+            parameters,
+            head,
+            thresholds,
+        ),
     }
+
+
+def site_stack(
+    labels: NDArray[np.int64],
+    groups: NDArray[np.str_],
+    trained: NDArray[np.float64],
+    logits: NDArray[np.float64],
+    opinions: NDArray[np.float64],
+    english: NDArray[np.bool_],
+    parameters: OpinionParameters,
+    head: LinearHead,
+    thresholds: Thresholds,
+) -> dict[str, Any]:
+    """The cascade with the stack's weight (the opinion's push per unit of raw abuse logit) refitted on N of a site's
+    decisions, against the card's weight; both judge replies against the site's reference (the median opinion of the
+    drawn replies the model alone would publish, as SiteReference keeps it). ROC AUC on the rest of the set, by draw
+    of whole groups (articles, or posts where each is its own), mean and standard deviation over the draws."""
+    asked = english & (trained >= ABUSE_FLOOR) & (trained < thresholds.abuse_reject)
+    cap = head.raw_logit(below_reject(1.0, thresholds))
+    card_ratio = parameters.opinion_logit / parameters.abuse_logit
+    names, sizes = np.unique(groups, return_counts=True)
+    size_of = dict(zip(names.tolist(), sizes.tolist(), strict=True))
+    rng = np.random.default_rng(SHUFFLE_SEED)
+
+    def cascade(ratio: float, reference: float) -> NDArray[np.float64]:
+        return np.where(asked, np.minimum(logits + ratio * (opinions - reference), cap), logits)
+
+    found: dict[str, Any] = {}
+    for decisions in SITE_DECISIONS:
+        if decisions > SITE_SHARE * len(labels):
+            continue
+        by_kind: dict[str, list[float]] = {"model_alone": [], "card_weight": [], "site_weight": []}
+        ratios = []
+        for _ in range(SITE_DRAWS):
+            taken: list[str] = []
+            count = 0
+            for name in rng.permutation(names).tolist():
+                if count >= decisions:
+                    break
+                taken.append(name)
+                count += size_of[name]
+            decided = np.isin(groups, taken)
+            test = ~decided
+            if not (0 < labels[decided].sum() < decided.sum() and 0 < labels[test].sum() < test.sum()):
+                continue
+            ordinary = decided & asked & (trained < thresholds.abuse_hold)
+            reference = float(np.median(opinions[ordinary])) if ordinary.any() else parameters.opinion_reference
+            stack = LogisticRegression().fit(np.column_stack([logits[decided], opinions[decided]]), labels[decided])
+            logit_weight, opinion_weight = (float(w) for w in stack.coef_[0])
+            ratio = opinion_weight / logit_weight if logit_weight > 0 else card_ratio
+            ratios.append(ratio)
+            for kind, scores in (
+                ("model_alone", logits),
+                ("card_weight", cascade(card_ratio, reference)),
+                ("site_weight", cascade(ratio, reference)),
+            ):
+                by_kind[kind].append(float(roc_auc_score(labels[test], scores[test])))
+        if ratios:
+            found[str(decisions)] = {
+                "draws": len(ratios),
+                "weight": {"card": round(card_ratio, 3), "site_median": round(float(np.median(ratios)), 3)},
+                **{
+                    kind: {"mean": round(float(np.mean(v)), 4), "sd": round(float(np.std(v)), 4)}
+                    for kind, v in by_kind.items()
+                },
+            }
+    return found
 
 
 def site_centred(
@@ -215,6 +302,18 @@ def main(argv: list[str]) -> int:
             f"| {name} | {centred['rows']:,} | {centred['site_reference']} | {cell(centred['model_alone'])} | "
             f"{cell(centred['card_reference'])} | **{cell(centred['site_reference_figures'])}** |"
         )
+    print("\n| set: the stack's weight refitted on N decisions (ROC AUC on the other groups, mean ± sd of the draws) |"
+          " N | weight: card's, site's median | model alone | card's weight | **site's weight** |")  # fmt: skip
+    print("|---|---|---|---|---|---|")
+    for name, figures in results["sets"].items():
+        for decisions, row in figures["site_stack"].items():
+            cells = " | ".join(
+                f"{row[kind]['mean']:.4f} ± {row[kind]['sd']:.4f}" for kind in ("model_alone", "card_weight")
+            )
+            print(
+                f"| {name} | {int(decisions):,} | {row['weight']['card']}, {row['weight']['site_median']} | {cells} | "
+                f"**{row['site_weight']['mean']:.4f} ± {row['site_weight']['sd']:.4f}** |"
+            )
     print(f"({embedder.embedded} texts embedded, the rest from the cache)", file=sys.stderr)
     if args.out is not None:
         args.out.write_text(json.dumps(results, indent=2) + "\n")
