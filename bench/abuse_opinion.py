@@ -49,6 +49,7 @@ from classifier.dataset import HELD_OUT_BUCKETS, load_evaluation_sets, load_trai
 from classifier.embedding_cache import CachedEmbedder
 from classifier.language import detect_language
 from classifier.lean import LinearHead
+from classifier.opinion_site_weight import site_weight
 from classifier.relevance import load_embedder
 from classifier.rows import LabelledRow
 
@@ -163,8 +164,8 @@ def site_stack(
     for decisions in SITE_DECISIONS:
         if decisions > SITE_SHARE * len(labels):
             continue
-        by_kind: dict[str, list[float]] = {"model_alone": [], "card_weight": [], "site_weight": []}
-        ratios = []
+        by_kind: dict[str, list[float]] = {"model_alone": [], "card_weight": [], "refitted": [], "served": []}
+        ratios, applied = [], 0
         for _ in range(SITE_DRAWS):
             taken: list[str] = []
             count = 0
@@ -183,15 +184,19 @@ def site_stack(
             logit_weight, opinion_weight = (float(w) for w in stack.coef_[0])
             ratio = opinion_weight / logit_weight if logit_weight > 0 else card_ratio
             ratios.append(ratio)
+            judged = site_weight(logits[decided], opinions[decided], labels[decided], card_ratio)
+            applied += judged.applied
             for kind, scores in (
                 ("model_alone", logits),
                 ("card_weight", cascade(card_ratio, reference)),
-                ("site_weight", cascade(ratio, reference)),
+                ("refitted", cascade(ratio, reference)),
+                ("served", cascade(judged.ratio, reference)),
             ):
                 by_kind[kind].append(float(roc_auc_score(labels[test], scores[test])))
         if ratios:
             found[str(decisions)] = {
                 "draws": len(ratios),
+                "applied": applied,
                 "weight": {"card": round(card_ratio, 3), "site_median": round(float(np.median(ratios)), 3)},
                 **{
                     kind: {"mean": round(float(np.mean(v)), 4), "sd": round(float(np.std(v)), 4)}
@@ -302,17 +307,19 @@ def main(argv: list[str]) -> int:
             f"| {name} | {centred['rows']:,} | {centred['site_reference']} | {cell(centred['model_alone'])} | "
             f"{cell(centred['card_reference'])} | **{cell(centred['site_reference_figures'])}** |"
         )
-    print("\n| set: the stack's weight refitted on N decisions (ROC AUC on the other groups, mean ± sd of the draws) |"
-          " N | weight: card's, site's median | model alone | card's weight | **site's weight** |")  # fmt: skip
-    print("|---|---|---|---|---|---|")
+    print("\n| set: the stack's weight for a site of N decisions (ROC AUC on the other groups, mean ± sd) | N |"
+          " weight: card's, refitted (median) | model alone | card's weight | refitted |"
+          " **served** (applied) |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|")
     for name, figures in results["sets"].items():
         for decisions, row in figures["site_stack"].items():
             cells = " | ".join(
-                f"{row[kind]['mean']:.4f} ± {row[kind]['sd']:.4f}" for kind in ("model_alone", "card_weight")
+                f"{row[kind]['mean']:.4f} ± {row[kind]['sd']:.4f}"
+                for kind in ("model_alone", "card_weight", "refitted")
             )
             print(
                 f"| {name} | {int(decisions):,} | {row['weight']['card']}, {row['weight']['site_median']} | {cells} | "
-                f"**{row['site_weight']['mean']:.4f} ± {row['site_weight']['sd']:.4f}** |"
+                f"**{row['served']['mean']:.4f} ± {row['served']['sd']:.4f}** ({row['applied']} of {row['draws']}) |"
             )
     print(f"({embedder.embedded} texts embedded, the rest from the cache)", file=sys.stderr)
     if args.out is not None:

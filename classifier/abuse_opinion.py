@@ -16,7 +16,9 @@ Training (fit_opinion):
        shift = c_opinion * (opinion - opinion_reference) / c_logit
 
    with opinion_reference the median opinion of the non-abusive stack rows, so a typical clean reply is not moved.
-   The adjusted score is the head's own calibration of (raw logit + shift): the card's thresholds keep their meaning.
+   The adjusted score is the head's own calibration of (raw logit + shift): the card's thresholds keep their meaning;
+3. the site's weight: with enough of a site's held-out decisions, c_opinion / c_logit is the site's own where it
+   ranks those decisions better out of fold (classifier/opinion_site_weight.py).
 
 The card keeps 384 weights, an intercept and three numbers (metrics["abuse_opinion"]); no artifact of its own.
 Only English replies are asked (the embedding model was trained on English), and only inside ABUSE_FLOOR <= score <
@@ -30,7 +32,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Final
 
@@ -45,6 +47,7 @@ from classifier.dataset import HELD_OUT_BUCKETS, split_bucket
 from classifier.embedding_cache import CachedEmbedder
 from classifier.errors import RelevanceUnavailable
 from classifier.lean import LinearHead
+from classifier.opinion_site_weight import SiteWeight, site_weight
 from classifier.relevance import DIMENSION, MODEL_SHA256, Embedder, embedding_section
 from classifier.rows import LabelledRow
 from classifier.scorer import Scorer, Scores
@@ -193,10 +196,13 @@ def fit_opinion(
     held_out_rows: Sequence[LabelledRow],
     held_out_languages: Sequence[str | None],
     embedder: CachedEmbedder,
+    site_sources: Collection[str] = (),
 ) -> dict[str, Any]:
     """metrics["abuse_opinion"] for the card: the opinion and its stack (see the module's docstring).
 
     `abuse` is the head as it will be served (after learning the site), so the stack is fitted on its own logits.
+    Rows of `site_sources` (the moderators' decisions) in the held-out buckets may set the stack's weight for this
+    site instead of the corpora (classifier/opinion_site_weight.py); the card's `site_weight` says which and why.
     RelevanceUnavailable when there are too few rows of a class to fit either step, or the stack does not read as a
     shift of the logit; the card then says why and the service scores without the opinion.
     """
@@ -240,6 +246,9 @@ def fit_opinion(
         opinion_reference=round(float(np.median(opinions[stack_labels == 0])), 4),
     )
     shifted = logits + parameters.shifts(opinions)
+    weight = _site_weight(parameters, opinion, abuse, held_out_rows, held_out_languages, embedder, site_sources)
+    if weight.applied:  # served as the stack's opinion coefficient, the logit's kept: the same ratio
+        parameters = replace(parameters, opinion_logit=round(weight.ratio * logit_coefficient, 4))
     return {
         "available": True,
         "weights": [round(float(weight), 6) for weight in parameters.weights],
@@ -249,6 +258,7 @@ def fit_opinion(
             "opinion_logit": parameters.opinion_logit,
             "opinion_reference": parameters.opinion_reference,
         },
+        "site_weight": weight.report,
         "fitted_on": f"opinion: {len(opinion_rows)} {OPINION_SOURCE} training rows ({int(opinion_labels.sum())} "
         f"abusive); stack: {len(stack_rows)} validation rows detected as English ({int(stack_labels.sum())} abusive)",
         "embedding_sha256": MODEL_SHA256,
@@ -258,6 +268,31 @@ def fit_opinion(
             "with": round(float(roc_auc_score(stack_labels, shifted)), 4),
         },
     }
+
+
+def _site_weight(
+    parameters: OpinionParameters,
+    opinion: LogisticRegression,
+    abuse: Pipeline,
+    held_out_rows: Sequence[LabelledRow],
+    held_out_languages: Sequence[str | None],
+    embedder: CachedEmbedder,
+    site_sources: Collection[str],
+) -> SiteWeight:
+    """The site's held-out English decisions judge the corpora's stack weight against their own."""
+    decided = [
+        row
+        for row, language in zip(held_out_rows, held_out_languages, strict=True)
+        if row.source in site_sources and row.abuse is not None and (language is None or language in LANGUAGES)
+    ]
+    corpora_ratio = parameters.opinion_logit / parameters.abuse_logit
+    if not decided:
+        return site_weight(np.zeros(0), np.zeros(0), np.zeros(0, dtype=np.int64), corpora_ratio)
+    head = LinearHead.from_pipeline(abuse)
+    scores = abuse.predict_proba([row.model_text() for row in decided])[:, 1]
+    logits = np.array([head.raw_logit(float(score)) for score in scores])
+    opinions = np.asarray(opinion.decision_function(embedder.embed([row.text for row in decided])), dtype=np.float64)
+    return site_weight(logits, opinions, _labels(decided), corpora_ratio)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ import platform
 import shutil
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -374,8 +374,10 @@ def opinion_metrics(
     held_out_rows: list[LabelledRow],
     held_out_languages: list[str | None],
     models_root: Path,
+    site_sources: Collection[str] = (),
 ) -> dict[str, Any]:
-    """The card's abuse_opinion section: the fitted opinion and stack (abuse_opinion.py), or why this model has none.
+    """The card's abuse_opinion section: the fitted opinion and stack (abuse_opinion.py), or why this model has none;
+    the site's held-out decisions (rows of `site_sources`) may set the stack's weight (opinion_site_weight.py).
 
     Like relevance, optional: without the extra (or without Jigsaw rows) the card says why and the service scores
     without the opinion. Vectors of corpus texts are cached under models_root, so a retraining embeds only new texts.
@@ -384,7 +386,7 @@ def opinion_metrics(
         return {"available": False, "why": "no abuse head"}
     try:
         embedder = CachedEmbedder(load_embedder(threads=0), models_root)
-        section = fit_opinion(abuse, train_rows, held_out_rows, held_out_languages, embedder)
+        section = fit_opinion(abuse, train_rows, held_out_rows, held_out_languages, embedder, site_sources)
     except RelevanceUnavailable as exc:
         return {"available": False, "why": str(exc)}
     return section | {"texts_embedded": embedder.embedded}
@@ -466,7 +468,7 @@ def train_model(
     metrics["relevance"] = relevance_metrics(pipelines["spam"], held_out_rows)
     say("fitting the abuse head's second opinion (when the relevance extra is installed; new texts are embedded)")
     metrics["abuse_opinion"] = opinion_metrics(
-        pipelines.get("abuse"), train_rows, held_out_rows, held_out_languages, output_root
+        pipelines.get("abuse"), train_rows, held_out_rows, held_out_languages, output_root, site_sources
     )
 
     models_root = output_root

@@ -173,6 +173,34 @@ def test_training_fits_an_opinion_that_ranks_and_a_stack_that_reads_as_a_shift(
     assert again.embedded == 0 and session.runs == runs
 
 
+def test_the_sites_held_out_english_decisions_judge_the_stacks_weight(seed_scorer: Scorer, tmp_path: Path) -> None:
+    embedder, _ = fake_embedder()
+    train = rows(INSULTS, 1, OPINION_SOURCE) + rows(REMARKS, 0, OPINION_SOURCE)
+    corpora = validation_rows(INSULTS, 1) + validation_rows(REMARKS, 0)
+    tails = (" Site.", " Here.", " Now.")
+    site = rows([f"{t}{tail}" for t in INSULTS for tail in tails], 1, "moderators")
+    site += rows([f"{t}{tail}" for t in REMARKS for tail in tails], 0, "moderators")
+    german = rows(["Du bist ein erbärmlicher Idiot, verschwinde."] * 5, 1, "moderators")  # not the opinion's to read
+    held_out = corpora + site + german
+    languages: list[str | None] = [*(["en"] * (len(corpora) + len(site))), *(["de"] * len(german))]
+    cache = CachedEmbedder(embedder, tmp_path)
+    section = fit_opinion(seed_scorer.pipelines["abuse"], train, held_out, languages, cache, {"moderators"})
+    report, stack = section["site_weight"], section["stack"]
+    assert isinstance(report, dict) and isinstance(stack, dict)
+    assert report["decisions"] == len(site) >= 200 and report["abusive"] == len(INSULTS) * len(tails)
+    assert set(report["roc_auc_out_of_fold"]) == {"corpora_weight", "site_weight"}
+    # What is served follows the judgement: the site's push per unit of logit, or the corpora's.
+    served = stack["opinion_logit"] / stack["abuse_logit"]
+    expected = report["site_ratio"] if report["applied"] else report["corpora_ratio"]
+    assert served == pytest.approx(expected, abs=1e-3)
+    # Without the site's sources named, its rows are not decisions and the corpora's weight is kept, saying why.
+    alone = fit_opinion(seed_scorer.pipelines["abuse"], train, held_out, languages, cache)
+    assert alone["site_weight"]["decisions"] == 0 and alone["site_weight"]["applied"] is False
+    assert alone["stack"]["opinion_logit"] / alone["stack"]["abuse_logit"] == pytest.approx(
+        report["corpora_ratio"], abs=1e-3
+    )
+
+
 def test_too_few_rows_of_a_class_say_why(seed_scorer: Scorer, tmp_path: Path) -> None:
     embedder, _ = fake_embedder()
     train = rows(INSULTS[:10], 1, OPINION_SOURCE) + rows(REMARKS, 0, OPINION_SOURCE)

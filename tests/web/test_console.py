@@ -166,6 +166,9 @@ def test_model_page_and_static_assets(client: TestClient[Any], moderator_token: 
     # What the card says of article relevance: its fitted numbers, or why it has none.
     assert "Article relevance: fitted on " in page.text or "Article relevance: none in this model" in page.text
     assert "Abuse second opinion: fitted on " in page.text or "Abuse second opinion: none in this model" in page.text
+    opinion = client.app.state.scoring.scorer.card.metrics.get("abuse_opinion") or {}
+    if opinion.get("site_weight"):  # a model trained since the site's weight: whose weight it serves, and why
+        assert "Weighed as the corpora want (" in page.text or "Weighed as this site&#39;s " in page.text
     script = client.get("/console/static/console.js")
     assert script.status_code == 200 and "javascript" in script.headers["content-type"]
     assert client.get("/console/static/console.css").headers["content-type"].startswith("text/css")

@@ -1,0 +1,95 @@
+"""How much the abuse opinion weighs for one site: the corpora's stack weight, or the site's own where its decisions
+show, out of fold, that theirs ranks its replies better.
+
+Why: the stack (classifier/abuse_opinion.py) weighs the opinion as the corpora's English rows want, about a quarter
+of a unit of raw abuse logit per unit of opinion. Sites differ: on the Globe and Mail's comments a weight refitted on
+300-3,000 of the site's decisions came out about four times as large and ranked the rest 0.015-0.018 better, while on
+Civil Comments the refit agreed with the corpora and only added noise (docs/model.md, "The stack's weight from a
+site's decisions"). So the site's weight is taken only when it wins on decisions it was not fitted on.
+
+The decisions used are the site's held-out ones (decided replies in the held-out buckets, detected as English): the
+served abuse head learned from the others, so its logits on these are not flattered by having seen them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Final
+
+import numpy as np
+from numpy.typing import NDArray
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import StratifiedKFold
+
+__all__ = ["MIN_DECISIONS", "MIN_GAIN", "MIN_OF_EACH_CLASS", "SiteWeight", "site_weight"]
+
+# Fewer held-out decisions than this (or fewer of a class than MIN_OF_EACH_CLASS) keep the corpora's weight: at 300
+# drawn decisions with a few dozen abusive, SFU's refitted weight lost as often as it won.
+MIN_DECISIONS: Final = 200
+MIN_OF_EACH_CLASS: Final = 20
+FOLDS: Final = 5
+# The out-of-fold ROC AUC gain the site's weight must show over the corpora's, as for the site's correction of the
+# heads (classifier/site.py).
+MIN_GAIN: Final = 0.005
+SEED: Final = 20261207
+
+
+@dataclass(frozen=True, slots=True)
+class SiteWeight:
+    """The opinion's push per unit of raw abuse logit to serve, whether it is the site's, and the card's record."""
+
+    ratio: float
+    applied: bool
+    report: dict[str, Any]
+
+
+def _fitted_ratio(
+    logits: NDArray[np.float64], opinions: NDArray[np.float64], labels: NDArray[np.int64]
+) -> float | None:
+    """The stack's opinion weight over its logit weight on these rows; None when it does not read as a push of the
+    opinion on top of the trained logit (either coefficient at zero or below)."""
+    stack = LogisticRegression().fit(np.column_stack([logits, opinions]), labels)
+    logit_weight, opinion_weight = (float(weight) for weight in stack.coef_[0])
+    return opinion_weight / logit_weight if logit_weight > 0 and opinion_weight > 0 else None
+
+
+def site_weight(
+    logits: NDArray[np.float64], opinions: NDArray[np.float64], labels: NDArray[np.int64], corpora_ratio: float
+) -> SiteWeight:
+    """Judge the site's own weight against the corpora's on the site's held-out decisions (raw abuse logits of the
+    served head, opinion logits, the moderators' labels).
+
+    Both are scored out of fold on the same folds: in each, the site's weight is fitted on the other folds (the
+    corpora's where that fit does not read as a push), and both weights judge the fold's replies against the median
+    opinion of the other folds' acceptable ones. The site's weight, fitted on all the decisions, is served when its
+    pooled out-of-fold ROC AUC beats the corpora's by MIN_GAIN.
+    """
+    decisions, abusive = len(labels), int(labels.sum())
+    report: dict[str, Any] = {"decisions": decisions, "abusive": abusive, "corpora_ratio": round(corpora_ratio, 4)}
+    if decisions < MIN_DECISIONS or min(abusive, decisions - abusive) < MIN_OF_EACH_CLASS:
+        why = f"{decisions} held-out English decisions ({abusive} abusive): the site's weight needs {MIN_DECISIONS}"
+        return SiteWeight(
+            corpora_ratio, False, report | {"applied": False, "why": f"{why}, {MIN_OF_EACH_CLASS} of each"}
+        )
+    by_corpora, by_site = np.empty(decisions), np.empty(decisions)
+    for fitted, judged in StratifiedKFold(FOLDS, shuffle=True, random_state=SEED).split(logits, labels):
+        fold_ratio = _fitted_ratio(logits[fitted], opinions[fitted], labels[fitted]) or corpora_ratio
+        typical = float(np.median(opinions[fitted][labels[fitted] == 0]))
+        by_corpora[judged] = logits[judged] + corpora_ratio * (opinions[judged] - typical)
+        by_site[judged] = logits[judged] + fold_ratio * (opinions[judged] - typical)
+    corpora_auc, site_auc = float(roc_auc_score(labels, by_corpora)), float(roc_auc_score(labels, by_site))
+    ratio = _fitted_ratio(logits, opinions, labels)
+    applied = ratio is not None and site_auc - corpora_auc >= MIN_GAIN
+    report |= {
+        "site_ratio": None if ratio is None else round(ratio, 4),
+        "roc_auc_out_of_fold": {"corpora_weight": round(corpora_auc, 4), "site_weight": round(site_auc, 4)},
+        "applied": applied,
+    }
+    if not applied:
+        report["why"] = (
+            "the site's decisions do not read the opinion as a push on the trained logit"
+            if ratio is None
+            else f"the site's weight gained {site_auc - corpora_auc:+.4f} out of fold (at least {MIN_GAIN} needed)"
+        )
+    return SiteWeight(ratio if applied and ratio is not None else corpora_ratio, applied, report)

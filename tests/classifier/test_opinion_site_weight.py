@@ -1,0 +1,52 @@
+"""The abuse opinion's weight for one site: the corpora's until the site's held-out decisions show, out of fold, that
+their own ranks the site's replies better."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from classifier.opinion_site_weight import MIN_DECISIONS, MIN_OF_EACH_CLASS, site_weight
+
+CORPORA_RATIO = 0.25
+
+
+def decisions(n: int, *, opinion_matters: float, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Raw logits, opinions and labels of n decisions: the site's truth is `logit + opinion_matters * opinion`."""
+    rng = np.random.default_rng(seed)
+    logits, opinions = rng.normal(size=n), rng.normal(size=n)
+    truth = logits + opinion_matters * opinions + rng.logistic(size=n)
+    labels = (truth > np.quantile(truth, 0.8)).astype(np.int64)  # a fifth rejected as abusive
+    return logits, opinions, labels
+
+
+def test_too_few_decisions_keep_the_corpora_weight_and_say_why() -> None:
+    logits, opinions, labels = decisions(MIN_DECISIONS - 1, opinion_matters=2.0)
+    weight = site_weight(logits, opinions, labels, CORPORA_RATIO)
+    assert (weight.ratio, weight.applied) == (CORPORA_RATIO, False)
+    assert weight.report["decisions"] == MIN_DECISIONS - 1 and str(MIN_DECISIONS) in weight.report["why"]
+    few_abusive = np.zeros(1000, dtype=np.int64)
+    few_abusive[: MIN_OF_EACH_CLASS - 1] = 1
+    assert not site_weight(np.zeros(1000), np.zeros(1000), few_abusive, CORPORA_RATIO).applied
+
+
+def test_a_site_whose_decisions_follow_the_opinion_more_gets_its_own_weight() -> None:
+    logits, opinions, labels = decisions(1000, opinion_matters=1.0)
+    weight = site_weight(logits, opinions, labels, CORPORA_RATIO)
+    assert weight.applied and weight.ratio == pytest.approx(1.0, abs=0.3)
+    auc = weight.report["roc_auc_out_of_fold"]
+    assert auc["site_weight"] - auc["corpora_weight"] >= 0.005
+    assert weight.report["site_ratio"] == round(weight.ratio, 4) and "why" not in weight.report
+
+
+def test_a_site_that_agrees_with_the_corpora_keeps_their_weight() -> None:
+    logits, opinions, labels = decisions(1000, opinion_matters=CORPORA_RATIO)
+    weight = site_weight(logits, opinions, labels, CORPORA_RATIO)
+    assert not weight.applied and weight.ratio == CORPORA_RATIO
+    assert "out of fold" in weight.report["why"]
+
+
+def test_decisions_that_do_not_read_the_opinion_as_a_push_keep_the_corpora_weight() -> None:
+    logits, opinions, labels = decisions(1000, opinion_matters=-1.0)  # the opinion points the other way here
+    weight = site_weight(logits, opinions, labels, CORPORA_RATIO)
+    assert not weight.applied and weight.ratio == CORPORA_RATIO and weight.report["site_ratio"] is None
