@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +66,19 @@ SITE_DRAWS = 5
 TEST_SOURCES = ("civil-comments", "fox-news", "jigsaw", "davidson", "germeval", "russian-news", "mlma-fr", "mlma-ar")
 
 
+@dataclass(frozen=True)
+class SetScores:
+    """One set's labelled rows as the cascade sees them: labels, trained abuse scores, raw logits, opinions, whether
+    each is asked as English, and each row's group (article or post)."""
+
+    labels: NDArray[np.int64]
+    trained: NDArray[np.float64]
+    logits: NDArray[np.float64]
+    opinions: NDArray[np.float64]
+    english: NDArray[np.bool_]
+    groups: NDArray[np.str_]
+
+
 def _auc(labels: NDArray[np.int64], scores: NDArray[np.float64]) -> float | None:
     return round(float(roc_auc_score(labels, scores)), 4) if 0 < labels.sum() < len(labels) else None
 
@@ -86,6 +100,7 @@ def measure(rows: list[LabelledRow], scorer: Any, embedder: CachedEmbedder) -> d
     shifted = logits + parameters.shifts(opinions)
     english = np.array([language is None or language in LANGUAGES for language in languages])
 
+    scored = SetScores(labels, trained, logits, opinions, english, np.array([row.group for row in labelled]))
     # The service's cap (abuse_opinion.below_reject), in raw-logit units: the opinion never rejects by itself.
     cap = head.raw_logit(below_reject(1.0, thresholds))
 
@@ -120,37 +135,26 @@ def measure(rows: list[LabelledRow], scorer: Any, embedder: CachedEmbedder) -> d
         "roc_auc": {"ours": _auc(labels, logits), "opinion": _auc(labels, opinions), "stacked": _auc(labels, shifted)},
         "without": outcomes(trained),
         "cascade_by_floor": floors,
-        "site_reference": site_centred(labels, trained, logits, opinions, english, parameters, head, thresholds),
-        "site_stack": site_stack(
-            labels,
-            np.array([row.group for row in labelled]),
-            trained,
-            logits,
-            opinions,
-            english,
-            parameters,
-            head,
-            thresholds,
-        ),
+        "site_reference": site_centred(scored, parameters, head, thresholds),
+        "site_stack": site_stack(scored, parameters, head, thresholds),
     }
 
 
 def site_stack(
-    labels: NDArray[np.int64],
-    groups: NDArray[np.str_],
-    trained: NDArray[np.float64],
-    logits: NDArray[np.float64],
-    opinions: NDArray[np.float64],
-    english: NDArray[np.bool_],
-    parameters: OpinionParameters,
-    head: LinearHead,
-    thresholds: Thresholds,
+    scored: SetScores, parameters: OpinionParameters, head: LinearHead, thresholds: Thresholds
 ) -> dict[str, Any]:
     """The cascade with the stack's weight (the opinion's push per unit of raw abuse logit) refitted on N of a site's
     decisions, against the card's weight; both judge replies against the site's reference (the median opinion of the
     drawn replies the model alone would publish, as SiteReference keeps it). ROC AUC on the rest of the set, by draw
     of whole groups (articles, or posts where each is its own), mean and standard deviation over the draws."""
-    asked = english & (trained >= ABUSE_FLOOR) & (trained < thresholds.abuse_reject)
+    labels, trained, logits, opinions, groups = (
+        scored.labels,
+        scored.trained,
+        scored.logits,
+        scored.opinions,
+        scored.groups,
+    )
+    asked = scored.english & (trained >= ABUSE_FLOOR) & (trained < thresholds.abuse_reject)
     cap = head.raw_logit(below_reject(1.0, thresholds))
     card_ratio = parameters.opinion_logit / parameters.abuse_logit
     names, sizes = np.unique(groups, return_counts=True)
@@ -207,18 +211,18 @@ def site_stack(
 
 
 def site_centred(
-    labels: NDArray[np.int64],
-    trained: NDArray[np.float64],
-    logits: NDArray[np.float64],
-    opinions: NDArray[np.float64],
-    english: NDArray[np.bool_],
-    parameters: OpinionParameters,
-    head: LinearHead,
-    thresholds: Thresholds,
+    scored: SetScores, parameters: OpinionParameters, head: LinearHead, thresholds: Thresholds
 ) -> dict[str, Any]:
     """The set as one site's stream of replies (a seeded shuffle), asked in order as the service asks them: each
     reply judged against the card's reference and against the site's (SiteReference, fed as the service feeds it).
     Measured on the second half, after the site's reference has settled; the model alone beside them."""
+    labels, trained, logits, opinions, english = (
+        scored.labels,
+        scored.trained,
+        scored.logits,
+        scored.opinions,
+        scored.english,
+    )
     order = np.random.default_rng(SHUFFLE_SEED).permutation(len(labels))
     site = SiteReference(parameters.opinion_reference)
     cap = head.raw_logit(below_reject(1.0, thresholds))
