@@ -17,7 +17,7 @@ Training (fit_opinion):
 
    with opinion_reference the median opinion of the non-abusive stack rows, so a typical clean reply is not moved.
    The adjusted score is the head's own calibration of (raw logit + shift): the card's thresholds keep their meaning;
-3. the site's weight: with enough of a site's held-out decisions, c_opinion / c_logit is the site's own where it
+3. the site's weight: with enough of a site's English decisions, c_opinion / c_logit is the site's own where it
    ranks those decisions better out of fold (classifier/opinion_site_weight.py).
 
 The card keeps 384 weights, an intercept and three numbers (metrics["abuse_opinion"]); no artifact of its own.
@@ -58,6 +58,7 @@ __all__ = [
     "OpinionParameters",
     "OpinionScorer",
     "OpinionScores",
+    "ScoredDecision",
     "SiteReference",
     "asks_opinion",
     "below_reject",
@@ -83,6 +84,11 @@ SAMPLE_SEED: Final = 20261207
 # SiteReference: a site's own reference once this many of its ordinary replies were asked, over the last SITE_WINDOW.
 MIN_SITE_REPLIES: Final = 200
 SITE_WINDOW: Final = 2000
+
+
+# A decision the served abuse head learned from, with its language and its out-of-fold abuse score (classifier/site.py
+# scores each decision by a correction fitted without it, under the served head's calibration).
+ScoredDecision = tuple[LabelledRow, str | None, float]
 
 
 def below_reject(score: float, thresholds: Thresholds) -> float:
@@ -197,12 +203,14 @@ def fit_opinion(
     held_out_languages: Sequence[str | None],
     embedder: CachedEmbedder,
     site_sources: Collection[str] = (),
+    site_out_of_fold: Sequence[ScoredDecision] = (),
 ) -> dict[str, Any]:
     """metrics["abuse_opinion"] for the card: the opinion and its stack (see the module's docstring).
 
     `abuse` is the head as it will be served (after learning the site), so the stack is fitted on its own logits.
-    Rows of `site_sources` (the moderators' decisions) in the held-out buckets may set the stack's weight for this
-    site instead of the corpora (classifier/opinion_site_weight.py); the card's `site_weight` says which and why.
+    The site's decisions (held-out rows of `site_sources`, and `site_out_of_fold`: those the head learned from, with
+    their out-of-fold scores) may set the stack's weight for this site instead of the corpora
+    (classifier/opinion_site_weight.py); the card's `site_weight` says which and why.
     RelevanceUnavailable when there are too few rows of a class to fit either step, or the stack does not read as a
     shift of the logit; the card then says why and the service scores without the opinion.
     """
@@ -246,7 +254,9 @@ def fit_opinion(
         opinion_reference=round(float(np.median(opinions[stack_labels == 0])), 4),
     )
     shifted = logits + parameters.shifts(opinions)
-    weight = _site_weight(parameters, opinion, abuse, held_out_rows, held_out_languages, embedder, site_sources)
+    weight = _site_weight(
+        parameters, opinion, abuse, held_out_rows, held_out_languages, embedder, site_sources, site_out_of_fold
+    )
     if weight.applied:  # served as the stack's opinion coefficient, the logit's kept: the same ratio
         parameters = replace(parameters, opinion_logit=round(weight.ratio * logit_coefficient, 4))
     return {
@@ -278,21 +288,34 @@ def _site_weight(
     held_out_languages: Sequence[str | None],
     embedder: CachedEmbedder,
     site_sources: Collection[str],
+    site_out_of_fold: Sequence[ScoredDecision],
 ) -> SiteWeight:
-    """The site's held-out English decisions judge the corpora's stack weight against their own."""
-    decided = [
+    """The site's English decisions judge the corpora's stack weight against their own: the held-out ones by the
+    served head, the ones it learned from by their out-of-fold scores, so no decision is judged by a head fitted on
+    it."""
+
+    def english(row: LabelledRow, language: str | None) -> bool:
+        return row.abuse is not None and (language is None or language in LANGUAGES)
+
+    held_out = [
         row
         for row, language in zip(held_out_rows, held_out_languages, strict=True)
-        if row.source in site_sources and row.abuse is not None and (language is None or language in LANGUAGES)
+        if row.source in site_sources and english(row, language)
     ]
+    learned = [(row, score) for row, language, score in site_out_of_fold if english(row, language)]
     corpora_ratio = parameters.opinion_logit / parameters.abuse_logit
+    decided = [*held_out, *(row for row, _ in learned)]
     if not decided:
         return site_weight(np.zeros(0), np.zeros(0), np.zeros(0, dtype=np.int64), corpora_ratio)
     head = LinearHead.from_pipeline(abuse)
-    scores = abuse.predict_proba([row.model_text() for row in decided])[:, 1]
+    scores = [
+        *(abuse.predict_proba([row.model_text() for row in held_out])[:, 1] if held_out else []),
+        *(score for _, score in learned),
+    ]
     logits = np.array([head.raw_logit(float(score)) for score in scores])
     opinions = np.asarray(opinion.decision_function(embedder.embed([row.text for row in decided])), dtype=np.float64)
-    return site_weight(logits, opinions, _labels(decided), corpora_ratio)
+    weight = site_weight(logits, opinions, _labels(decided), corpora_ratio)
+    return replace(weight, report=weight.report | {"held_out": len(held_out), "out_of_fold": len(learned)})
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,8 +7,8 @@ of a unit of raw abuse logit per unit of opinion. Sites differ: on the Globe and
 Civil Comments the refit agreed with the corpora and only added noise (docs/model.md, "The stack's weight from a
 site's decisions"). So the site's weight is taken only when it wins on decisions it was not fitted on.
 
-The decisions used are the site's held-out ones (decided replies in the held-out buckets, detected as English): the
-served abuse head learned from the others, so its logits on these are not flattered by having seen them.
+Each decision judged is scored by a head that did not learn from it (classifier/abuse_opinion.py: the held-out ones
+by the served head, the others by the site correction's out-of-fold scores), so no logit is flattered by its label.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from sklearn.model_selection import StratifiedKFold
 
 __all__ = ["MIN_DECISIONS", "MIN_GAIN", "MIN_OF_EACH_CLASS", "SiteWeight", "site_weight"]
 
-# Fewer held-out decisions than this (or fewer of a class than MIN_OF_EACH_CLASS) keep the corpora's weight: at 300
+# Fewer English decisions than this (or fewer of a class than MIN_OF_EACH_CLASS) keep the corpora's weight: at 300
 # drawn decisions with a few dozen abusive, SFU's refitted weight lost as often as it won.
 MIN_DECISIONS: Final = 200
 MIN_OF_EACH_CLASS: Final = 20
@@ -57,8 +57,8 @@ def _fitted_ratio(
 def site_weight(
     logits: NDArray[np.float64], opinions: NDArray[np.float64], labels: NDArray[np.int64], corpora_ratio: float
 ) -> SiteWeight:
-    """Judge the site's own weight against the corpora's on the site's held-out decisions (raw abuse logits of the
-    served head, opinion logits, the moderators' labels).
+    """Judge the site's own weight against the corpora's on the site's decisions (raw abuse logits from heads that
+    did not learn from them, opinion logits, the moderators' labels).
 
     Both are scored out of fold on the same folds: in each, the site's weight is fitted on the other folds (the
     corpora's where that fit does not read as a push), and both weights judge the fold's replies against the median
@@ -68,7 +68,7 @@ def site_weight(
     decisions, abusive = len(labels), int(labels.sum())
     report: dict[str, Any] = {"decisions": decisions, "abusive": abusive, "corpora_ratio": round(corpora_ratio, 4)}
     if decisions < MIN_DECISIONS or min(abusive, decisions - abusive) < MIN_OF_EACH_CLASS:
-        why = f"{decisions} held-out English decisions ({abusive} abusive): the site's weight needs {MIN_DECISIONS}"
+        why = f"{decisions} English decisions ({abusive} abusive): the site's weight needs {MIN_DECISIONS}"
         return SiteWeight(
             corpora_ratio, False, report | {"applied": False, "why": f"{why}, {MIN_OF_EACH_CLASS} of each"}
         )

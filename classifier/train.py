@@ -21,7 +21,7 @@ import skops
 from sklearn.pipeline import Pipeline
 from sklearn.utils.parallel import Parallel, delayed
 
-from classifier.abuse_opinion import fit_opinion
+from classifier.abuse_opinion import ScoredDecision, fit_opinion
 from classifier.artifact import write_card, write_models
 from classifier.card import ModelCard, version_for
 from classifier.dataset import load_training_rows, split_held_out, split_validation
@@ -375,6 +375,7 @@ def opinion_metrics(
     held_out_languages: list[str | None],
     models_root: Path,
     site_sources: Collection[str] = (),
+    site_out_of_fold: Sequence[ScoredDecision] = (),
 ) -> dict[str, Any]:
     """The card's abuse_opinion section: the fitted opinion and stack (abuse_opinion.py), or why this model has none;
     the site's held-out decisions (rows of `site_sources`) may set the stack's weight (opinion_site_weight.py).
@@ -386,7 +387,9 @@ def opinion_metrics(
         return {"available": False, "why": "no abuse head"}
     try:
         embedder = CachedEmbedder(load_embedder(threads=0), models_root)
-        section = fit_opinion(abuse, train_rows, held_out_rows, held_out_languages, embedder, site_sources)
+        section = fit_opinion(
+            abuse, train_rows, held_out_rows, held_out_languages, embedder, site_sources, site_out_of_fold
+        )
     except RelevanceUnavailable as exc:
         return {"available": False, "why": str(exc)}
     return section | {"texts_embedded": embedder.embedded}
@@ -467,8 +470,19 @@ def train_model(
     say("fitting article relevance (when the relevance extra is installed)")
     metrics["relevance"] = relevance_metrics(pipelines["spam"], held_out_rows)
     say("fitting the abuse head's second opinion (when the relevance extra is installed; new texts are embedded)")
+    site_languages = [
+        language for row, language in zip(train_rows, train_languages, strict=True) if row.source in site_sources
+    ]
+    learned_abuse = learned.out_of_fold.get("abuse", {})
+    site_out_of_fold = [(site_rows[i], site_languages[i], score) for i, score in learned_abuse.items()]
     metrics["abuse_opinion"] = opinion_metrics(
-        pipelines.get("abuse"), train_rows, held_out_rows, held_out_languages, output_root, site_sources
+        pipelines.get("abuse"),
+        train_rows,
+        held_out_rows,
+        held_out_languages,
+        output_root,
+        site_sources,
+        site_out_of_fold,
     )
 
     models_root = output_root

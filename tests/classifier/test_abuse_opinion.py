@@ -183,18 +183,24 @@ def test_the_sites_held_out_english_decisions_judge_the_stacks_weight(seed_score
     german = rows(["Du bist ein erbärmlicher Idiot, verschwinde."] * 5, 1, "moderators")  # not the opinion's to read
     held_out = corpora + site + german
     languages: list[str | None] = [*(["en"] * (len(corpora) + len(site))), *(["de"] * len(german))]
+    # Decisions the head learned from come with their out-of-fold scores; a German one is not the opinion's to read.
+    learned = [(row, "en", 0.9 if row.abuse else 0.1) for row in rows(INSULTS[:30], 1, "moderators")]
+    learned += [(row, "en", 0.1) for row in rows(REMARKS[:30], 0, "moderators")]
+    learned += [(german[0], "de", 0.9)]
     cache = CachedEmbedder(embedder, tmp_path)
-    section = fit_opinion(seed_scorer.pipelines["abuse"], train, held_out, languages, cache, {"moderators"})
+    abuse = seed_scorer.pipelines["abuse"]
+    section = fit_opinion(abuse, train, held_out, languages, cache, {"moderators"}, learned)
     report, stack = section["site_weight"], section["stack"]
     assert isinstance(report, dict) and isinstance(stack, dict)
-    assert report["decisions"] == len(site) >= 200 and report["abusive"] == len(INSULTS) * len(tails)
+    assert (report["held_out"], report["out_of_fold"]) == (len(site), 60)
+    assert report["decisions"] == len(site) + 60 and report["abusive"] == len(INSULTS) * len(tails) + 30
     assert set(report["roc_auc_out_of_fold"]) == {"corpora_weight", "site_weight"}
     # What is served follows the judgement: the site's push per unit of logit, or the corpora's.
     served = stack["opinion_logit"] / stack["abuse_logit"]
     expected = report["site_ratio"] if report["applied"] else report["corpora_ratio"]
     assert served == pytest.approx(expected, abs=1e-3)
     # Without the site's sources named, its rows are not decisions and the corpora's weight is kept, saying why.
-    alone = fit_opinion(seed_scorer.pipelines["abuse"], train, held_out, languages, cache)
+    alone = fit_opinion(abuse, train, held_out, languages, cache)
     assert alone["site_weight"]["decisions"] == 0 and alone["site_weight"]["applied"] is False
     assert alone["stack"]["opinion_logit"] / alone["stack"]["abuse_logit"] == pytest.approx(
         report["corpora_ratio"], abs=1e-3
