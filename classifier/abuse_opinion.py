@@ -257,8 +257,11 @@ def fit_opinion(
     weight = _site_weight(
         parameters, opinion, abuse, held_out_rows, held_out_languages, embedder, site_sources, site_out_of_fold
     )
-    if weight.applied:  # served as the stack's opinion coefficient, the logit's kept: the same ratio
-        parameters = replace(parameters, opinion_logit=round(weight.ratio * logit_coefficient, 4))
+    if weight.applied and weight.reference is not None:  # served as the stack's opinion coefficient (the logit's
+        # kept: the same ratio) and the site's typical opinion as the reference
+        parameters = replace(
+            parameters, opinion_logit=round(weight.ratio * logit_coefficient, 4), opinion_reference=weight.reference
+        )
     return {
         "available": True,
         "weights": [round(float(weight), 6) for weight in parameters.weights],

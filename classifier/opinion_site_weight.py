@@ -37,11 +37,13 @@ SEED: Final = 20261207
 
 @dataclass(frozen=True, slots=True)
 class SiteWeight:
-    """The opinion's push per unit of raw abuse logit to serve, whether it is the site's, and the card's record."""
+    """The opinion's push per unit of raw abuse logit to serve, whether it is the site's, the site's typical opinion
+    to judge replies against when it is (the median over its acceptable decisions), and the card's record."""
 
     ratio: float
     applied: bool
     report: dict[str, Any]
+    reference: float | None = None
 
 
 def _fitted_ratio(
@@ -92,4 +94,9 @@ def site_weight(
             if ratio is None
             else f"the site's weight gained {site_auc - corpora_auc:+.4f} out of fold (at least {MIN_GAIN} needed)"
         )
-    return SiteWeight(ratio if applied and ratio is not None else corpora_ratio, applied, report)
+    if not applied or ratio is None:
+        return SiteWeight(corpora_ratio, False, report)
+    # With the site's weight, the site's typical reply: against the corpora's, a weight four times theirs would push
+    # every ordinary reply of a heated site toward review until the service's SiteReference has seen 200 of them.
+    reference = round(float(np.median(opinions[labels == 0])), 4)
+    return SiteWeight(ratio, True, report | {"site_reference": reference}, reference)

@@ -199,6 +199,8 @@ def test_the_sites_held_out_english_decisions_judge_the_stacks_weight(seed_score
     served = stack["opinion_logit"] / stack["abuse_logit"]
     expected = report["site_ratio"] if report["applied"] else report["corpora_ratio"]
     assert served == pytest.approx(expected, abs=1e-3)
+    if report["applied"]:
+        assert stack["opinion_reference"] == report["site_reference"]
     # Without the site's sources named, its rows are not decisions and the corpora's weight is kept, saying why.
     alone = fit_opinion(abuse, train, held_out, languages, cache)
     assert alone["site_weight"]["decisions"] == 0 and alone["site_weight"]["applied"] is False

@@ -37,12 +37,14 @@ def test_a_site_whose_decisions_follow_the_opinion_more_gets_its_own_weight() ->
     auc = weight.report["roc_auc_out_of_fold"]
     assert auc["site_weight"] - auc["corpora_weight"] >= 0.005
     assert weight.report["site_ratio"] == round(weight.ratio, 4) and "why" not in weight.report
+    # Judged against the site's typical acceptable reply, not the corpora's.
+    assert weight.reference == weight.report["site_reference"] == round(float(np.median(opinions[labels == 0])), 4)
 
 
 def test_a_site_that_agrees_with_the_corpora_keeps_their_weight() -> None:
     logits, opinions, labels = decisions(1000, opinion_matters=CORPORA_RATIO)
     weight = site_weight(logits, opinions, labels, CORPORA_RATIO)
-    assert not weight.applied and weight.ratio == CORPORA_RATIO
+    assert not weight.applied and weight.ratio == CORPORA_RATIO and weight.reference is None
     assert "out of fold" in weight.report["why"]
 
 
