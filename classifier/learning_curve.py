@@ -115,7 +115,7 @@ def as_decisions(rows: Sequence[LabelledRow]) -> list[LabelledRow]:
     return weighted_extra_rows(with_recency_weights(decided), extra_weight=EXTRA_WEIGHT)
 
 
-class _Hashed:
+class HashedRows:
     """Every text hashed once: the recipe's refits on the corpora reuse the rows of this matrix."""
 
     def __init__(self, rows: Sequence[LabelledRow]) -> None:
@@ -131,8 +131,8 @@ def _key(row: LabelledRow) -> tuple[str, str, str | None]:
     return row.text, row.name, row.website
 
 
-def _recipe_logits(
-    hashed: _Hashed, train: Sequence[LabelledRow], head: str, test: Sequence[LabelledRow]
+def recipe_logits(
+    hashed: HashedRows, train: Sequence[LabelledRow], head: str, test: Sequence[LabelledRow]
 ) -> NDArray[np.float64]:
     """The recipe refit on `train` without its calibration (which does not change a ranking), scored on `test`."""
     recipe = build_head_pipeline()
@@ -150,7 +150,7 @@ def _site_only(decisions: Sequence[LabelledRow], head: str, test: Sequence[Label
     return np.asarray(regression.decision_function(vectorizer.transform([row.text for row in test])))
 
 
-def _proba(pipeline: Pipeline, hashed: _Hashed, test: Sequence[LabelledRow]) -> NDArray[np.float64]:
+def head_scores(pipeline: Pipeline, hashed: HashedRows, test: Sequence[LabelledRow]) -> NDArray[np.float64]:
     # Past the hashing step, with the test rows' hashes computed once: the same numbers as predict_proba on texts.
     return np.asarray(pipeline[1:].predict_proba(hashed.of(test))[:, 1], dtype=np.float64)
 
@@ -159,7 +159,7 @@ def _domain_curve(
     domain: Domain,
     domain_rows: list[LabelledRow],
     corpus_rows: list[LabelledRow],
-    hashed: _Hashed,
+    hashed: HashedRows,
     say: Callable[[str], None],
 ) -> dict[str, Any]:
     head = domain.head
@@ -171,7 +171,7 @@ def _domain_curve(
         site, test_index = site_split(domain_rows, draw)
         test = [domain_rows[i] for i in test_index]
         labels = np.array([row.label(head) for row in test], dtype=np.int64)
-        general_scores = _proba(general[head], hashed, test)
+        general_scores = head_scores(general[head], hashed, test)
         for count in DECISIONS:
             if count > len(site):
                 continue
@@ -184,12 +184,12 @@ def _domain_curve(
                 if len({row.label(head) for row in decisions}) == 2:
                     scores["site_only"] = _site_only(decisions, head, test)
                 learned = learn_site(general, decisions, fallback_rows=[*general_rows, *decisions], heads=(head,))
-                scores["product"] = product = _proba(learned.pipelines[head], hashed, test)
+                scores["product"] = product = head_scores(learned.pipelines[head], hashed, test)
                 if head in learned.out_of_fold:
                     lines = site_lines(head, decisions, learned.out_of_fold[head], test, product)
                     for key, value in (lines or {}).items():
                         point.setdefault(f"site_lines_{key}", []).append(value)
-                scores["recipe_mixed"] = _recipe_logits(hashed, [*general_rows, *decisions], head, test)
+                scores["recipe_mixed"] = recipe_logits(hashed, [*general_rows, *decisions], head, test)
             else:
                 scores["product"] = scores["recipe_mixed"] = general_scores
                 if jigsaw and head == "abuse":
@@ -280,7 +280,7 @@ def learning_curves(
     }
     present = {domain: rows for domain, rows in by_domain.items() if _measurable(rows, domain.head)}
     say(f"learning curves: hashing {len(corpus_rows):,} rows for the recipe's refits")
-    hashed = _Hashed([*corpus_rows, *(row for rows in present.values() for row in rows)])
+    hashed = HashedRows([*corpus_rows, *(row for rows in present.values() for row in rows)])
     report: dict[str, Any] = {
         "draws": DRAWS,
         "site_share": SITE_SHARE,
