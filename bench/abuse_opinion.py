@@ -16,9 +16,11 @@ held-out rows by corpus (the stack was fitted on the validation bucket). Per set
   - a second table: the set as one site's stream of replies, judged against the card's reference and against the
     site's own (classifier.abuse_opinion.SiteReference, fed as the service feeds it), on the second half: ROC AUC /
     abusive published / held or rejected;
-  - a third table, for the sets whose rows name their article or post: the stack's weight refitted on a simulated
-    site's decisions (SITE_DECISIONS rows drawn by whole groups, SITE_DRAWS draws) against the card's, ROC AUC on the
-    set's other groups. Not what the service does yet: the measurement behind doing it (docs/model.md).
+  - a third table, for the sets whose rows name their article or post: the stack's weight for a simulated site
+    (SITE_DECISIONS rows drawn by whole groups as its decisions, SITE_DRAWS draws), ROC AUC on the set's other groups:
+    the card's weight, the weight refitted on the decisions whatever it gives, and what training serves
+    (classifier/opinion_site_weight.py: the refitted weight only where it wins out of fold). The logits are the
+    general head's here; bench/opinion_learning_curve.py measures it as a retraining judges it.
 Vectors are cached beside the models (classifier/embedding_cache.py): the first run embeds the Globe and Mail's
 ~8,800 comments (~2 minutes on 2 cores), later runs take seconds.
 """
@@ -34,7 +36,6 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
 from classifier import Submission, Thresholds, load_scorer
@@ -50,7 +51,7 @@ from classifier.dataset import HELD_OUT_BUCKETS, load_evaluation_sets, load_trai
 from classifier.embedding_cache import CachedEmbedder
 from classifier.language import detect_language
 from classifier.lean import LinearHead
-from classifier.opinion_site_weight import site_weight
+from classifier.opinion_site_weight import fitted_ratio, site_weight
 from classifier.relevance import load_embedder
 from classifier.rows import LabelledRow
 
@@ -144,8 +145,9 @@ def site_stack(
     scored: SetScores, parameters: OpinionParameters, head: LinearHead, thresholds: Thresholds
 ) -> dict[str, Any]:
     """The cascade with the stack's weight (the opinion's push per unit of raw abuse logit) refitted on N of a site's
-    decisions, against the card's weight; both judge replies against the site's reference (the median opinion of the
-    drawn replies the model alone would publish, as SiteReference keeps it). ROC AUC on the rest of the set, by draw
+    decisions (the card's where the fit is not a push), against the card's weight and against what training serves
+    (site_weight); all judge replies against the site's reference (the median opinion of the drawn replies the model
+    alone would publish, as SiteReference keeps it). ROC AUC on the rest of the set, by draw
     of whole groups (articles, or posts where each is its own), mean and standard deviation over the draws."""
     labels, trained, logits, opinions, groups = (
         scored.labels,
@@ -184,9 +186,7 @@ def site_stack(
                 continue
             ordinary = decided & asked & (trained < thresholds.abuse_hold)
             reference = float(np.median(opinions[ordinary])) if ordinary.any() else parameters.opinion_reference
-            stack = LogisticRegression().fit(np.column_stack([logits[decided], opinions[decided]]), labels[decided])
-            logit_weight, opinion_weight = (float(w) for w in stack.coef_[0])
-            ratio = opinion_weight / logit_weight if logit_weight > 0 else card_ratio
+            ratio = fitted_ratio(logits[decided], opinions[decided], labels[decided]) or card_ratio
             ratios.append(ratio)
             judged = site_weight(logits[decided], opinions[decided], labels[decided], card_ratio)
             applied += judged.applied

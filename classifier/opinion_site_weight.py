@@ -22,7 +22,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 
-__all__ = ["MIN_DECISIONS", "MIN_GAIN", "MIN_OF_EACH_CLASS", "SiteWeight", "site_weight"]
+__all__ = ["MIN_DECISIONS", "MIN_GAIN", "MIN_OF_EACH_CLASS", "SiteWeight", "fitted_ratio", "site_weight"]
 
 # Fewer English decisions than this (or fewer of a class than MIN_OF_EACH_CLASS) keep the corpora's weight: at 300
 # drawn decisions with a few dozen abusive, SFU's refitted weight lost as often as it won.
@@ -46,9 +46,7 @@ class SiteWeight:
     reference: float | None = None
 
 
-def _fitted_ratio(
-    logits: NDArray[np.float64], opinions: NDArray[np.float64], labels: NDArray[np.int64]
-) -> float | None:
+def fitted_ratio(logits: NDArray[np.float64], opinions: NDArray[np.float64], labels: NDArray[np.int64]) -> float | None:
     """The stack's opinion weight over its logit weight on these rows; None when it does not read as a push of the
     opinion on top of the trained logit (either coefficient at zero or below)."""
     stack = LogisticRegression().fit(np.column_stack([logits, opinions]), labels)
@@ -76,12 +74,12 @@ def site_weight(
         )
     by_corpora, by_site = np.empty(decisions), np.empty(decisions)
     for fitted, judged in StratifiedKFold(FOLDS, shuffle=True, random_state=SEED).split(logits, labels):
-        fold_ratio = _fitted_ratio(logits[fitted], opinions[fitted], labels[fitted]) or corpora_ratio
+        fold_ratio = fitted_ratio(logits[fitted], opinions[fitted], labels[fitted]) or corpora_ratio
         typical = float(np.median(opinions[fitted][labels[fitted] == 0]))
         by_corpora[judged] = logits[judged] + corpora_ratio * (opinions[judged] - typical)
         by_site[judged] = logits[judged] + fold_ratio * (opinions[judged] - typical)
     corpora_auc, site_auc = float(roc_auc_score(labels, by_corpora)), float(roc_auc_score(labels, by_site))
-    ratio = _fitted_ratio(logits, opinions, labels)
+    ratio = fitted_ratio(logits, opinions, labels)
     applied = ratio is not None and site_auc - corpora_auc >= MIN_GAIN
     report |= {
         "site_ratio": None if ratio is None else round(ratio, 4),

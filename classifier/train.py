@@ -378,7 +378,8 @@ def opinion_metrics(
     site_out_of_fold: Sequence[ScoredDecision] = (),
 ) -> dict[str, Any]:
     """The card's abuse_opinion section: the fitted opinion and stack (abuse_opinion.py), or why this model has none;
-    the site's held-out decisions (rows of `site_sources`) may set the stack's weight (opinion_site_weight.py).
+    the site's decisions (held-out rows of `site_sources`, and `site_out_of_fold`: the ones the head learned from,
+    with their out-of-fold abuse scores) may set the stack's weight (opinion_site_weight.py).
 
     Like relevance, optional: without the extra (or without Jigsaw rows) the card says why and the service scores
     without the opinion. Vectors of corpus texts are cached under models_root, so a retraining embeds only new texts.

@@ -136,8 +136,8 @@ class _HeldHead:
 
     uvicorn writes the status line and headers on `http.response.start` and the body on `http.response.body`: two
     socket writes, one system call each, for every answer. Held and joined, an answer whose body comes in one message
-    (every answer of this service but the exports) leaves in one write; each write costs the event loop what a
-    tenth of a submission's handler does (docs/performance.md).
+    (every answer of this service but the exports) leaves in one write: ~5% more answers a second on `/health` and
+    the list page (docs/performance.md, item 24).
     """
 
     __slots__ = ("_head", "_holding", "_transport")
