@@ -255,7 +255,7 @@ def fit_opinion(
     )
     shifted = logits + parameters.shifts(opinions)
     weight = _site_weight(
-        parameters, opinion, abuse, held_out_rows, held_out_languages, embedder, site_sources, site_out_of_fold
+        parameters, opinion, abuse, head, held_out_rows, held_out_languages, embedder, site_sources, site_out_of_fold
     )
     if weight.applied and weight.reference is not None:  # served as the stack's opinion coefficient (the logit's
         # kept: the same ratio) and the site's typical opinion as the reference
@@ -287,6 +287,7 @@ def _site_weight(
     parameters: OpinionParameters,
     opinion: LogisticRegression,
     abuse: Pipeline,
+    head: LinearHead,
     held_out_rows: Sequence[LabelledRow],
     held_out_languages: Sequence[str | None],
     embedder: CachedEmbedder,
@@ -310,7 +311,6 @@ def _site_weight(
     decided = [*held_out, *(row for row, _ in learned)]
     if not decided:
         return site_weight(np.zeros(0), np.zeros(0), np.zeros(0, dtype=np.int64), corpora_ratio)
-    head = LinearHead.from_pipeline(abuse)
     scores = [
         *(abuse.predict_proba([row.model_text() for row in held_out])[:, 1] if held_out else []),
         *(score for _, score in learned),

@@ -86,13 +86,12 @@ def site_weight(
         "roc_auc_out_of_fold": {"corpora_weight": round(corpora_auc, 4), "site_weight": round(site_auc, 4)},
         "applied": applied,
     }
-    if not applied:
+    if not applied or ratio is None:
         report["why"] = (
             "the site's decisions do not read the opinion as a push on the trained logit"
             if ratio is None
             else f"the site's weight gained {site_auc - corpora_auc:+.4f} out of fold (at least {MIN_GAIN} needed)"
         )
-    if not applied or ratio is None:
         return SiteWeight(corpora_ratio, False, report)
     # With the site's weight, the site's typical reply: against the corpora's, a weight four times theirs would push
     # every ordinary reply of a heated site toward review until the service's SiteReference has seen 200 of them.
