@@ -19,8 +19,8 @@ held-out rows by corpus (the stack was fitted on the validation bucket). Per set
   - a third table, for the sets whose rows name their article or post: the stack's weight for a simulated site
     (SITE_DECISIONS rows drawn by whole groups as its decisions, SITE_DRAWS draws), ROC AUC on the set's other groups:
     the card's weight, the weight refitted on the decisions whatever it gives, and what training serves
-    (classifier/opinion_site_weight.py: the refitted weight only where it wins out of fold). The logits are the
-    general head's here; bench/opinion_learning_curve.py measures it as a retraining judges it.
+    (classifier/opinion_site_weight.py: the best blend toward the refitted weight where it wins out of fold). The
+    logits are the general head's here; bench/opinion_learning_curve.py measures it as a retraining judges it.
 Vectors are cached beside the models (classifier/embedding_cache.py): the first run embeds the Globe and Mail's
 ~8,800 comments (~2 minutes on 2 cores), later runs take seconds.
 """

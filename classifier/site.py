@@ -212,7 +212,7 @@ def fit_site_head(
     if len(labels) < NESTED_BELOW:
         judged = _nested_out_of_fold(features, general, labels, weights, folds)
         report["procedure_roc_auc_out_of_fold"] = round(float(roc_auc_score(labels, judged)), 4)
-    blend, blended_auc, error = _best_blend(judged, general, labels)
+    blend, blended_auc, error = best_blend(judged, general, labels)
     report |= {
         "blend": blend,
         "blended_roc_auc_out_of_fold": round(blended_auc, 4),
@@ -246,11 +246,12 @@ def fit_site_head(
     )
 
 
-def _best_blend(
+def best_blend(
     corrected: NDArray[np.float64], general: NDArray[np.float64], labels: NDArray[np.int64]
 ) -> tuple[float, float, float]:
     """(blend weight, ROC AUC, standard error of its gain over the general logits) of the best of BLEND_WEIGHTS
-    blends of out-of-fold corrected logits with the general ones; the first of equals, so the smallest weight."""
+    blends of out-of-fold corrected logits with the general ones; the first of equals, so the smallest weight.
+    (opinion_site_weight.py blends the abuse opinion's weight for a site the same way.)"""
     blends = [weight * corrected + (1 - weight) * general for weight in BLEND_WEIGHTS]
     aucs = [float(roc_auc_score(labels, blended)) for blended in blends]
     best = int(np.argmax(aucs))

@@ -194,10 +194,10 @@ def test_the_sites_held_out_english_decisions_judge_the_stacks_weight(seed_score
     assert isinstance(report, dict) and isinstance(stack, dict)
     assert (report["held_out"], report["out_of_fold"]) == (len(site), 60)
     assert report["decisions"] == len(site) + 60 and report["abusive"] == len(INSULTS) * len(tails) + 30
-    assert set(report["roc_auc_out_of_fold"]) == {"corpora_weight", "site_weight"}
+    assert set(report["roc_auc_out_of_fold"]) == {"corpora_weight", "site_weight", "blended_weight"}
     # What is served follows the judgement: the site's push per unit of logit, or the corpora's.
     served = stack["opinion_logit"] / stack["abuse_logit"]
-    expected = report["site_ratio"] if report["applied"] else report["corpora_ratio"]
+    expected = report["served_ratio"] if report["applied"] else report["corpora_ratio"]
     assert served == pytest.approx(expected, abs=1e-3)
     if report["applied"]:
         assert stack["opinion_reference"] == report["site_reference"]
