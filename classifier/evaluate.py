@@ -19,6 +19,7 @@ from classifier.language_metrics import judged_rows, row_languages
 from classifier.learning_curve import learning_curves
 from classifier.metrics import curves, head_metrics
 from classifier.operating import decided_by_the_model, expected_rates
+from classifier.opinion_curve import OpinionCurve, load_opinion_curve
 from classifier.pipeline import HEADS
 from classifier.progress import Progress, to_stderr
 from classifier.relevance import load_embedder
@@ -81,7 +82,7 @@ def evaluate_model(
     - cross_domain: leave-one-domain-out and grouped Fox News thread folds, recipe and baseline refit per fold
       (skipped when refits=False; it takes most of the time);
     - learning_curves: simulated sites learning from N moderators' decisions (classifier/learning_curve.py;
-      skipped when refits=False);
+      skipped when refits=False), with the abuse opinion's columns when the relevance extra and the card have it;
     - curves: ROC, PR and reliability points on the held-out test rows, for write_report's plots.
 
     `data_matches_card` says whether the corpora are the ones the card fingerprinted (if not, "held-out" rows
@@ -179,12 +180,23 @@ def evaluate_model(
         evaluation_sets = load_evaluation_sets(present)
         grouped = {"sfu": "sfu-mild-or-worse", "unhealthy-conversations": "unhealthy-conversations"}
         report["learning_curves"] = learning_curves(
-            rows, {domain: evaluation_sets.get(name, []) for domain, name in grouped.items()}, progress=say
+            rows,
+            {domain: evaluation_sets.get(name, []) for domain, name in grouped.items()},
+            progress=say,
+            opinion=_opinion_curve(scorer, model_dir, say),
         )
     report["article_aware"] = _article_aware(rows, logits, scorer, held_out, say)
     report["seconds"] = round(time.perf_counter() - started, 1)
     say(f"evaluate: done in {report['seconds']} s")
     return report
+
+
+def _opinion_curve(scorer: Scorer, model_dir: Path, say: Progress) -> OpinionCurve | None:
+    curve = load_opinion_curve(scorer, model_dir)
+    if isinstance(curve, str):
+        say(f"evaluate: learning curves without the abuse opinion ({curve})")
+        return None
+    return curve
 
 
 def _article_aware(

@@ -8,7 +8,9 @@ its replies (a random order stands in for time). Each model is then scored on th
 - general: the recipe fitted on every corpus but this domain (what a new site starts with);
 - site only: a plain TF-IDF + logistic regression on the N decisions alone;
 - recipe mixed: the decisions mixed into the corpora with the moderators' weight (the model before site learning);
-- product: what `replyguard train` ships, the general model corrected by the decisions (train.learn_site).
+- product: what `replyguard train` ships, the general model corrected by the decisions (train.learn_site);
+- with the relevance extra, on the abuse domains: the product with the abuse opinion at the card's weight and at the
+  weight training would serve the site (classifier/opinion_curve.py).
 
 The decisions go through the code real ones go through: rows with source "moderators", newest first, recency
 weights (site.with_recency_weights), the moderators' weight (train.weighted_extra_rows), train.learn_site.
@@ -18,7 +20,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Final
 
@@ -30,6 +32,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import Pipeline
 
 from classifier.crossdomain import build_baseline
+from classifier.opinion_curve import OPINION_MODELS, OpinionCurve
 from classifier.pipeline import HEADS, build_features, build_head_pipeline
 from classifier.rows import LabelledRow
 from classifier.site import with_recency_weights
@@ -161,8 +164,12 @@ def _domain_curve(
     corpus_rows: list[LabelledRow],
     hashed: HashedRows,
     say: Callable[[str], None],
+    opinion: OpinionCurve | None,
 ) -> dict[str, Any]:
     head = domain.head
+    opinion = opinion if head == "abuse" else None
+    models = (*MODELS, *OPINION_MODELS) if opinion else MODELS
+    opinions = opinion.logits(domain_rows) if opinion else np.zeros(len(domain_rows))
     general_rows = [row for row in corpus_rows if row.source != domain.name]
     general = fit_heads(general_rows, heads=(head,))
     jigsaw = [row for row in corpus_rows if row.source == "jigsaw" and row.label(head) is not None]
@@ -175,8 +182,8 @@ def _domain_curve(
         for count in DECISIONS:
             if count > len(site):
                 continue
-            point = points.setdefault(count, {f"{model}_{kind}": [] for model in MODELS for kind in ("roc_auc", "bad")})
-            scores: dict[str, NDArray[np.float64] | None] = dict.fromkeys(MODELS)
+            point = points.setdefault(count, {f"{model}_{kind}": [] for model in models for kind in ("roc_auc", "bad")})
+            scores: dict[str, NDArray[np.float64] | None] = dict.fromkeys(models)
             scores["general"] = general_scores
             decided = [domain_rows[i] for i in site[:count]]
             if count:
@@ -185,13 +192,24 @@ def _domain_curve(
                     scores["site_only"] = _site_only(decisions, head, test)
                 learned = learn_site(general, decisions, fallback_rows=[*general_rows, *decisions], heads=(head,))
                 scores["product"] = product = head_scores(learned.pipelines[head], hashed, test)
-                if head in learned.out_of_fold:
-                    lines = site_lines(head, decisions, learned.out_of_fold[head], test, product)
+                out_of_fold = learned.out_of_fold.get(head)
+                if out_of_fold is not None:
+                    lines = site_lines(head, decisions, out_of_fold, test, product)
                     for key, value in (lines or {}).items():
                         point.setdefault(f"site_lines_{key}", []).append(value)
+                if opinion:
+                    # as_decisions lists the decided rows newest (last decided) first.
+                    with_opinion = opinion.columns(
+                        learned.pipelines[head], product, opinions[test_index], decisions, out_of_fold,
+                        opinions[site[:count][::-1]],
+                    )  # fmt: skip
+                    scores |= with_opinion.scores
+                    point.setdefault("opinion_site_weight_served", []).append(float(with_opinion.site_weight_served))
                 scores["recipe_mixed"] = recipe_logits(hashed, [*general_rows, *decisions], head, test)
             else:
                 scores["product"] = scores["recipe_mixed"] = general_scores
+                if opinion:
+                    scores |= opinion.columns(general[head], general_scores, opinions[test_index]).scores
                 if jigsaw and head == "abuse":
                     # The plain baseline a site could train on the Jigsaw sample alone (the issue's yardstick).
                     point.setdefault("tfidf_jigsaw_roc_auc", []).append(_auc(labels, _site_only(jigsaw, head, test)))
@@ -204,7 +222,7 @@ def _domain_curve(
         "rows": len(domain_rows),
         "groups": len({row.group for row in domain_rows}),
         "evaluation_only": domain.evaluation_only,
-        "points": [_summary(count, values) for count, values in sorted(points.items())],
+        "points": [_summary(count, values, models) for count, values in sorted(points.items())],
     }
 
 
@@ -244,9 +262,9 @@ def _mean(values: list[float | None]) -> float | None:
     return round(float(np.mean(known)), 4) if known else None
 
 
-def _summary(count: int, values: dict[str, list[float | None]]) -> dict[str, Any]:
+def _summary(count: int, values: dict[str, list[float | None]], models: Sequence[str]) -> dict[str, Any]:
     entry: dict[str, Any] = {"decisions": count, "draws": len(values["general_roc_auc"])}
-    for model in MODELS:
+    for model in models:
         entry[model] = {
             "roc_auc": _mean(values[f"{model}_roc_auc"]),
             "roc_auc_per_draw": [None if v is None else round(v, 4) for v in values[f"{model}_roc_auc"]],
@@ -257,6 +275,9 @@ def _summary(count: int, values: dict[str, list[float | None]]) -> dict[str, Any
     }
     if lines:
         entry["site_thresholds"] = lines
+    if "opinion_site_weight_served" in values:
+        # In how many draws training would serve the site's own opinion weight rather than the card's.
+        entry["opinion_site_weight_served"] = int(sum(value or 0.0 for value in values["opinion_site_weight_served"]))
     if "tfidf_jigsaw_roc_auc" in values:
         entry["tfidf_jigsaw"] = {"roc_auc": _mean(values["tfidf_jigsaw_roc_auc"])}
     return entry
@@ -267,9 +288,13 @@ def learning_curves(
     evaluation_rows: dict[str, list[LabelledRow]],
     *,
     progress: Callable[[str], None] | None = None,
+    opinion: OpinionCurve | None = None,
+    only: Collection[str] | None = None,
 ) -> dict[str, Any]:
     """The curves of every domain present: corpus_rows are the training rows, evaluation_rows the grouped
-    evaluation-only sets by domain name ("sfu", "unhealthy-conversations")."""
+    evaluation-only sets by domain name ("sfu", "unhealthy-conversations"); with `opinion` (the relevance extra and a
+    card with the abuse opinion) the abuse domains get the OPINION_MODELS columns too; `only` names the domains to
+    run (all by default)."""
     say = progress or (lambda _message: None)
     started = time.perf_counter()
     by_domain = {
@@ -277,6 +302,7 @@ def learning_curves(
         if domain.evaluation_only
         else [row for row in corpus_rows if row.source == domain.name]
         for domain in DOMAINS
+        if only is None or domain.name in only
     }
     present = {domain: rows for domain, rows in by_domain.items() if _measurable(rows, domain.head)}
     say(f"learning curves: hashing {len(corpus_rows):,} rows for the recipe's refits")
@@ -285,11 +311,12 @@ def learning_curves(
         "draws": DRAWS,
         "site_share": SITE_SHARE,
         "review_rate": REVIEW_RATE,
+        "abuse_opinion": opinion is not None,
         "domains": {},
     }
     for domain, rows in present.items():
         say(f"learning curves: {domain.name} ({len(rows):,} rows, {time.perf_counter() - started:.0f} s)")
-        report["domains"][domain.name] = _domain_curve(domain, rows, corpus_rows, hashed, say)
+        report["domains"][domain.name] = _domain_curve(domain, rows, corpus_rows, hashed, say, opinion)
     report["seconds"] = round(time.perf_counter() - started, 1)
     return report
 

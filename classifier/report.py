@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from classifier.opinion_curve import OPINION_MODELS
 from classifier.pipeline import HEADS
 
 PLOTS = ("roc", "pr", "calibration")
@@ -140,7 +141,25 @@ def _learning_curve_sections(curves: dict[str, Any]) -> list[str]:
                     [[point["decisions"], *(point["site_thresholds"][key] for key in keys)] for point in placed],
                 )
             )  # fmt: skip
+        sections += _opinion_section(name, curve)
     return sections
+
+
+def _opinion_section(name: str, curve: dict[str, Any]) -> list[str]:
+    """The product beside the product with the abuse opinion (the relevance extra), where the curve measured it."""
+    points = [point for point in curve["points"] if OPINION_MODELS[0] in point]
+    if not points:
+        return []
+    models = ("product", *OPINION_MODELS)
+    rows = [
+        [point["decisions"], *(point[model]["roc_auc"] for model in models),
+         *(point[model]["bad_published_at_review_rate"] for model in models),
+         f"{point.get('opinion_site_weight_served', 0)} of {point['draws']}"]
+        for point in points
+    ]  # fmt: skip
+    header = ["decisions", "product", "+ opinion, card's weight", "+ opinion as served"]
+    header += [f"bad published: {column}" for column in header[1:]] + ["site's weight served"]
+    return [_table(f"With the abuse opinion: {name} (ROC AUC, bad published at the same review rate)", header, rows)]
 
 
 def _article_aware_sections(article: dict[str, Any]) -> list[str]:

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from numpy.typing import NDArray
 
 from classifier import LabelledRow
+from classifier.abuse_opinion import OpinionParameters
 from classifier.corpora import read_seed
 from classifier.learning_curve import MODELS, SITE_SHARE, as_decisions, bad_published, learning_curves, site_split
+from classifier.opinion_curve import OPINION_MODELS, OpinionCurve
+from classifier.relevance import DIMENSION
+from classifier.thresholds import Thresholds
 from classifier.train import EXTRA_WEIGHT
 
 SPAM = "cheap {} watches at our outlet, message now for the price of {}"
@@ -74,3 +79,50 @@ def test_curves_report_every_model_at_each_count_of_decisions_the_site_has() -> 
         "expected_review", "expected_bad_published", "test_review", "test_bad_published", "test_good_rejected"
     }  # fmt: skip
     assert all(0.0 <= value <= 1.0 for value in most["site_thresholds"].values())
+
+
+def _news_rows(groups: int = 20, per_group: int = 30) -> list[LabelledRow]:
+    """Comments of an evaluation-only news set: a quarter abusive, only half of those with a word that says so."""
+    rows = []
+    draw = np.random.default_rng(1)
+    for group in range(groups):
+        for i in range(per_group):
+            abusive = i % 4 == 0
+            word = "idiot" if abusive and i % 8 == 0 else "reader"
+            # A name drawn at random: nothing but the word tells the model which comment is abusive.
+            name = "".join(draw.choice(list("abcdefghij"), size=6))
+            text = f"comment by {name} under article {group}: the {word} wrote about the council vote"
+            rows.append(LabelledRow(text, abuse=int(abusive), source="sfu", group=f"sfu-{group}"))
+    return rows
+
+
+def _opinion_that_knows(rows: list[LabelledRow]) -> OpinionCurve:
+    """An opinion that reads abuse in every row (what the word features miss), through the curves' own code."""
+    abusive = {row.text for row in rows if row.abuse}
+    noise = np.random.default_rng(0)
+
+    def embed(texts: list[str]) -> NDArray[np.float32]:
+        vectors = np.zeros((len(texts), DIMENSION), dtype=np.float32)
+        vectors[:, 0] = [1.0 if text in abusive else -1.0 for text in texts]
+        vectors[:, 0] += noise.normal(scale=1.0, size=len(texts))
+        return vectors
+
+    weights = np.zeros(DIMENSION)
+    weights[0] = 1.0
+    parameters = OpinionParameters(weights, 0.0, abuse_logit=1.0, opinion_logit=0.02, opinion_reference=-1.0)
+    return OpinionCurve(parameters, Thresholds(0.5, 0.99, 0.5, 0.99), embed)
+
+
+def test_with_the_abuse_opinion_the_abuse_domains_get_its_columns_and_a_site_that_follows_it_gets_its_weight() -> None:
+    rows = _news_rows()
+    report = learning_curves(
+        [*read_seed(), *_video_rows(videos=4)], {"sfu": rows}, progress=None, opinion=_opinion_that_knows(rows)
+    )
+    assert report["abuse_opinion"] is True
+    assert all(OPINION_MODELS[0] not in point for point in report["domains"]["youtube"]["points"])  # spam: none
+    start, few, most = report["domains"]["sfu"]["points"]
+    # Nothing decided: the card's weight is what is served.
+    assert start[OPINION_MODELS[0]]["roc_auc"] == start[OPINION_MODELS[1]]["roc_auc"] > start["product"]["roc_auc"]
+    # 100 decisions are too few to judge a weight of the site's own; 300 that follow the opinion earn it.
+    assert few["opinion_site_weight_served"] == 0 and most["opinion_site_weight_served"] == report["draws"]
+    assert most[OPINION_MODELS[1]]["roc_auc"] > most[OPINION_MODELS[0]]["roc_auc"] > most["product"]["roc_auc"]

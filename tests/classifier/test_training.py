@@ -125,6 +125,23 @@ def test_write_report_saves_json_plots_and_a_page_that_shows_them(seed_model_dir
             assert png.name in page
 
 
+def test_the_report_page_shows_the_abuse_opinion_beside_the_product_where_the_curves_measured_it(
+    tmp_path: Path,
+) -> None:
+    def measured(roc_auc: float, bad: float) -> dict[str, object]:
+        return {"roc_auc": roc_auc, "roc_auc_per_draw": [roc_auc], "bad_published_at_review_rate": bad}
+
+    plain = {name: measured(0.6, 0.8) for name in ("general", "site_only", "recipe_mixed", "product")}
+    opinion = {"product_opinion_card_weight": measured(0.65, 0.7), "product_opinion_served": measured(0.7, 0.6)}
+    spam = {"head": "spam", "rows": 10, "groups": 2, "points": [{"decisions": 300, "draws": 3, **plain}]}
+    point = {"decisions": 300, "draws": 3, **plain, **opinion, "opinion_site_weight_served": 2}
+    abuse = {"head": "abuse", "rows": 10, "groups": 2, "points": [point]}
+    curves = {"review_rate": 0.15, "domains": {"sfu": abuse, "youtube": spam}}
+    page = write_report({"learning_curves": curves}, tmp_path).read_text()
+    assert page.count("With the abuse opinion:") == 1 and "With the abuse opinion: sfu" in page
+    assert "<td>0.650</td><td>0.700</td>" in page and "<td>2 of 3</td>" in page
+
+
 def test_evaluation_measures_the_operating_point_on_the_rows_training_did(tmp_path: Path) -> None:
     # Flagged Civil Comments posts and replies in a language the model does not cover (German, Russian, Arabic and
     # French rows a fake corpus is far too small to cover) neither place thresholds nor count in the rates, in
