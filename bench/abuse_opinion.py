@@ -156,7 +156,7 @@ def site_stack(
         scored.opinions,
         scored.groups,
     )
-    asked = scored.english & (trained >= ABUSE_FLOOR) & (trained < thresholds.abuse_reject)
+    asked = scored.english & (trained >= parameters.floor) & (trained < thresholds.abuse_reject)
     cap = head.raw_logit(below_reject(1.0, thresholds))
     card_ratio = parameters.opinion_logit / parameters.abuse_logit
     names, sizes = np.unique(groups, return_counts=True)
@@ -229,7 +229,7 @@ def site_centred(
     by_card, by_site = logits[order].copy(), logits[order].copy()
     for place, row in enumerate(order.tolist()):
         score = float(trained[row])
-        if not (english[row] and ABUSE_FLOOR <= score < thresholds.abuse_reject):
+        if not (english[row] and parameters.floor <= score < thresholds.abuse_reject):
             continue
         by_card[place] = min(logits[row] + parameters.shifts(opinions[row : row + 1])[0], cap)
         by_site[place] = min(logits[row] + parameters.shifts(opinions[row : row + 1], site.value())[0], cap)

@@ -96,10 +96,10 @@ def below_reject(score: float, thresholds: Thresholds) -> float:
     return min(score, math.nextafter(thresholds.abuse_reject, 0.0))
 
 
-def asks_opinion(abuse_score: float, thresholds: Thresholds, language: str | None) -> bool:
+def asks_opinion(abuse_score: float, thresholds: Thresholds, language: str | None, floor: float = ABUSE_FLOOR) -> bool:
     """Whether the cascade asks the opinion about a reply with this trained abuse score and detected language, under
-    the thresholds it is decided with."""
-    return (language is None or language in LANGUAGES) and ABUSE_FLOOR <= abuse_score < thresholds.abuse_reject
+    the thresholds it is decided with and the card's floor (OpinionParameters.floor)."""
+    return (language is None or language in LANGUAGES) and floor <= abuse_score < thresholds.abuse_reject
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +111,9 @@ class OpinionParameters:
     abuse_logit: float
     opinion_logit: float
     opinion_reference: float
+    # The cascade's floor in the served head's scores: ABUSE_FLOOR under the general head's calibration (see
+    # fit_opinion), so a head recalibrated on a site's decisions asks about the same replies.
+    floor: float = ABUSE_FLOOR
 
     def opinions(self, vectors: NDArray[np.float32]) -> NDArray[np.float64]:
         """The opinion's logit for each unit vector."""
@@ -176,9 +179,17 @@ def opinion_parameters(card: ModelCard) -> OpinionParameters | str:
             abuse_logit=float(stack["abuse_logit"]),
             opinion_logit=float(stack["opinion_logit"]),
             opinion_reference=float(stack["opinion_reference"]),
+            floor=_floor(section.get("floor", ABUSE_FLOOR)),
         )
     except (KeyError, TypeError, ValueError) as exc:
         return f"model {card.version} has malformed abuse opinion parameters: {exc!r}"
+
+
+def _floor(value: object) -> float:
+    floor = float(value)  # type: ignore[arg-type]  # a card's JSON number; anything else is malformed
+    if not 0.0 < floor < 1.0:
+        raise ValueError(f"floor {floor} is not a score between 0 and 1")
+    return floor
 
 
 def _sample(rows: list[LabelledRow], limit: int) -> list[LabelledRow]:
@@ -204,10 +215,15 @@ def fit_opinion(
     embedder: CachedEmbedder,
     site_sources: Collection[str] = (),
     site_out_of_fold: Sequence[ScoredDecision] = (),
+    floor_logit: float | None = None,
 ) -> dict[str, Any]:
     """metrics["abuse_opinion"] for the card: the opinion and its stack (see the module's docstring).
 
     `abuse` is the head as it will be served (after learning the site), so the stack is fitted on its own logits.
+    `floor_logit` is the general head's raw logit at ABUSE_FLOOR (before the site recalibrated it): the card's floor
+    is the served head's score there. A head recalibrated on a heated site's decisions scores its replies lower (the
+    Globe and Mail: a fixed floor of 0.05 then asked 32-62% of them instead of 87%, and the opinion's gain of
+    0.008-0.014 ROC AUC on the site's other replies was lost; docs/model.md).
     The site's decisions (held-out rows of `site_sources`, and `site_out_of_fold`: those the head learned from, with
     their out-of-fold scores) may set the stack's weight for this site instead of the corpora
     (classifier/opinion_site_weight.py); the card's `site_weight` says which and why.
@@ -252,6 +268,7 @@ def fit_opinion(
         abuse_logit=logit_coefficient,
         opinion_logit=opinion_coefficient,
         opinion_reference=round(float(np.median(opinions[stack_labels == 0])), 4),
+        floor=ABUSE_FLOOR if floor_logit is None else round(head.calibrated(floor_logit), 6),
     )
     shifted = logits + parameters.shifts(opinions)
     weight = _site_weight(
@@ -266,6 +283,7 @@ def fit_opinion(
         "available": True,
         "weights": [round(float(weight), 6) for weight in parameters.weights],
         "intercept": round(parameters.intercept, 6),
+        "floor": parameters.floor,
         "stack": {
             "abuse_logit": parameters.abuse_logit,
             "opinion_logit": parameters.opinion_logit,

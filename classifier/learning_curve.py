@@ -200,7 +200,7 @@ def _domain_curve(
                 if opinion:
                     # as_decisions lists the decided rows newest (last decided) first.
                     with_opinion = opinion.columns(
-                        learned.pipelines[head], product, opinions[test_index], decisions, out_of_fold,
+                        general[head], learned.pipelines[head], product, opinions[test_index], decisions, out_of_fold,
                         opinions[site[:count][::-1]],
                     )  # fmt: skip
                     scores |= with_opinion.scores
@@ -209,7 +209,7 @@ def _domain_curve(
             else:
                 scores["product"] = scores["recipe_mixed"] = general_scores
                 if opinion:
-                    scores |= opinion.columns(general[head], general_scores, opinions[test_index]).scores
+                    scores |= opinion.columns(general[head], general[head], general_scores, opinions[test_index]).scores
                 if jigsaw and head == "abuse":
                     # The plain baseline a site could train on the Jigsaw sample alone (the yardstick).
                     point.setdefault("tfidf_jigsaw_roc_auc", []).append(_auc(labels, _site_only(jigsaw, head, test)))

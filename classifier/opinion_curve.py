@@ -4,8 +4,9 @@ training would serve that site (classifier/opinion_site_weight.py).
 
 Why here and not in a bench: `replyguard evaluate` is what reproduces the curves of docs/model.md, and the opinion is
 part of the model a site with the extra runs. The columns follow the service's cascade: every reply whose abuse
-score lies from ABUSE_FLOOR up to the reject threshold is asked, its raw logit pushed by the opinion and capped below
-the reject threshold (abuse_opinion.below_reject); the others keep the product's score. Replies are judged against
+score lies from the card's floor (ABUSE_FLOOR under the general head's calibration) up to the reject threshold is
+asked, its raw logit pushed by the opinion and capped below the reject threshold (abuse_opinion.below_reject); the
+others keep the product's score. Replies are judged against
 the site's typical opinion once 200 of its decisions would be published by the model alone (as the service's
 SiteReference keeps it), before that against the reference training would serve.
 """
@@ -69,6 +70,7 @@ class OpinionCurve:
 
     def columns(
         self,
+        general: Pipeline,
         product: Pipeline,
         test_scores: NDArray[np.float64],
         test_opinions: NDArray[np.float64],
@@ -76,12 +78,14 @@ class OpinionCurve:
         out_of_fold: dict[int, float] | None = None,
         decided_opinions: NDArray[np.float64] | None = None,
     ) -> OpinionColumns:
-        """The product's test scores with the opinion added (product: its pipeline; test_scores: its calibrated scores
-        of the test rows). With decisions (as_decisions order), their out-of-fold abuse scores from learn_site (by
+        """The product's test scores with the opinion added (general: the head before it learned the site, which places
+        the cascade's floor as training places it; product: its pipeline; test_scores: its calibrated scores of the
+        test rows). With decisions (as_decisions order), their out-of-fold abuse scores from learn_site (by
         index into decisions) and their opinions, the site's weight is judged as training judges it; without, this is
         the general model with its card's opinion (N = 0)."""
         head = LinearHead.from_pipeline(product)
         logits = np.array([head.raw_logit(float(score)) for score in test_scores])
+        floor = head.calibrated(LinearHead.from_pipeline(general).raw_logit(ABUSE_FLOOR))
         ratio, reference, applied = self.card_ratio, self.parameters.opinion_reference, False
         if decisions and out_of_fold and decided_opinions is not None:
             judged = sorted(out_of_fold)
@@ -95,12 +99,12 @@ class OpinionCurve:
             )
             ratio, applied = weight.ratio, weight.applied
             # The service's SiteReference: the median opinion of the site's replies the model alone would publish.
-            ordinary = (decided_scores >= ABUSE_FLOOR) & (decided_scores < self.thresholds.abuse_hold)
+            ordinary = (decided_scores >= floor) & (decided_scores < self.thresholds.abuse_hold)
             if ordinary.sum() >= MIN_SITE_REPLIES:
                 reference = float(np.median(opinions[ordinary]))
             elif weight.reference is not None:
                 reference = weight.reference
-        asked = (test_scores >= ABUSE_FLOOR) & (test_scores < self.thresholds.abuse_reject)
+        asked = (test_scores >= floor) & (test_scores < self.thresholds.abuse_reject)
         cap = head.raw_logit(below_reject(1.0, self.thresholds))
 
         def served(push: float, typical: float) -> NDArray[np.float64]:

@@ -21,7 +21,7 @@ import skops
 from sklearn.pipeline import Pipeline
 from sklearn.utils.parallel import Parallel, delayed
 
-from classifier.abuse_opinion import ScoredDecision, fit_opinion
+from classifier.abuse_opinion import ABUSE_FLOOR, ScoredDecision, fit_opinion
 from classifier.artifact import write_card, write_models
 from classifier.card import ModelCard, version_for
 from classifier.dataset import load_training_rows, split_held_out, split_validation
@@ -29,6 +29,7 @@ from classifier.embedding_cache import CachedEmbedder
 from classifier.errors import RelevanceUnavailable, TrainingDataError
 from classifier.general_cache import general_heads, in_fitting_order
 from classifier.language_metrics import judged_rows, language_metrics, row_languages
+from classifier.lean import LinearHead
 from classifier.metrics import curves, head_metrics
 from classifier.operating import decided_by_the_model, expected_rates, reply_kind
 from classifier.pipeline import HEADS, RECIPE, build_head_pipeline
@@ -376,10 +377,12 @@ def opinion_metrics(
     models_root: Path,
     site_sources: Collection[str] = (),
     site_out_of_fold: Sequence[ScoredDecision] = (),
+    general_abuse: Pipeline | None = None,
 ) -> dict[str, Any]:
     """The card's abuse_opinion section: the fitted opinion and stack (abuse_opinion.py), or why this model has none;
     the site's decisions (held-out rows of `site_sources`, and `site_out_of_fold`: the ones the head learned from,
-    with their out-of-fold abuse scores) may set the stack's weight (opinion_site_weight.py).
+    with their out-of-fold abuse scores) may set the stack's weight (opinion_site_weight.py); `general_abuse`, the
+    head before it learned the site, places the cascade's floor.
 
     Like relevance, optional: without the extra (or without Jigsaw rows) the card says why and the service scores
     without the opinion. Vectors of corpus texts are cached under models_root, so a retraining embeds only new texts.
@@ -388,8 +391,9 @@ def opinion_metrics(
         return {"available": False, "why": "no abuse head"}
     try:
         embedder = CachedEmbedder(load_embedder(threads=0), models_root)
+        floor_logit = None if general_abuse is None else LinearHead.from_pipeline(general_abuse).raw_logit(ABUSE_FLOOR)
         section = fit_opinion(
-            abuse, train_rows, held_out_rows, held_out_languages, embedder, site_sources, site_out_of_fold
+            abuse, train_rows, held_out_rows, held_out_languages, embedder, site_sources, site_out_of_fold, floor_logit
         )
     except RelevanceUnavailable as exc:
         return {"available": False, "why": str(exc)}
@@ -448,7 +452,7 @@ def train_model(
     if site_rows:
         say(f"learning this site's standard from {len(site_rows):,} of its decisions")
     learned = learn_site(pipelines, site_rows, fallback_rows=train_rows)
-    pipelines = learned.pipelines
+    general_abuse, pipelines = pipelines.get("abuse"), learned.pipelines
     say("measuring each language's rows and held-out quality")
     train_languages, held_out_languages = row_languages(train_rows), row_languages(held_out_rows)
     held_out_scores = score_rows(pipelines, held_out_rows)
@@ -484,6 +488,7 @@ def train_model(
         output_root,
         site_sources,
         site_out_of_fold,
+        general_abuse,
     )
 
     models_root = output_root

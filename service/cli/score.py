@@ -56,7 +56,9 @@ class Cascade:
 
     def second_opinion(self, scores: Scores, body: str) -> tuple[Scores, OpinionScores | None]:
         """The abuse score adjusted as the service adjusts it (English or unknown language, in the band)."""
-        if self.opinion is None or not asks_opinion(scores.abuse_score, self.thresholds, detect_language(body)):
+        if self.opinion is None:
+            return scores, None
+        if not asks_opinion(scores.abuse_score, self.thresholds, detect_language(body), self.opinion.parameters.floor):
             return scores, None
         return self.opinion.adjust(scores, body, self.thresholds)
 

@@ -130,10 +130,12 @@ class Relevance:
     ) -> tuple[Scores, OpinionScores] | None:  # fmt: skip
         """The scores with the abuse score adjusted by the second opinion, and the figures behind it; None when it
         was not asked: off, no scores, a reply the cascade leaves alone (another language, outside the band)."""
-        if scores is None or thresholds is None or not asks_opinion(scores.abuse_score, thresholds, language):
+        if scores is None or thresholds is None:
             return None
         opinion = self.opinion_for(scorer)
         if isinstance(opinion, str) or opinion.version != scores.model_version:
+            return None
+        if not asks_opinion(scores.abuse_score, thresholds, language, opinion.parameters.floor):
             return None
         if self._waiting_opinions >= MAX_WAITING_OPINIONS:
             self._skip_busy()

@@ -27,6 +27,7 @@ from classifier.abuse_opinion import (
 )
 from classifier.dataset import HELD_OUT_BUCKETS, split_bucket
 from classifier.embedding_cache import CACHE_FOLDER, CachedEmbedder
+from classifier.lean import LinearHead
 from classifier.relevance import DIMENSION, MODEL_SHA256, RelevanceUnavailable
 from classifier.rows import LabelledRow
 from tests.classifier.test_relevance import fake_embedder, needs_extra
@@ -81,6 +82,8 @@ def test_the_cascade_asks_english_or_unknown_replies_from_the_floor_up_to_the_re
     assert not asks_opinion(ABUSE_FLOOR - 1e-6, THRESHOLDS, "en")
     assert not asks_opinion(0.8, THRESHOLDS, "en")  # rejected whatever the opinion says
     assert not asks_opinion(0.5, THRESHOLDS, "de")  # the embedding model reads English
+    # A card's own floor (a head recalibrated on a site's decisions) moves the band's lower end.
+    assert asks_opinion(0.02, THRESHOLDS, "en", floor=0.02) and not asks_opinion(0.019, THRESHOLDS, "en", floor=0.02)
 
 
 def test_the_opinion_never_rejects_by_itself(seed_scorer: Scorer) -> None:
@@ -110,10 +113,15 @@ def test_card_parameters_are_read_back_and_a_bad_section_says_why(seed_scorer: S
     read = opinion_parameters(card_with(seed_scorer, section))
     assert isinstance(read, OpinionParameters)
     assert (read.abuse_logit, read.opinion_logit, read.opinion_reference) == (0.6, 0.3, -1.0)
+    assert read.floor == ABUSE_FLOOR  # a card from before the floor moved with the calibration
+    placed = opinion_parameters(card_with(seed_scorer, {**section, "floor": 0.02}))
+    assert isinstance(placed, OpinionParameters) and placed.floor == 0.02
     for broken, why in (
         ({**section, "weights": [0.0] * 3}, "malformed"),
         ({**section, "weights": [float("nan")] * DIMENSION}, "malformed"),
         ({**section, "stack": {}}, "malformed"),
+        ({**section, "floor": 1.5}, "malformed"),
+        ({**section, "floor": "low"}, "malformed"),
         ({**section, "embedding_sha256": "other"}, "another embedding model"),
         ({"available": False, "why": "no Jigsaw rows"}, "no Jigsaw rows"),
     ):
@@ -204,6 +212,11 @@ def test_the_sites_held_out_english_decisions_judge_the_stacks_weight(seed_score
     # Without the site's sources named, its rows are not decisions and the corpora's weight is kept, saying why.
     alone = fit_opinion(abuse, train, held_out, languages, cache)
     assert alone["site_weight"]["decisions"] == 0 and alone["site_weight"]["applied"] is False
+    assert section["floor"] == alone["floor"] == ABUSE_FLOOR  # no general head named: the fixed floor
+    # With the general head's raw logit at the floor, the card's floor is the served head's score there.
+    head = LinearHead.from_pipeline(abuse)
+    placed = fit_opinion(abuse, train, held_out, languages, cache, floor_logit=head.raw_logit(0.02))
+    assert placed["floor"] == pytest.approx(0.02, abs=1e-6)
     assert alone["stack"]["opinion_logit"] / alone["stack"]["abuse_logit"] == pytest.approx(
         report["corpora_ratio"], abs=1e-3
     )

@@ -271,3 +271,26 @@ def test_the_service_judges_opinions_against_its_sites_ordinary_replies_once_it_
     assert {answer.opinion_reference for answer in answers[:MIN_SITE_REPLIES]} == {-9.0}  # the card's, until then
     expected = float(np.median([answer.opinion for answer in answers[:MIN_SITE_REPLIES]]))
     assert answers[-1].opinion_reference == pytest.approx(expected)
+
+
+def test_the_service_asks_the_opinion_from_the_card_s_floor_not_a_fixed_one(model_dir: Path) -> None:
+    # A head recalibrated on a heated site's decisions scores its replies lower; training moves the card's floor with
+    # it (abuse_opinion.fit_opinion), and the service asks from there.
+    scorer = load_scorer(model_dir)
+    section = {
+        "available": True, "weights": [0.01] * 384, "intercept": 0.0, "embedding_sha256": MODEL_SHA256,
+        "floor": 0.02, "stack": {"abuse_logit": 1.0, "opinion_logit": 0.5, "opinion_reference": 0.0},
+    }  # fmt: skip
+    fitted = Scorer(scorer.pipelines, dataclasses.replace(scorer.card, metrics={"abuse_opinion": section}))
+    state = Relevance(embedder=fake_embedder()[0])
+    thresholds = Thresholds(spam_hold=0.5, spam_reject=0.9, abuse_hold=0.3, abuse_reject=0.8)
+
+    def asked(abuse_score: float) -> bool:
+        scores = Scores(spam_score=0.1, abuse_score=abuse_score, contributions=(), model_version=fitted.version)
+        return asyncio.run(state.second_opinion(fitted, scores, thresholds, body="a reply", language="en")) is not None
+
+    try:
+        assert asked(0.03) and asked(0.02)  # below ABUSE_FLOOR, above the card's floor
+        assert not asked(0.019)
+    finally:
+        state.close()
