@@ -185,8 +185,8 @@ def opinion_parameters(card: ModelCard) -> OpinionParameters | str:
         return f"model {card.version} has malformed abuse opinion parameters: {exc!r}"
 
 
-def _floor(value: object) -> float:
-    floor = float(value)  # type: ignore[arg-type]  # a card's JSON number; anything else is malformed
+def _floor(value: Any) -> float:
+    floor = float(value)  # a card's JSON number; a string or a list raises and reads as malformed
     if not 0.0 < floor < 1.0:
         raise ValueError(f"floor {floor} is not a score between 0 and 1")
     return floor

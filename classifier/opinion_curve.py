@@ -6,9 +6,9 @@ Why here and not in a bench: `replyguard evaluate` is what reproduces the curves
 part of the model a site with the extra runs. The columns follow the service's cascade: every reply whose abuse
 score lies from the card's floor (ABUSE_FLOOR under the general head's calibration) up to the reject threshold is
 asked, its raw logit pushed by the opinion and capped below the reject threshold (abuse_opinion.below_reject); the
-others keep the product's score. Replies are judged against
-the site's typical opinion once 200 of its decisions would be published by the model alone (as the service's
-SiteReference keeps it), before that against the reference training would serve.
+others keep the product's score. Replies are judged against the site's typical opinion once 200 of its decisions
+would be published by the model alone (as the service's SiteReference keeps it), before that against the reference
+training would serve.
 """
 
 from __future__ import annotations
